@@ -1,0 +1,1 @@
+"""A city's connector program: intake, eligibility, matching, introductions, outcomes."""

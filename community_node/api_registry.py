@@ -1,0 +1,25 @@
+"""Every JSON API blueprint of the node, in the order the docs list them."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def api_blueprints() -> list[Blueprint]:
+    from community_node.eligibility.api import eligibility_blp
+    from community_node.imports.api import imports_blp
+    from community_node.introductions.api import matches_blp
+    from community_node.outcomes.api import outcomes_blp
+    from community_node.participants.api import connectees_blp, connectors_blp, consents_blp
+    from community_node.reports.api import reports_blp
+
+    return [
+        connectees_blp,
+        connectors_blp,
+        consents_blp,
+        eligibility_blp,
+        matches_blp,
+        outcomes_blp,
+        reports_blp,
+        imports_blp,
+    ]

@@ -1,0 +1,1 @@
+"""The append-only audit log of every write (who, what, when; no personal data)."""

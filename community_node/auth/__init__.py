@@ -1,0 +1,1 @@
+"""Staff accounts, roles, session login and personal API tokens."""

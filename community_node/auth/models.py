@@ -1,0 +1,77 @@
+"""Staff users and their API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community_node.database import Base, created_at, intpk, str200
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return [Role.VIEWER, Role.COORDINATOR, Role.ADMIN].index(self)
+
+    def allows(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+class StaffUser(Base):
+    """A member of the program's staff who can log in."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str200]
+    role: Mapped[Role]
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[dt.datetime | None]
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    # Flask-Login's user protocol, spelled out (its UserMixin is untyped).
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(Base):
+    """A personal token for scripts; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    name: Mapped[str200]
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_at]
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[StaffUser] = relationship(back_populates="tokens")

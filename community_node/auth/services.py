@@ -1,0 +1,128 @@
+"""Staff accounts: creation, password checks, personal API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from community_node.audit.services import record
+from community_node.auth.models import ApiToken, Role, StaffUser
+from community_node.database import utcnow
+from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.extensions import db
+
+_hasher = PasswordHasher()
+
+#: Tokens look like ``cnn_<prefix>_<secret>``; the prefix finds the row, the digest proves it.
+TOKEN_SCHEME = "cnn"
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: StaffUser, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
+    """Create a staff account; the email must be new and the password long enough."""
+    email = email.strip().lower()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput({"password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise Conflict(f"A staff account for {email} already exists.")
+    user = StaffUser(email=email, name=name, role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "staff_user.create", "staff_user", user.id, {"role": role.value})
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """Return the active user with these credentials, stamping the login time."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None or not user.active or not check_password(user, password):
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def get_user_by_email(email: str) -> StaffUser:
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No staff account for {email}.")
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as created: ``secret`` is shown once and never stored."""
+
+    token: ApiToken
+    secret: str
+
+
+def _digest(secret: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough; argon2 would slow every request.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    user: StaffUser, name: str, *, actor: str, expires_in_days: int | None = None
+) -> IssuedToken:
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+    expires_at = utcnow() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken(
+        user=user, name=name, prefix=prefix, digest=_digest(secret), expires_at=expires_at
+    )
+    db.session.add(token)
+    db.session.flush()
+    record(actor, "api_token.create", "api_token", token.id, {"user_id": user.id})
+    db.session.commit()
+    return IssuedToken(token=token, secret=secret)
+
+
+def user_for_token(secret: str) -> StaffUser | None:
+    """Return the active user a presented token belongs to, or None."""
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != TOKEN_SCHEME:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if not token.user.active:
+        return None
+    # Stamp use at most once a minute so reads do not turn into writes on every call.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+def revoke_token(token_id: int, *, actor: str) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No API token {token_id}.")
+    token.revoked_at = utcnow()
+    record(actor, "api_token.revoke", "api_token", token.id, {})
+    db.session.commit()

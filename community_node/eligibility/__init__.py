@@ -1,0 +1,1 @@
+"""Per-community eligibility rules (TOML) and the decisions taken under them."""

@@ -1,0 +1,10 @@
+"""Import every model module so the metadata (and Alembic) sees all tables."""
+
+from community_node.audit import models as audit
+from community_node.auth import models as auth
+from community_node.eligibility import models as eligibility
+from community_node.introductions import models as introductions
+from community_node.outcomes import models as outcomes
+from community_node.participants import models as participants
+
+__all__ = ["audit", "auth", "eligibility", "introductions", "outcomes", "participants"]

@@ -1,0 +1,1 @@
+"""Connectees, connectors, their languages and their consent records."""

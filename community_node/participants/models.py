@@ -1,0 +1,262 @@
+"""The people a program serves: connectees and connectors, and what they consented to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
+
+
+class ProfileStatus(enum.StrEnum):
+    """draft → submitted → approved | rejected | waitlisted → deactivated."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITLISTED = "waitlisted"
+    DEACTIVATED = "deactivated"
+
+
+class LanguageLevel(enum.StrEnum):
+    """CEFR levels, plus native, in increasing order."""
+
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+    C1 = "C1"
+    C2 = "C2"
+    NATIVE = "native"
+
+    @property
+    def rank(self) -> int:
+        return list(LanguageLevel).index(self)
+
+
+class ReferralSource(enum.StrEnum):
+    RESETTLEMENT_AGENCY = "resettlement_agency"
+    ELL_PROVIDER = "ell_provider"
+    COLLEGE_CAREER_CENTRE = "college_career_centre"
+    JOB_FAIR = "job_fair"
+    EMPLOYER = "employer"
+    COMMUNITY_ORGANISATION = "community_organisation"
+    SELF = "self"
+    OTHER = "other"
+
+
+class StatusCategory(enum.StrEnum):
+    REFUGEE = "refugee"
+    ASYLUM_SEEKER = "asylum_seeker"
+    PERMANENT_RESIDENT = "permanent_resident"
+    TEMPORARY_RESIDENT = "temporary_resident"
+    CITIZEN = "citizen"
+    OTHER = "other"
+
+
+class WorkAuthorization(enum.StrEnum):
+    """Kinds of work authorization; which ones are eligible is per-community config."""
+
+    CITIZEN = "citizen"
+    PERMANENT_RESIDENT = "permanent_resident"
+    REFUGEE_STATUS = "refugee_status"
+    OPEN_WORK_PERMIT = "open_work_permit"
+    EMPLOYER_WORK_PERMIT = "employer_work_permit"
+    EAD = "ead"
+    H1B = "h1b"
+    F1_STUDENT = "f1_student"
+    STUDY_PERMIT = "study_permit"
+    PENDING = "pending"
+    NONE = "none"
+
+
+class EducationLevel(enum.StrEnum):
+    """Highest completed education, in increasing order."""
+
+    NONE = "none"
+    SECONDARY = "secondary"
+    POST_SECONDARY_CERTIFICATE = "post_secondary_certificate"
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTORATE = "doctorate"
+
+    @property
+    def rank(self) -> int:
+        return list(EducationLevel).index(self)
+
+
+class CredentialRecognition(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    RECOGNIZED = "recognized"
+    NOT_REQUIRED = "not_required"
+
+
+class EnglishEvidence(enum.StrEnum):
+    """How the English level was established."""
+
+    INFORMAL = "informal"
+    TEST = "test"
+    DEGREE = "degree"
+
+
+class CapacityPeriod(enum.StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class ScreeningStatus(enum.StrEnum):
+    PENDING = "pending"
+    SCREENED = "screened"
+    FAILED = "failed"
+
+
+#: Coarse weekly availability slots a coordinator can compare at a glance.
+AVAILABILITY_SLOTS = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
+
+
+class _Person:
+    """Columns connectees and connectors share."""
+
+    id: Mapped[intpk]
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[ProfileStatus] = mapped_column(default=ProfileStatus.SUBMITTED, index=True)
+    skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    availability: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Lower-cased name, email and skills so text search is one indexed-friendly LIKE.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def refresh_search_text(self) -> None:
+        parts = [self.first_name, self.last_name, self.email, *(self.skills or [])]
+        self.search_text = " ".join(p.casefold() for p in parts if p)
+
+
+class Connectee(_Person, Base):
+    """An internationally trained newcomer looking to build a local network."""
+
+    __tablename__ = "connectees"
+
+    country_of_origin: Mapped[str | None] = mapped_column(String(2))
+    referral_source: Mapped[ReferralSource | None]
+    status_category: Mapped[StatusCategory | None]
+    work_authorization: Mapped[WorkAuthorization | None]
+    work_authorization_expires: Mapped[dt.date | None]
+    intends_to_stay: Mapped[bool | None]
+    education_level: Mapped[EducationLevel | None]
+    education_field: Mapped[str | None] = mapped_column(String(200))
+    education_country: Mapped[str | None] = mapped_column(String(2))
+    credential_recognition: Mapped[CredentialRecognition | None]
+    current_occupation: Mapped[str | None] = mapped_column(String(7), index=True)
+    target_occupation: Mapped[str | None] = mapped_column(String(7), index=True)
+    years_experience: Mapped[int | None]
+    english_evidence: Mapped[EnglishEvidence | None]
+    resume_on_file: Mapped[bool] = mapped_column(default=False)
+    intake_date: Mapped[dt.date | None]
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    job_ready: Mapped[bool] = mapped_column(default=False)
+
+    languages: Mapped[list[ConnecteeLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ConnecteeLanguage.language"
+    )
+
+    @property
+    def english_level(self) -> LanguageLevel | None:
+        return next((lang.level for lang in self.languages if lang.language == "en"), None)
+
+
+class Connector(_Person, Base):
+    """An established local professional who meets connectees and refers them on."""
+
+    __tablename__ = "connectors"
+
+    employer: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    occupation: Mapped[str | None] = mapped_column(String(7), index=True)
+    years_in_field: Mapped[int | None]
+    years_local: Mapped[int | None]
+    has_local_network: Mapped[bool] = mapped_column(default=True)
+    capacity: Mapped[int] = mapped_column(default=1)
+    capacity_period: Mapped[CapacityPeriod] = mapped_column(default=CapacityPeriod.QUARTER)
+    available: Mapped[bool] = mapped_column(default=True)
+    remote_ok: Mapped[bool] = mapped_column(default=False)
+    cross_city_ok: Mapped[bool] = mapped_column(default=False)
+    screening_status: Mapped[ScreeningStatus] = mapped_column(default=ScreeningStatus.PENDING)
+
+    languages: Mapped[list[ConnectorLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ConnectorLanguage.language"
+    )
+
+
+class ConnecteeLanguage(Base):
+    __tablename__ = "connectee_languages"
+    __table_args__ = (UniqueConstraint("connectee_id", "language"),)
+
+    id: Mapped[intpk]
+    connectee_id: Mapped[int] = mapped_column(
+        ForeignKey("connectees.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(3), index=True)
+    level: Mapped[LanguageLevel]
+
+
+class ConnectorLanguage(Base):
+    __tablename__ = "connector_languages"
+    __table_args__ = (UniqueConstraint("connector_id", "language"),)
+
+    id: Mapped[intpk]
+    connector_id: Mapped[int] = mapped_column(
+        ForeignKey("connectors.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(3), index=True)
+    level: Mapped[LanguageLevel]
+
+
+class ConsentPurpose(enum.StrEnum):
+    LOCAL_PROCESSING = "local_processing"
+    DIRECTORY_LISTING = "directory_listing"
+    CROSS_CITY_INTRODUCTIONS = "cross_city_introductions"
+
+
+class Consent(Base):
+    """One grant of consent for one purpose; withdrawing stamps it, never deletes it."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint(
+            "(connectee_id IS NULL) <> (connector_id IS NULL)", name="exactly_one_subject"
+        ),
+    )
+
+    id: Mapped[intpk]
+    connectee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectees.id", ondelete="CASCADE"), index=True
+    )
+    connector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectors.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[ConsentPurpose]
+    policy_version: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(40), default="form")
+    granted_at: Mapped[timestamp]
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[created_at]
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(80))
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,0 +1,152 @@
+"""The wire shapes of connectees, connectors and consents."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from community_node.fields import CountryCode, LanguageCode, OccupationCode, TrimmedString
+from community_node.pagination import PageArgsSchema, page_schema
+from community_node.participants.models import (
+    AVAILABILITY_SLOTS,
+    CapacityPeriod,
+    ConsentPurpose,
+    CredentialRecognition,
+    EducationLevel,
+    EnglishEvidence,
+    LanguageLevel,
+    ProfileStatus,
+    ReferralSource,
+    ScreeningStatus,
+    StatusCategory,
+    WorkAuthorization,
+)
+from shared.taxonomy import Level
+
+_skill = TrimmedString(validate=validate.Length(min=1, max=100))
+_slots = fields.List(fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)))
+
+
+class LanguageSchema(Schema):
+    language = LanguageCode(required=True)
+    level = fields.Enum(LanguageLevel, by_value=True, required=True)
+
+
+class _PersonSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
+    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = TrimmedString(allow_none=True, validate=validate.Length(max=40))
+    status = fields.Enum(ProfileStatus, by_value=True)
+    skills = fields.List(_skill, validate=validate.Length(max=100))
+    availability = _slots
+    languages = fields.List(fields.Nested(LanguageSchema), validate=validate.Length(max=20))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class ConnecteeSchema(_PersonSchema):
+    """A connectee as read and written through the API."""
+
+    country_of_origin = CountryCode(allow_none=True)
+    referral_source = fields.Enum(ReferralSource, by_value=True, allow_none=True)
+    status_category = fields.Enum(StatusCategory, by_value=True, allow_none=True)
+    work_authorization = fields.Enum(WorkAuthorization, by_value=True, allow_none=True)
+    work_authorization_expires = fields.Date(allow_none=True)
+    intends_to_stay = fields.Boolean(allow_none=True)
+    education_level = fields.Enum(EducationLevel, by_value=True, allow_none=True)
+    education_field = TrimmedString(allow_none=True, validate=validate.Length(max=200))
+    education_country = CountryCode(allow_none=True)
+    credential_recognition = fields.Enum(CredentialRecognition, by_value=True, allow_none=True)
+    current_occupation = OccupationCode(allow_none=True)
+    target_occupation = OccupationCode(allow_none=True)
+    years_experience = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=70))
+    english_evidence = fields.Enum(EnglishEvidence, by_value=True, allow_none=True)
+    resume_on_file = fields.Boolean()
+    intake_date = fields.Date(allow_none=True)
+    coordinator_id = fields.Integer(allow_none=True)
+    job_ready = fields.Boolean()
+
+
+class ConnectorSchema(_PersonSchema):
+    """A connector as read and written through the API."""
+
+    employer = TrimmedString(allow_none=True, validate=validate.Length(max=200))
+    job_title = TrimmedString(allow_none=True, validate=validate.Length(max=200))
+    occupation = OccupationCode(allow_none=True)
+    years_in_field = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=70))
+    years_local = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=70))
+    has_local_network = fields.Boolean()
+    capacity = fields.Integer(validate=validate.Range(min=0, max=50))
+    capacity_period = fields.Enum(CapacityPeriod, by_value=True)
+    available = fields.Boolean()
+    remote_ok = fields.Boolean()
+    cross_city_ok = fields.Boolean()
+    screening_status = fields.Enum(ScreeningStatus, by_value=True)
+
+
+class PersonListArgsSchema(PageArgsSchema):
+    """Filters shared by both lists."""
+
+    status = fields.Enum(ProfileStatus, by_value=True)
+    occupation = OccupationCode(
+        metadata={"description": "Target (connectees) or own (connectors) occupation."}
+    )
+    related = fields.Enum(
+        Level,
+        by_value=True,
+        load_default=Level.DETAILED,
+        metadata={"description": "Also match codes sharing the occupation's prefix at this level."},
+    )
+    language = LanguageCode()
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Words found in the name, email or skills."},
+    )
+
+
+class ConnecteeListArgsSchema(PersonListArgsSchema):
+    job_ready = fields.Boolean()
+
+
+class ConnectorListArgsSchema(PersonListArgsSchema):
+    available = fields.Boolean()
+    remote_ok = fields.Boolean()
+
+
+ConnecteePageSchema = page_schema(ConnecteeSchema)
+ConnectorPageSchema = page_schema(ConnectorSchema)
+
+
+class ConsentSchema(Schema):
+    """A consent grant; withdraw it with POST …/withdraw."""
+
+    id = fields.Integer(dump_only=True)
+    connectee_id = fields.Integer(allow_none=True)
+    connector_id = fields.Integer(allow_none=True)
+    purpose = fields.Enum(ConsentPurpose, by_value=True, required=True)
+    policy_version = TrimmedString(required=True, validate=validate.Length(min=1, max=40))
+    method = fields.String(
+        load_default="form", validate=validate.OneOf(["form", "verbal", "paper", "email"])
+    )
+    granted_at = fields.AwareDateTime()
+    recorded_by = fields.String(dump_only=True)
+    recorded_at = fields.AwareDateTime(dump_only=True)
+    withdrawn_at = fields.AwareDateTime(dump_only=True)
+    withdrawn_by = fields.String(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+
+
+class ConsentListArgsSchema(PageArgsSchema):
+    connectee_id = fields.Integer()
+    connector_id = fields.Integer()
+    purpose = fields.Enum(ConsentPurpose, by_value=True)
+    active = fields.Boolean()
+
+
+ConsentPageSchema = page_schema(ConsentSchema)
+
+
+class WithdrawSchema(Schema):
+    note = fields.String(validate=validate.Length(max=500))

@@ -1,0 +1,279 @@
+"""Creating, changing, finding and erasing connectees and connectors; consents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from community_node.audit.services import record
+from community_node.database import utcnow
+from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.extensions import db
+from community_node.pagination import Page, apply_sort, paginate
+from community_node.participants.models import (
+    Connectee,
+    ConnecteeLanguage,
+    Connector,
+    ConnectorLanguage,
+    Consent,
+    ConsentPurpose,
+    ProfileStatus,
+)
+from shared.taxonomy import Level, default_taxonomy
+
+P = TypeVar("P", Connectee, Connector)
+
+
+@dataclass(frozen=True)
+class PersonKind(Generic[P]):
+    """What differs between connectees and connectors, so one service serves both."""
+
+    name: str
+    model: type[P]
+    language_model: type[ConnecteeLanguage] | type[ConnectorLanguage]
+    language_fk: str
+    occupation_column: InstrumentedAttribute[Any]
+    sortable: Mapping[str, InstrumentedAttribute[Any]]
+    flag_filters: tuple[str, ...]
+
+
+CONNECTEES: PersonKind[Connectee] = PersonKind(
+    name="connectee",
+    model=Connectee,
+    language_model=ConnecteeLanguage,
+    language_fk="connectee_id",
+    occupation_column=Connectee.target_occupation,
+    sortable={
+        "id": Connectee.id,
+        "last_name": Connectee.last_name,
+        "first_name": Connectee.first_name,
+        "created_at": Connectee.created_at,
+        "intake_date": Connectee.intake_date,
+        "years_experience": Connectee.years_experience,
+        "status": Connectee.status,
+        "target_occupation": Connectee.target_occupation,
+    },
+    flag_filters=("job_ready",),
+)
+
+CONNECTORS: PersonKind[Connector] = PersonKind(
+    name="connector",
+    model=Connector,
+    language_model=ConnectorLanguage,
+    language_fk="connector_id",
+    occupation_column=Connector.occupation,
+    sortable={
+        "id": Connector.id,
+        "last_name": Connector.last_name,
+        "first_name": Connector.first_name,
+        "created_at": Connector.created_at,
+        "years_in_field": Connector.years_in_field,
+        "capacity": Connector.capacity,
+        "status": Connector.status,
+        "occupation": Connector.occupation,
+    },
+    flag_filters=("available", "remote_ok"),
+)
+
+
+def _email_taken(kind: PersonKind[P], email: str, exclude_id: int | None = None) -> bool:
+    stmt = select(kind.model.id).where(kind.model.email == email)
+    if exclude_id is not None:
+        stmt = stmt.where(kind.model.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def apply_fields(kind: PersonKind[P], person: P, data: Mapping[str, Any]) -> list[str]:
+    """Copy loaded schema data onto a person; return the names of the fields that changed."""
+    changed: list[str] = []
+    for key, value in data.items():
+        if key == "languages":
+            wanted = {(lang["language"], lang["level"]) for lang in value}
+            have = {(lang.language, lang.level) for lang in person.languages}
+            if wanted != have:
+                person.languages = [
+                    kind.language_model(language=code, level=level)  # type: ignore[misc]
+                    for code, level in sorted(wanted)
+                ]
+                changed.append(key)
+        elif key == "email":
+            email = value.strip().lower()
+            if email != person.email:
+                person.email = email
+                changed.append(key)
+        elif getattr(person, key) != value:
+            setattr(person, key, value)
+            changed.append(key)
+    person.refresh_search_text()
+    return changed
+
+
+def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
+    """Add a connectee or connector; the email must not be in use."""
+    if _email_taken(kind, data["email"].strip().lower()):
+        raise Conflict(f"A {kind.name} with this email already exists.", field="email")
+    person = kind.model()
+    person.skills, person.availability = [], []
+    apply_fields(kind, person, data)
+    db.session.add(person)
+    db.session.flush()
+    record(actor, f"{kind.name}.create", kind.name, person.id, {"fields": sorted(data)})
+    db.session.commit()
+    return person
+
+
+def get_person(kind: PersonKind[P], person_id: int) -> P:
+    person = db.session.get(kind.model, person_id)
+    if person is None:
+        raise NotFound(f"No {kind.name} {person_id}.")
+    return person
+
+
+def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], *, actor: str) -> P:
+    """Change some fields of a person; unchanged values write nothing to the audit log."""
+    person = get_person(kind, person_id)
+    if "email" in data and _email_taken(kind, data["email"].strip().lower(), person.id):
+        raise Conflict(f"A {kind.name} with this email already exists.", field="email")
+    changed = apply_fields(kind, person, data)
+    if changed:
+        record(actor, f"{kind.name}.update", kind.name, person.id, {"fields": changed})
+    db.session.commit()
+    return person
+
+
+def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
+    """Erase a person's personal data on request, keeping the anonymous program record.
+
+    Funder reports still count the participation; nothing left identifies the person.
+    """
+    person = get_person(kind, person_id)
+    person.first_name, person.last_name = "Erased", f"#{person.id}"
+    person.email = f"erased-{kind.name}-{person.id}@invalid"
+    person.phone = person.notes = None
+    person.skills, person.availability, person.languages = [], [], []
+    person.status = ProfileStatus.DEACTIVATED
+    if isinstance(person, Connector):
+        person.employer = person.job_title = None
+        person.available = False
+    else:
+        person.education_field = None
+    person.refresh_search_text()
+    for consent in db.session.scalars(
+        select(Consent).where(
+            getattr(Consent, f"{kind.name}_id") == person.id, Consent.withdrawn_at.is_(None)
+        )
+    ):
+        consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
+    from community_node.introductions.services import erase_referral_contacts
+
+    erase_referral_contacts(kind.name, person.id)
+    record(actor, f"{kind.name}.erase", kind.name, person.id, {})
+    db.session.commit()
+
+
+def person_filters(kind: PersonKind[P], args: Mapping[str, Any]) -> Select[Any]:
+    """Build the filtered (unsorted) query a list or an export runs."""
+    model = kind.model
+    stmt: Select[Any] = select(model)
+    if (status := args.get("status")) is not None:
+        stmt = stmt.where(model.status == status)
+    if (occupation := args.get("occupation")) is not None:
+        level = args.get("related") or Level.DETAILED
+        codes = default_taxonomy().related_codes(occupation, level)
+        stmt = stmt.where(kind.occupation_column.in_(codes))
+    if (language := args.get("language")) is not None:
+        lang = kind.language_model
+        fk = getattr(lang, kind.language_fk)
+        stmt = stmt.where(
+            select(lang.id).where(and_(fk == model.id, lang.language == language)).exists()
+        )
+    if q := args.get("q"):
+        for word in q.casefold().split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(model.search_text.like(f"%{escaped}%", escape="\\"))
+    for flag in kind.flag_filters:
+        if (value := args.get(flag)) is not None:
+            stmt = stmt.where(getattr(model, flag).is_(value))
+    return stmt
+
+
+def list_persons(kind: PersonKind[P], args: Mapping[str, Any]) -> Page:
+    stmt = apply_sort(person_filters(kind, args), args["sort"], kind.sortable, kind.model.id)
+    return paginate(stmt, args["page"], args["per_page"])
+
+
+def export_persons(kind: PersonKind[P], args: Mapping[str, Any]) -> Sequence[P]:
+    stmt = apply_sort(
+        person_filters(kind, args), args.get("sort", "id"), kind.sortable, kind.model.id
+    )
+    return db.session.scalars(stmt).all()
+
+
+# Consents -----------------------------------------------------------------------------
+
+
+def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
+    """Record a consent for exactly one connectee or connector."""
+    connectee_id, connector_id = data.get("connectee_id"), data.get("connector_id")
+    if (connectee_id is None) == (connector_id is None):
+        raise InvalidInput({"connectee_id": ["Give exactly one of connectee_id, connector_id."]})
+    if connectee_id is not None:
+        get_person(CONNECTEES, connectee_id)
+    if connector_id is not None:
+        get_person(CONNECTORS, connector_id)
+    consent = Consent(
+        connectee_id=connectee_id,
+        connector_id=connector_id,
+        purpose=data["purpose"],
+        policy_version=data["policy_version"],
+        method=data.get("method", "form"),
+        granted_at=data.get("granted_at") or utcnow(),
+        recorded_by=actor,
+    )
+    db.session.add(consent)
+    db.session.flush()
+    record(actor, "consent.grant", "consent", consent.id, {"purpose": consent.purpose.value})
+    db.session.commit()
+    return consent
+
+
+def withdraw_consent(consent_id: int, *, actor: str) -> Consent:
+    consent = db.session.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound(f"No consent {consent_id}.")
+    if consent.withdrawn_at is not None:
+        raise Conflict("This consent is already withdrawn.")
+    consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
+    record(actor, "consent.withdraw", "consent", consent.id, {"purpose": consent.purpose.value})
+    db.session.commit()
+    return consent
+
+
+def has_active_consent(
+    purpose: ConsentPurpose, *, connectee_id: int | None = None, connector_id: int | None = None
+) -> bool:
+    stmt = select(Consent.id).where(Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
+    if connectee_id is not None:
+        stmt = stmt.where(Consent.connectee_id == connectee_id)
+    else:
+        stmt = stmt.where(Consent.connector_id == connector_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def list_consents(args: Mapping[str, Any]) -> Page:
+    stmt = select(Consent)
+    for key in ("connectee_id", "connector_id", "purpose"):
+        if (value := args.get(key)) is not None:
+            stmt = stmt.where(getattr(Consent, key) == value)
+    if (active := args.get("active")) is not None:
+        stmt = stmt.where(
+            Consent.withdrawn_at.is_(None) if active else Consent.withdrawn_at.is_not(None)
+        )
+    stmt = apply_sort(
+        stmt, args["sort"], {"id": Consent.id, "granted_at": Consent.granted_at}, Consent.id
+    )
+    return paginate(stmt, args["page"], args["per_page"])

@@ -1,0 +1,1 @@
+"""Connector Network national hub (built in issue 3; nothing here serves yet)."""

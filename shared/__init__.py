@@ -1,0 +1,1 @@
+"""What the hub and every community node must agree on; never imports Flask."""

@@ -1,0 +1,57 @@
+"""Fixtures every test tree shares: which databases to run on.
+
+Every test that asks for a database runs once on SQLite and, when ``TEST_POSTGRES_URL``
+is set, once more on PostgreSQL. SQLite tests get a fresh file each; PostgreSQL tests
+share one database per test worker whose tables are emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    server_url: str | None  # PostgreSQL: this worker's own database
+
+    def url_for(self, tmp_path: os.PathLike[str], label: str = "db") -> str:
+        if self.name == "sqlite":
+            return f"sqlite:///{os.fspath(tmp_path)}/{label}.sqlite"
+        assert self.server_url is not None
+        return self.server_url
+
+
+def _worker_database(base_url: str, worker: str, suffix: str = "") -> str:
+    """Create (afresh) a database for this xdist worker and return its URL."""
+    url = make_url(base_url).set(drivername="postgresql+psycopg")
+    name = f"{url.database}_{worker}{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, worker_id: str) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        yield Backend("sqlite", None)
+        return
+    yield Backend("postgresql", _worker_database(POSTGRES_URL, worker_id))
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    """The xdist worker name, or ``main`` without xdist."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")

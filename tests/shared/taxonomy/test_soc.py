@@ -1,0 +1,350 @@
+"""Tests for the SOC 2018 taxonomy shipped in shared/data."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from shared.taxonomy import (
+    Level,
+    MalformedCode,
+    Occupation,
+    Relation,
+    Taxonomy,
+    UnknownOccupation,
+    default_taxonomy,
+    normalize_code,
+)
+
+HEADER = "code,title,level,parent\n"
+
+
+@pytest.fixture(scope="module")
+def soc() -> Taxonomy:
+    return default_taxonomy()
+
+
+def codes(occupations: list[Occupation]) -> list[str]:
+    return [occupation.code for occupation in occupations]
+
+
+# --- the shipped data -------------------------------------------------------------------
+
+
+def test_counts_per_level(soc: Taxonomy) -> None:
+    # OEWS May 2025: SOC 2018 without "All Occupations" and without military (55-0000).
+    assert len(soc) == 1103
+    assert Counter(occupation.level for occupation in soc) == {
+        Level.MAJOR: 22,
+        Level.MINOR: 88,
+        Level.BROAD: 163,
+        Level.DETAILED: 830,
+    }
+    assert "55-0000" not in soc
+    assert "00-0000" not in soc
+
+
+def test_iterates_in_code_order(soc: Taxonomy) -> None:
+    all_codes = [occupation.code for occupation in soc]
+    assert all_codes == sorted(all_codes)
+    assert all(normalize_code(code) == code for code in all_codes)
+
+
+def test_every_parent_exists_above_its_child(soc: Taxonomy) -> None:
+    depth = {Level.MAJOR: 0, Level.MINOR: 1, Level.BROAD: 2, Level.DETAILED: 3}
+    for occupation in soc:
+        if occupation.level is Level.MAJOR:
+            assert occupation.parent is None, occupation
+            continue
+        assert occupation.parent is not None, occupation
+        parent = soc.get(occupation.parent)
+        assert depth[parent.level] < depth[occupation.level], occupation
+        parent_digits = parent.code.replace("-", "").rstrip("0")
+        assert occupation.code.replace("-", "").startswith(parent_digits), occupation
+
+
+def test_every_group_has_children(soc: Taxonomy) -> None:
+    for occupation in soc:
+        if occupation.level is not Level.DETAILED:
+            assert len(soc.children(occupation.code)) >= 2, occupation
+
+
+def test_children_partition_everything_below_the_majors(soc: Taxonomy) -> None:
+    below = sum(len(soc.children(occupation.code)) for occupation in soc)
+    assert below == len(soc) - len(soc.major_groups())
+
+
+def test_major_groups(soc: Taxonomy) -> None:
+    majors = soc.major_groups()
+    assert len(majors) == 22
+    assert all(major.code.endswith("-0000") for major in majors)
+    assert majors[0] == Occupation("11-0000", "Management Occupations", Level.MAJOR, None)
+    assert majors[-1].code == "53-0000"
+
+
+def test_default_taxonomy_is_cached() -> None:
+    assert default_taxonomy() is default_taxonomy()
+
+
+# --- lookups and hierarchy ----------------------------------------------------------------
+
+
+def test_get_detailed_occupation(soc: Taxonomy) -> None:
+    assert soc.get("15-1252") == Occupation(
+        "15-1252", "Software Developers", Level.DETAILED, "15-1250"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "parent"),
+    [
+        ("15-1250", "15-1200"),  # SOC 2018 minor group coded XX-XX00
+        ("15-1200", "15-0000"),
+        ("11-1011", "11-1000"),  # OEWS lists no broad group with a single detailed one
+        ("19-5011", "19-5010"),  # 19-5010 stands in for the unlisted minor group 19-5000
+        ("13-1020", "13-1000"),  # OEWS publishes this broad group as a detailed occupation
+        ("39-7010", "39-0000"),  # neither broad nor minor group listed
+        ("29-1141", "29-1000"),
+    ],
+)
+def test_parent_is_nearest_listed_ancestor(soc: Taxonomy, code: str, parent: str) -> None:
+    assert soc.get(code).parent == parent
+
+
+def test_levels_follow_oews(soc: Taxonomy) -> None:
+    assert soc.get("15-0000").level is Level.MAJOR
+    assert soc.get("15-1200").level is Level.MINOR
+    assert soc.get("19-5010").level is Level.MINOR
+    assert soc.get("15-1250").level is Level.BROAD
+    assert soc.get("13-1020").level is Level.DETAILED
+
+
+def test_prefix_properties(soc: Taxonomy) -> None:
+    developer = soc.get("15-1252")
+    assert (developer.major, developer.minor, developer.broad) == ("15", "15-1", "15-125")
+    assert developer.prefix(Level.DETAILED) == "15-1252"
+
+
+@pytest.mark.parametrize("code", ["15-1252", "151252", " 15-1252 ", "\t151252\n"])
+def test_lookup_accepts_code_forms(soc: Taxonomy, code: str) -> None:
+    assert soc.get(code).code == "15-1252"
+    assert code in soc
+    assert soc.is_valid(code)
+
+
+@pytest.mark.parametrize("code", ["99-9999", "15-1259", "55-0000", "abc", "", 151252, None])
+def test_contains_rejects_unknown_and_malformed(soc: Taxonomy, code: object) -> None:
+    assert code not in soc
+
+
+def test_get_unknown_code_raises(soc: Taxonomy) -> None:
+    with pytest.raises(UnknownOccupation) as excinfo:
+        soc.get("99-9999")
+    assert isinstance(excinfo.value, KeyError)
+    assert not isinstance(excinfo.value, MalformedCode)
+    assert excinfo.value.code == "99-9999"
+    assert str(excinfo.value) == "unknown SOC 2018 occupation code: '99-9999'"
+
+
+def test_get_malformed_code_raises_unknown_occupation(soc: Taxonomy) -> None:
+    with pytest.raises(UnknownOccupation):
+        soc.get("software")
+    assert not soc.is_valid("software")
+
+
+def test_children(soc: Taxonomy) -> None:
+    assert codes(soc.children("15-0000")) == ["15-1200", "15-2000"]
+    assert codes(soc.children("151250")) == [
+        "15-1251",
+        "15-1252",
+        "15-1253",
+        "15-1254",
+        "15-1255",
+    ]
+    assert soc.children("15-1252") == []
+    with pytest.raises(UnknownOccupation):
+        soc.children("15-1259")
+
+
+# --- normalization ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("15-1252", "15-1252"),
+        ("151252", "15-1252"),
+        (" 15-1252 ", "15-1252"),
+        ("990000", "99-0000"),
+    ],
+)
+def test_normalize_code(raw: str, expected: str) -> None:
+    assert normalize_code(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "  ", "15-125", "1512522", "15-12522", "15\u20131252", "151-252", "15 1252", "ab-cdef"],
+)
+def test_normalize_code_rejects_malformed(raw: str) -> None:
+    with pytest.raises(MalformedCode) as excinfo:
+        normalize_code(raw)
+    assert isinstance(excinfo.value, ValueError)
+    assert isinstance(excinfo.value, UnknownOccupation)
+    assert excinfo.value.code == raw
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def test_search_by_word_prefixes(soc: Taxonomy) -> None:
+    assert codes(soc.search("software dev")) == ["15-1252", "15-1250"]
+
+
+def test_search_is_case_insensitive(soc: Taxonomy) -> None:
+    assert soc.search("SOFTWARE Dev") == soc.search("software dev")
+
+
+def test_search_nurse_finds_registered_nurses(soc: Taxonomy) -> None:
+    found = codes(soc.search("nurse"))
+    assert "29-1141" in found
+    # Titles with the exact word "Nurse" rank above those only starting with it.
+    assert found[:3] == ["29-1151", "29-1161", "29-1171"]
+
+
+def test_search_ranks_detailed_first(soc: Taxonomy) -> None:
+    levels = [occupation.level for occupation in soc.search("cooks", limit=50)]
+    assert Level.DETAILED in levels
+    first_group = levels.index(next(level for level in levels if level is not Level.DETAILED))
+    assert all(level is not Level.DETAILED for level in levels[first_group:])
+
+
+def test_search_requires_every_word(soc: Taxonomy) -> None:
+    assert soc.search("software nurse") == []
+    assert set(codes(soc.search("civil engineer"))) == {"17-2051", "17-3022"}
+    assert codes(soc.search("civil engineers")) == ["17-2051"]
+
+
+def test_search_ignores_punctuation_and_apostrophes(soc: Taxonomy) -> None:
+    assert codes(soc.search("sheriff's patrol")) == ["33-3051"]
+    assert codes(soc.search("sheriffs")) == ["33-3051"]
+    assert "25-2023" in codes(soc.search("career/technical middle"))
+
+
+def test_search_folds_accents(soc: Taxonomy) -> None:
+    assert codes(soc.search("cafétéria cooks")) == ["35-2012"]
+
+
+def test_search_by_code_prefix(soc: Taxonomy) -> None:
+    found = codes(soc.search("15-12", limit=100))
+    assert found == sorted(found)
+    assert found[0] == "15-1200"
+    assert "15-1252" in found
+    assert all(code.startswith("15-12") for code in found)
+    assert soc.search("1512", limit=100) == soc.search("15-12", limit=100)
+    assert codes(soc.search("151252")) == ["15-1252"]
+    assert codes(soc.search("15-1252")) == ["15-1252"]
+
+
+def test_search_limit(soc: Taxonomy) -> None:
+    assert len(soc.search("teachers")) == 10
+    assert len(soc.search("teachers", limit=3)) == 3
+    assert soc.search("teachers", limit=0) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!", "zzzz", "99-9"])
+def test_search_without_matches(soc: Taxonomy, query: str) -> None:
+    assert soc.search(query) == []
+
+
+# --- relatedness --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "relation"),
+    [
+        ("15-1252", "151252", Relation.SAME),
+        ("15-1252", "15-1254", Relation.BROAD),
+        ("15-1252", "15-1250", Relation.BROAD),
+        ("15-1252", "15-1211", Relation.MINOR),
+        ("15-1252", "15-1200", Relation.MINOR),
+        ("15-1252", "15-2051", Relation.MAJOR),
+        ("15-1252", "15-0000", Relation.MAJOR),
+        ("15-1252", "29-1141", Relation.NONE),
+        ("29-1141", "29-1171", Relation.MINOR),
+    ],
+)
+def test_relatedness(soc: Taxonomy, a: str, b: str, relation: Relation) -> None:
+    assert soc.relatedness(a, b) is relation
+    assert soc.relatedness(b, a) is relation
+
+
+def test_relation_order() -> None:
+    assert Relation.SAME > Relation.BROAD > Relation.MINOR > Relation.MAJOR > Relation.NONE
+
+
+def test_relatedness_of_unknown_code_raises(soc: Taxonomy) -> None:
+    with pytest.raises(UnknownOccupation):
+        soc.relatedness("15-1252", "15-1259")
+
+
+# --- related codes ------------------------------------------------------------------------
+
+
+def test_related_codes_at_each_level(soc: Taxonomy) -> None:
+    assert soc.related_codes("15-1252", Level.DETAILED) == ["15-1252"]
+    assert soc.related_codes("15-1252", Level.BROAD) == [
+        "15-1250",
+        "15-1251",
+        "15-1252",
+        "15-1253",
+        "15-1254",
+        "15-1255",
+    ]
+    minor = soc.related_codes("15-1252", Level.MINOR)
+    assert len(minor) == 20
+    assert minor[0] == "15-1200"
+    assert all(code.startswith("15-1") for code in minor)
+    major = soc.related_codes("15-1252", Level.MAJOR)
+    assert major == [occupation.code for occupation in soc if occupation.code.startswith("15-")]
+    assert set(minor) < set(major)
+
+
+def test_related_codes_accepts_level_names_and_code_forms(soc: Taxonomy) -> None:
+    assert soc.related_codes("151252", "broad") == soc.related_codes("15-1252", Level.BROAD)
+
+
+def test_related_codes_rejects_bad_input(soc: Taxonomy) -> None:
+    with pytest.raises(ValueError):
+        soc.related_codes("15-1252", "cousin")
+    with pytest.raises(UnknownOccupation):
+        soc.related_codes("15-1259", Level.BROAD)
+
+
+# --- building a taxonomy ------------------------------------------------------------------
+
+
+def test_from_csv_builds_a_small_taxonomy() -> None:
+    small = Taxonomy.from_csv(
+        HEADER + "15-0000,Computer Occupations,major,\n15-1252,Software,detailed,15-0000\n"
+    )
+    assert len(small) == 2
+    assert small.get("15-1252").parent == "15-0000"
+    assert codes(small.children("15-0000")) == ["15-1252"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "code,title\n15-0000,Computer Occupations\n",
+        HEADER + "15-1252,Software,detailed,15-0000\n",
+        HEADER + "15-0000,A,major,\n15-0000,B,major,\n",
+        HEADER + "150000,A,major,\n",
+        HEADER + "15-0000,A,top,\n",
+    ],
+    ids=["header", "unknown parent", "duplicate", "not normalized", "bad level"],
+)
+def test_from_csv_rejects_inconsistent_data(text: str) -> None:
+    with pytest.raises(ValueError):
+        Taxonomy.from_csv(text)
