@@ -22,8 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "ELIGIBILITY_RULES": None,  # path to a TOML file; None = the packaged defaults
     "MATCH_PROPOSAL_EXPIRY_DAYS": 14,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
-    "API_PAGE_SIZE_MAX": 200,
     "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     # flask-smorest / OpenAPI
@@ -59,6 +59,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        # Production sends session cookies only over TLS (nginx terminates it; see deploy/).
+        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or default_database_uri(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

@@ -1,1 +1,1 @@
-"""Connector Network national hub (built in issue 3; nothing here serves yet)."""
+"""Connector Network national hub: communities, their OAuth2 clients, the federation API."""

@@ -1,8 +1,8 @@
 """Fixtures every test tree shares: which databases to run on.
 
 Every test that asks for a database runs once on SQLite and, when ``TEST_POSTGRES_URL``
-is set, once more on PostgreSQL. SQLite tests get a fresh file each; PostgreSQL tests
-share one database per test worker whose tables are emptied after each test.
+is set, once more on PostgreSQL. SQLite tests get a fresh file each; on PostgreSQL each
+service (node, hub, …) gets one database per test worker, emptied after each test.
 """
 
 from __future__ import annotations
@@ -19,19 +19,25 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+_databases: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Backend:
     name: str
-    server_url: str | None  # PostgreSQL: this worker's own database
+    worker: str
 
     def url_for(self, tmp_path: os.PathLike[str], label: str = "db") -> str:
+        """A database for ``label`` (node, hub, …): a fresh SQLite file, or this worker's
+        PostgreSQL database of that name, created on first use in the session."""
         if self.name == "sqlite":
             return f"sqlite:///{os.fspath(tmp_path)}/{label}.sqlite"
-        assert self.server_url is not None
-        return self.server_url
+        if label not in _databases:
+            _databases[label] = worker_database(POSTGRES_URL, self.worker, suffix=f"_{label}")
+        return _databases[label]
 
 
-def _worker_database(base_url: str, worker: str, suffix: str = "") -> str:
+def worker_database(base_url: str, worker: str, suffix: str = "") -> str:
     """Create (afresh) a database for this xdist worker and return its URL."""
     url = make_url(base_url).set(drivername="postgresql+psycopg")
     name = f"{url.database}_{worker}{suffix}"
@@ -45,10 +51,7 @@ def _worker_database(base_url: str, worker: str, suffix: str = "") -> str:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, worker_id: str) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        yield Backend("sqlite", None)
-        return
-    yield Backend("postgresql", _worker_database(POSTGRES_URL, worker_id))
+    yield Backend(request.param, worker_id)
 
 
 @pytest.fixture(scope="session")

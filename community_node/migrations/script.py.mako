@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 
-import community_node.database
+import shared.db
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,60 @@
+"""National staff users and the keys that sign access tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.database import Base, created_at, intpk, str200
+
+
+class Role(enum.StrEnum):
+    """What a national staff member may do; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return [Role.VIEWER, Role.COORDINATOR, Role.ADMIN].index(self)
+
+    def allows(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+class StaffUser(Base):
+    """A member of the national program's staff."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str200]
+    role: Mapped[Role]
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class SigningKey(Base):
+    """An RS256 key pair for access tokens; the newest unretired key signs.
+
+    The private key lives in the database (not the instance folder) so every gunicorn
+    worker and every host behind the load balancer signs with the same key; database
+    backups must be protected accordingly.
+    """
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[intpk]
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="RS256")
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+    # A retired key no longer signs and leaves the JWKS once its tokens have expired.
+    retired_at: Mapped[dt.datetime | None]

@@ -1,0 +1,105 @@
+"""The hub as OAuth2 authorization server: client-credentials tokens for communities.
+
+A community's node posts its client id and secret (HTTP Basic) to ``POST /oauth/token``
+and gets a signed JWT (RFC 9068 profile) valid for ``ACCESS_TOKEN_LIFETIME`` seconds.
+Resource endpoints verify it with ``hub.security.require_scope``; anyone else can verify
+it against ``GET /oauth/jwks.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InsecureTransportError, UnauthorizedClientError
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from joserfc.jwk import KeySet
+
+from hub.auth.keys import public_jwks, signing_keyset
+from hub.communities.models import ALL_SCOPES, CommunityStatus, OAuthClient
+from hub.communities.services import client_by_id
+
+bp = Blueprint("oauth", __name__, url_prefix="/oauth")
+EXTENSION = "hub.authorization_server"
+
+
+class CommunityTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+    """Sign RS256 JWTs for the hub API's audience, naming the community."""
+
+    def __init__(self, *, issuer: str, audience: str, lifetime: int) -> None:
+        # A custom generator ignores OAUTH2_TOKEN_EXPIRES_IN: the lifetime must come from
+        # ``expires_generator``.
+        super().__init__(issuer=issuer, alg="RS256", expires_generator=lambda c, g: lifetime)
+        self.audience = audience
+
+    def get_jwks(self) -> KeySet:
+        return signing_keyset()
+
+    def get_audiences(self, client: OAuthClient, user: Any, scope: str) -> str:
+        # Authlib's default audience is the client id; the token is for the hub's API.
+        return self.audience
+
+    def get_extra_claims(
+        self, client: OAuthClient, grant_type: str, user: Any, scope: str
+    ) -> dict[str, Any]:
+        return {"community": client.community.slug}
+
+
+class CommunityCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+    """Client credentials over HTTP Basic only; a suspended community gets no token."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        client: OAuthClient = self.request.client
+        if client.community.status is CommunityStatus.SUSPENDED:
+            raise UnauthorizedClientError(
+                description="The community is suspended from the network."
+            )
+
+
+def _save_token(token: dict[str, Any], request: Any) -> None:
+    """Keep nothing: JWTs are verified by signature, and live state is checked per call."""
+
+
+def init_oauth(app: Flask) -> AuthorizationServer:
+    """Give ``app`` its own authorization server with the hub's grant and token format."""
+    server = AuthorizationServer(app, query_client=client_by_id, save_token=_save_token)
+    server.scopes_supported = list(ALL_SCOPES)
+    server.register_grant(CommunityCredentialsGrant)
+    server.register_token_generator(
+        "default",
+        CommunityTokenGenerator(
+            issuer=app.config["TOKEN_ISSUER"],
+            audience=app.config["API_AUDIENCE"],
+            lifetime=int(app.config["ACCESS_TOKEN_LIFETIME"]),
+        ),
+    )
+    app.extensions[EXTENSION] = server
+    return server
+
+
+@bp.post("/token")
+def issue_token() -> ResponseReturnValue:
+    """Issue an access token (RFC 6749 §4.4); errors use OAuth2's own JSON shape."""
+    server: AuthorizationServer = current_app.extensions[EXTENSION]
+    try:
+        response: Response = server.create_token_response()
+    except InsecureTransportError as exc:
+        # Authlib raises this one before its error handling: plain http to a public host.
+        # Behind a TLS proxy, set TRUSTED_PROXIES so the forwarded scheme counts.
+        return jsonify(dict(exc.get_body())), exc.status_code
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks() -> ResponseReturnValue:
+    """Publish the public keys that verify the hub's access tokens."""
+    response = current_app.json.response(public_jwks())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response

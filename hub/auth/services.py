@@ -1,0 +1,54 @@
+"""National staff accounts: creation and password checks."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from hub.audit.services import record
+from hub.auth.models import Role, StaffUser
+from hub.errors import Conflict, InvalidInput
+from hub.extensions import db
+
+_hasher = PasswordHasher()
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: StaffUser, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
+    """Create a national staff account with an argon2 password hash."""
+    email = email.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if "@" not in email:
+        errors["email"] = ["Enter an email address."]
+    if not name.strip():
+        errors["name"] = ["Enter a name."]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+    if errors:
+        raise InvalidInput(errors)
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise Conflict(f"A staff account for {email} already exists.")
+    user = StaffUser(
+        email=email, name=name.strip(), role=role, password_hash=hash_password(password)
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "staff_user.create", "staff_user", user.id, {"role": role.value})
+    db.session.commit()
+    return user

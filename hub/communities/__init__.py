@@ -1,0 +1,1 @@
+"""Member communities (nodes) and the OAuth2 clients they authenticate with."""

@@ -1,0 +1,139 @@
+"""Registering communities, issuing and rotating their client credentials, their standing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from hub.audit.services import record
+from hub.communities.models import (
+    ALL_SCOPES,
+    Community,
+    CommunityStatus,
+    OAuthClient,
+    digest_secret,
+)
+from hub.database import utcnow
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.extensions import db
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A client id and secret as issued: the secret is shown once and never stored."""
+
+    community: Community
+    client_id: str
+    client_secret: str
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def add_community(
+    slug: str,
+    name: str,
+    *,
+    country: str = "CA",
+    region: str | None = None,
+    scopes: Sequence[str] | None = None,
+    actor: str,
+) -> Credentials:
+    """Register a community with a new OAuth2 client; return its one-time credentials."""
+    slug, name, country = slug.strip().lower(), name.strip(), country.strip().upper()
+    chosen = list(dict.fromkeys(scopes)) if scopes is not None else list(ALL_SCOPES)
+    errors: dict[str, list[str]] = {}
+    if not SLUG.match(slug):
+        errors["slug"] = ["Use 2-40 lowercase letters, digits and hyphens."]
+    if not name:
+        errors["name"] = ["Enter a name."]
+    if not COUNTRY.match(country):
+        errors["country"] = ["Use a two-letter ISO country code."]
+    unknown = [s for s in chosen if s not in ALL_SCOPES]
+    if unknown or not chosen:
+        errors["scopes"] = [f"Choose among: {' '.join(ALL_SCOPES)}."]
+    if errors:
+        raise InvalidInput(errors)
+    if db.session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
+        raise Conflict(f"A community {slug} already exists.")
+    community = Community(slug=slug, name=name, country=country, region=region or None)
+    secret = _new_secret()
+    client = OAuthClient(
+        community=community,
+        client_id=secrets.token_hex(16),
+        secret_digest=digest_secret(secret),
+        secret_changed_at=utcnow(),
+        scope=" ".join(chosen),
+    )
+    db.session.add_all([community, client])
+    db.session.flush()
+    record(
+        actor,
+        "community.create",
+        "community",
+        community.id,
+        {"slug": slug, "client_id": client.client_id, "scopes": chosen},
+    )
+    db.session.commit()
+    return Credentials(community, client.client_id, secret)
+
+
+def get_community(slug: str) -> Community:
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise NotFound(f"No community {slug}.")
+    return community
+
+
+def list_communities() -> Sequence[Community]:
+    return db.session.scalars(select(Community).order_by(Community.slug)).all()
+
+
+def rotate_secret(slug: str, *, actor: str) -> Credentials:
+    """Replace a community's client secret; the old one and its live tokens stop working."""
+    community = get_community(slug)
+    secret = _new_secret()
+    community.client.secret_digest = digest_secret(secret)
+    community.client.secret_changed_at = utcnow()
+    record(
+        actor,
+        "community.rotate_secret",
+        "community",
+        community.id,
+        {"client_id": community.client.client_id},
+    )
+    db.session.commit()
+    return Credentials(community, community.client.client_id, secret)
+
+
+def set_status(slug: str, status: CommunityStatus, *, actor: str) -> Community:
+    """Activate, silence or suspend a community."""
+    community = get_community(slug)
+    if community.status is status:
+        raise Conflict(
+            f"{slug} is already {status.value}.",
+            allowed=[s.value for s in CommunityStatus if s is not status],
+        )
+    before = community.status
+    community.status = status
+    record(
+        actor,
+        "community.set_status",
+        "community",
+        community.id,
+        {"from": before.value, "to": status.value},
+    )
+    db.session.commit()
+    return community
+
+
+def client_by_id(client_id: str) -> OAuthClient | None:
+    return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))

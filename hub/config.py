@@ -1,0 +1,82 @@
+"""Hub configuration: defaults in code, deployment values from ``HUB_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: The development secret; a production start with it refuses to run.
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, never a real secret
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "SQLALCHEMY_DATABASE_URI": None,  # resolved in load_config
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # OAuth2: who signs the tokens (``iss``) and who they are for (``aud``). In production
+    # set TOKEN_ISSUER to the hub's public URL, e.g. https://hub.example.org.
+    "TOKEN_ISSUER": "connector-hub",
+    "API_AUDIENCE": "connector-hub",
+    "ACCESS_TOKEN_LIFETIME": 15 * 60,  # seconds
+    # Behind nginx, trust this many proxies' X-Forwarded-* headers, so the token endpoint
+    # sees https (Authlib refuses plain http except on localhost).
+    "TRUSTED_PROXIES": 0,
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Connector Network hub",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
+}
+
+
+def default_database_uri(instance_path: str) -> str:
+    """Return the zero-setup SQLite file inside the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "hub.sqlite")
+
+
+def normalize_database_url(url: str) -> str:
+    """Select psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the environment, then explicit overrides."""
+    app.config.from_mapping(DEFAULTS)
+    if overrides is None:
+        app.config.from_prefixed_env("HUB")
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(overrides)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"] or default_database_uri(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_production_safety(app.config)
+
+
+class InsecureConfiguration(RuntimeError):
+    """The configuration must not be used to serve real data."""
+
+
+def check_production_safety(config: Mapping[str, Any]) -> None:
+    """Refuse to start a production hub with the development secret key."""
+    if config.get("ENV") == "production" and config.get("SECRET_KEY") in (
+        DEFAULT_SECRET_KEY,
+        "",
+        None,
+    ):
+        raise InsecureConfiguration(
+            "HUB_ENV=production needs HUB_SECRET_KEY set to a long random value"
+        )

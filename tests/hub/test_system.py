@@ -1,0 +1,68 @@
+"""Health, the OpenAPI document and docs page, vendored assets, errors, configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub.app import create_app
+from hub.config import InsecureConfiguration
+
+
+def test_healthz_reports_the_database(hub_client: FlaskClient) -> None:
+    response = hub_client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["service"] == "hub"
+    assert body["database"] in ("sqlite", "postgresql")
+
+
+def test_openapi_describes_the_api_and_its_oauth2_scheme(hub_client: FlaskClient) -> None:
+    spec = hub_client.get("/api/v1/openapi.json").get_json()
+    assert spec["info"]["title"] == "Connector Network hub"
+    assert "/api/v1/whoami" in spec["paths"]
+    assert spec["paths"]["/api/v1/whoami"]["get"]["security"] == [{"oauth2": []}]
+    scheme = spec["components"]["securitySchemes"]["oauth2"]
+    flow = scheme["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/oauth/token"
+    assert "directory:read" in flow["scopes"]
+
+
+def test_docs_page_uses_local_swagger_assets(hub_client: FlaskClient) -> None:
+    page = hub_client.get("/api/docs")
+    assert page.status_code == 200
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in page.get_data(as_text=True)
+    asset = hub_client.get("/vendor/swagger-ui/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    asset.close()
+
+
+def test_unknown_api_path_is_json_and_unknown_page_is_html(hub_client: FlaskClient) -> None:
+    api = hub_client.get("/api/v1/nothing")
+    assert api.status_code == 404
+    assert api.get_json()["code"] == 404
+    page = hub_client.get("/nothing", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert "<h1>404 · Not Found</h1>" in page.get_data(as_text=True)
+
+
+def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/x.sqlite"
+    with pytest.raises(InsecureConfiguration, match="HUB_SECRET_KEY"):
+        create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": url})
+    create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
+
+
+def test_environment_configures_with_hub_prefix_and_database_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_API_AUDIENCE", "https://hub.example.org/api")
+    monkeypatch.setenv("HUB_ACCESS_TOKEN_LIFETIME", "300")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example.org/hub")
+    app = create_app()
+    assert app.config["API_AUDIENCE"] == "https://hub.example.org/api"
+    assert app.config["ACCESS_TOKEN_LIFETIME"] == 300
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example.org/hub"
