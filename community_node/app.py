@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 import shared
 from community_node import config as node_config
 from community_node.errors import register_errorhandlers
 from community_node.extensions import api, csrf, db, login_manager, migrate
+from community_node.fields import MAX_ID
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 VENDOR_ASSETS = str(Path(shared.__file__).parent / "static" / "vendor")
@@ -44,7 +46,16 @@ def register_extensions(app: Flask) -> None:
         enable_sqlite_pragmas(db.engine)
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs: ids beyond the INTEGER column's range simply do not match (404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     from community_node import system
     from community_node.web import views as web
 

@@ -6,7 +6,8 @@ Services raise these; views never catch them::
     ├── NotFound            404  the record does not exist
     ├── Conflict            409  the state forbids the change; ``allowed`` lists what would work
     ├── InvalidInput        422  field-by-field messages, for checks a schema cannot make
-    └── Forbidden           403  the actor's role does not allow it
+    ├── Forbidden           403  the actor's role does not allow it
+    └── (feature errors, e.g. eligibility's RulesUnavailable, 503)
 """
 
 from __future__ import annotations

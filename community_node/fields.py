@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from shared.taxonomy import UnknownOccupation, default_taxonomy, normalize_code
 
@@ -55,3 +55,12 @@ class TrimmedString(fields.String):
         if self.required and not text:
             raise ValidationError("Must not be blank.")
         return text
+
+
+#: The largest id a PostgreSQL INTEGER column holds; larger ids cannot exist.
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A record id: a positive integer that fits the database's INTEGER column."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, request, send_from_directory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -12,6 +12,25 @@ from werkzeug.wrappers import Response
 from community_node.extensions import db
 
 bp = Blueprint("system", __name__)
+
+
+@bp.before_app_request
+def refuse_nul_characters() -> None:
+    """Answer 422 to NUL characters in JSON or the query string: no database stores them."""
+    if any("\x00" in value for value in request.args.values()):
+        abort(422, description="The query string contains a NUL character.")
+    if request.is_json and _has_nul(request.get_json(silent=True)):
+        abort(422, description="The JSON body contains a NUL character.")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 @bp.get("/healthz")

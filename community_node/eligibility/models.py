@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community_node.database import Base, JSONType, created_at, intpk
@@ -44,3 +44,14 @@ class EligibilityDecision(Base):
     decided_at: Mapped[created_at]
     # Only the newest decision per applicant is current; older ones stay as history.
     current: Mapped[bool] = mapped_column(default=True, index=True)
+
+
+# At most one current decision per applicant, even when two evaluations race.
+for _subject in ("connectee_id", "connector_id"):
+    Index(
+        f"uq_eligibility_decisions_current_{_subject}",
+        getattr(EligibilityDecision, _subject),
+        unique=True,
+        sqlite_where=EligibilityDecision.current.is_(True),
+        postgresql_where=EligibilityDecision.current.is_(True),
+    )

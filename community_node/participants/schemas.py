@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from community_node.fields import CountryCode, LanguageCode, OccupationCode, TrimmedString
+from community_node.fields import CountryCode, Id, LanguageCode, OccupationCode, TrimmedString
 from community_node.pagination import PageArgsSchema, page_schema
 from community_node.participants.models import (
     AVAILABILITY_SLOTS,
@@ -45,6 +45,13 @@ class _PersonSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
+    @validates("languages")
+    def _one_level_per_language(self, value: list[dict[str, object]], **kwargs: object) -> None:
+        codes = [str(lang["language"]) for lang in value if lang.get("language")]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise ValidationError(f"Give each language once: {', '.join(repeated)}.")
+
 
 class ConnecteeSchema(_PersonSchema):
     """A connectee as read and written through the API."""
@@ -65,7 +72,7 @@ class ConnecteeSchema(_PersonSchema):
     english_evidence = fields.Enum(EnglishEvidence, by_value=True, allow_none=True)
     resume_on_file = fields.Boolean()
     intake_date = fields.Date(allow_none=True)
-    coordinator_id = fields.Integer(allow_none=True)
+    coordinator_id = Id(allow_none=True)
     job_ready = fields.Boolean()
 
 
@@ -123,8 +130,8 @@ class ConsentSchema(Schema):
     """A consent grant; withdraw it with POST …/withdraw."""
 
     id = fields.Integer(dump_only=True)
-    connectee_id = fields.Integer(allow_none=True)
-    connector_id = fields.Integer(allow_none=True)
+    connectee_id = Id(allow_none=True)
+    connector_id = Id(allow_none=True)
     purpose = fields.Enum(ConsentPurpose, by_value=True, required=True)
     policy_version = TrimmedString(required=True, validate=validate.Length(min=1, max=40))
     method = fields.String(
@@ -139,8 +146,8 @@ class ConsentSchema(Schema):
 
 
 class ConsentListArgsSchema(PageArgsSchema):
-    connectee_id = fields.Integer()
-    connector_id = fields.Integer()
+    connectee_id = Id()
+    connector_id = Id()
     purpose = fields.Enum(ConsentPurpose, by_value=True)
     active = fields.Boolean()
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from community_node.audit.services import record
+from community_node.auth.models import StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
@@ -95,6 +96,11 @@ def apply_fields(kind: PersonKind[P], person: P, data: Mapping[str, Any]) -> lis
             wanted = {(lang["language"], lang["level"]) for lang in value}
             have = {(lang.language, lang.level) for lang in person.languages}
             if wanted != have:
+                if person.languages:
+                    # Delete the old rows first: an insert of the same language at another
+                    # level would otherwise hit the (person, language) unique constraint.
+                    person.languages = []
+                    db.session.flush()
                 person.languages = [
                     kind.language_model(language=code, level=level)  # type: ignore[misc]
                     for code, level in sorted(wanted)
@@ -112,8 +118,16 @@ def apply_fields(kind: PersonKind[P], person: P, data: Mapping[str, Any]) -> lis
     return changed
 
 
+def _check_references(data: Mapping[str, Any]) -> None:
+    """Refuse ids of records that do not exist, field by field."""
+    coordinator_id = data.get("coordinator_id")
+    if coordinator_id is not None and db.session.get(StaffUser, coordinator_id) is None:
+        raise InvalidInput({"coordinator_id": [f"No staff user {coordinator_id}."]})
+
+
 def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
     """Add a connectee or connector; the email must not be in use."""
+    _check_references(data)
     if _email_taken(kind, data["email"].strip().lower()):
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     person = kind.model()
@@ -136,6 +150,7 @@ def get_person(kind: PersonKind[P], person_id: int) -> P:
 def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], *, actor: str) -> P:
     """Change some fields of a person; unchanged values write nothing to the audit log."""
     person = get_person(kind, person_id)
+    _check_references(data)
     if "email" in data and _email_taken(kind, data["email"].strip().lower(), person.id):
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     changed = apply_fields(kind, person, data)

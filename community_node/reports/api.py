@@ -1,10 +1,80 @@
-"""/api/v1/reports (routes are added by the reports feature)."""
+"""/api/v1/reports: the program funnel and follow-up outcomes per cohort, JSON or CSV."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
 
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+from werkzeug.wrappers import Response
+
+from community_node.pagination import csv_response
+from community_node.reports import services
+from community_node.reports.schemas import FunnelRowSchema, OutcomeRowSchema, ReportArgsSchema
 from community_node.security import require_api_caller
 
-reports_blp = Blueprint("reports", __name__, url_prefix="/reports")
+reports_blp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/reports",
+    description="Funder reports per intake cohort; definitions in docs/reports.md.",
+)
 require_api_caller(reports_blp)
+
+# Lists ignore unknown query arguments; a report must not: "group-by=…" silently
+# ignored would hand a funder the wrong table.
+
+
+def _query(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "period": args["period"],
+        "start": args.get("from_"),
+        "end": args.get("to"),
+        "group_by": args.get("group_by"),
+    }
+
+
+def _filename(name: str, args: dict[str, Any]) -> str:
+    parts = [name, args["period"]]
+    if args.get("group_by"):
+        parts.append(args["group_by"])
+    return "-".join(parts) + ".csv"
+
+
+@reports_blp.route("/funnel")
+class Funnel(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, FunnelRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.FunnelRow]:
+        """Count applied → eligible → matched → met → referred → employed per cohort."""
+        return services.funnel(**_query(args))
+
+
+@reports_blp.route("/funnel.csv")
+class FunnelCsv(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """The funnel as CSV, the same rows and columns as the JSON."""
+        rows = FunnelRowSchema().dump(services.funnel(**_query(args)), many=True)
+        return csv_response(rows, services.FUNNEL_COLUMNS, _filename("funnel", args))
+
+
+@reports_blp.route("/outcomes")
+class Outcomes(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, OutcomeRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.OutcomeRow]:
+        """Count follow-ups per cohort, milestone and category, with attribution."""
+        return services.outcomes(**_query(args))
+
+
+@reports_blp.route("/outcomes.csv")
+class OutcomesCsv(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """The outcomes report as CSV, the same rows and columns as the JSON."""
+        rows = OutcomeRowSchema().dump(services.outcomes(**_query(args)), many=True)
+        return csv_response(rows, services.OUTCOME_COLUMNS, _filename("outcomes", args))

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
-    email = EmailField("Email", validators=[DataRequired(), Email()])
+    # No wtforms Email() check: it needs the email_validator package, and a malformed
+    # address simply matches no account.
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired()])
+
+
+class ConnecteeEditForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
+    """The few connectee fields a coordinator keeps up to date by hand."""
+
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    job_ready = BooleanField("Job-ready")
+
+    def changes(self) -> dict[str, Any]:
+        """Return the submitted values as service data; blank text clears the field."""
+        phone = (self.phone.data or "").strip()
+        notes = (self.notes.data or "").strip()
+        return {
+            "phone": phone or None,
+            "notes": notes or None,
+            "job_ready": bool(self.job_ready.data),
+        }

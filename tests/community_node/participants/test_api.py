@@ -165,3 +165,18 @@ def test_missing_or_bad_token_is_401(client: Any) -> None:
     bad = client.get("/api/v1/connectees", headers={"Authorization": "Bearer cnn_x_y"})
     assert bad.status_code == 401
     assert bad.json["code"] == 401
+
+
+def test_changing_a_language_level_replaces_the_row(api: Any) -> None:
+    created = api.post("/api/v1/connectees", json=NEW_CONNECTEE).json
+    response = api.patch(f"/api/v1/connectees/{created['id']}",
+                         json={"languages": [{"language": "en", "level": "C1"}]})
+    assert response.status_code == 200, response.json
+    assert response.json["languages"] == [{"language": "en", "level": "C1"}]
+
+
+def test_a_language_given_twice_is_rejected(api: Any) -> None:
+    response = api.post("/api/v1/connectees", json={**NEW_CONNECTEE, "languages": [
+        {"language": "fr", "level": "C1"}, {"language": "fr", "level": "B1"}]})
+    assert response.status_code == 422
+    assert "languages" in response.json["errors"]["json"]

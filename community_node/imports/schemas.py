@@ -1,0 +1,39 @@
+"""The wire shapes of spreadsheet imports."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+
+class UploadSchema(Schema):
+    file = Upload(
+        required=True, metadata={"description": "A .csv or .xlsx file in the column template."}
+    )
+
+
+class ImportArgsSchema(Schema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Validate and count what would change, writing nothing."},
+    )
+
+
+class RowErrorSchema(Schema):
+    row = fields.Integer(metadata={"description": "Spreadsheet row; the header is row 1."})
+    column = fields.String()
+    message = fields.String()
+
+
+class ImportReportSchema(Schema):
+    """What an import did (or, on a dry run, would do)."""
+
+    kind = fields.String()
+    format = fields.String(metadata={"description": "csv or xlsx"})
+    rows = fields.Integer(metadata={"description": "Rows read, not counting blank rows."})
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    dry_run = fields.Boolean()
+    columns = fields.List(fields.String(), metadata={"description": "Columns with values."})
+    errors = fields.List(fields.Nested(RowErrorSchema))

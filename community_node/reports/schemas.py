@@ -1,0 +1,66 @@
+"""The wire shapes of the program reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from community_node.reports.services import GROUPINGS, PERIODS
+
+
+class ReportArgsSchema(Schema):
+    """Which cohorts a report covers and how it slices them."""
+
+    period = fields.String(
+        load_default="quarter",
+        validate=validate.OneOf(PERIODS),
+        metadata={"description": "Cohort period of the intake date: month, quarter, year, all."},
+    )
+    from_ = fields.Date(
+        data_key="from",
+        metadata={"description": "First intake date included (YYYY-MM-DD)."},
+    )
+    to = fields.Date(metadata={"description": "Last intake date included (YYYY-MM-DD)."})
+    group_by = fields.String(
+        validate=validate.OneOf(GROUPINGS),
+        metadata={"description": "major_group: one row per SOC major group of the target job."},
+    )
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("from_"), data.get("to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("Must not be before 'from'.", field_name="to")
+
+
+class _RowSchema(Schema):
+    period = fields.String()
+    major_group = fields.String()
+    major_group_title = fields.String()
+
+
+class FunnelRowSchema(_RowSchema):
+    """One cohort's funnel: every count is of distinct connectees."""
+
+    applied = fields.Integer()
+    eligible = fields.Integer()
+    matched = fields.Integer()
+    met = fields.Integer()
+    referred = fields.Integer()
+    employed = fields.Integer()
+    employed_in_field = fields.Integer()
+    placement_rate = fields.Float(allow_none=True)
+    employed_in_field_rate = fields.Float(allow_none=True)
+
+
+class OutcomeRowSchema(_RowSchema):
+    """Follow-ups of one cohort at one milestone in one category."""
+
+    milestone_months = fields.Integer()
+    category = fields.String()
+    outcomes = fields.Integer()
+    attributed = fields.Integer()
+    not_attributed = fields.Integer()
+    attribution_unknown = fields.Integer()
+    attribution_share = fields.Float(allow_none=True)

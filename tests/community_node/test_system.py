@@ -1,0 +1,209 @@
+"""Health, API docs, the JSON shape of HTTP errors, and configuration safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from community_node.app import create_app
+from community_node.config import DEFAULT_SECRET_KEY, InsecureConfiguration
+from community_node.extensions import db
+from tests.community_node.conftest import node_config
+
+
+def assert_json_error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.data[:300]
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.json
+    assert body["code"] == status
+    assert isinstance(body["status"], str) and body["status"]
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+# Health -------------------------------------------------------------------------------
+
+
+def test_healthz_ok(client: FlaskClient, app: Flask) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "database": db.engine.dialect.name,
+        "community": "testville",
+    }
+
+
+def test_healthz_503_when_database_is_unreachable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/missing-directory/node.sqlite"
+    app = create_app(node_config(url, tmp_path))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "OperationalError"}
+    with app.app_context():
+        db.engine.dispose()
+
+
+# API description ------------------------------------------------------------------------
+
+
+def test_openapi_lists_the_resources(client: FlaskClient) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = json.loads(response.data)
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Connector Network community node"
+    paths = set(spec["paths"])
+    for path in (
+        "/api/v1/connectees",
+        "/api/v1/connectees/{person_id}",
+        "/api/v1/connectees/export.csv",
+        "/api/v1/connectors",
+        "/api/v1/connectors/{person_id}",
+        "/api/v1/consents",
+    ):
+        assert path in paths, path
+    assert {"Connectee", "Connector", "Consent"} <= set(spec["components"]["schemas"])
+
+
+def test_swagger_ui_uses_vendored_assets(client: FlaskClient) -> None:
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.text
+    assert "/vendor/swagger-ui/swagger-ui-bundle.js" in html
+    assert "/vendor/swagger-ui/swagger-ui.css" in html
+    assert "/api/v1/openapi.json" in html
+    assert "http://" not in html and "https://" not in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
+        served = client.get(f"/vendor/swagger-ui/{asset}")
+        assert served.status_code == 200, asset
+        assert len(served.data) > 1000
+        served.close()
+
+
+def test_vendor_does_not_leave_its_directory(client: FlaskClient) -> None:
+    assert client.get("/vendor/../../pyproject.toml").status_code == 404
+    assert client.get("/vendor/%2e%2e/%2e%2e/pyproject.toml").status_code == 404
+
+
+# HTTP errors under /api are JSON --------------------------------------------------------
+
+
+def test_unknown_api_path_is_json_404(api: Any) -> None:
+    body = assert_json_error(api.get("/api/v1/no-such-thing"), 404)
+    assert body["status"] == "Not Found"
+    assert_json_error(api.get("/api/v1/connectees/999999"), 404)
+
+
+def test_wrong_method_is_json_405(api: Any) -> None:
+    response = api.put("/api/v1/connectees", json={})
+    body = assert_json_error(response, 405)
+    assert body["status"] == "Method Not Allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_missing_token_is_json_401(client: FlaskClient) -> None:
+    assert_json_error(client.get("/api/v1/connectees"), 401)
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 1024}])
+def test_too_large_body_is_json_413(api: Any) -> None:
+    response = api.post("/api/v1/connectees", json={"notes": "x" * 5000})
+    body = assert_json_error(response, 413)
+    assert body["status"] == "Request Entity Too Large"
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b'{"first_name": ', b"\xff\xfe\x00", b"[1, 2", b"null"]
+)
+def test_malformed_json_is_a_json_client_error(api: Any, body: bytes) -> None:
+    response = api.post(
+        "/api/v1/connectees", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422), response.data[:300]
+    assert_json_error(response, response.status_code)
+
+
+def test_json_body_of_the_wrong_shape_is_422(api: Any) -> None:
+    for body in ([], "text", 42, {"languages": "en"}):
+        response = api.post("/api/v1/connectees", json=body)
+        assert_json_error(response, 422)
+
+
+def test_html_pages_get_html_errors(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "404" in response.text
+
+
+# Configuration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", [DEFAULT_SECRET_KEY, "", None])
+def test_production_refuses_the_default_secret(tmp_path: Path, secret: str | None) -> None:
+    config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
+    config.update(ENV="production", TESTING=False, SECRET_KEY=secret)
+    with pytest.raises(InsecureConfiguration, match="NODE_SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
+    config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
+    config.update(ENV="production", TESTING=False, SECRET_KEY="a" * 64)
+    app = create_app(config)
+    assert app.config["ENV"] == "production"
+
+
+def test_production_from_environment_refuses_default_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODE_ENV", "production")
+    monkeypatch.delenv("NODE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    with pytest.raises(InsecureConfiguration):
+        create_app(None)
+
+
+def test_node_environment_variables_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("NODE_COMMUNITY_SLUG", "halifax")
+    monkeypatch.setenv("NODE_COMMUNITY_NAME", "Halifax")
+    monkeypatch.setenv("NODE_MATCH_PROPOSAL_EXPIRY_DAYS", "7")  # parsed as JSON: an int
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/env.sqlite")
+    app = create_app(None)
+    assert app.config["COMMUNITY_SLUG"] == "halifax"
+    assert app.config["COMMUNITY_NAME"] == "Halifax"
+    assert app.config["MATCH_PROPOSAL_EXPIRY_DAYS"] == 7
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.sqlite"
+    with app.app_context():
+        db.create_all()
+        assert app.test_client().get("/healthz").json["community"] == "halifax"
+        db.engine.dispose()
+
+
+def test_database_url_wins_and_is_normalized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/ignored.sqlite")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db.invalid:5432/node")
+    app = create_app(None)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://user:pw@db.invalid:5432/node"
+    )
+
+
+def test_explicit_config_ignores_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODE_COMMUNITY_SLUG", "from-env")
+    app = create_app(node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path))
+    assert app.config["COMMUNITY_SLUG"] == "testville"

@@ -1,0 +1,360 @@
+"""The staff pages: login, dashboard, lists with filters and sorting, detail and edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from community_node.audit.models import AuditEvent
+from community_node.auth.models import Role, StaffUser
+from community_node.auth.services import create_user
+from community_node.database import utcnow
+from community_node.extensions import db
+from community_node.introductions.models import MatchStatus
+from community_node.participants.models import (
+    Connectee,
+    ConnecteeLanguage,
+    ConsentPurpose,
+    LanguageLevel,
+)
+from community_node.web.queries import add_months, follow_ups_due
+from tests.community_node.factories import (
+    ConnecteeFactory,
+    ConnectorFactory,
+    ConsentFactory,
+    FollowUpOutcomeFactory,
+    MatchFactory,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
+    """A browser session logged in as a coordinator."""
+    assert login(client, coordinator.email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def viewer_client(app: Flask) -> FlaskClient:
+    viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
+    client = app.test_client()
+    assert login(client, viewer.email).status_code == 302
+    return client
+
+
+def rows(html: str) -> list[str]:
+    """Return the names in the list table, in order."""
+    return re.findall(r'<tr data-id="\d+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+
+
+# Login ------------------------------------------------------------------------------
+
+
+def test_pages_need_login(client: FlaskClient) -> None:
+    for url in ("/", "/connectees", "/connectors", "/connectees/1", "/connectors/1"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_wrong_password_shows_error(client: FlaskClient, coordinator: StaffUser) -> None:
+    response = login(client, coordinator.email, "wrong password!")
+    assert response.status_code == 200
+    assert "Email or password is wrong." in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> None:
+    response = login(client, coordinator.email)
+    assert response.headers["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Dashboard" in page.text
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [("/connectors", "/connectors"), ("//evil.example", "/"), ("https://evil.example", "/")],
+)
+def test_login_follows_only_local_next(
+    client: FlaskClient, coordinator: StaffUser, target: str, expected: str
+) -> None:
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": coordinator.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_logout(staff_client: FlaskClient) -> None:
+    assert staff_client.post("/logout").status_code == 302
+    assert staff_client.get("/").status_code == 302
+
+
+# Dashboard --------------------------------------------------------------------------
+
+
+def count(html: str, name: str) -> int:
+    match = re.search(rf'id="count-{name}">(\d+)<', html)
+    assert match, name
+    return int(match.group(1))
+
+
+def test_dashboard_counts(staff_client: FlaskClient, app: Flask) -> None:
+    now = utcnow()
+    ConnecteeFactory.create_batch(2)
+    ConnectorFactory()
+    # Expiring soon, already lapsed (still proposed), far off, and not a proposal any more.
+    MatchFactory(expires_at=now + dt.timedelta(days=1))
+    MatchFactory(expires_at=now - dt.timedelta(hours=1))
+    MatchFactory(expires_at=now + dt.timedelta(days=10))
+    MatchFactory(expires_at=now + dt.timedelta(days=1), status=MatchStatus.DECLINED)
+    # Met 7 months ago: the 3- and 6-month follow-ups are due, minus the one recorded.
+    met = MatchFactory(status=MatchStatus.MET, first_met_on=now.date() - dt.timedelta(days=215))
+    met_connectee = db.session.get(Connectee, met.connectee_id)
+    FollowUpOutcomeFactory(connectee=met_connectee, milestone_months=3)
+    html = staff_client.get("/").text
+    assert count(html, "connectees") == 2 + 5
+    assert count(html, "connectors") == 1 + 5
+    assert count(html, "submitted") == 7
+    assert count(html, "proposals-expiring") == 2
+    assert count(html, "follow-ups-due") == 1
+
+
+def test_follow_ups_use_the_first_meeting_per_connectee(app: Flask) -> None:
+    today = dt.date(2026, 7, 1)
+    first = MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))
+    # A later match of the same connectee must not push the milestones back.
+    MatchFactory(
+        connectee=db.session.get(Connectee, first.connectee_id),
+        status=MatchStatus.MET,
+        first_met_on=dt.date(2026, 6, 1),
+    )
+    MatchFactory(status=MatchStatus.PROPOSED)  # never met: nothing due
+    assert follow_ups_due(today) == 3
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
+        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
+        (dt.date(2026, 11, 15), 3, dt.date(2027, 2, 15)),
+        (dt.date(2026, 5, 31), 12, dt.date(2027, 5, 31)),
+    ],
+)
+def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
+    assert add_months(day, months) == expected
+
+
+# Lists ------------------------------------------------------------------------------
+
+
+def _people() -> None:
+    ConnecteeFactory(first_name="Amira", last_name="Haddad", skills=["triage"])
+    ConnecteeFactory(
+        first_name="Oleksandr",
+        last_name="Bondarenko",
+        skills=["welding"],
+        target_occupation="51-4121",
+        languages=[ConnecteeLanguage(language="uk", level=LanguageLevel.NATIVE)],
+    )
+    ConnecteeFactory(first_name="Carlos", last_name="Zapata", skills=["payroll"], languages=[])
+
+
+def test_filter_by_language_and_word(staff_client: FlaskClient) -> None:
+    _people()
+    assert rows(staff_client.get("/connectees?language=uk").text) == ["Oleksandr Bondarenko"]
+    assert rows(staff_client.get("/connectees?q=triage").text) == ["Amira Haddad"]
+    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == [
+        "Amira Haddad"
+    ]
+    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == [
+        "Oleksandr Bondarenko"
+    ]
+    html = staff_client.get("/connectees?q=nobody").text
+    assert "Nothing matches these filters." in html
+
+
+def test_invalid_filters_are_reported_and_dropped(staff_client: FlaskClient) -> None:
+    _people()
+    response = staff_client.get("/connectees?language=english!&sort=shoe_size&bogus=1")
+    assert response.status_code == 200
+    assert "language: Use an ISO 639 language code" in response.text
+    assert "sort: Sort by one of:" in response.text
+    assert "bogus: Unknown field." in response.text
+    assert len(rows(response.text)) == 3
+
+
+def test_sort_links_toggle_direction(staff_client: FlaskClient) -> None:
+    _people()
+    html = staff_client.get("/connectees?q=a").text
+    assert 'href="/connectees?q=a&amp;sort=last_name"' in html
+    ascending = staff_client.get("/connectees?sort=last_name").text
+    assert rows(ascending) == ["Oleksandr Bondarenko", "Amira Haddad", "Carlos Zapata"]
+    assert 'href="/connectees?sort=-last_name"' in ascending
+    assert 'aria-sort="ascending"' in ascending
+    descending = staff_client.get("/connectees?sort=-last_name").text
+    assert rows(descending) == ["Carlos Zapata", "Amira Haddad", "Oleksandr Bondarenko"]
+    assert 'href="/connectees?sort=last_name"' in descending
+
+
+def test_pagination_links_keep_filters(staff_client: FlaskClient) -> None:
+    ConnecteeFactory.create_batch(3, skills=["triage"])
+    html = staff_client.get("/connectees?q=triage&per_page=2&sort=-id").text
+    assert len(rows(html)) == 2
+    next_url = re.search(r'<a href="([^"]+)" rel="next">', html)
+    assert next_url
+    url = next_url.group(1).replace("&amp;", "&")
+    assert url == "/connectees?q=triage&per_page=2&sort=-id&page=2"
+    second = staff_client.get(url).text
+    assert len(rows(second)) == 1
+    assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
+def test_connector_list_links_to_details(staff_client: FlaskClient) -> None:
+    connector = ConnectorFactory(first_name="Grace", last_name="Hopper")
+    html = staff_client.get("/connectors").text
+    assert f'href="/connectors/{connector.id}">Grace Hopper</a>' in html
+
+
+# Detail pages -------------------------------------------------------------------------
+
+
+def test_connectee_detail(staff_client: FlaskClient) -> None:
+    person = ConnecteeFactory(first_name="Amira", last_name="Haddad", phone="+1 902 555 0100")
+    ConsentFactory(connectee_id=person.id, purpose=ConsentPurpose.LOCAL_PROCESSING)
+    ConsentFactory(
+        connectee_id=person.id, purpose=ConsentPurpose.DIRECTORY_LISTING, withdrawn_at=utcnow()
+    )
+    other = ConnecteeFactory()
+    ConsentFactory(connectee_id=other.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
+    match = MatchFactory(connectee=person, status=MatchStatus.INTRODUCED)
+    response = staff_client.get(f"/connectees/{person.id}")
+    assert response.status_code == 200
+    html = response.text
+    assert "Amira Haddad" in html
+    assert "+1 902 555 0100" in html
+    assert "29-1141 Registered Nurses" in html
+    assert "<td>ar</td><td>native</td>" in html
+    assert "local processing" in html and "directory listing" in html
+    assert "cross city introductions" not in html
+    assert "withdrawn" in html
+    assert f"#{match.id}" in html and "introduced" in html
+    assert f'href="/connectors/{match.connector_id}"' in html
+    assert 'id="edit"' in html and 'name="phone"' in html
+
+
+def test_connector_detail(staff_client: FlaskClient) -> None:
+    connector = ConnectorFactory(first_name="Grace", last_name="Hopper", employer="Navy Yard")
+    match = MatchFactory(connector=connector)
+    html = staff_client.get(f"/connectors/{connector.id}").text
+    assert "Grace Hopper" in html and "Navy Yard" in html
+    assert f'href="/connectees/{match.connectee_id}"' in html
+    assert "No consent recorded." in html
+    assert 'id="edit"' not in html  # only connectees have the edit form
+
+
+def test_missing_person_is_404_html(staff_client: FlaskClient) -> None:
+    for url in ("/connectees/999", "/connectors/999"):
+        response = staff_client.get(url)
+        assert response.status_code == 404
+        assert response.mimetype == "text/html"
+        assert "No connect" in response.text
+    # Ids no database column can hold are simply not found (PostgreSQL would raise).
+    for url in ("/connectees/2147483648", f"/connectors/{2**64}"):
+        assert staff_client.get(url).status_code == 404
+    assert staff_client.post("/connectees/999", data={"phone": "1"}).status_code == 404
+
+
+# Editing ----------------------------------------------------------------------------
+
+
+def test_coordinator_edits_phone_notes_job_ready(staff_client: FlaskClient) -> None:
+    person = ConnecteeFactory(phone=None, job_ready=False)
+    response = staff_client.post(
+        f"/connectees/{person.id}",
+        data={"phone": "  +1 902 555 0199 ", "notes": "Prefers mornings.", "job_ready": "y"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/connectees/{person.id}"
+    db.session.expire_all()
+    saved = db.session.get(Connectee, person.id)
+    assert saved is not None
+    assert (saved.phone, saved.notes, saved.job_ready) == (
+        "+1 902 555 0199",
+        "Prefers mornings.",
+        True,
+    )
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "connectee.update")
+    ).one()
+    assert audit.entity_id == person.id
+    assert sorted(audit.details["fields"]) == ["job_ready", "notes", "phone"]
+    assert audit.actor.startswith("staff:")
+    assert "Saved." in staff_client.get(f"/connectees/{person.id}").text
+
+
+def test_blank_fields_clear_and_unchecked_box_is_false(staff_client: FlaskClient) -> None:
+    person = ConnecteeFactory(phone="555", notes="old", job_ready=True)
+    assert staff_client.post(f"/connectees/{person.id}", data={"phone": " "}).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Connectee, person.id)
+    assert saved is not None
+    assert (saved.phone, saved.notes, saved.job_ready) == (None, None, False)
+
+
+def test_too_long_phone_is_refused(staff_client: FlaskClient) -> None:
+    person = ConnecteeFactory(phone="555")
+    response = staff_client.post(f"/connectees/{person.id}", data={"phone": "9" * 41})
+    assert response.status_code == 422
+    assert "Field cannot be longer than 40 characters." in response.text
+    db.session.expire_all()
+    saved = db.session.get(Connectee, person.id)
+    assert saved is not None and saved.phone == "555"
+
+
+def test_viewer_sees_no_form_and_cannot_post(viewer_client: FlaskClient) -> None:
+    person = ConnecteeFactory(phone="555")
+    html = viewer_client.get(f"/connectees/{person.id}").text
+    assert "555" in html
+    assert 'id="edit"' not in html
+    response = viewer_client.post(f"/connectees/{person.id}", data={"phone": "666"})
+    assert response.status_code == 403
+    assert "coordinator role" in response.text
+    db.session.expire_all()
+    saved = db.session.get(Connectee, person.id)
+    assert saved is not None and saved.phone == "555"
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
+    person = ConnecteeFactory(phone="555")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)
+    assert token
+    response = client.post(
+        "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token[1]}
+    )
+    assert response.status_code == 302
+    assert client.post(f"/connectees/{person.id}", data={"phone": "666"}).status_code == 400
+    page = client.get(f"/connectees/{person.id}").text
+    form_token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert form_token
+    response = client.post(
+        f"/connectees/{person.id}", data={"phone": "666", "csrf_token": form_token[1]}
+    )
+    assert response.status_code == 302
