@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -12,16 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from community_node.database import Base
-
-
-def schema_name(schema: Any) -> str:
-    """Name OpenAPI components after the class; a partial (PATCH) variant gets its own."""
-    cls = schema if isinstance(schema, type) else type(schema)
-    name: str = cls.__name__.removesuffix("Schema")
-    if not isinstance(schema, type) and schema.partial:
-        name += "Patch"
-    return name
-
+from shared.apispec import schema_name
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -7,8 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from community_node.audit.services import record
@@ -16,26 +14,17 @@ from community_node.auth.models import ApiToken, Role, StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
-
-_hasher = PasswordHasher()
+from shared.staff import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 #: Tokens look like ``cnn_<prefix>_<secret>``; the prefix finds the row, the digest proves it.
 TOKEN_SCHEME = "cnn"
-MIN_PASSWORD_LENGTH = 10
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def check_password(user: StaffUser, password: str) -> bool:
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return True
+    ok, rehashed = verify_password(user.password_hash, password)
+    if rehashed is not None:
+        user.password_hash = rehashed
+    return ok
 
 
 def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.database import Base, created_at, intpk, str200
+from shared.staff import Role
 
-
-class Role(enum.StrEnum):
-    """What a national staff member may do; each role includes the ones below it."""
-
-    VIEWER = "viewer"
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        return [Role.VIEWER, Role.COORDINATOR, Role.ADMIN].index(self)
-
-    def allows(self, needed: Role) -> bool:
-        return self.rank >= needed.rank
+# Role lives in shared (the hub and the nodes agree on it); re-exported for callers here.
+__all__ = ["Role", "SigningKey", "StaffUser"]
 
 
 class StaffUser(Base):

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from hub.audit.services import record
 from hub.auth.models import Role, StaffUser
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
-
-_hasher = PasswordHasher()
-
-MIN_PASSWORD_LENGTH = 10
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+from shared.staff import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 
 def check_password(user: StaffUser, password: str) -> bool:
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return True
+    ok, rehashed = verify_password(user.password_hash, password)
+    if rehashed is not None:
+        user.password_hash = rehashed
+    return ok
 
 
 def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
