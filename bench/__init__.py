@@ -1,0 +1,133 @@
+"""Benchmarks: each measures one figure and prints it beside its target.
+
+Run them all with ``python -m bench`` (``make bench``). They build their own scratch
+databases: a fresh SQLite file each, and PostgreSQL when ``BENCH_POSTGRES_URL`` names a
+scratch database (its node tables are dropped and recreated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import platform
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from community_node.app import create_app
+from community_node.extensions import db
+
+POSTGRES_URL_VARIABLE = "BENCH_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured number, and the target it must meet (None: reported for information)."""
+
+    name: str
+    value: float
+    unit: str
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool | None:
+        return None if self.target is None else self.value <= self.target
+
+    def line(self) -> str:
+        text = f"{self.name}: {self.value:,.1f} {self.unit}"
+        if self.target is not None:
+            text += f"  target ≤ {self.target:,.0f} {self.unit}  {'OK' if self.ok else 'MISSED'}"
+        if self.note:
+            text += f"  ({self.note})"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A benchmark that could not run, and why."""
+
+    name: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.name}: skipped: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Result = Figure | Skipped
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """Return the nearest-rank percentile of ``samples``."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def backends() -> list[tuple[str, str | None]]:
+    """Return (label, database URL) pairs; None means a fresh SQLite file."""
+    found: list[tuple[str, str | None]] = [("SQLite", None)]
+    if os.environ.get(POSTGRES_URL_VARIABLE):
+        found.append(("PostgreSQL", os.environ[POSTGRES_URL_VARIABLE]))
+    return found
+
+
+@contextmanager
+def node_app(url: str | None) -> Iterator[Flask]:
+    """Yield a node app with an empty schema, inside its app context."""
+    with tempfile.TemporaryDirectory(prefix="cn-bench-") as tmp:
+        app = create_app(
+            {
+                "ENV": "bench",
+                "SECRET_KEY": "bench-only",
+                "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                if url is not None:
+                    db.drop_all()
+                db.engine.dispose()
+
+
+def machine() -> dict[str, str]:
+    """Describe the machine the figures were measured on."""
+    cpu = "unknown"
+    memory = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

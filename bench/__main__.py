@@ -1,0 +1,34 @@
+"""Run every node benchmark and print each figure beside its target."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench import Result, backends, machine, node_import, node_list_api
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main() -> int:
+    info = machine()
+    print("Connector Network benchmarks")
+    print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()))
+    results: list[Result] = []
+    for label, url in backends():
+        for bench in (node_list_api.run, node_import.run):
+            for result in bench(label, url):
+                print(result.line(), flush=True)
+                results.append(result)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(
+        json.dumps({"machine": info, "results": [r.as_dict() for r in results]}, indent=2)
+    )
+    missed = [r for r in results if getattr(r, "ok", None) is False]
+    print(f"{len(missed)} target(s) missed." if missed else "All measured targets met.")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
