@@ -12,6 +12,7 @@ def api_blueprints() -> list[Blueprint]:
     from community_node.outcomes.api import outcomes_blp
     from community_node.participants.api import connectees_blp, connectors_blp, consents_blp
     from community_node.reports.api import reports_blp
+    from community_node.sync.api import resources_blp, sync_blp
 
     return [
         connectees_blp,
@@ -22,4 +23,6 @@ def api_blueprints() -> list[Blueprint]:
         outcomes_blp,
         reports_blp,
         imports_blp,
+        sync_blp,
+        resources_blp,
     ]

@@ -92,5 +92,6 @@ def _feature_commands() -> list[click.Command]:
     from community_node.introductions.cli import commands as introductions
     from community_node.outcomes.cli import commands as outcomes
     from community_node.reports.cli import commands as reports
+    from community_node.sync.cli import commands as sync
 
-    return [*eligibility, *imports, *introductions, *outcomes, *reports]
+    return [*eligibility, *imports, *introductions, *outcomes, *reports, *sync]

@@ -6,5 +6,6 @@ from community_node.eligibility import models as eligibility
 from community_node.introductions import models as introductions
 from community_node.outcomes import models as outcomes
 from community_node.participants import models as participants
+from community_node.sync import models as sync
 
-__all__ = ["audit", "auth", "eligibility", "introductions", "outcomes", "participants"]
+__all__ = ["audit", "auth", "eligibility", "introductions", "outcomes", "participants", "sync"]

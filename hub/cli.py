@@ -65,8 +65,9 @@ def describe(exc: DomainError) -> str:
 def register(app: Flask) -> None:
     """Attach every command group to the app's ``flask``/``connector-hub`` CLI."""
     from hub.communities.cli import commands as communities
+    from hub.resources.cli import commands as resources
 
     app.cli.add_command(init_command)
     app.cli.add_command(users_group)
-    for command in communities:
+    for command in (*communities, *resources):
         app.cli.add_command(command)

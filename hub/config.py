@@ -17,7 +17,13 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     "SQLALCHEMY_DATABASE_URI": None,  # resolved in load_config
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Request bodies above this answer 413 (HUB_MAX_CONTENT_LENGTH); a full batch of 100
+    # profiles is about 40 KiB, a snapshot of 50,000 refs about 2 MiB.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # How long a POST's answer is kept for Idempotency-Key replays.
+    "IDEMPOTENCY_RETENTION_DAYS": 7,
+    # How long the resources feed keeps tombstones; older cursors then answer 410.
+    "RESOURCE_TOMBSTONE_RETENTION_DAYS": 90,
     # OAuth2: who signs the tokens (``iss``) and who they are for (``aud``). In production
     # set TOKEN_ISSUER to the hub's public URL, e.g. https://hub.example.org.
     "TOKEN_ISSUER": "connector-hub",

@@ -30,6 +30,7 @@ from community_node.imports.columns import (
     split_list,
 )
 from community_node.imports.reading import Sheet, read_sheet
+from community_node.sync.outbox import connectors_changed
 
 #: Rows per ``IN (…)`` query, well below every backend's bound-parameter limit.
 _CHUNK = 1000
@@ -293,6 +294,8 @@ def import_file(
             "columns": columns,
         },
     )
+    if spec.kind.name == "connector":
+        connectors_changed()
     db.session.commit()
     return report
 

@@ -24,6 +24,7 @@ from community_node.participants.models import (
     ConsentPurpose,
     ProfileStatus,
 )
+from community_node.sync.outbox import connector_changed
 from shared.taxonomy import Level, default_taxonomy
 
 P = TypeVar("P", Connectee, Connector)
@@ -136,6 +137,7 @@ def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -
     db.session.add(person)
     db.session.flush()
     record(actor, f"{kind.name}.create", kind.name, person.id, {"fields": sorted(data)})
+    connector_changed(person)
     db.session.commit()
     return person
 
@@ -156,6 +158,7 @@ def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], 
     changed = apply_fields(kind, person, data)
     if changed:
         record(actor, f"{kind.name}.update", kind.name, person.id, {"fields": changed})
+        connector_changed(person)
     db.session.commit()
     return person
 
@@ -187,6 +190,7 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
 
     erase_referral_contacts(kind.name, person.id)
     record(actor, f"{kind.name}.erase", kind.name, person.id, {})
+    connector_changed(person)
     db.session.commit()
 
 
@@ -252,6 +256,7 @@ def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
     db.session.add(consent)
     db.session.flush()
     record(actor, "consent.grant", "consent", consent.id, {"purpose": consent.purpose.value})
+    connector_changed(consent)
     db.session.commit()
     return consent
 
@@ -264,6 +269,7 @@ def withdraw_consent(consent_id: int, *, actor: str) -> Consent:
         raise Conflict("This consent is already withdrawn.")
     consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
     record(actor, "consent.withdraw", "consent", consent.id, {"purpose": consent.purpose.value})
+    connector_changed(consent)
     db.session.commit()
     return consent
 

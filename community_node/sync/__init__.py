@@ -1,0 +1,1 @@
+"""Federation with the national hub: the outbox, sync runs, shared resources."""

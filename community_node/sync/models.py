@@ -1,0 +1,121 @@
+"""Sync state: the hub connection, pseudonym keys, the outbox and the local resource copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from community_node.database import Base, JSONType, created_at, intpk, timestamp
+
+
+class HubConnection(Base):
+    """The one hub this node syncs to (a single row).
+
+    ``client_secret`` is a secret kept in the node database in the clear, because the
+    node must present it to the hub: protect database backups accordingly, and rotate it
+    on the hub (``connector-hub communities rotate-secret``) if a backup leaks.
+    """
+
+    __tablename__ = "hub_connection"
+
+    id: Mapped[intpk]
+    url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(200))
+    community: Mapped[str | None] = mapped_column(String(80))
+    connected_at: Mapped[timestamp]
+
+
+class NodeKey(Base):
+    """A random per-purpose key for pseudonymous refs; never leaves the node."""
+
+    __tablename__ = "node_keys"
+
+    id: Mapped[intpk]
+    purpose: Mapped[str] = mapped_column(String(40), unique=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[created_at]
+
+
+class OutboxKind(enum.StrEnum):
+    PROFILE = "profile"
+    TOMBSTONE = "tombstone"
+    SNAPSHOT = "snapshot"
+    OUTCOMES = "outcomes"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    SUPERSEDED = "superseded"
+
+
+class OutboxItem(Base):
+    """One change for the hub, anonymized when written; ``seq`` is the push cursor."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = (Index("ix_sync_outbox_status_seq", "status", "seq"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[OutboxKind]
+    # The ref for profiles and tombstones, the period for outcomes, "snapshot".
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    # The hub's reason or a transport error; never personal data (payloads have none).
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[created_at]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class ListedConnector(Base):
+    """What the hub was last told about a connector, so changes and removals are known."""
+
+    __tablename__ = "sync_listed_connectors"
+
+    connector_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    listed: Mapped[bool]
+    version: Mapped[int]
+    # sha256 of the payload without its version: an unchanged profile is not re-sent.
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SyncState(Base):
+    """Health and cursors of syncing with one destination (``hub``)."""
+
+    __tablename__ = "sync_state"
+
+    destination: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_success_at: Mapped[dt.datetime | None]
+    last_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    backoff_until: Mapped[dt.datetime | None]
+    resource_cursor: Mapped[int] = mapped_column(default=0)
+    resource_etag: Mapped[str | None] = mapped_column(String(200))
+
+
+class HubResource(Base):
+    """The node's copy of a resource national staff published on the hub."""
+
+    __tablename__ = "hub_resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    language: Mapped[str] = mapped_column(String(10), index=True)
+    audience: Mapped[str] = mapped_column(String(40), index=True)
+    published_at: Mapped[dt.datetime | None]

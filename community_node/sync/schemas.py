@@ -1,0 +1,74 @@
+"""The wire shapes of the node's sync status, dead letters and shared resources."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from community_node.pagination import PageArgsSchema, page_schema
+from community_node.sync.models import OutboxKind, OutboxStatus
+from shared.protocol import AUDIENCES, RESOURCE_KINDS
+
+
+class SyncStatusSchema(Schema):
+    configured = fields.Boolean(required=True)
+    hub_url = fields.String(allow_none=True)
+    community = fields.String(allow_none=True)
+    connected_at = fields.AwareDateTime(allow_none=True)
+    last_success_at = fields.AwareDateTime(allow_none=True)
+    last_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    consecutive_failures = fields.Integer()
+    backoff_until = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "No sync runs before this time."}
+    )
+    pending = fields.Integer(metadata={"description": "Outbox items waiting to be sent."})
+    dead = fields.Integer(metadata={"description": "Items the hub refused (dead letters)."})
+    sent = fields.Integer()
+    resource_cursor = fields.Integer()
+    resources = fields.Integer(metadata={"description": "Shared resources held locally."})
+
+
+class OutboxItemSchema(Schema):
+    """An outbox item; its payload is already anonymized, so it is safe to show."""
+
+    seq = fields.Integer(dump_only=True)
+    kind = fields.Enum(OutboxKind, by_value=True, dump_only=True)
+    key = fields.String(dump_only=True)
+    payload = fields.Dict(dump_only=True)
+    status = fields.Enum(OutboxStatus, by_value=True, dump_only=True)
+    attempts = fields.Integer(dump_only=True)
+    last_error = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    sent_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+OutboxItemPageSchema = page_schema(OutboxItemSchema)
+
+
+class DeadLetterArgsSchema(PageArgsSchema):
+    kind = fields.Enum(OutboxKind, by_value=True)
+
+
+class ResourceSchema(Schema):
+    """A shared resource published by national staff, as held in the node's copy."""
+
+    id = fields.Integer(dump_only=True)
+    seq = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    summary = fields.String(dump_only=True)
+    body = fields.String(dump_only=True, allow_none=True)
+    url = fields.String(dump_only=True, allow_none=True)
+    tags = fields.List(fields.String(), dump_only=True)
+    language = fields.String(dump_only=True)
+    audience = fields.String(dump_only=True)
+    published_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+ResourcePageSchema = page_schema(ResourceSchema)
+
+
+class ResourceListArgsSchema(PageArgsSchema):
+    kind = fields.String(validate=validate.OneOf(RESOURCE_KINDS))
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))
+    audience = fields.String(validate=validate.OneOf(AUDIENCES))

@@ -1,0 +1,602 @@
+"""Syncing with the hub: connect, push the outbox, report outcomes, pull resources.
+
+``run_sync`` takes a client factory so tests can pass a fake hub. The node keeps working
+when no hub is configured or the hub is down: failures are recorded, retried with
+exponential backoff and jitter (honouring Retry-After), never raised to the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Integer, cast, delete, exists, extract, func, select, update
+
+from community_node.audit.services import record
+from community_node.database import utcnow
+from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.extensions import db
+from community_node.outcomes.models import FollowUpOutcome, OutcomeCategory
+from community_node.pagination import Page, apply_sort, paginate
+from community_node.participants.models import Connectee, ProfileStatus
+from community_node.reports.services import cohort_day, funnel
+from community_node.sync import outbox
+from community_node.sync.models import (
+    HubConnection,
+    HubResource,
+    OutboxItem,
+    OutboxKind,
+    OutboxStatus,
+    SyncState,
+)
+from shared.hubclient import (
+    Changes,
+    CursorExpired,
+    HubAuthError,
+    HubClient,
+    HubError,
+    HubRejected,
+    HubUnavailable,
+    ItemResult,
+    NotModified,
+    SnapshotResult,
+)
+from shared.hubclient.client import check_hub_url
+from shared.privacy import suppress_with_totals
+from shared.protocol import METRICS, SOC_MAJOR_GROUPS
+
+DESTINATION = "hub"
+BATCH_SIZE = 100
+#: Quarters of outcomes a sync reports: the current one and the three before it.
+OUTCOME_QUARTERS = 4
+BACKOFF_BASE = 30.0  # seconds after the first failure
+BACKOFF_CAP = 6 * 3600.0
+_ERROR_LENGTH = 500
+
+
+class HubPort(Protocol):
+    """What a sync needs from the hub; ``HubClient`` is the real one, tests pass a fake."""
+
+    def whoami(self) -> dict[str, Any]: ...
+
+    def push_profiles(
+        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+    ) -> list[ItemResult]: ...
+
+    def put_snapshot(self, refs: Sequence[str], version: int) -> SnapshotResult: ...
+
+    def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def resource_changes(self, since: int, etag: str | None = None) -> Changes | NotModified: ...
+
+
+ClientFactory = Callable[[HubConnection], HubPort]
+
+
+def default_client_factory(connection: HubConnection) -> HubPort:
+    return HubClient(connection.url, connection.client_id, connection.client_secret)
+
+
+@dataclass
+class SyncReport:
+    """What one sync run did."""
+
+    configured: bool = True
+    skipped_until: dt.datetime | None = None
+    enqueued: int = 0
+    sent: int = 0
+    dead: int = 0
+    superseded: int = 0
+    outcome_periods: list[str] = field(default_factory=list)
+    resources_changed: int = 0
+    resources_resynced: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.configured and self.error is None and self.skipped_until is None
+
+
+# Connection -----------------------------------------------------------------------------
+
+
+def get_connection() -> HubConnection | None:
+    return db.session.scalars(select(HubConnection).limit(1)).first()
+
+
+def connect(
+    url: str,
+    client_id: str,
+    client_secret: str,
+    *,
+    actor: str,
+    client_factory: ClientFactory = default_client_factory,
+) -> tuple[HubConnection, dict[str, Any]]:
+    """Verify credentials with the hub's whoami, then store them (replacing any earlier)."""
+    try:
+        url = check_hub_url(url)
+    except ValueError as exc:
+        raise InvalidInput({"url": [str(exc)]}) from exc
+    candidate = HubConnection(url=url, client_id=client_id, client_secret=client_secret)
+    who = client_factory(candidate).whoami()  # HubError propagates: nothing is stored
+    connection = get_connection()
+    first = connection is None
+    if connection is None:
+        connection = candidate
+        db.session.add(connection)
+    else:
+        connection.url, connection.client_id = url, client_id
+        connection.client_secret = client_secret
+    connection.community = str(who.get("community") or "") or None
+    connection.connected_at = utcnow()
+    db.session.flush()
+    if first:
+        # Everything listable so far goes out on the first sync.
+        outbox.refresh_directory(force=True)
+    record(
+        actor, "hub.connect", "hub_connection", connection.id, {"community": connection.community}
+    )
+    db.session.commit()
+    return connection, who
+
+
+def _state() -> SyncState:
+    state = db.session.get(SyncState, DESTINATION)
+    if state is None:
+        state = SyncState(destination=DESTINATION, consecutive_failures=0, resource_cursor=0)
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def backoff_delay(failures: int, retry_after: float | None, rng: random.Random) -> float:
+    """Seconds to wait after ``failures`` failures in a row: exponential, jittered, capped."""
+    exponential = min(BACKOFF_CAP, BACKOFF_BASE * float(2 ** min(max(0, failures - 1), 30)))
+    delay = exponential * rng.uniform(0.5, 1.0)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, BACKOFF_CAP))
+    return delay
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:_ERROR_LENGTH]
+
+
+# Outcomes -------------------------------------------------------------------------------
+
+
+def _quarter_of(day: dt.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def recent_quarters(today: dt.date, count: int = OUTCOME_QUARTERS) -> list[str]:
+    """Return the last ``count`` quarters, oldest first, ending with today's."""
+    year, quarter = _quarter_of(today)
+    labels = []
+    for _ in range(count):
+        labels.append(f"{year:04d}-Q{quarter}")
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return labels[::-1]
+
+
+def _quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
+    year, quarter = int(label[:4]), int(label[-1])
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end_month = 3 * quarter
+    next_start = dt.date(year + 1, 1, 1) if end_month == 12 else dt.date(year, end_month + 1, 1)
+    return start, next_start - dt.timedelta(days=1)
+
+
+def _major(group: str) -> str:
+    return group if group in SOC_MAJOR_GROUPS else "unknown"
+
+
+def _employed_elsewhere(start: dt.date, end: dt.date) -> dict[tuple[str, str], Counter[str]]:
+    """Count connectees with a related-field or outside-field job, per quarter and group."""
+    day = cohort_day()
+    year = cast(extract("year", day), Integer)
+    quarter = (cast(extract("month", day), Integer) - 1) // 3 + 1
+    flags = {
+        category.value: exists().where(
+            FollowUpOutcome.connectee_id == Connectee.id, FollowUpOutcome.category == category
+        )
+        for category in (
+            OutcomeCategory.EMPLOYED_RELATED_FIELD,
+            OutcomeCategory.EMPLOYED_OUTSIDE_FIELD,
+        )
+    }
+    stmt = select(
+        year.label("y"),
+        quarter.label("q"),
+        func.substr(Connectee.target_occupation, 1, 2).label("g"),
+        *(flag.label(name) for name, flag in flags.items()),
+    ).where(
+        Connectee.status != ProfileStatus.DRAFT,
+        day >= start,
+        day <= end,
+        # Only connectees with any such job: usually a small share of the cohort.
+        exists().where(
+            FollowUpOutcome.connectee_id == Connectee.id,
+            FollowUpOutcome.category.in_(
+                [OutcomeCategory.EMPLOYED_RELATED_FIELD, OutcomeCategory.EMPLOYED_OUTSIDE_FIELD]
+            ),
+        ),
+    )
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for row in db.session.execute(stmt).mappings():
+        key = (f"{int(row['y']):04d}-Q{int(row['q'])}", _major(row["g"] or "unknown"))
+        bucket = counts.setdefault(key, Counter())
+        for name in flags:
+            bucket[name] += 1 if row[name] else 0
+    return counts
+
+
+def outcome_cells(periods: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Compute each period's suppressed outcome cells (per SOC major group and "all")."""
+    start, _ = _quarter_bounds(periods[0])
+    _, end = _quarter_bounds(periods[-1])
+    rows: dict[str, dict[str, dict[str, int]]] = {period: {} for period in periods}
+    for funnel_row in funnel("quarter", start, end, group_by="major_group"):
+        if funnel_row.period not in rows:
+            continue
+        group = rows[funnel_row.period].setdefault(
+            _major(funnel_row.major_group), dict.fromkeys(METRICS, 0)
+        )
+        group["enrolled"] += funnel_row.applied
+        group["eligible"] += funnel_row.eligible
+        group["matched"] += funnel_row.matched
+        group["met"] += funnel_row.met
+        group["referred"] += funnel_row.referred
+        group["employed_in_field"] += funnel_row.employed_in_field
+    for (period, major), counted in _employed_elsewhere(start, end).items():
+        if period in rows and major in rows[period]:
+            for name, value in counted.items():
+                rows[period][major][name] += value
+    result: dict[str, list[dict[str, Any]]] = {}
+    for period, groups in rows.items():
+        if not groups:
+            result[period] = []
+            continue
+        table = suppress_with_totals(groups)
+        result[period] = [
+            {"major_group": g, "metric": m, "value": v, "suppressed": v is None}
+            for (g, m), v in sorted(table.items())
+        ]
+    return result
+
+
+def enqueue_outcomes(today: dt.date) -> list[str]:
+    """Enqueue the recent quarters whose cells changed since last enqueued; return them."""
+    periods = recent_quarters(today)
+    changed = []
+    for period, cells in outcome_cells(periods).items():
+        if outbox.enqueue_outcomes(period, cells) is not None:
+            changed.append(period)
+    return changed
+
+
+# Pushing --------------------------------------------------------------------------------
+
+
+def coalesce() -> int:
+    """Mark every pending item older than a newer pending item of its key superseded."""
+    newest = (
+        select(OutboxItem.key, func.max(OutboxItem.seq).label("seq"))
+        .where(OutboxItem.status == OutboxStatus.PENDING)
+        .group_by(OutboxItem.key)
+        .subquery()
+    )
+    stale = (
+        select(OutboxItem.seq)
+        .join(newest, newest.c.key == OutboxItem.key)
+        .where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.seq < newest.c.seq)
+    )
+    seqs = list(db.session.scalars(stale))
+    for start in range(0, len(seqs), 1000):
+        db.session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.seq.in_(seqs[start : start + 1000]))
+            .values(status=OutboxStatus.SUPERSEDED)
+        )
+    return len(seqs)
+
+
+def _pending() -> list[OutboxItem]:
+    stmt = (
+        select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING).order_by(OutboxItem.seq)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def batches(items: Sequence[OutboxItem]) -> Iterator[list[OutboxItem]]:
+    """Group items in seq order: runs of profiles/tombstones (≤ 100), others alone."""
+    run: list[OutboxItem] = []
+    for item in items:
+        if item.kind in (OutboxKind.PROFILE, OutboxKind.TOMBSTONE):
+            run.append(item)
+            if len(run) == BATCH_SIZE:
+                yield run
+                run = []
+        else:
+            if run:
+                yield run
+                run = []
+            yield [item]
+    if run:
+        yield run
+
+
+def idempotency_key(batch: Sequence[OutboxItem]) -> str:
+    """The batch's Idempotency-Key: first and last seq plus a digest of the items.
+
+    The same batch always gets the same key, so a resend after a crash is a replay. The
+    digest keeps a different batch over the same seq range (an item requeued from the
+    dead letters in between) from reusing a key, which the hub would refuse with 422.
+    """
+    body = json.dumps([item.payload for item in batch], sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    return f"{batch[0].seq}-{batch[-1].seq}-{digest}"
+
+
+def _describe_item_errors(errors: Any) -> str:
+    return f"rejected by the hub: {errors}"[:_ERROR_LENGTH]
+
+
+def _send(client: HubPort, batch: list[OutboxItem], now: dt.datetime) -> tuple[int, int]:
+    """Send one batch; mark its items; return (sent, dead). Hub errors propagate."""
+    first = batch[0]
+    if first.kind == OutboxKind.SNAPSHOT:
+        client.put_snapshot(list(first.payload["refs"]), int(first.payload["version"]))
+        results: list[ItemResult | None] = [None]
+    elif first.kind == OutboxKind.OUTCOMES:
+        client.put_outcomes(first.key, list(first.payload["cells"]))
+        results = [None]
+    else:
+        results = list(
+            client.push_profiles([item.payload for item in batch], idempotency_key(batch))
+        )
+    sent = dead = 0
+    for item, result in zip(batch, results, strict=True):
+        item.attempts += 1
+        item.next_attempt_at = None
+        if result is not None and result.status == "rejected":
+            item.status = OutboxStatus.DEAD
+            item.last_error = _describe_item_errors(result.errors)
+            dead += 1
+        else:
+            item.status, item.sent_at, item.last_error = OutboxStatus.SENT, now, None
+            sent += 1
+    return sent, dead
+
+
+def _push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
+    report.superseded += coalesce()
+    db.session.commit()
+    for batch in batches(_pending()):
+        try:
+            sent, dead = _send(client, batch, now)
+        except HubRejected as exc:
+            # The hub refused the request as a whole: retrying the same bytes cannot help.
+            for item in batch:
+                item.attempts += 1
+                item.status = OutboxStatus.DEAD
+                item.last_error = _error_text(exc)
+            report.dead += len(batch)
+            db.session.commit()
+            continue
+        except (HubUnavailable, HubAuthError) as exc:
+            for item in batch:
+                item.attempts += 1
+                item.last_error = _error_text(exc)
+            db.session.commit()
+            raise
+        report.sent += sent
+        report.dead += dead
+        # One commit per batch: a crash loses at most one batch's marks, and resending
+        # it carries the same Idempotency-Key, so the hub replays its stored answer.
+        db.session.commit()
+
+
+# Resources ------------------------------------------------------------------------------
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _apply_resource(item: Mapping[str, Any]) -> None:
+    resource_id = int(item["id"])
+    if item.get("deleted"):
+        db.session.execute(delete(HubResource).where(HubResource.id == resource_id))
+        return
+    resource = db.session.get(HubResource, resource_id) or HubResource(id=resource_id)
+    resource.seq = int(item["seq"])
+    resource.kind = str(item["kind"])
+    resource.title = str(item["title"])
+    resource.summary = str(item.get("summary") or "")
+    resource.body = item.get("body")
+    resource.url = item.get("url")
+    resource.tags = list(item.get("tags") or [])
+    resource.language = str(item["language"])
+    resource.audience = str(item["audience"])
+    resource.published_at = _parse_time(item.get("published_at"))
+    db.session.add(resource)
+
+
+def _pull_resources(client: HubPort, state: SyncState, report: SyncReport) -> None:
+    resynced = False
+    while True:
+        try:
+            page = client.resource_changes(state.resource_cursor, state.resource_etag)
+        except CursorExpired:
+            if resynced:
+                raise
+            # The hub no longer has our cursor's history: start the copy over.
+            db.session.execute(delete(HubResource))
+            state.resource_cursor, state.resource_etag = 0, None
+            db.session.commit()
+            resynced = report.resources_resynced = True
+            continue
+        if isinstance(page, NotModified):
+            return
+        for item in page.items:
+            _apply_resource(item)
+        report.resources_changed += len(page.items)
+        state.resource_cursor = page.next
+        # The ETag names the feed's newest seq: keep it only once caught up, or the next
+        # page would be answered 304 and skipped.
+        state.resource_etag = None if page.more else page.etag
+        db.session.commit()
+        if not page.more:
+            return
+
+
+# A sync run -----------------------------------------------------------------------------
+
+
+def run_sync(
+    *,
+    full: bool = False,
+    client_factory: ClientFactory = default_client_factory,
+    now: dt.datetime | None = None,
+    rng: random.Random | None = None,
+    ignore_backoff: bool = False,
+) -> SyncReport:
+    """Push pending changes and outcomes to the hub and pull resources, once."""
+    now = now or utcnow()
+    rng = rng or random.Random()
+    report = SyncReport()
+    connection = get_connection()
+    if connection is None:
+        report.configured = False
+        return report
+    state = _state()
+    if not ignore_backoff and state.backoff_until is not None and state.backoff_until > now:
+        report.skipped_until = state.backoff_until
+        db.session.commit()
+        return report
+    # Local work first, so one pass sends it all; it needs no hub.
+    if full:
+        report.enqueued += outbox.refresh_directory(force=True)
+        outbox.enqueue_snapshot()
+        report.enqueued += 1
+    report.outcome_periods = enqueue_outcomes(now.date())
+    report.enqueued += len(report.outcome_periods)
+    state.last_attempt_at = now
+    db.session.commit()
+    try:
+        client = client_factory(connection)
+        _push(client, report, now)
+        _pull_resources(client, state, report)
+    except HubError as exc:
+        db.session.rollback()
+        state = _state()
+        retry_after = exc.retry_after if isinstance(exc, HubUnavailable) else None
+        state.consecutive_failures += 1
+        delay = backoff_delay(state.consecutive_failures, retry_after, rng)
+        state.backoff_until = now + dt.timedelta(seconds=delay)
+        state.last_error = report.error = _error_text(exc)
+        db.session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=state.backoff_until)
+        )
+        db.session.commit()
+        return report
+    state.last_success_at = now
+    state.last_error = None
+    state.consecutive_failures = 0
+    state.backoff_until = None
+    db.session.commit()
+    return report
+
+
+# Status, dead letters, resources ---------------------------------------------------------
+
+
+def _count(status: OutboxStatus) -> int:
+    stmt = select(func.count()).select_from(OutboxItem).where(OutboxItem.status == status)
+    return db.session.scalar(stmt) or 0
+
+
+def status() -> dict[str, Any]:
+    """Describe the hub connection and sync health (no secrets)."""
+    connection = get_connection()
+    state = db.session.get(SyncState, DESTINATION)
+    return {
+        "configured": connection is not None,
+        "hub_url": connection.url if connection else None,
+        "community": connection.community if connection else None,
+        "connected_at": connection.connected_at if connection else None,
+        "last_success_at": state.last_success_at if state else None,
+        "last_attempt_at": state.last_attempt_at if state else None,
+        "last_error": state.last_error if state else None,
+        "consecutive_failures": state.consecutive_failures if state else 0,
+        "backoff_until": state.backoff_until if state else None,
+        "pending": _count(OutboxStatus.PENDING),
+        "dead": _count(OutboxStatus.DEAD),
+        "sent": _count(OutboxStatus.SENT),
+        "resource_cursor": state.resource_cursor if state else 0,
+        "resources": db.session.scalar(select(func.count()).select_from(HubResource)) or 0,
+    }
+
+
+_DEAD_SORT = {"id": OutboxItem.seq, "seq": OutboxItem.seq, "created_at": OutboxItem.created_at}
+
+
+def list_dead_letters(args: Mapping[str, Any]) -> Page:
+    stmt = select(OutboxItem).where(OutboxItem.status == OutboxStatus.DEAD)
+    if (kind := args.get("kind")) is not None:
+        stmt = stmt.where(OutboxItem.kind == kind)
+    stmt = apply_sort(stmt, args["sort"], _DEAD_SORT, OutboxItem.seq)
+    return paginate(stmt, args["page"], args["per_page"])
+
+
+def requeue(seq: int, *, actor: str) -> OutboxItem:
+    """Put a dead item back in the queue; the next sync sends it (if still the newest)."""
+    item = db.session.get(OutboxItem, seq)
+    if item is None:
+        raise NotFound(f"No outbox item {seq}.")
+    if item.status != OutboxStatus.DEAD:
+        raise Conflict(
+            f"Only dead items can be requeued; this one is {item.status.value}.", allowed=["dead"]
+        )
+    item.status = OutboxStatus.PENDING
+    item.attempts = 0
+    item.next_attempt_at = None
+    record(actor, "sync.requeue", "outbox_item", item.seq, {"kind": item.kind.value})
+    db.session.commit()
+    return item
+
+
+_RESOURCE_SORT = {
+    "id": HubResource.id,
+    "title": HubResource.title,
+    "published_at": HubResource.published_at,
+    "seq": HubResource.seq,
+}
+
+
+def list_resources(args: Mapping[str, Any]) -> Page:
+    stmt = select(HubResource)
+    for name in ("kind", "language", "audience"):
+        if (value := args.get(name)) is not None:
+            stmt = stmt.where(getattr(HubResource, name) == value)
+    stmt = apply_sort(stmt, args["sort"], _RESOURCE_SORT, HubResource.id)
+    return paginate(stmt, args["page"], args["per_page"])
+
+
+def get_resource(resource_id: int) -> HubResource:
+    resource = db.session.get(HubResource, resource_id)
+    if resource is None:
+        raise NotFound(f"No resource {resource_id}.")
+    return resource

@@ -1,0 +1,1 @@
+"""The national directory of anonymized connector profiles."""

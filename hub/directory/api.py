@@ -1,0 +1,51 @@
+"""``/api/v1/directory``: anonymized connectors of other communities, filtered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from hub.directory.services import list_directory
+from hub.security import current_community, require_scope
+from shared.protocol import DirectoryPageSchema, SocCode
+from shared.taxonomy import Level
+
+blp = Blueprint(
+    "directory",
+    __name__,
+    url_prefix="/directory",
+    description="The national directory of anonymized connector profiles.",
+)
+
+
+class DirectoryArgsSchema(Schema):
+    occupation = SocCode(metadata={"description": "A SOC code, e.g. 29-1141."})
+    related = fields.String(
+        validate=validate.OneOf([level.value for level in Level]),
+        metadata={
+            "description": "Also match codes sharing the occupation's prefix at "
+            "this level (major, minor, broad)."
+        },
+    )
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))
+    remote_ok = fields.Boolean()
+    cross_city_ok = fields.Boolean()
+    accepting = fields.Boolean()
+    community = fields.String(validate=validate.Length(max=40))
+    include_own = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+@blp.route("")
+class Directory(MethodView):
+    @blp.doc(security=[{"oauth2": ["directory:read"]}])
+    @require_scope("directory:read")
+    @blp.arguments(DirectoryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, DirectoryPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List listed profiles, the caller's own community excluded unless include_own."""
+        return list_directory(current_community(), args)

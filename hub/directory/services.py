@@ -1,0 +1,84 @@
+"""List anonymized profiles for nodes searching the national directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from hub.communities.models import Community, CommunityStatus
+from hub.errors import InvalidInput
+from hub.extensions import db
+from hub.profiles.models import Profile
+from shared.taxonomy import Level, UnknownOccupation, default_taxonomy
+
+
+def _occupation_prefix(code: str, related: str | None) -> str:
+    try:
+        occupation = default_taxonomy().get(code)
+    except UnknownOccupation as exc:
+        raise InvalidInput({"occupation": [str(exc)]}) from exc
+    return occupation.prefix(Level(related)) if related else occupation.code
+
+
+def directory_query(caller: Community, args: dict[str, Any]) -> Select[Profile, str]:
+    """Build the filtered query of listed profiles (never tombstones, nor suspended nodes)."""
+    stmt = (
+        select(Profile, Community.slug)
+        .join(Community, Community.id == Profile.community_id)
+        .where(Profile.deleted.is_(False), Community.status != CommunityStatus.SUSPENDED)
+    )
+    if not args.get("include_own"):
+        stmt = stmt.where(Profile.community_id != caller.id)
+    if args.get("occupation"):
+        prefix = _occupation_prefix(args["occupation"], args.get("related"))
+        if args.get("related"):
+            # Every code sharing the prefix: what Taxonomy.related_codes() lists.
+            stmt = stmt.where(Profile.occupation.startswith(prefix, autoescape=True))
+        else:
+            stmt = stmt.where(Profile.occupation == prefix)
+    elif args.get("related"):
+        raise InvalidInput({"related": ["Give an occupation to relate to."]})
+    if args.get("language"):
+        stmt = stmt.where(Profile.language_codes.contains(f" {args['language']} "))
+    for flag in ("remote_ok", "cross_city_ok", "accepting"):
+        if args.get(flag) is not None:
+            stmt = stmt.where(getattr(Profile, flag).is_(args[flag]))
+    if args.get("community"):
+        stmt = stmt.where(Community.slug == args["community"])
+    return stmt.order_by(Profile.updated_at.desc(), Profile.id.desc())
+
+
+def list_directory(caller: Community, args: dict[str, Any]) -> dict[str, Any]:
+    """Return one page of the directory as wire entries."""
+    stmt = directory_query(caller, args)
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    taxonomy = default_taxonomy()
+    items = [
+        {
+            "id": p.id,
+            "community": slug,
+            "occupation": p.occupation,
+            "occupation_level": p.occupation_level,
+            "occupation_title": taxonomy.get(p.occupation).title if p.occupation else "",
+            "experience_band": p.experience_band,
+            "languages": p.languages,
+            "skills": p.skills,
+            "availability": p.availability,
+            "remote_ok": p.remote_ok,
+            "cross_city_ok": p.cross_city_ok,
+            "accepting": p.accepting,
+            "updated_at": p.updated_at,
+        }
+        for p, slug in rows
+    ]
+    total = total or 0
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, -(-total // per_page)),
+    }

@@ -1,0 +1,1 @@
+"""Aggregate outcomes per community and period, and the public national roll-up."""

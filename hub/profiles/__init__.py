@@ -1,0 +1,1 @@
+"""Anonymized connector profiles the nodes sync to the hub."""

@@ -1,0 +1,1 @@
+"""Shared resources national staff publish and nodes pull as a change feed."""

@@ -1,0 +1,404 @@
+"""The hub client: tokens via Authlib's OAuth2Session, calls via ``requests``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
+
+#: Every scope the federation protocol defines; a node asks for all of them.
+ALL_SCOPES: tuple[str, ...] = (
+    "profiles:write",
+    "outcomes:write",
+    "directory:read",
+    "intros:write",
+    "intros:read",
+    "resources:read",
+)
+
+#: Seconds before a token's expiry at which it is refetched rather than used.
+_TOKEN_LEEWAY = 30
+
+
+class HubError(Exception):
+    """Base of every hub client failure."""
+
+
+class HubUnavailable(HubError):
+    """The hub could not be reached or failed on its side; retry later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HubRateLimited(HubUnavailable):
+    """The hub answered 429 Too Many Requests."""
+
+
+class HubAuthError(HubError):
+    """The hub refused the credentials or the token, even after fetching a new one."""
+
+
+class HubRejected(HubError):
+    """The hub refused the request itself (4xx); sending it again will not help."""
+
+    def __init__(self, message: str, *, status: int, body: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class CursorExpired(HubError):
+    """A change-feed cursor is older than the hub's history (410)."""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The hub's verdict on one item of a profile batch."""
+
+    ref: str | None
+    version: int | None
+    status: str
+    errors: Any = None
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    kept: int
+    tombstoned: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One page of a change feed."""
+
+    items: list[dict[str, Any]]
+    next: int
+    more: bool
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """The feed has nothing newer than the ETag sent (304)."""
+
+    etag: str | None = None
+
+
+@dataclass
+class _Counter:
+    requests: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Read a Retry-After header (seconds or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hub_url(url: str) -> str:
+    """Return the hub's base URL without a trailing slash; refuse plain http off loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"The hub URL must be an http(s) URL, not {url!r}.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            "The hub URL must use https (plain http is only allowed for localhost/127.0.0.1)."
+        )
+    if parts.query or parts.fragment:
+        raise ValueError("The hub URL must not have a query or fragment.")
+    return url.rstrip("/")
+
+
+def _body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text[:500]
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, Mapping):
+        for key in ("message", "error_description", "error"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return str(body)[:200]
+
+
+class HubClient:
+    """Talk to one hub as one community; not thread-safe (one per sync run)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 10,
+        scopes: Iterable[str] = ALL_SCOPES,
+    ) -> None:
+        self.base_url = check_hub_url(base_url)
+        self.timeout = timeout
+        self.scopes = tuple(scopes)
+        self.granted_scopes: tuple[str, ...] = ()
+        self.counter = _Counter()
+        self._http = session or requests.Session()
+        self._oauth = OAuth2Session(
+            client_id,
+            client_secret,
+            token_endpoint_auth_method="client_secret_basic",
+            scope=" ".join(self.scopes),
+        )
+        # Route token requests through the same transport (tests mount adapters on it).
+        for prefix, adapter in self._http.adapters.items():
+            self._oauth.mount(prefix, adapter)
+        self._oauth.register_compliance_hook("access_token_response", self._check_token_response)
+
+    # Tokens ---------------------------------------------------------------------------
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/oauth/token"
+
+    def _check_token_response(self, response: requests.Response) -> requests.Response:
+        self._count("/oauth/token")
+        status = response.status_code
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            raise HubRateLimited(
+                "The hub's token endpoint is rate limiting.", retry_after=retry_after
+            )
+        if status >= 500 or status == 408:
+            raise HubUnavailable(
+                f"The hub's token endpoint answered {status}.", retry_after=retry_after
+            )
+        if status >= 400:
+            raise HubAuthError(
+                f"The hub refused the client credentials ({status}: {_message(_body(response))})."
+            )
+        return response
+
+    def _access_token(self, *, renew: bool = False) -> str:
+        token = self._oauth.token
+        if renew or not token or token.is_expired(leeway=_TOKEN_LEEWAY):
+            try:
+                token = self._oauth.fetch_token(
+                    self.token_url, grant_type="client_credentials", timeout=self.timeout
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise HubUnavailable(f"Cannot reach the hub: {type(exc).__name__}.") from exc
+            except requests.HTTPError as exc:
+                raise HubUnavailable(f"The hub's token endpoint failed: {exc}.") from exc
+            except AuthlibBaseError as exc:
+                raise HubAuthError(f"The hub refused the client credentials: {exc}.") from exc
+            except ValueError as exc:
+                raise HubUnavailable(f"The hub's token endpoint answered oddly: {exc}") from exc
+            self.granted_scopes = tuple(str(token.get("scope", "")).split())
+        return str(token["access_token"])
+
+    # Transport ------------------------------------------------------------------------
+
+    def _count(self, path: str) -> None:
+        self.counter.requests += 1
+        self.counter.by_path[path] = self.counter.by_path.get(path, 0) + 1
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        renew: bool = False,
+    ) -> requests.Response:
+        all_headers = {
+            "Accept": "application/json",
+            "Authorization": f"Bearer {self._access_token(renew=renew)}",
+            **(headers or {}),
+        }
+        data: bytes | None = None
+        if body is not None:
+            # Sorted keys and no spaces: a retried body is byte-identical (idempotency).
+            data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+            all_headers["Content-Type"] = "application/json"
+        self._count(path)
+        try:
+            return self._http.request(
+                method,
+                f"{self.base_url}{path}",
+                data=data,
+                headers=all_headers,
+                params=params,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise HubUnavailable(f"Cannot reach the hub: {type(exc).__name__}.") from exc
+        except requests.RequestException as exc:
+            raise HubUnavailable(f"Request to the hub failed: {type(exc).__name__}.") from exc
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        ok: Sequence[int] = (200,),
+    ) -> requests.Response:
+        response = self._send(method, path, body=body, headers=headers, params=params)
+        if response.status_code == 401:
+            # The token may have been revoked or outlived its clock: fetch one more, once.
+            response = self._send(
+                method, path, body=body, headers=headers, params=params, renew=True
+            )
+        status = response.status_code
+        if status in ok:
+            return response
+        body_out = _body(response)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status in (401, 403):
+            raise HubAuthError(f"The hub refused {method} {path} ({status}: {_message(body_out)}).")
+        if status == 429:
+            raise HubRateLimited("The hub is rate limiting this node.", retry_after=retry_after)
+        if status >= 500 or status == 408:
+            raise HubUnavailable(
+                f"The hub answered {status} to {method} {path}.", retry_after=retry_after
+            )
+        if status == 410:
+            raise CursorExpired(f"The hub no longer has the history {path} asked for.")
+        if 300 <= status < 400:
+            raise HubUnavailable(f"The hub redirected {method} {path} ({status}).")
+        raise HubRejected(
+            f"The hub rejected {method} {path} ({status}: {_message(body_out)}).",
+            status=status,
+            body=body_out,
+        )
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise HubUnavailable("The hub answered with something other than JSON.") from exc
+
+    # The API --------------------------------------------------------------------------
+
+    def whoami(self) -> dict[str, Any]:
+        """Return who the hub thinks this client is: community, name, status, scopes."""
+        data = self._json(self._request("GET", "/api/v1/whoami"))
+        if not isinstance(data, dict):
+            raise HubUnavailable("The hub's whoami answer is not an object.")
+        return data
+
+    def push_profiles(
+        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+    ) -> list[ItemResult]:
+        """POST a batch of profiles and tombstones; return the per-item results in order."""
+        response = self._request(
+            "POST",
+            "/api/v1/profiles/batch",
+            body={"items": list(items)},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        data = self._json(response)
+        try:
+            results = [
+                ItemResult(
+                    ref=None if r.get("ref") is None else str(r["ref"]),
+                    version=None if r.get("version") is None else int(r["version"]),
+                    status=str(r["status"]),
+                    errors=r.get("errors"),
+                )
+                for r in data["results"]
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HubUnavailable("The hub's batch answer is malformed.") from exc
+        if len(results) != len(items):
+            raise HubUnavailable("The hub's batch answer does not have one result per item.")
+        return results
+
+    def put_snapshot(self, refs: Sequence[str], version: int) -> SnapshotResult:
+        """PUT the full list of refs this node lists now."""
+        data = self._json(
+            self._request(
+                "PUT", "/api/v1/profiles/snapshot", body={"refs": list(refs), "version": version}
+            )
+        )
+        try:
+            return SnapshotResult(kept=int(data["kept"]), tombstoned=int(data["tombstoned"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HubUnavailable("The hub's snapshot answer is malformed.") from exc
+
+    def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None:
+        """Replace this community's aggregate cells for one period (``YYYY-Qn``)."""
+        self._request("PUT", f"/api/v1/outcomes/{period}", body={"cells": list(cells)})
+
+    def resource_changes(self, since: int, etag: str | None = None) -> Changes | NotModified:
+        """Read the shared-resources change feed after ``since``; 304 gives NotModified."""
+        headers = {"If-None-Match": etag} if etag else None
+        response = self._request(
+            "GET",
+            "/api/v1/resources/changes",
+            params={"since": since},
+            headers=headers,
+            ok=(200, 304),
+        )
+        new_etag = response.headers.get("ETag")
+        if response.status_code == 304:
+            return NotModified(etag=new_etag or etag)
+        data = self._json(response)
+        try:
+            return Changes(
+                items=list(data["items"]),
+                next=int(data["next"]),
+                more=bool(data["more"]),
+                etag=new_etag,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HubUnavailable("The hub's change feed answer is malformed.") from exc
+
+    def close(self) -> None:
+        self._oauth.close()
+        self._http.close()
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,120 @@
+"""Constants and building blocks every wire schema shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from shared.taxonomy import MalformedCode, default_taxonomy, normalize_code
+
+#: A reporting period: a calendar quarter such as ``2026-Q3``.
+PERIOD_PATTERN = r"^\d{4}-Q[1-4]$"
+PERIOD_RE = re.compile(PERIOD_PATTERN)
+
+#: A node's pseudonymous connector ref: 32 lowercase hex characters (keyed HMAC).
+REF_PATTERN = r"^[0-9a-f]{32}$"
+REF_RE = re.compile(REF_PATTERN)
+
+#: The most items one profile batch may carry.
+MAX_BATCH_ITEMS = 100
+
+OCCUPATION_LEVELS: tuple[str, ...] = ("detailed", "broad", "minor", "major")
+EXPERIENCE_BANDS: tuple[str, ...] = ("0-4", "5-9", "10-19", "20+")
+LANGUAGE_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+AVAILABILITY_SLOTS: tuple[str, ...] = (
+    "weekday_mornings",
+    "weekday_afternoons",
+    "weekday_evenings",
+    "weekends",
+)
+#: A skill travels as an identifier (lowercase, no spaces), never as free text.
+SKILL_PATTERN = r"^[a-z0-9][a-z0-9+#._-]{0,59}$"
+
+#: Aggregate outcome metrics a node reports per period and SOC major group.
+METRICS: tuple[str, ...] = (
+    "enrolled",
+    "eligible",
+    "matched",
+    "met",
+    "referred",
+    "employed_in_field",
+    "employed_related_field",
+    "employed_outside_field",
+)
+EMPLOYED_METRICS: tuple[str, ...] = tuple(m for m in METRICS if m.startswith("employed_"))
+
+#: SOC major-group prefixes ("11" … "53") as the shipped taxonomy lists them.
+SOC_MAJOR_GROUPS: tuple[str, ...] = tuple(o.major for o in default_taxonomy().major_groups())
+#: Outcome cells are per major group, "unknown" (no occupation) or "all" (the node's total).
+MAJOR_GROUPS: tuple[str, ...] = (*SOC_MAJOR_GROUPS, "unknown", "all")
+
+RESOURCE_KINDS: tuple[str, ...] = ("guide", "faq", "webinar", "template", "toolkit")
+AUDIENCES: tuple[str, ...] = ("staff", "connectors", "connectees", "all")
+
+
+class StrictSchema(Schema):
+    """A schema that rejects unknown fields (marshmallow's default, stated on purpose)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class StrictInteger(fields.Integer):
+    """An integer that must arrive as a JSON number: no strings, floats or booleans."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        result: int = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
+class StrictBoolean(fields.Boolean):
+    """A boolean that must arrive as JSON ``true`` or ``false``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        # 1 == True in Python, so the truthy/falsy sets alone would let 1 and 0 through.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class SocCode(fields.String):
+    """A SOC 2018 code in dashed form (``29-1141``, ``29-1000`` …) that the taxonomy lists."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code: str = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            normalized = normalize_code(code)
+        except MalformedCode as exc:
+            raise ValidationError("Not a SOC code; use the dashed form, e.g. 15-1252.") from exc
+        if normalized != code or normalized not in default_taxonomy():
+            raise ValidationError(f"Unknown SOC 2018 code {code!r}.")
+        return code
+
+
+class Dispatch(fields.Field):  # type: ignore[type-arg]
+    """One of two schemas, chosen by the presence of ``"deleted"`` (tombstone or record)."""
+
+    def __init__(self, record: type[Schema], tombstone: type[Schema], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.record = record
+        self.tombstone = tombstone
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        deleted = bool(value.get("deleted")) if isinstance(value, Mapping) else False
+        return (self.tombstone() if deleted else self.record()).dump(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValidationError("Expected an object.")
+        # The key's presence decides, so {"deleted": false, …} fails as a tombstone.
+        return (self.tombstone() if "deleted" in value else self.record()).load(value)

@@ -1,0 +1,169 @@
+"""Profiles node → hub: full-state upserts and tombstones in batches, and snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from shared.protocol.common import (
+    AVAILABILITY_SLOTS,
+    EXPERIENCE_BANDS,
+    LANGUAGE_LEVELS,
+    MAX_BATCH_ITEMS,
+    OCCUPATION_LEVELS,
+    REF_PATTERN,
+    SKILL_PATTERN,
+    SocCode,
+    StrictBoolean,
+    StrictInteger,
+    StrictSchema,
+)
+
+#: Statuses of one batch item, in the order the docs explain them.
+ITEM_STATUSES: tuple[str, ...] = ("created", "updated", "deleted", "stale", "rejected")
+
+_ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref."))
+_version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+
+
+class LanguageSchema(StrictSchema):
+    """One spoken language and its CEFR level (or native)."""
+
+    language = fields.String(
+        required=True, validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code.")
+    )
+    level = fields.String(required=True, validate=validate.OneOf(LANGUAGE_LEVELS))
+
+
+class ProfileSchema(StrictSchema):
+    """A connector's anonymized directory profile: allow-listed fields only."""
+
+    ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref."))
+    version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    occupation = SocCode(required=True)
+    occupation_level = fields.String(required=True, validate=validate.OneOf(OCCUPATION_LEVELS))
+    experience_band = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf(EXPERIENCE_BANDS)
+    )
+    languages = fields.List(
+        fields.Nested(LanguageSchema), required=True, validate=validate.Length(max=20)
+    )
+    skills = fields.List(
+        fields.String(validate=validate.Regexp(SKILL_PATTERN, error="Not a skill id.")),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    availability = fields.List(
+        fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)),
+        required=True,
+        validate=validate.Length(max=len(AVAILABILITY_SLOTS)),
+    )
+    remote_ok = StrictBoolean(required=True)
+    cross_city_ok = StrictBoolean(required=True)
+    accepting = StrictBoolean(required=True)
+
+    @validates("languages")
+    def _one_level_per_language(self, value: list[dict[str, Any]], **kwargs: Any) -> None:
+        codes = [lang.get("language") for lang in value]
+        if len(codes) != len(set(codes)):
+            raise ValidationError("Give each language once.")
+
+
+class TombstoneSchema(StrictSchema):
+    """A profile the node no longer lists (consent withdrawn, connector deleted)."""
+
+    ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref."))
+    version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    deleted = fields.Boolean(
+        required=True, validate=validate.Equal(True, error="A tombstone has deleted: true.")
+    )
+
+
+class ProfileBatchSchema(StrictSchema):
+    """The batch envelope; load each item with :func:`load_items` to judge it alone."""
+
+    items = fields.List(
+        fields.Raw(),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BATCH_ITEMS),
+    )
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """One batch item that failed validation, with the ref and version it claimed."""
+
+    ref: str | None
+    version: int | None
+    errors: dict[str, Any] = field(default_factory=dict)
+
+
+# Schemas are stateless during load; building one per item (deep-copying its fields) was
+# half the hub's time per batch.
+_PROFILE = ProfileSchema()
+_TOMBSTONE = TombstoneSchema()
+
+
+def load_item(item: Any) -> dict[str, Any] | ItemError:
+    """Validate one batch item as a Profile or, when it has ``deleted``, a Tombstone."""
+    if not isinstance(item, Mapping):
+        return ItemError(None, None, {"_schema": ["Expected an object."]})
+    schema = _TOMBSTONE if "deleted" in item else _PROFILE
+    try:
+        loaded: dict[str, Any] = schema.load(item)
+    except ValidationError as exc:
+        ref = item.get("ref")
+        version = item.get("version")
+        return ItemError(
+            ref if isinstance(ref, str) and len(ref) <= 64 else None,
+            version if isinstance(version, int) and not isinstance(version, bool) else None,
+            _messages(exc),
+        )
+    return loaded
+
+
+def _messages(exc: ValidationError) -> dict[str, Any]:
+    messages = exc.messages
+    return dict(messages) if isinstance(messages, dict) else {"_schema": list(messages)}
+
+
+def load_items(items: Sequence[Any]) -> list[dict[str, Any] | ItemError]:
+    """Validate every item on its own, so one bad item does not sink the batch."""
+    return [load_item(item) for item in items]
+
+
+class ItemResultSchema(StrictSchema):
+    """What the hub did with one batch item."""
+
+    ref = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(ITEM_STATUSES))
+    errors = fields.Dict(keys=fields.String())
+
+
+class BatchResultSchema(StrictSchema):
+    """Per-item results, in the order of the batch."""
+
+    results = fields.List(fields.Nested(ItemResultSchema), required=True)
+
+
+class SnapshotSchema(StrictSchema):
+    """Every ref the node lists now; the hub tombstones the rest below ``version``."""
+
+    refs = fields.List(_ref, required=True, validate=validate.Length(max=200_000))
+    version = _version
+
+    @validates("refs")
+    def _unique(self, value: list[str], **kwargs: Any) -> None:
+        if len(value) != len(set(value)):
+            raise ValidationError("Give each ref once.")
+
+
+class SnapshotResultSchema(StrictSchema):
+    """How many live profiles the snapshot kept and how many it tombstoned."""
+
+    kept = fields.Integer(required=True)
+    tombstoned = fields.Integer(required=True)

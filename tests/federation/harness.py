@@ -1,0 +1,148 @@
+"""Run the hub and community nodes as real processes on loopback, as deployed.
+
+Each service is gunicorn serving its app factory, with its own database (a SQLite file,
+or a PostgreSQL database of its own) and configured only through the environment.
+Administration goes through the real console scripts (``connector-hub``,
+``connector-node``), the same way staff run them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Service:
+    """One gunicorn process serving one app, restartable on the same port and data."""
+
+    name: str
+    app: str  # "hub.app:create_app()"
+    env: dict[str, str]
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the service's console script with the service's environment."""
+        script = "connector-hub" if self.app.startswith("hub") else "connector-node"
+        result = subprocess.run(
+            [str(BIN / script), *args],
+            env={**os.environ, **self.env},
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{script} {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def start(self) -> None:
+        with (self.workdir / f"{self.name}.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "4",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--graceful-timeout",
+                    "2",
+                    self.app,
+                ],
+                env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **self.env},
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: a kill takes the workers too
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"{self.name} exited: see {self.workdir}/{self.name}.log")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not become healthy")
+
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash or a pulled plug would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    slug: str
+    client_id: str
+    client_secret: str
+
+
+def register_community(hub: Service, slug: str, name: str) -> Registration:
+    out = hub.cli("communities", "add", "--slug", slug, "--name", name).stdout
+    client_id = re.search(r"client_id:\s+(\S+)", out)
+    secret = re.search(r"client_secret:\s+(\S+)", out)
+    assert client_id and secret, out
+    return Registration(slug, client_id.group(1), secret.group(1))
+
+
+def node_token(node: Service, email: str = "coordinator@example.org") -> str:
+    """Create a coordinator account on a node and return a fresh API token for it."""
+    node.cli(
+        "users",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Coordinator",
+        "--role",
+        "coordinator",
+        "--password",
+        "correct horse battery",
+    )
+    return node.cli("tokens", "create", "--email", email).stdout.strip().splitlines()[-1]
