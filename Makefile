@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run run-node test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## Serve a demo community node with synthetic data at http://127.0.0.1:8001
+## Start the demo federation: the hub (:8000) and four cities (:8001-:8004); Ctrl-C stops all
 run: $(STAMP)
+	$(BIN)/python deploy/demo/federation.py
+
+## Serve one demo community node alone (no hub) at http://127.0.0.1:8001
+run-node: $(STAMP)
 	$(BIN)/python -m community_node.demo serve
 
 ## Install with test extras, then lint, type-check and run every test
