@@ -9,8 +9,22 @@ from typing import Any
 
 from flask import Flask
 
-#: The development secret; a production start with it refuses to run.
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, never a real secret
+from shared.settings import (
+    DEFAULT_SECRET_KEY,
+    InsecureConfiguration,
+    check_production_safety,
+    normalize_database_url,
+    sqlite_file_uri,
+)
+
+__all__ = [
+    "DEFAULTS",
+    "DEFAULT_SECRET_KEY",
+    "InsecureConfiguration",
+    "load_config",
+    "normalize_database_url",
+]
+
 
 DEFAULTS: dict[str, Any] = {
     "ENV": "development",
@@ -43,19 +57,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def default_database_uri(instance_path: str) -> str:
-    """Return the zero-setup SQLite file inside the instance folder."""
-    return "sqlite:///" + str(Path(instance_path) / "hub.sqlite")
-
-
-def normalize_database_url(url: str) -> str:
-    """Select psycopg 3 for PostgreSQL URLs written the usual way."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Fill ``app.config`` from defaults, the environment, then explicit overrides."""
     app.config.from_mapping(DEFAULTS)
@@ -65,24 +66,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
-    uri = app.config["SQLALCHEMY_DATABASE_URI"] or default_database_uri(app.instance_path)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, "hub.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    check_production_safety(app.config)
-
-
-class InsecureConfiguration(RuntimeError):
-    """The configuration must not be used to serve real data."""
-
-
-def check_production_safety(config: Mapping[str, Any]) -> None:
-    """Refuse to start a production hub with the development secret key."""
-    if config.get("ENV") == "production" and config.get("SECRET_KEY") in (
-        DEFAULT_SECRET_KEY,
-        "",
-        None,
-    ):
-        raise InsecureConfiguration(
-            "HUB_ENV=production needs HUB_SECRET_KEY set to a long random value"
-        )
+    check_production_safety(app.config, "HUB")
