@@ -1,4 +1,4 @@
-"""Run every node benchmark and print each figure beside its target."""
+"""Run every benchmark (node, sync push, matching) and print each figure beside its target."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import json
 import sys
 from pathlib import Path
 
-from bench import Result, backends, machine, node_import, node_list_api
+from bench import (
+    Result,
+    backends,
+    machine,
+    matching_assign,
+    matching_rank,
+    node_import,
+    node_list_api,
+    sync_push,
+)
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -17,10 +26,15 @@ def main() -> int:
     print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()))
     results: list[Result] = []
     for label, url in backends():
-        for bench in (node_list_api.run, node_import.run):
+        for bench in (node_list_api.run, node_import.run, sync_push.run):
             for result in bench(label, url):
                 print(result.line(), flush=True)
                 results.append(result)
+    # The matching engine needs no database: run it once, not per backend.
+    for matching in (matching_rank.run, matching_assign.run):
+        for result in matching():
+            print(result.line(), flush=True)
+            results.append(result)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(
         json.dumps({"machine": info, "results": [r.as_dict() for r in results]}, indent=2)

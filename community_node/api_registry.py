@@ -6,9 +6,12 @@ from flask_smorest import Blueprint
 
 
 def api_blueprints() -> list[Blueprint]:
+    from community_node.demand.api import demand_blp
     from community_node.eligibility.api import eligibility_blp
     from community_node.imports.api import imports_blp
     from community_node.introductions.api import matches_blp
+    from community_node.intros.api import intros_blp
+    from community_node.matching.api import matching_blp
     from community_node.outcomes.api import outcomes_blp
     from community_node.participants.api import connectees_blp, connectors_blp, consents_blp
     from community_node.reports.api import reports_blp
@@ -20,9 +23,12 @@ def api_blueprints() -> list[Blueprint]:
         consents_blp,
         eligibility_blp,
         matches_blp,
+        matching_blp,
+        intros_blp,
         outcomes_blp,
         reports_blp,
         imports_blp,
         sync_blp,
         resources_blp,
+        demand_blp,
     ]

@@ -90,8 +90,19 @@ def _feature_commands() -> list[click.Command]:
     from community_node.eligibility.cli import commands as eligibility
     from community_node.imports.cli import commands as imports
     from community_node.introductions.cli import commands as introductions
+    from community_node.intros.cli import commands as intros
+    from community_node.matching.cli import commands as matching
     from community_node.outcomes.cli import commands as outcomes
     from community_node.reports.cli import commands as reports
     from community_node.sync.cli import commands as sync
 
-    return [*eligibility, *imports, *introductions, *outcomes, *reports, *sync]
+    return [
+        *eligibility,
+        *imports,
+        *introductions,
+        *intros,
+        *matching,
+        *outcomes,
+        *reports,
+        *sync,
+    ]

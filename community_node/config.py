@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMUNITY_SLUG": "demo",
     "ELIGIBILITY_RULES": None,  # path to a TOML file; None = the packaged defaults
     "MATCH_PROPOSAL_EXPIRY_DAYS": 14,
+    # OEWS metro area code for local demand (shared/data/oews_metros.csv), e.g. "0038300".
+    "DEMAND_METRO": None,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere

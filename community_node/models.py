@@ -2,10 +2,24 @@
 
 from community_node.audit import models as audit
 from community_node.auth import models as auth
+from community_node.demand import models as demand
 from community_node.eligibility import models as eligibility
 from community_node.introductions import models as introductions
+from community_node.intros import models as intros
+from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
 from community_node.participants import models as participants
 from community_node.sync import models as sync
 
-__all__ = ["audit", "auth", "eligibility", "introductions", "outcomes", "participants", "sync"]
+__all__ = [
+    "audit",
+    "auth",
+    "demand",
+    "eligibility",
+    "introductions",
+    "intros",
+    "matching",
+    "outcomes",
+    "participants",
+    "sync",
+]

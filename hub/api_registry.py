@@ -8,9 +8,20 @@ from flask_smorest import Blueprint
 def api_blueprints() -> list[Blueprint]:
     from hub.communities.api import whoami_blp
     from hub.directory.api import blp as directory_blp
+    from hub.introductions.api import blp as introductions_blp
+    from hub.introductions.api import keys_blp
     from hub.outcomes.api import blp as outcomes_blp
     from hub.outcomes.api import rollup_blp
     from hub.profiles.api import blp as profiles_blp
     from hub.resources.api import blp as resources_blp
 
-    return [whoami_blp, profiles_blp, outcomes_blp, rollup_blp, resources_blp, directory_blp]
+    return [
+        whoami_blp,
+        profiles_blp,
+        outcomes_blp,
+        rollup_blp,
+        resources_blp,
+        directory_blp,
+        introductions_blp,
+        keys_blp,
+    ]

@@ -65,9 +65,10 @@ def describe(exc: DomainError) -> str:
 def register(app: Flask) -> None:
     """Attach every command group to the app's ``flask``/``connector-hub`` CLI."""
     from hub.communities.cli import commands as communities
+    from hub.introductions.cli import commands as introductions
     from hub.resources.cli import commands as resources
 
     app.cli.add_command(init_command)
     app.cli.add_command(users_group)
-    for command in (*communities, *resources):
+    for command in (*communities, *resources, *introductions):
         app.cli.add_command(command)

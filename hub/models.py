@@ -4,8 +4,18 @@ from hub.audit import models as audit
 from hub.auth import models as auth
 from hub.communities import models as communities
 from hub.idempotency import models as idempotency
+from hub.introductions import models as introductions
 from hub.outcomes import models as outcomes
 from hub.profiles import models as profiles
 from hub.resources import models as resources
 
-__all__ = ["audit", "auth", "communities", "idempotency", "outcomes", "profiles", "resources"]
+__all__ = [
+    "audit",
+    "auth",
+    "communities",
+    "idempotency",
+    "introductions",
+    "outcomes",
+    "profiles",
+    "resources",
+]

@@ -21,13 +21,16 @@ from authlib.oauth2.rfc6749 import MissingAuthorizationError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from flask import current_app, g, request
 from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hub.auth.keys import verification_keyset
-from hub.communities.models import Community, CommunityStatus
-from hub.communities.services import client_by_id
+from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.errors import Forbidden, Unauthorized
+from hub.extensions import db
 
 REALM = "connector-hub"
+_PROTECTOR = "hub.resource_protector"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,14 +54,33 @@ def _invalid_token(description: str) -> Unauthorized:
     )
 
 
-def _verified_claims() -> dict[str, Any]:
-    validator = CommunityTokenValidator(
-        issuer=current_app.config["TOKEN_ISSUER"],
-        resource_server=current_app.config["API_AUDIENCE"],
-        realm=REALM,
+def _protector() -> ResourceProtector:
+    """Return the app's resource protector, built once (it holds only configuration)."""
+    protector: ResourceProtector | None = current_app.extensions.get(_PROTECTOR)
+    if protector is None:
+        protector = ResourceProtector()
+        protector.register_token_validator(
+            CommunityTokenValidator(
+                issuer=current_app.config["TOKEN_ISSUER"],
+                resource_server=current_app.config["API_AUDIENCE"],
+                realm=REALM,
+            )
+        )
+        current_app.extensions[_PROTECTOR] = protector
+    return protector
+
+
+def _client(client_id: str) -> OAuthClient | None:
+    """Load a client with its community in one query (every request checks both)."""
+    return db.session.scalar(
+        select(OAuthClient)
+        .options(joinedload(OAuthClient.community))
+        .where(OAuthClient.client_id == client_id)
     )
-    protector = ResourceProtector()
-    protector.register_token_validator(validator)
+
+
+def _verified_claims() -> dict[str, Any]:
+    protector = _protector()
     try:
         claims = protector.validate_request(None, FlaskJsonRequest(request))
     except MissingAuthorizationError as exc:
@@ -75,7 +97,7 @@ def _verified_claims() -> dict[str, Any]:
 def authenticate_community(scope: str | None = None) -> Community:
     """Check the bearer token and the community's standing; put it on ``g.community``."""
     claims = _verified_claims()
-    client = client_by_id(str(claims.get("sub", "")))
+    client = _client(str(claims.get("sub", "")))
     if client is None or client.community.slug != claims.get("community"):
         raise _invalid_token("The access token names no registered community.")
     community = client.community

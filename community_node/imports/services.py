@@ -30,6 +30,7 @@ from community_node.imports.columns import (
     split_list,
 )
 from community_node.imports.reading import Sheet, read_sheet
+from community_node.participants.models import skill_ids_for
 from community_node.sync.outbox import connectors_changed
 
 #: Rows per ``IN (…)`` query, well below every backend's bound-parameter limit.
@@ -346,6 +347,7 @@ def _insert(spec: ImportSpec, rows: Sequence[_Row]) -> None:
         person = {**defaults, **row.data, "email": row.email}
         person.pop("languages", None)
         person["search_text"] = _search_text(spec, person)
+        person["skill_ids"] = skill_ids_for(person.get("skills"))
         values.append(person)
     # A plain Core executemany, then the new ids by email: SQLite cannot return the ids
     # of a batch in parameter order, so asking for them would insert one row at a time.
@@ -403,6 +405,8 @@ def _changes(spec: ImportSpec, matches: Sequence[tuple[int, _Row]]) -> list[_Upd
         if values or new_languages is not None:
             if values.keys() & set(_SEARCHED):
                 values["search_text"] = _search_text(spec, {**before, **values})
+            if "skills" in values:
+                values["skill_ids"] = skill_ids_for(values["skills"])
             updates.append(_Update(person_id, values, new_languages))
     return updates
 

@@ -7,6 +7,7 @@ an optional ``now`` so tests and ``connector-node tick --now`` can fix the clock
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import Select, func, select, update
 
 from community_node.audit.services import record
 from community_node.database import utcnow
-from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.introductions.lifecycle import (
     AWAITING_ANSWER,
@@ -193,7 +194,18 @@ def _move(
     match.transitions.append(transition)
     db.session.flush()
     record(actor, "match.transition", "match", match.id, {"from": current.value, "to": to.value})
+    if to in (MatchStatus.DECLINED, MatchStatus.EXPIRED):
+        _offer_next(match, now)
     return transition
+
+
+def _offer_next(match: Match, now: dt.datetime) -> None:
+    """Offer the connectee the next best connector (see community_node.matching)."""
+    from community_node.matching.services import offer_next  # matching imports this module
+
+    # Misconfigured weights must not block a transition; `matching next` retries.
+    with contextlib.suppress(DomainError):
+        offer_next(match, now=now)
 
 
 def _meeting_day(match: Match, now: dt.datetime) -> dt.date:

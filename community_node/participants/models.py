@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
+from shared.taxonomy import default_skills
 
 
 class ProfileStatus(enum.StrEnum):
@@ -119,6 +121,11 @@ class ScreeningStatus(enum.StrEnum):
 AVAILABILITY_SLOTS = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
 
 
+def skill_ids_for(skills: Sequence[str] | None) -> list[str]:
+    """Return the ESCO skill ids that free-text skills name, each once, in order."""
+    return default_skills().skill_ids(list(skills or ()))
+
+
 class _Person:
     """Columns connectees and connectors share."""
 
@@ -129,6 +136,9 @@ class _Person:
     phone: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[ProfileStatus] = mapped_column(default=ProfileStatus.SUBMITTED, index=True)
     skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # ESCO ids the free-text skills normalize to (shared.taxonomy.skills); the free text
+    # stays on the node, the ids are vocabulary and may travel to the hub.
+    skill_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     availability: Mapped[list[str]] = mapped_column(JSONType, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
     # Lower-cased name, email and skills so text search is one indexed-friendly LIKE.
@@ -139,6 +149,9 @@ class _Person:
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def refresh_skill_ids(self) -> None:
+        self.skill_ids = skill_ids_for(self.skills)
 
     def refresh_search_text(self) -> None:
         parts = [self.first_name, self.last_name, self.email, *(self.skills or [])]

@@ -115,6 +115,8 @@ def apply_fields(kind: PersonKind[P], person: P, data: Mapping[str, Any]) -> lis
         elif getattr(person, key) != value:
             setattr(person, key, value)
             changed.append(key)
+    if "skills" in changed:
+        person.refresh_skill_ids()
     person.refresh_search_text()
     return changed
 

@@ -76,9 +76,8 @@ def _facts(connector: Connector) -> ConnectorFacts:
         remote_ok=connector.remote_ok,
         cross_city_ok=connector.cross_city_ok,
         accepting=connector.available,
-        # Skills are free text typed by staff, which never leaves the node; they will
-        # travel once mapped onto a shared vocabulary's ids (ESCO, issue 4).
-        skills=(),
+        # Only the ESCO ids the free text normalized to: vocabulary, not what staff typed.
+        skills=tuple(connector.skill_ids or ()),
     )
 
 

@@ -13,6 +13,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -124,7 +125,8 @@ def connect(
     except ValueError as exc:
         raise InvalidInput({"url": [str(exc)]}) from exc
     candidate = HubConnection(url=url, client_id=client_id, client_secret=client_secret)
-    who = client_factory(candidate).whoami()  # HubError propagates: nothing is stored
+    hub = client_factory(candidate)
+    who = hub.whoami()  # HubError propagates: nothing is stored
     connection = get_connection()
     first = connection is None
     if connection is None:
@@ -139,6 +141,10 @@ def connect(
     if first:
         # Everything listable so far goes out on the first sync.
         outbox.refresh_directory(force=True)
+    # Register the node's key pair for sealed contact cards (cross-city introductions).
+    from community_node.intros.services import register_public_key
+
+    register_public_key(hub)
     record(
         actor, "hub.connect", "hub_connection", connection.id, {"community": connection.community}
     )
@@ -284,39 +290,57 @@ def enqueue_outcomes(today: dt.date) -> list[str]:
 # Pushing --------------------------------------------------------------------------------
 
 
-def coalesce() -> int:
-    """Mark every pending item older than a newer pending item of its key superseded."""
-    newest = (
-        select(OutboxItem.key, func.max(OutboxItem.seq).label("seq"))
+@dataclass(frozen=True)
+class Pending:
+    """A pending outbox item as plain values: pushing never builds ORM objects."""
+
+    seq: int
+    kind: OutboxKind
+    key: str
+    payload: dict[str, Any]
+
+
+class _Sendable(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def _pending() -> list[Pending]:
+    stmt = (
+        select(OutboxItem.seq, OutboxItem.kind, OutboxItem.key, OutboxItem.payload)
         .where(OutboxItem.status == OutboxStatus.PENDING)
-        .group_by(OutboxItem.key)
-        .subquery()
+        .order_by(OutboxItem.seq)
     )
-    stale = (
-        select(OutboxItem.seq)
-        .join(newest, newest.c.key == OutboxItem.key)
-        .where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.seq < newest.c.seq)
-    )
-    seqs = list(db.session.scalars(stale))
-    for start in range(0, len(seqs), 1000):
+    return [Pending(*row) for row in db.session.execute(stmt)]
+
+
+def coalesce(pending: Sequence[Pending]) -> list[Pending]:
+    """Mark every pending item older than a newer pending item of its key superseded.
+
+    Return the items left to send, in seq order. Done here rather than in SQL: a
+    self-join on the newest seq per key was planned by SQLite as a nested scan at times
+    (8 s for 10,000 items); one pass over the items already read is linear.
+    """
+    newest: dict[str, int] = {}
+    for item in pending:
+        newest[item.key] = item.seq  # seq order: the last one seen is the newest
+    superseded = [item.seq for item in pending if newest[item.key] != item.seq]
+    for start in range(0, len(superseded), 500):
         db.session.execute(
             update(OutboxItem)
-            .where(OutboxItem.seq.in_(seqs[start : start + 1000]))
+            .where(OutboxItem.seq.in_(superseded[start : start + 500]))
             .values(status=OutboxStatus.SUPERSEDED)
+            .execution_options(synchronize_session=False)
         )
-    return len(seqs)
+    return [item for item in pending if newest[item.key] == item.seq]
 
 
-def _pending() -> list[OutboxItem]:
-    stmt = (
-        select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING).order_by(OutboxItem.seq)
-    )
-    return list(db.session.scalars(stmt))
-
-
-def batches(items: Sequence[OutboxItem]) -> Iterator[list[OutboxItem]]:
+def batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
     """Group items in seq order: runs of profiles/tombstones (≤ 100), others alone."""
-    run: list[OutboxItem] = []
+    run: list[Pending] = []
     for item in items:
         if item.kind in (OutboxKind.PROFILE, OutboxKind.TOMBSTONE):
             run.append(item)
@@ -332,7 +356,7 @@ def batches(items: Sequence[OutboxItem]) -> Iterator[list[OutboxItem]]:
         yield run
 
 
-def idempotency_key(batch: Sequence[OutboxItem]) -> str:
+def idempotency_key(batch: Sequence[_Sendable]) -> str:
     """The batch's Idempotency-Key: first and last seq plus a digest of the items.
 
     The same batch always gets the same key, so a resend after a crash is a replay. The
@@ -348,59 +372,90 @@ def _describe_item_errors(errors: Any) -> str:
     return f"rejected by the hub: {errors}"[:_ERROR_LENGTH]
 
 
-def _send(client: HubPort, batch: list[OutboxItem], now: dt.datetime) -> tuple[int, int]:
-    """Send one batch; mark its items; return (sent, dead). Hub errors propagate."""
+def _mark(seqs: Sequence[int], **values: Any) -> None:
+    """Count one more attempt on items ``seqs`` and set ``values``: one UPDATE, no ORM objects."""
+    for start in range(0, len(seqs), 500):
+        db.session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.seq.in_(seqs[start : start + 500]))
+            .values(attempts=OutboxItem.attempts + 1, **values)
+            # The caller commits right after, which expires whatever the session holds.
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _call(client: HubPort, batch: list[Pending]) -> list[ItemResult | None]:
+    """Send one batch to the hub; return its per-item results (None: applied whole)."""
     first = batch[0]
     if first.kind == OutboxKind.SNAPSHOT:
         client.put_snapshot(list(first.payload["refs"]), int(first.payload["version"]))
-        results: list[ItemResult | None] = [None]
-    elif first.kind == OutboxKind.OUTCOMES:
+        return [None]
+    if first.kind == OutboxKind.OUTCOMES:
         client.put_outcomes(first.key, list(first.payload["cells"]))
-        results = [None]
-    else:
-        results = list(
-            client.push_profiles([item.payload for item in batch], idempotency_key(batch))
-        )
-    sent = dead = 0
+        return [None]
+    return list(client.push_profiles([item.payload for item in batch], idempotency_key(batch)))
+
+
+def _record(
+    batch: list[Pending], results: Sequence[ItemResult | None], now: dt.datetime
+) -> tuple[int, int]:
+    """Mark a sent batch's items sent, or dead where the hub rejected them; (sent, dead)."""
+    sent: list[int] = []
+    dead = 0
     for item, result in zip(batch, results, strict=True):
-        item.attempts += 1
-        item.next_attempt_at = None
         if result is not None and result.status == "rejected":
-            item.status = OutboxStatus.DEAD
-            item.last_error = _describe_item_errors(result.errors)
+            _mark(
+                [item.seq],
+                status=OutboxStatus.DEAD,
+                next_attempt_at=None,
+                last_error=_describe_item_errors(result.errors),
+            )
             dead += 1
         else:
-            item.status, item.sent_at, item.last_error = OutboxStatus.SENT, now, None
-            sent += 1
-    return sent, dead
+            sent.append(item.seq)
+    _mark(sent, status=OutboxStatus.SENT, sent_at=now, next_attempt_at=None, last_error=None)
+    return len(sent), dead
 
 
 def _push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
-    report.superseded += coalesce()
+    pending = _pending()
+    sendable = coalesce(pending)
+    report.superseded += len(pending) - len(sendable)
     db.session.commit()
-    for batch in batches(_pending()):
-        try:
-            sent, dead = _send(client, batch, now)
-        except HubRejected as exc:
-            # The hub refused the request as a whole: retrying the same bytes cannot help.
-            for item in batch:
-                item.attempts += 1
-                item.status = OutboxStatus.DEAD
-                item.last_error = _error_text(exc)
-            report.dead += len(batch)
+    queue = list(batches(sendable))
+    if not queue:
+        return
+    # Requests go one at a time, in seq order; what overlaps is the local bookkeeping:
+    # while the hub works on batch n + 1, this thread records batch n (an UPDATE and a
+    # commit). A crash in between leaves batch n pending: resent under the same
+    # Idempotency-Key, the hub replays its answer. The worker thread only talks HTTP.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-push") as pool:
+        future = pool.submit(_call, client, queue[0])
+        for index, batch in enumerate(queue):
+            following = queue[index + 1] if index + 1 < len(queue) else None
+            seqs = [item.seq for item in batch]
+            try:
+                results = future.result()
+            except HubRejected as exc:
+                # The hub refused the request as a whole: retrying the same bytes cannot help.
+                if following is not None:
+                    future = pool.submit(_call, client, following)
+                _mark(seqs, status=OutboxStatus.DEAD, last_error=_error_text(exc))
+                report.dead += len(batch)
+                db.session.commit()
+                continue
+            except (HubUnavailable, HubAuthError) as exc:
+                _mark(seqs, last_error=_error_text(exc))
+                db.session.commit()
+                raise
+            if following is not None:
+                future = pool.submit(_call, client, following)
+            sent, dead = _record(batch, results, now)
+            report.sent += sent
+            report.dead += dead
+            # One commit per batch: a crash loses at most two batches' marks (this one and
+            # the one in flight), and resending them replays the hub's stored answers.
             db.session.commit()
-            continue
-        except (HubUnavailable, HubAuthError) as exc:
-            for item in batch:
-                item.attempts += 1
-                item.last_error = _error_text(exc)
-            db.session.commit()
-            raise
-        report.sent += sent
-        report.dead += dead
-        # One commit per batch: a crash loses at most one batch's marks, and resending
-        # it carries the same Idempotency-Key, so the hub replays its stored answer.
-        db.session.commit()
 
 
 # Resources ------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ KEY_BITS = 2048
 
 # Parsing a PEM costs about a millisecond; keys never change once written, so cache them.
 _parsed: dict[str, RSAKey] = {}
+# The public key set for the unretired kids last seen: every request verifies a token, and
+# building the set (public parts of each key, re-imported) cost more than the query.
+_verifying: dict[tuple[str, ...], KeySet] = {}
 
 
 class NoSigningKey(DomainError):
@@ -76,9 +79,23 @@ def signing_keyset() -> KeySet:
 
 
 def verification_keyset() -> KeySet:
-    """Return the public keys that verify tokens (every unretired key)."""
-    rows = db.session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))).all()
-    return KeySet([RSAKey.import_key(_load(row).as_dict(private=False)) for row in rows])
+    """Return the public keys that verify tokens (every unretired key, as of now)."""
+    # Which keys are unretired is read on every call (a retired key stops verifying at
+    # once); only the key objects are cached, by the exact list of kids.
+    kids = tuple(
+        db.session.scalars(
+            select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.id)
+        )
+    )
+    keyset = _verifying.get(kids)
+    if keyset is None:
+        rows = db.session.scalars(
+            select(SigningKey).where(SigningKey.kid.in_(kids)).order_by(SigningKey.id)
+        ).all()
+        keyset = KeySet([RSAKey.import_key(_load(row).as_dict(private=False)) for row in rows])
+        _verifying.clear()  # keep one set: kids change only when a key is made or retired
+        _verifying[kids] = keyset
+    return keyset
 
 
 def public_jwks() -> dict[str, Any]:

@@ -8,9 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from hub.directory.search import search
 from hub.directory.services import list_directory
 from hub.security import current_community, require_scope
 from shared.protocol import DirectoryPageSchema, SocCode
+from shared.protocol.introductions import DirectorySearchArgsSchema, DirectorySearchSchema
 from shared.taxonomy import Level
 
 blp = Blueprint(
@@ -49,3 +51,21 @@ class Directory(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List listed profiles, the caller's own community excluded unless include_own."""
         return list_directory(current_community(), args)
+
+
+@blp.route("/search")
+class DirectorySearch(MethodView):
+    @blp.doc(security=[{"oauth2": ["directory:read"]}])
+    @require_scope("directory:read")
+    @blp.arguments(DirectorySearchArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, DirectorySearchSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Rank listed profiles for an anonymized seeker (the same engine as the nodes).
+
+        The seeker: ``target_occupation``, ``experience_band``, ``seeker_language``
+        (repeatable, ``ar`` or ``ar:B2``), ``seeker_skill`` (repeatable skill ids). Filters:
+        ``occupation`` (+ ``related``), ``skill``, ``language`` (repeatable: any of them),
+        ``remote_ok``, ``community``, ``include_own``. Only profiles that accept
+        introductions and are open to cross-city or remote matches are ranked.
+        """
+        return search(current_community(), args)

@@ -393,6 +393,113 @@ class HubClient:
         except (KeyError, TypeError, ValueError) as exc:
             raise HubUnavailable("The hub's change feed answer is malformed.") from exc
 
+    # Cross-city introductions --------------------------------------------------------
+
+    def _object(self, response: requests.Response, what: str) -> dict[str, Any]:
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise HubUnavailable(f"The hub's {what} answer is not an object.")
+        return data
+
+    def search_directory(
+        self, seeker: Mapping[str, Any], filters: Mapping[str, Any] | None = None, k: int = 10
+    ) -> dict[str, Any]:
+        """Rank listed profiles of other communities for an anonymized seeker.
+
+        ``seeker``: ``target_occupation``, ``experience_band``, ``languages`` ({code: level}),
+        ``skills`` (ids). ``filters``: ``occupation``, ``related``, ``skill``, ``language``,
+        ``remote_ok``, ``community``, ``include_own``. Returns ``{"items", "candidates"}``.
+        """
+        params: dict[str, Any] = {"target_occupation": seeker["target_occupation"], "k": k}
+        if seeker.get("experience_band"):
+            params["experience_band"] = seeker["experience_band"]
+        languages = seeker.get("languages") or {}
+        params["seeker_language"] = [
+            f"{code}:{level}" if level else code for code, level in sorted(languages.items())
+        ]
+        params["seeker_skill"] = sorted(seeker.get("skills") or ())
+        for key, value in (filters or {}).items():
+            if value is None:
+                continue
+            params[key] = ("true" if value else "false") if isinstance(value, bool) else value
+        response = self._request("GET", "/api/v1/directory/search", params=params)
+        data = self._object(response, "directory search")
+        if not isinstance(data.get("items"), list):
+            raise HubUnavailable("The hub's directory search answer is malformed.")
+        return data
+
+    def request_intro(
+        self,
+        profile_id: int,
+        pitch: Mapping[str, Any],
+        consent_ref: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Ask for an introduction to a listed connector; return the introduction."""
+        body = {"profile_id": profile_id, "pitch": dict(pitch), "consent_ref": consent_ref}
+        response = self._request(
+            "POST",
+            "/api/v1/introductions",
+            body=body,
+            headers={"Idempotency-Key": idempotency_key},
+            ok=(201,),
+        )
+        return self._object(response, "introduction")
+
+    def intro_inbox(self, since: int) -> Changes:
+        """Read this community's introductions (both directions) changed after ``since``."""
+        response = self._request("GET", "/api/v1/introductions/inbox", params={"since": since})
+        data = self._object(response, "introductions feed")
+        try:
+            return Changes(
+                items=list(data["items"]), next=int(data["next"]), more=bool(data["more"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise HubUnavailable("The hub's introductions feed answer is malformed.") from exc
+
+    def get_intro(self, intro_id: int) -> dict[str, Any]:
+        """Read one introduction this community is a side of."""
+        return self._object(
+            self._request("GET", f"/api/v1/introductions/{intro_id}"), "introduction"
+        )
+
+    def decide_intro(self, intro_id: int, decision: str, idempotency_key: str) -> dict[str, Any]:
+        """Record the connector's answer: ``accept`` or ``decline`` (the connector's node)."""
+        if decision not in ("accept", "decline"):
+            raise ValueError("decision must be 'accept' or 'decline'")
+        response = self._request(
+            "POST",
+            f"/api/v1/introductions/{intro_id}/{decision}",
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._object(response, "introduction")
+
+    def withdraw_intro(self, intro_id: int, idempotency_key: str) -> dict[str, Any]:
+        """Withdraw a request this community made (e.g. the connectee withdrew consent)."""
+        response = self._request(
+            "POST",
+            f"/api/v1/introductions/{intro_id}/withdraw",
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._object(response, "introduction")
+
+    def post_contact_card(self, intro_id: int, sealed: str, idempotency_key: str) -> dict[str, Any]:
+        """Send this side's contact card, already sealed to the other node's public key."""
+        response = self._request(
+            "POST",
+            f"/api/v1/introductions/{intro_id}/cards",
+            body={"sealed": sealed},
+            headers={"Idempotency-Key": idempotency_key},
+            ok=(201,),
+        )
+        return self._object(response, "introduction")
+
+    def register_public_key(self, public_key: str) -> None:
+        """Register this node's public key; other nodes seal contact cards to it."""
+        self._request(
+            "PUT", "/api/v1/communities/me/public-key", body={"public_key": public_key}
+        )
+
     def close(self) -> None:
         self._oauth.close()
         self._http.close()

@@ -1,5 +1,23 @@
-"""Occupation taxonomy (SOC 2018): lookup, search and relatedness by code prefix."""
+"""Reference taxonomies: SOC 2018 occupations, ESCO skills and OEWS local demand."""
 
+from shared.taxonomy.demand import (
+    CellError,
+    Demand,
+    DemandTable,
+    DemandTableError,
+    Metro,
+    OewsDemand,
+    UnknownMetro,
+    default_demand,
+)
+from shared.taxonomy.skills import (
+    Skill,
+    SkillMatch,
+    SkillVocabulary,
+    UnknownSkill,
+    default_skills,
+    idf_from_counts,
+)
 from shared.taxonomy.soc import (
     Level,
     MalformedCode,
@@ -12,12 +30,26 @@ from shared.taxonomy.soc import (
 )
 
 __all__ = [
+    "CellError",
+    "Demand",
+    "DemandTable",
+    "DemandTableError",
     "Level",
     "MalformedCode",
+    "Metro",
     "Occupation",
+    "OewsDemand",
     "Relation",
+    "Skill",
+    "SkillMatch",
+    "SkillVocabulary",
     "Taxonomy",
+    "UnknownMetro",
     "UnknownOccupation",
+    "UnknownSkill",
+    "default_demand",
+    "default_skills",
     "default_taxonomy",
+    "idf_from_counts",
     "normalize_code",
 ]

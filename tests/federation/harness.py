@@ -65,6 +65,37 @@ class Service:
             )
         return result
 
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start the service's console script without waiting (in its own process group)."""
+        script = "connector-hub" if self.app.startswith("hub") else "connector-node"
+        return subprocess.Popen(
+            [str(BIN / script), *args],
+            env={**os.environ, **self.env},
+            cwd=self.workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def python(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run ``python <args>`` with the service's environment (``-m community_node.demo``)."""
+        result = subprocess.run(
+            [sys.executable, *args],
+            env={**os.environ, **self.env},
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"python {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        return result
+
     def start(self) -> None:
         with (self.workdir / f"{self.name}.log").open("ab") as log:
             self.process = subprocess.Popen(

@@ -26,6 +26,7 @@ from community_node.sync.models import (
 )
 from shared.hubclient import HubAuthError, HubRateLimited, HubRejected, HubUnavailable
 from shared.privacy import pseudonym
+from shared.taxonomy import default_skills
 from tests.community_node.factories import ConnecteeFactory, FollowUpOutcomeFactory
 from tests.community_node.sync.fakehub import FakeHub
 
@@ -181,7 +182,9 @@ def test_profile_payload_is_anonymized_and_versioned_by_seq(
     assert latest.payload["version"] == latest.seq
     assert latest.payload["occupation"] == "29-1141"
     assert latest.payload["experience_band"] == "10-19"
-    assert latest.payload["skills"] == []  # free text stays on the node
+    # The ESCO id "Patient care" normalizes to travels; the free text stays on the node.
+    assert latest.payload["skills"] == [default_skills().normalize("Patient care").id]
+    assert "patient care" not in json.dumps(latest.payload).casefold()
     stored = db.session.execute(select(func.count()).select_from(OutboxItem)).scalar()
     assert stored
     # Read the stored JSON back as text: no personal value may be anywhere in it.

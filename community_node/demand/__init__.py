@@ -1,0 +1,1 @@
+"""Local labour demand by occupation: the node's OEWS metro or its own uploaded table."""

@@ -1,0 +1,1 @@
+"""Cross-city introductions on the node: requests, decisions, sealed contact cards."""

@@ -1,0 +1,55 @@
+"""Schemas of /api/v1/intros: cross-city introductions as node staff see them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from community_node.intros.models import IntroDirection, IntroStatus
+from community_node.pagination import PageArgsSchema, page_schema
+
+
+class IntroRequestSchema(Schema):
+    connectee_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    directory_profile_id = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The hub directory id of the connector (from suggestions)."},
+    )
+
+
+class IntroListArgsSchema(PageArgsSchema):
+    direction = fields.Enum(IntroDirection, by_value=True)
+    status = fields.Enum(IntroStatus, by_value=True)
+    connectee_id = fields.Integer()
+    connector_id = fields.Integer()
+
+
+class IntroSchema(Schema):
+    id = fields.Integer()
+    hub_id = fields.Integer(allow_none=True)
+    direction = fields.Enum(IntroDirection, by_value=True)
+    status = fields.Enum(IntroStatus, by_value=True)
+    end_reason = fields.String(allow_none=True)
+    other_community = fields.String(allow_none=True)
+    directory_profile_id = fields.Integer(allow_none=True)
+    connectee_id = fields.Integer(allow_none=True)
+    connector_id = fields.Integer(allow_none=True)
+    pitch = fields.Dict(metadata={"description": "The anonymized pitch the hub carried."})
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True)
+    card_sent = fields.Boolean()
+    their_card = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The other node's contact card, decrypted (staff only)."},
+    )
+
+
+IntroPageSchema = page_schema(IntroSchema)
+
+
+class IntroSyncSchema(Schema):
+    changed = fields.Integer()
+    new_incoming = fields.Integer()
+    cards_received = fields.Integer()
+    withdrawn = fields.Integer()

@@ -1,0 +1,493 @@
+"""Cross-city introductions on the node, through the hub's broker.
+
+Node A (the connectee's) searches the hub directory, then requests an introduction with
+the connectee's anonymized pitch and a pseudonymous reference to their cross-city consent.
+Node B (the connector's) pulls its inbox, its staff ask the connector and record the
+answer. Once accepted, each node sends its participant's contact card sealed to the other
+node's public key, and opens the card it receives with its own private key: the hub only
+ever holds ciphertext. ``sync`` pulls the feed, sends and opens cards, and withdraws
+requests whose connectee withdrew consent; ``connector-node intros sync`` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from base64 import b64decode
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
+
+from flask import current_app
+from sqlalchemy import Select, select
+
+from community_node.audit.services import record
+from community_node.database import utcnow
+from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
+from community_node.extensions import db
+from community_node.intros.models import (
+    CrossCityIntro,
+    IntroDirection,
+    IntroStatus,
+    IntroSyncState,
+    NodeKeyPair,
+)
+from community_node.pagination import Page, apply_sort, paginate
+from community_node.participants.models import (
+    Connectee,
+    Connector,
+    Consent,
+    ConsentPurpose,
+    ProfileStatus,
+)
+from community_node.sync.models import HubConnection, ListedConnector
+from community_node.sync.outbox import node_key
+from community_node.sync.services import default_client_factory, get_connection
+from shared.crypto import CryptoError, generate_keypair, public_key_of, seal_text, unseal_text
+from shared.hubclient import Changes, HubError, HubRejected
+from shared.privacy import pseudonym
+
+CONSENT_PURPOSE = "cross_city"
+FEED_PAGES = 50
+
+
+class IntrosHub(Protocol):
+    """What introductions need from the hub; ``HubClient`` is the real one."""
+
+    def search_directory(
+        self, seeker: Mapping[str, Any], filters: Mapping[str, Any] | None = None, k: int = 10
+    ) -> dict[str, Any]: ...
+
+    def request_intro(
+        self, profile_id: int, pitch: Mapping[str, Any], consent_ref: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def intro_inbox(self, since: int) -> Changes: ...
+
+    def get_intro(self, intro_id: int) -> dict[str, Any]: ...
+
+    def decide_intro(
+        self, intro_id: int, decision: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def withdraw_intro(self, intro_id: int, idempotency_key: str) -> dict[str, Any]: ...
+
+    def post_contact_card(
+        self, intro_id: int, sealed: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def register_public_key(self, public_key: str) -> None: ...
+
+
+class HubNotConfigured(DomainError):
+    status = 409
+
+
+class HubUnreachable(DomainError):
+    status = 503
+
+
+# The hub connection ---------------------------------------------------------------------
+
+
+def client() -> IntrosHub:
+    """Return a hub client for the stored connection (tests set INTROS_CLIENT_FACTORY)."""
+    connection = get_connection()
+    if connection is None:
+        raise HubNotConfigured("No hub is configured: run `connector-node hub connect` first.")
+    factory = cast(
+        Callable[[HubConnection], Any],
+        current_app.config.get("INTROS_CLIENT_FACTORY")
+        or current_app.config.get("SYNC_CLIENT_FACTORY")
+        or default_client_factory,
+    )
+    return cast(IntrosHub, factory(connection))
+
+
+def _hub_error(exc: HubError) -> DomainError:
+    """Turn a hub failure into the node's own error for the API."""
+    if isinstance(exc, HubRejected):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        message = str(body.get("message") or exc)
+        if exc.status == 409:
+            return Conflict(f"The hub refused: {message}", allowed=body.get("allowed") or [])
+        if exc.status == 404:
+            return NotFound(f"The hub does not know it: {message}")
+        if exc.status == 422:
+            return InvalidInput(body.get("errors") or {"hub": [message]}, message=message)
+    return HubUnreachable(f"The hub could not be reached or refused the node: {exc}")
+
+
+# Keys -------------------------------------------------------------------------------------
+
+
+def ensure_keypair() -> NodeKeyPair:
+    """Return this node's key pair, making one the first time; no commit."""
+    pair = db.session.scalars(select(NodeKeyPair).limit(1)).first()
+    if pair is None:
+        fresh = generate_keypair()
+        pair = NodeKeyPair(public_key=fresh.public, private_key=b64decode(fresh.private))
+        db.session.add(pair)
+        db.session.flush()
+    return pair
+
+
+def register_public_key(hub: Any) -> str | None:
+    """Register this node's public key with the hub (on ``hub connect``); no commit.
+
+    A hub client without the method (a test double) or a refusal is not fatal: the key is
+    registered again on the next connect or ``intros sync``.
+    """
+    register = getattr(hub, "register_public_key", None)
+    pair = ensure_keypair()
+    if register is None:
+        return None
+    try:
+        register(pair.public_key)
+    except HubError:
+        return None
+    return pair.public_key
+
+
+def _private_key() -> bytes:
+    return bytes(ensure_keypair().private_key)
+
+
+# Consent, pitch and search ----------------------------------------------------------------
+
+
+def active_consent(connectee_id: int) -> Consent | None:
+    return db.session.scalars(
+        select(Consent)
+        .where(
+            Consent.connectee_id == connectee_id,
+            Consent.purpose == ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Consent.id.desc())
+        .limit(1)
+    ).first()
+
+
+def has_cross_city_consent(connectee_id: int) -> bool:
+    return active_consent(connectee_id) is not None
+
+
+def consent_ref(consent_id: int) -> str:
+    """The hub's handle for a consent record: a keyed pseudonym, not the local id."""
+    return pseudonym(node_key(CONSENT_PURPOSE), CONSENT_PURPOSE, consent_id)
+
+
+def search_hub(pitch: Mapping[str, Any], k: int = 10) -> list[dict[str, Any]]:
+    """Ask the hub's directory for connectors elsewhere, ranked for this pitch."""
+    hub = client()
+    seeker = {
+        "target_occupation": pitch["target_occupation"],
+        "experience_band": pitch.get("experience_band"),
+        "languages": {lang["language"]: lang["level"] for lang in pitch["languages"]},
+        "skills": pitch.get("skills") or [],
+    }
+    try:
+        found = hub.search_directory(seeker, k=k)
+    except HubError as exc:
+        raise HubUnreachable(str(exc)) from exc
+    hits = []
+    for hit in found["items"]:
+        profile = hit["profile"]
+        hits.append(
+            {
+                "directory_profile_id": profile["id"],
+                "community": profile["community"],
+                "occupation": profile["occupation"],
+                "occupation_title": profile.get("occupation_title", ""),
+                "experience_band": profile.get("experience_band"),
+                "languages": profile.get("languages") or [],
+                "score": hit["score"],
+                "contributions": hit.get("contributions") or {},
+                "reasons": hit.get("reasons") or [],
+            }
+        )
+    return hits
+
+
+# Requests and decisions -------------------------------------------------------------------
+
+
+def get_intro(intro_id: int) -> CrossCityIntro:
+    intro = db.session.get(CrossCityIntro, intro_id)
+    if intro is None:
+        raise NotFound(f"No cross-city introduction {intro_id}.")
+    return intro
+
+
+def _apply_view(intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
+    """Copy the hub's state of an introduction onto the local row."""
+    intro.hub_id = int(view["id"])
+    intro.status = IntroStatus(view["status"])
+    intro.end_reason = view.get("end_reason")
+    intro.hub_seq = max(intro.hub_seq or 0, int(view["seq"]))
+    intro.card_sent = bool(view.get("card_sent")) or intro.card_sent
+    intro.directory_profile_id = int(view["profile_id"])
+    outgoing = view["direction"] == "outgoing"
+    intro.other_community = view["to_community"] if outgoing else view["from_community"]
+    for name in ("decided_at", "expires_at"):
+        value = view.get(name)
+        setattr(intro, name, dt.datetime.fromisoformat(value) if value else None)
+
+
+def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> CrossCityIntro:
+    """Ask the hub to introduce a consenting connectee to a connector elsewhere."""
+    from community_node.matching.services import pitch_of
+
+    connectee = db.session.get(Connectee, connectee_id)
+    if connectee is None:
+        raise InvalidInput({"connectee_id": [f"No connectee {connectee_id}."]})
+    if connectee.status != ProfileStatus.APPROVED:
+        raise Conflict(
+            f"Connectee {connectee.id} is {connectee.status.value}; only approved connectees "
+            "can be introduced.",
+            allowed=[],
+        )
+    consent = active_consent(connectee.id)
+    if consent is None:
+        raise Conflict(
+            "Record the connectee's consent to cross-city introductions first "
+            "(purpose cross_city_introductions).",
+            allowed=[],
+            field="connectee_id",
+        )
+    pitch = pitch_of(connectee)
+    hub = client()
+    ref = consent_ref(consent.id)
+    intro = CrossCityIntro(
+        direction=IntroDirection.OUTGOING,
+        connectee_id=connectee.id,
+        consent_id=consent.id,
+        directory_profile_id=directory_profile_id,
+        pitch=pitch,
+        created_by=actor,
+    )
+    db.session.add(intro)
+    db.session.flush()
+    key = f"intro-{intro.id}-{secrets.token_hex(6)}"
+    try:
+        view = hub.request_intro(directory_profile_id, pitch, ref, key)
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    _apply_view(intro, view)
+    record(
+        actor,
+        "cross_city_intro.request",
+        "cross_city_intro",
+        intro.id,
+        {"hub_id": intro.hub_id, "connectee_id": connectee.id, "profile_id": directory_profile_id},
+    )
+    db.session.commit()
+    return intro
+
+
+def _card(intro: CrossCityIntro) -> dict[str, Any] | None:
+    """This side's contact card: who the other node's staff should put in touch."""
+    person: Connectee | Connector | None
+    if intro.direction is IntroDirection.OUTGOING:
+        person = db.session.get(Connectee, intro.connectee_id) if intro.connectee_id else None
+        role = "connectee"
+    else:
+        person = db.session.get(Connector, intro.connector_id) if intro.connector_id else None
+        role = "connector"
+    if person is None:
+        return None
+    connection = get_connection()
+    return {
+        "role": role,
+        "name": person.full_name,
+        "email": person.email,
+        "phone": person.phone,
+        "community": connection.community if connection is not None else None,
+    }
+
+
+def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
+    """Send our sealed card if due, and open theirs if it arrived; no commit."""
+    if intro.status is not IntroStatus.ACCEPTED or intro.hub_id is None:
+        return
+    peer_key = view.get("peer_public_key")
+    if not intro.card_sent and peer_key:
+        card = _card(intro)
+        if card is not None:
+            sealed = seal_text(peer_key, json.dumps(card, sort_keys=True).encode())
+            try:
+                hub.post_contact_card(intro.hub_id, sealed, f"card-{intro.hub_id}")
+            except HubRejected as exc:
+                if exc.status != 409:  # 409: already sent (a lost answer); either way done
+                    raise
+            intro.card_sent = True
+            record("system:intros", "cross_city_intro.card_sent", "cross_city_intro", intro.id)
+    sealed_card = view.get("peer_card")
+    if sealed_card and intro.their_card is None:
+        try:
+            intro.their_card = json.loads(unseal_text(_private_key(), sealed_card))
+        except (CryptoError, ValueError):
+            # Sealed to another key (ours changed?) or malformed: staff see it is missing.
+            return
+        record("system:intros", "cross_city_intro.card_received", "cross_city_intro", intro.id)
+
+
+def _incoming(view: Mapping[str, Any]) -> CrossCityIntro:
+    connector_id = db.session.scalar(
+        select(ListedConnector.connector_id).where(ListedConnector.ref == view["connector_ref"])
+    )
+    intro = CrossCityIntro(
+        direction=IntroDirection.INCOMING,
+        connector_id=connector_id,
+        connector_ref=view["connector_ref"],
+        pitch=dict(view["pitch"]),
+        requested_at=dt.datetime.fromisoformat(view["requested_at"]),
+        created_by="system:intros",
+    )
+    db.session.add(intro)
+    return intro
+
+
+def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
+    """Withdraw waiting requests whose connectee withdrew cross-city consent."""
+    waiting = db.session.scalars(
+        select(CrossCityIntro).where(
+            CrossCityIntro.direction == IntroDirection.OUTGOING,
+            CrossCityIntro.status == IntroStatus.REQUESTED,
+            CrossCityIntro.hub_id.is_not(None),
+        )
+    ).all()
+    for intro in waiting:
+        consent = db.session.get(Consent, intro.consent_id) if intro.consent_id else None
+        if consent is not None and consent.withdrawn_at is None:
+            continue
+        assert intro.hub_id is not None
+        try:
+            view = hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+        except HubRejected as exc:
+            if exc.status != 409:
+                raise
+            continue  # it already ended on the hub; the feed brings its state
+        _apply_view(intro, view)
+        intro.end_reason = "consent_withdrawn"
+        record("system:intros", "cross_city_intro.withdraw", "cross_city_intro", intro.id)
+        report["withdrawn"] += 1
+
+
+def sync(*, hub: IntrosHub | None = None) -> dict[str, int]:
+    """Pull the introductions feed, exchange cards, withdraw unconsented requests; commit."""
+    hub = hub or client()
+    report = {"changed": 0, "new_incoming": 0, "cards_received": 0, "withdrawn": 0}
+    state = db.session.scalars(select(IntroSyncState).limit(1)).first()
+    if state is None:
+        state = IntroSyncState(cursor=0)
+        db.session.add(state)
+    try:
+        register_public_key(hub)
+        _withdraw_unconsented(hub, report)
+        for _ in range(FEED_PAGES):
+            page = hub.intro_inbox(state.cursor)
+            for view in page.items:
+                intro = db.session.scalar(
+                    select(CrossCityIntro).where(CrossCityIntro.hub_id == int(view["id"]))
+                )
+                if intro is None:
+                    if view["direction"] != "incoming":
+                        continue  # a request this node lost track of; nothing to show
+                    intro = _incoming(view)
+                    report["new_incoming"] += 1
+                had_card = intro.their_card is not None
+                _apply_view(intro, view)
+                db.session.flush()
+                _exchange_cards(hub, intro, view)
+                if intro.their_card is not None and not had_card:
+                    report["cards_received"] += 1
+                report["changed"] += 1
+            state.cursor = page.next
+            db.session.flush()
+            if not page.more:
+                break
+    except HubError as exc:
+        db.session.commit()  # keep what was applied; the cursor only moves with it
+        raise _hub_error(exc) from exc
+    state.last_synced_at = utcnow()
+    db.session.commit()
+    return report
+
+
+def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
+    """Record the connector's answer to an incoming request; on acceptance send our card."""
+    intro = get_intro(intro_id)
+    if intro.direction is not IntroDirection.INCOMING:
+        raise Conflict(
+            "Only the connector's community decides; withdraw an outgoing request instead.",
+            allowed=["withdraw"] if intro.status is IntroStatus.REQUESTED else [],
+        )
+    if intro.status is not IntroStatus.REQUESTED:
+        raise Conflict(f"This introduction is already {intro.status.value}.", allowed=[])
+    if decision == "accept" and intro.connector_id is None:
+        raise Conflict(
+            "The connector this request names is no longer listed here.", allowed=["decline"]
+        )
+    assert intro.hub_id is not None
+    hub = client()
+    try:
+        view = hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}")
+        _apply_view(intro, view)
+        _exchange_cards(hub, intro, view)
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    record(actor, f"cross_city_intro.{decision}", "cross_city_intro", intro.id)
+    db.session.commit()
+    return intro
+
+
+def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
+    """Withdraw an outgoing request that is still waiting."""
+    intro = get_intro(intro_id)
+    if intro.direction is not IntroDirection.OUTGOING or intro.status is not IntroStatus.REQUESTED:
+        raise Conflict(
+            "Only a waiting outgoing request can be withdrawn.",
+            allowed=["accept", "decline"]
+            if intro.direction is IntroDirection.INCOMING and intro.status is IntroStatus.REQUESTED
+            else [],
+        )
+    assert intro.hub_id is not None
+    try:
+        view = client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    _apply_view(intro, view)
+    record(actor, "cross_city_intro.withdraw", "cross_city_intro", intro.id)
+    db.session.commit()
+    return intro
+
+
+SORTABLE = {
+    "id": CrossCityIntro.id,
+    "requested_at": CrossCityIntro.requested_at,
+    "status": CrossCityIntro.status,
+}
+
+
+def _filters(args: Mapping[str, Any]) -> Select[Any]:
+    stmt: Select[Any] = select(CrossCityIntro)
+    for key in ("direction", "status", "connectee_id", "connector_id"):
+        if (value := args.get(key)) is not None:
+            stmt = stmt.where(getattr(CrossCityIntro, key) == value)
+    return stmt
+
+
+def list_intros(args: Mapping[str, Any]) -> Page:
+    stmt = apply_sort(_filters(args), args["sort"], SORTABLE, CrossCityIntro.id)
+    return paginate(stmt, args["page"], args["per_page"])
+
+
+def public_key() -> str:
+    """This node's public key (made on first use)."""
+    pair = ensure_keypair()
+    return public_key_of(bytes(pair.private_key))

@@ -1,0 +1,1 @@
+"""Cross-city introductions brokered between two communities."""

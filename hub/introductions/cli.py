@@ -1,0 +1,38 @@
+"""``connector-hub tick``: end introductions that waited too long or lost their connector."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import with_appcontext
+
+from hub.extensions import db
+from hub.introductions.services import expiry_days, sweep
+
+
+def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("Use an ISO date or time, e.g. 2026-03-01T09:00") from exc
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+@click.command("tick")
+@click.option("--now", callback=_parse_now, metavar="ISO-TIME", help="Act as if it were this time.")
+@with_appcontext
+def tick_command(now: dt.datetime | None) -> None:
+    """Expire introduction requests unanswered for INTRO_EXPIRY_DAYS (safe to rerun)."""
+    ended = sweep(now, actor="system:tick")
+    db.session.commit()
+    click.echo(
+        f"Ended {ended} introduction request(s) (expiry after {expiry_days()} days)."
+        if ended
+        else "No introduction requests to end."
+    )
+
+
+commands: list[click.Command] = [tick_command]

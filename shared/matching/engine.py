@@ -1,0 +1,457 @@
+"""Rank candidates for one seeker: hard filters, weighted features, top-k with reasons."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from shared.matching.explain import reasons
+from shared.matching.features import (
+    CURRENT_OCCUPATION_FACTOR,
+    EXPERIENCE_EVEN,
+    EXPERIENCE_STEP,
+    NATIVE_BONUS,
+    UNKNOWN,
+    PairFeatures,
+    demand_value,
+    idf,
+    occupation_keys,
+    pair_features,
+    relatedness,
+)
+from shared.matching.matrix import CandidateMatrix, FloatArray
+from shared.matching.profiles import NATIVE_RANK, Seeker, level_rank
+from shared.matching.weights import FEATURES, Weights
+
+DEFAULT_WEIGHTS = Weights()
+_OUT = -np.inf
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One ranked candidate with its score, what each feature added, and why, in words."""
+
+    candidate_id: object
+    score: float
+    #: weight × value / sum of weights, per feature; they add up to ``score``
+    contributions: dict[str, float]
+    #: plain-language reasons for a coordinator, strongest first
+    reasons: list[str]
+    #: each feature's value in [0, 1]
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Region:
+    """The rows a seeker may be matched with: one contiguous slice, maybe the whole pool."""
+
+    start: int
+    stop: int
+    # rows of the seeker's own community, relative to start, and whether they may match
+    own: tuple[int, int]
+    include_own: bool
+
+
+def _region(
+    seeker: Seeker, matrix: CandidateMatrix, cross_city: bool, own_community: bool
+) -> Region | None:
+    own = matrix.communities.get(seeker.community, (0, 0))
+    if cross_city and seeker.cross_city_ok:
+        return Region(0, len(matrix), own, own_community)
+    if own[0] == own[1] or not own_community:
+        return None
+    return Region(own[0], own[1], (0, own[1] - own[0]), True)
+
+
+def occupation_table(seeker: Seeker, matrix: CandidateMatrix) -> FloatArray:
+    """Return the occupation value of each distinct candidate occupation (matrix.occ_codes)."""
+    values = np.zeros(len(matrix.occ_codes), dtype=np.float64)
+    for code, factor in (
+        (seeker.target_occupation, 1.0),
+        (seeker.current_occupation, CURRENT_OCCUPATION_FACTOR),
+    ):
+        if code is None:
+            continue
+        found = np.zeros(len(values)) if factor != 1.0 else values
+        # Levels are nested: each deeper shared prefix overwrites the shallower value.
+        for level, prefix in enumerate(occupation_keys(code)):
+            rows = matrix.occ_by_prefix[level].get(prefix) if prefix >= 0 else None
+            if rows is None:
+                break
+            found[rows] = factor * (level + 1) / 4
+        if found is not values:
+            np.maximum(values, found, out=values)
+    return values
+
+
+def language_table(seeker: Seeker, matrix: CandidateMatrix, min_rank: int) -> FloatArray:
+    """Return the language value of each distinct candidate language profile."""
+    profiles = matrix.lang_profiles
+    values = np.zeros(len(profiles), dtype=np.float64)
+    for code, level in seeker.languages.items():
+        column = matrix.language_ids.get(code)
+        mine = level_rank(level)
+        if column is None or mine < min_rank or min_rank <= 0:
+            continue
+        theirs = profiles[:, column].astype(np.int64)
+        quality = (1 - NATIVE_BONUS) * np.minimum(theirs, mine) / NATIVE_RANK
+        if mine == NATIVE_RANK:
+            quality += NATIVE_BONUS
+        np.maximum(values, np.where(theirs >= min_rank, quality, 0.0), out=values)
+    return values
+
+
+def static_tables(seeker: Seeker, matrix: CandidateMatrix) -> tuple[FloatArray, FloatArray]:
+    """Return experience and availability values of each distinct static combination."""
+    years = matrix.years_values
+    if seeker.years is None:
+        experience = np.full(len(years), UNKNOWN)
+    else:
+        gap = np.clip(EXPERIENCE_EVEN + EXPERIENCE_STEP * (years - seeker.years), 0.0, 1.0)
+        experience = np.where(np.isnan(years), UNKNOWN, gap)
+    masks = matrix.mask_values
+    if not seeker.availability:
+        availability = np.full(len(masks), UNKNOWN)
+    else:
+        mask, unknown = matrix.availability_mask(seeker.availability)
+        inter = np.bitwise_count(masks & mask).astype(np.float64)
+        union = np.bitwise_count(masks | mask).astype(np.float64) + unknown
+        availability = np.where(masks == 0, UNKNOWN, inter / np.maximum(union, 1.0))
+    return experience[matrix.static_years_key], availability[matrix.static_mask_key]
+
+
+def skill_weights(seeker: Seeker, matrix: CandidateMatrix) -> list[tuple[int, float]]:
+    """Return (vocabulary column, share of the seeker's total IDF) for the seeker's skills."""
+    total = 0.0
+    found: list[tuple[int, float]] = []
+    for skill in sorted(seeker.skills):
+        column = matrix.skill_ids.get(skill)
+        value = idf(0, len(matrix)) if column is None else float(matrix.skill_idf[column])
+        total += value
+        if column is not None:
+            found.append((column, value))
+    return [(column, value / total) for column, value in found] if total > 0 else []
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """One seeker's feature values per distinct candidate value, kept to explain winners."""
+
+    occupation: FloatArray
+    language: FloatArray
+    experience: FloatArray
+    availability: FloatArray
+    demand: float
+    skills: dict[str, float]
+
+
+def _score(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    weights: Weights,
+    demand: float | None,
+    cross_city: bool,
+    own_community: bool,
+) -> tuple[int, FloatArray, _Tables | None]:
+    region = _region(seeker, matrix, cross_city, own_community)
+    if region is None or not seeker.consented or len(matrix) == 0:
+        return 0, np.empty(0), None
+    share = weights.normalized()
+    must = weights.must_have
+    start, stop = region.start, region.stop
+    demanded = demand_value(seeker, demand)
+
+    occupation = occupation_table(seeker, matrix)
+    language = language_table(seeker, matrix, weights.min_rank)
+    experience, availability = static_tables(seeker, matrix)
+    occ_table = share["occupation"] * occupation
+    lang_table = np.where(language > 0, share["language"] * language, _OUT)
+    static = (
+        share["experience"] * experience
+        + share["availability"] * availability
+        + share["load"] * matrix.static_load
+        + share["demand"] * demanded
+    )
+    static = np.where(matrix.static_eligible, static, _OUT)
+    for name, table, values in (
+        ("occupation", occ_table, occupation),
+        ("language", lang_table, language),
+        ("experience", static, experience),
+        ("availability", static, availability),
+        ("load", static, matrix.static_load),
+    ):
+        if name in must:
+            table[values < must[name]] = _OUT
+    if "demand" in must and demanded < must["demand"]:
+        static[:] = _OUT
+
+    # Each feature was computed once per distinct value; gather them per row.
+    profile = occ_table[matrix.profile_occ] + lang_table[matrix.profile_lang]
+    result = np.take(profile, matrix.profile_key[start:stop])
+    own_start, own_stop = region.own
+    keys = matrix.static_key[start:stop]
+    if own_start == 0 and own_stop == stop - start and region.include_own:
+        result += np.take(static, keys)
+    else:
+        # Rows outside the seeker's community need cross-city consent on both sides.
+        part = np.take(np.where(matrix.static_cross_ok, static, _OUT), keys)
+        if region.include_own:
+            part[own_start:own_stop] = np.take(static, keys[own_start:own_stop])
+        else:
+            part[own_start:own_stop] = _OUT
+        result += part
+
+    skills = skill_weights(seeker, matrix)
+    coverage = np.zeros(stop - start) if "skills" in must else None
+    for column, fraction in skills:
+        rows = matrix.skill_rows[matrix.skill_indptr[column] : matrix.skill_indptr[column + 1]]
+        if start or stop != len(matrix):
+            rows = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)] - start
+        if coverage is not None:
+            coverage[rows] += fraction
+        else:
+            result[rows] += share["skills"] * fraction
+    if coverage is not None:
+        result += share["skills"] * coverage
+        result[coverage < must["skills"] - 1e-12] = _OUT
+
+    for candidate_id in seeker.blocked | seeker.excluded:
+        row = matrix.index.get(candidate_id)
+        if row is not None and start <= row < stop:
+            result[row - start] = _OUT
+    blocked = matrix.blocked_by.get(seeker.id)
+    if blocked is not None:
+        inside = blocked[(blocked >= start) & (blocked < stop)]
+        result[inside - start] = _OUT
+    tables = _Tables(
+        occupation=occupation,
+        language=language,
+        experience=experience,
+        availability=availability,
+        demand=demanded,
+        skills={matrix.skill_names[column]: fraction for column, fraction in skills},
+    )
+    return start, result, tables
+
+
+def scores(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    weights: Weights = DEFAULT_WEIGHTS,
+    demand: float | None = None,
+    *,
+    cross_city: bool = False,
+    own_community: bool = True,
+) -> tuple[int, FloatArray]:
+    """Return (first row, scores of rows first..first+len); -inf marks filtered-out rows."""
+    start, result, _ = _score(seeker, matrix, weights, demand, cross_city, own_community)
+    return start, result
+
+
+#: Rows per block when looking for the top k (see top_k).
+_BLOCK = 512
+
+
+def top_k(values: FloatArray, k: int) -> npt.NDArray[np.intp]:
+    """Return the positions of the k largest finite values, best first (ties: lower first)."""
+    if k <= 0 or len(values) == 0:
+        return np.empty(0, dtype=np.intp)
+    # The k-th largest block maximum is a lower bound of the k-th largest value: k blocks
+    # reach it. One pass finds the few rows above it; argpartition over all rows would
+    # cost several times that.
+    maxima = np.maximum.reduceat(values, np.arange(0, len(values), _BLOCK))
+    floor = -np.inf
+    if len(maxima) > k:
+        floor = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+    chosen = (
+        np.flatnonzero(values >= floor) if floor > -np.inf else np.flatnonzero(np.isfinite(values))
+    )
+    if len(chosen) > k:
+        # Keep every row tied with the k-th, so the tie-break below sees them all.
+        kth = np.partition(values[chosen], len(chosen) - k)[len(chosen) - k]
+        chosen = chosen[values[chosen] >= kth]
+    order = np.lexsort((chosen, -values[chosen]))
+    return chosen[order][:k]
+
+
+def suggestion(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    row: int,
+    weights: Weights = DEFAULT_WEIGHTS,
+    demand: float | None = None,
+    *,
+    cross_city: bool = False,
+    own_community: bool = True,
+    skill_label: Callable[[str], str | None] | None = None,
+) -> Suggestion:
+    """Explain one candidate row for a seeker: values, contributions and reasons."""
+    candidate = matrix.candidates[row]
+    pair = pair_features(
+        seeker,
+        candidate,
+        weights,
+        matrix.idf,
+        demand=demand,
+        cross_city=cross_city,
+        own_community=own_community,
+    )
+    share = weights.normalized()
+    contributions = {name: share[name] * pair.values[name] for name in FEATURES}
+    return Suggestion(
+        candidate_id=candidate.id,
+        score=math.fsum(contributions.values()),
+        contributions=contributions,
+        reasons=reasons(
+            seeker,
+            candidate,
+            pair,
+            contributions,
+            weights,
+            idf_of=matrix.idf,
+            skill_label=skill_label,
+            demand_known=demand is not None or seeker.demand is not None,
+        ),
+        values=dict(pair.values),
+    )
+
+
+def explained(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    row: int,
+    values: dict[str, float],
+    weights: Weights,
+    *,
+    demand_known: bool,
+    skill_label: Callable[[str], str | None] | None = None,
+) -> Suggestion:
+    """Build the suggestion for a row whose feature values are already known."""
+    candidate = matrix.candidates[row]
+    share = weights.normalized()
+    by_target = relatedness(
+        occupation_keys(seeker.target_occupation), occupation_keys(candidate.occupation)
+    )
+    pair = PairFeatures(
+        values=values, feasible=True, via_current=values["occupation"] > by_target / 4
+    )
+    contributions = {name: share[name] * values[name] for name in FEATURES}
+    return Suggestion(
+        candidate_id=candidate.id,
+        score=math.fsum(contributions.values()),
+        contributions=contributions,
+        reasons=reasons(
+            seeker,
+            candidate,
+            pair,
+            contributions,
+            weights,
+            idf_of=matrix.idf,
+            skill_label=skill_label,
+            demand_known=demand_known,
+        ),
+        values=values,
+    )
+
+
+def _explain(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    rows: npt.NDArray[np.intp],
+    tables: _Tables,
+    weights: Weights,
+    demand_known: bool,
+    skill_label: Callable[[str], str | None] | None,
+) -> list[Suggestion]:
+    """Explain the winners from the tables their scores were computed from."""
+    static = matrix.static_key[rows]
+    # One numpy gather per feature, then plain floats: single numpy scalars are slow.
+    occupation = tables.occupation[matrix.occ_key[rows]].tolist()
+    experience = tables.experience[static].tolist()
+    language = tables.language[matrix.lang_key[rows]].tolist()
+    availability = tables.availability[static].tolist()
+    load = matrix.load[rows].tolist()
+    found: list[Suggestion] = []
+    for number, row in enumerate(rows.tolist()):
+        theirs = matrix.candidates[row].skills
+        values = {
+            "occupation": occupation[number],
+            "skills": math.fsum(tables.skills.get(s, 0.0) for s in seeker.skills & theirs),
+            "experience": experience[number],
+            "language": language[number],
+            "availability": availability[number],
+            "demand": tables.demand,
+            "load": load[number],
+        }
+        found.append(
+            explained(
+                seeker,
+                matrix,
+                row,
+                values,
+                weights,
+                demand_known=demand_known,
+                skill_label=skill_label,
+            )
+        )
+    return found
+
+
+def rank(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    k: int = 10,
+    weights: Weights | None = None,
+    demand: float | None = None,
+    *,
+    cross_city: bool = False,
+    own_community: bool = True,
+    skill_label: Callable[[str], str | None] | None = None,
+) -> list[Suggestion]:
+    """Return the k best candidates for a seeker, best first, each explained.
+
+    ``cross_city`` widens the search to other communities' candidates who accept remote or
+    cross-city matches, if the seeker agreed to it (``seeker.cross_city_ok``);
+    ``own_community=False`` then leaves the seeker's own community out. ``demand`` overrides
+    ``seeker.demand``; ``skill_label`` turns skill ids into words for the reasons.
+    """
+    weights = weights or DEFAULT_WEIGHTS
+    start, values, tables = _score(seeker, matrix, weights, demand, cross_city, own_community)
+    if tables is None:
+        return []
+    demand_known = demand is not None or seeker.demand is not None
+    winners = start + top_k(values, k)
+    return _explain(seeker, matrix, winners, tables, weights, demand_known, skill_label)
+
+
+def feature_values(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    weights: Weights = DEFAULT_WEIGHTS,
+    demand: float | None = None,
+) -> FloatArray:
+    """Return every candidate's feature values for a seeker, rows × FEATURES, unfiltered."""
+    rows = len(matrix)
+    values = np.empty((rows, len(FEATURES)))
+    experience, availability = static_tables(seeker, matrix)
+    coverage = np.zeros(rows)
+    for column, fraction in skill_weights(seeker, matrix):
+        coverage[
+            matrix.skill_rows[matrix.skill_indptr[column] : matrix.skill_indptr[column + 1]]
+        ] += fraction
+    columns = {
+        "occupation": occupation_table(seeker, matrix)[matrix.occ_key],
+        "skills": coverage,
+        "experience": experience[matrix.static_key],
+        "language": language_table(seeker, matrix, weights.min_rank)[matrix.lang_key],
+        "availability": availability[matrix.static_key],
+        "demand": np.full(rows, demand_value(seeker, demand)),
+        "load": matrix.load,
+    }
+    for number, name in enumerate(FEATURES):
+        values[:, number] = columns[name]
+    return values

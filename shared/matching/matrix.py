@@ -1,0 +1,257 @@
+"""Candidates precomputed as numpy arrays, so one seeker is scored against all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from shared.matching.features import idf, occupation_keys
+from shared.matching.profiles import Candidate, level_rank
+
+#: Availability slots are bits of an int64 mask.
+MAX_SLOTS = 63
+
+IntArray = npt.NDArray[np.int64]
+KeyArray = npt.NDArray[np.intp]
+Int32Array = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def _factorize(columns: Sequence[npt.NDArray[np.generic]]) -> tuple[KeyArray, KeyArray]:
+    """Return for each row the index of its distinct combination, and one row per combination."""
+    stacked = np.rec.fromarrays(list(columns))
+    _, first, inverse = np.unique(stacked, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.intp), first.astype(np.intp)
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateMatrix:
+    """Every candidate's facts as arrays, rows grouped by community.
+
+    Rows that share the facts a table-driven feature reads are grouped too: ``occ_key``
+    points into ``occ_codes`` (distinct occupations), ``lang_key`` into ``lang_profiles``
+    (distinct language levels) and ``static_key`` into the distinct (years, availability,
+    capacity, flags) combinations. Ranking computes each feature once per distinct value
+    and gathers it, instead of once per candidate.
+    """
+
+    candidates: tuple[Candidate, ...]
+    index: dict[Hashable, int]
+    communities: dict[str | None, tuple[int, int]]
+    community_code: Int32Array
+    # occupation: (distinct codes, 4 prefix levels), and each row's distinct code
+    occ_codes: Int32Array
+    occ_key: KeyArray
+    # skills: rows x vocabulary incidence (CSR), its CSC twin's arrays, and IDF per column
+    skill_ids: dict[str, int]
+    skill_names: tuple[str, ...]
+    skills: sparse.csr_matrix
+    skill_indptr: IntArray
+    skill_rows: Int32Array
+    skill_idf: FloatArray
+    # languages: rows x vocabulary level ranks (0 = not spoken), grouped into profiles
+    language_ids: dict[str, int]
+    language_ranks: npt.NDArray[np.int8]
+    lang_profiles: npt.NDArray[np.int8]
+    lang_key: KeyArray
+    # distinct (occupation, language profile) pairs, and each row's pair
+    profile_occ: KeyArray
+    profile_lang: KeyArray
+    profile_key: KeyArray
+    # per-row facts
+    slot_ids: dict[str, int]
+    years: FloatArray
+    availability: IntArray
+    capacity: Int32Array
+    capacity_left: Int32Array
+    load: FloatArray
+    eligible: BoolArray
+    cross_ok: BoolArray
+    # the distinct (years, availability, load, eligible, cross_ok) combinations
+    static_key: KeyArray
+    static_years: FloatArray
+    static_availability: IntArray
+    static_load: FloatArray
+    static_eligible: BoolArray
+    static_cross_ok: BoolArray
+    # the distinct years and availability masks of those combinations
+    years_values: FloatArray
+    static_years_key: KeyArray
+    mask_values: IntArray
+    static_mask_key: KeyArray
+    # per prefix level (major … detailed): prefix -> indices into occ_codes having it
+    occ_by_prefix: tuple[dict[int, KeyArray], ...]
+    blocked_by: dict[Hashable, Int32Array]
+    _idf_list: list[float] = field(init=False, repr=False)
+
+    @classmethod
+    def build(cls, candidates: Iterable[Candidate]) -> CandidateMatrix:
+        """Precompute the arrays for a pool of candidates; ids must be unique."""
+        pool = list(candidates)
+        # Group rows by community so a local search reads one contiguous slice.
+        pool.sort(key=lambda c: (c.community is not None, c.community or ""))
+        rows = len(pool)
+        index: dict[Hashable, int] = {}
+        for row, candidate in enumerate(pool):
+            if candidate.id in index:
+                raise ValueError(f"duplicate candidate id: {candidate.id!r}")
+            index[candidate.id] = row
+
+        communities: dict[str | None, tuple[int, int]] = {}
+        community_code = np.empty(rows, dtype=np.int32)
+        for row, candidate in enumerate(pool):
+            start, _ = communities.get(candidate.community, (row, row))
+            communities[candidate.community] = (start, row + 1)
+            community_code[row] = len(communities) - 1
+
+        keys = np.array([occupation_keys(c.occupation) for c in pool], dtype=np.int32)
+        keys = keys.reshape(rows, 4)
+        occ_codes, occ_key = np.unique(keys, axis=0, return_inverse=True)
+
+        skill_ids: dict[str, int] = {}
+        indices: list[int] = []
+        indptr = [0]
+        for candidate in pool:
+            indices.extend(
+                skill_ids.setdefault(s, len(skill_ids)) for s in sorted(candidate.skills)
+            )
+            indptr.append(len(indices))
+        incidence = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float64), np.array(indices, dtype=np.int32), indptr),
+            shape=(rows, len(skill_ids)),
+        )
+        by_skill = incidence.tocsc()
+        by_skill.sort_indices()
+        frequency = np.diff(by_skill.indptr)
+        skill_idf = np.array([idf(int(f), rows) for f in frequency], dtype=np.float64)
+
+        language_ids: dict[str, int] = {}
+        for candidate in pool:
+            for code in candidate.languages:
+                language_ids.setdefault(code, len(language_ids))
+        ranks = np.zeros((rows, max(1, len(language_ids))), dtype=np.int8)
+        for row, candidate in enumerate(pool):
+            for code, level in candidate.languages.items():
+                ranks[row, language_ids[code]] = level_rank(level)
+        lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
+
+        occ_key = occ_key.reshape(-1).astype(np.intp)
+        lang_key = lang_key.reshape(-1).astype(np.intp)
+        profile_key, profile_first = _factorize([occ_key, lang_key])
+
+        slot_ids: dict[str, int] = {}
+        availability = np.zeros(rows, dtype=np.int64)
+        for row, candidate in enumerate(pool):
+            mask = 0
+            for slot in candidate.availability:
+                mask |= 1 << slot_ids.setdefault(slot, len(slot_ids))
+            availability[row] = mask
+        if len(slot_ids) > MAX_SLOTS:
+            raise ValueError(f"more than {MAX_SLOTS} distinct availability slots")
+
+        years = np.array(
+            [np.nan if c.years is None else float(c.years) for c in pool], dtype=np.float64
+        )
+        capacity = np.array([c.capacity for c in pool], dtype=np.int32)
+        capacity_left = np.array([c.capacity_left for c in pool], dtype=np.int32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            load = np.where(capacity > 0, np.clip(capacity_left / capacity, 0.0, 1.0), 0.0)
+        consented = np.array([c.consented for c in pool], dtype=bool)
+        eligible = consented & (capacity_left > 0)
+        cross_ok = np.array([c.cross_city_ok or c.remote_ok for c in pool], dtype=bool)
+        # NaN never equals itself, so unique() would keep every unknown-years row apart.
+        years_key = np.where(np.isnan(years), -1e300, years)
+        static_key, first = _factorize([years_key, availability, load, eligible, cross_ok])
+
+        static_years = years[first]
+        years_key, years_first = _factorize([years_key[first]])
+        mask_key, mask_first = _factorize([availability[first]])
+        occ_codes = occ_codes.astype(np.int32).reshape(-1, 4)
+        occ_by_prefix: list[dict[int, KeyArray]] = []
+        for depth in range(4):
+            groups: dict[int, list[int]] = {}
+            for position, prefix in enumerate(occ_codes[:, depth].tolist()):
+                if prefix >= 0:
+                    groups.setdefault(prefix, []).append(position)
+            occ_by_prefix.append({k: np.array(v, dtype=np.intp) for k, v in groups.items()})
+
+        blocked: dict[Hashable, list[int]] = {}
+        for row, candidate in enumerate(pool):
+            for seeker_id in candidate.blocked:
+                blocked.setdefault(seeker_id, []).append(row)
+
+        return cls(
+            candidates=tuple(pool),
+            index=index,
+            communities=communities,
+            community_code=community_code,
+            occ_codes=occ_codes,
+            occ_key=occ_key,
+            skill_ids=skill_ids,
+            skill_names=tuple(skill_ids),
+            skills=incidence,
+            skill_indptr=by_skill.indptr.astype(np.int64),
+            skill_rows=by_skill.indices.astype(np.int32),
+            skill_idf=skill_idf,
+            language_ids=language_ids,
+            language_ranks=np.asfortranarray(ranks),
+            lang_profiles=lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
+            lang_key=lang_key,
+            profile_occ=occ_key[profile_first],
+            profile_lang=lang_key[profile_first],
+            profile_key=profile_key,
+            slot_ids=slot_ids,
+            years=years,
+            availability=availability,
+            capacity=capacity,
+            capacity_left=capacity_left,
+            load=load,
+            eligible=eligible,
+            cross_ok=cross_ok,
+            static_key=static_key,
+            static_years=static_years,
+            static_availability=availability[first],
+            static_load=load[first],
+            static_eligible=eligible[first],
+            static_cross_ok=cross_ok[first],
+            years_values=static_years[years_first],
+            static_years_key=years_key,
+            mask_values=availability[first][mask_first],
+            static_mask_key=mask_key,
+            occ_by_prefix=tuple(occ_by_prefix),
+            blocked_by={k: np.array(v, dtype=np.int32) for k, v in blocked.items()},
+        )
+
+    def __post_init__(self) -> None:
+        # Python floats: explanations read single values, where numpy scalars are slow.
+        object.__setattr__(self, "_idf_list", self.skill_idf.tolist())
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def candidate(self, candidate_id: Hashable) -> Candidate:
+        """Return the candidate with that id, or raise KeyError."""
+        return self.candidates[self.index[candidate_id]]
+
+    def availability_mask(self, slots: Iterable[str]) -> tuple[int, int]:
+        """Return the bit mask of the slots this pool knows, and how many it does not."""
+        mask, unknown = 0, 0
+        for slot in set(slots):
+            bit = self.slot_ids.get(slot)
+            if bit is None:
+                unknown += 1
+            else:
+                mask |= 1 << bit
+        return mask, unknown
+
+    def idf(self, skill: str) -> float:
+        """Return a skill's IDF over this pool (skills nobody has get the highest)."""
+        column = self.skill_ids.get(skill)
+        if column is None:
+            return idf(0, len(self.candidates))
+        return self._idf_list[column]

@@ -1,0 +1,179 @@
+"""Plain-language reasons, and validation of the weights configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from shared.matching import (
+    FEATURES,
+    Candidate,
+    CandidateMatrix,
+    InvalidWeights,
+    Seeker,
+    Weights,
+    rank,
+    suggestion,
+)
+
+NURSE = Candidate(
+    id="nurse",
+    occupation="29-1141",
+    skills=frozenset({"triage", "iv", "charting", "phlebotomy"}),
+    years=12,
+    languages={"en": "native", "ar": "B2"},
+    availability=frozenset({"weekends", "weekday_evenings"}),
+    community="halifax",
+    capacity=3,
+    capacity_left=2,
+)
+SEEKER = Seeker(
+    id="amal",
+    target_occupation="29-1141",
+    skills=frozenset({"triage", "iv", "charting", "wound care"}),
+    years=6,
+    languages={"en": "B2", "ar": "native"},
+    availability=frozenset({"weekends"}),
+    community="halifax",
+    demand=0.9,
+)
+LABELS = {"triage": "triage", "iv": "IV therapy", "charting": "clinical charting"}
+
+
+def reasons_for(seeker: Seeker, candidate: Candidate, **options: object) -> list[str]:
+    matrix = CandidateMatrix.build([candidate])
+    [found] = rank(seeker, matrix, 1, skill_label=LABELS.get, **options)  # type: ignore[arg-type]
+    return found.reasons
+
+
+def test_reasons_name_what_a_coordinator_needs() -> None:
+    reasons = reasons_for(SEEKER, NURSE)
+    assert "same occupation: Registered Nurses" in reasons
+    assert "shares Arabic and English" in reasons
+    assert "3 shared skills: clinical charting, IV therapy and triage" in reasons
+    assert "6 more years of experience" in reasons
+    assert "available at the same times: weekends" in reasons
+    assert "high local demand for Registered Nurses" in reasons
+    assert "has capacity (2 of 3 left)" in reasons
+    # Strongest contribution first: the occupation carries the largest weight.
+    assert reasons[0] == "same occupation: Registered Nurses"
+
+
+def test_related_occupations_name_the_shared_group() -> None:
+    therapist = dataclasses.replace(NURSE, occupation="29-1122")  # Occupational Therapists
+    assert (
+        "related occupation (same minor group): Healthcare Diagnosing or Treating Practitioners"
+        in reasons_for(SEEKER, therapist)
+    )
+    developer = Seeker(
+        id="d", target_occupation="15-1252", languages={"en": "C1"}, community="halifax"
+    )
+    tester = dataclasses.replace(NURSE, occupation="15-1253")
+    assert (
+        "related occupation (same broad group): Software and Web Developers, Programmers, "
+        "and Testers" in reasons_for(developer, tester)
+    )
+    technician = dataclasses.replace(NURSE, occupation="29-2061")
+    assert (
+        "same field (major group): Healthcare Practitioners and Technical Occupations"
+        in reasons_for(SEEKER, technician)
+    )
+
+
+def test_current_occupation_and_caveats_are_said() -> None:
+    switcher = dataclasses.replace(
+        SEEKER, target_occupation="11-9111", current_occupation="29-1141", years=20, demand=None
+    )
+    reasons = reasons_for(switcher, NURSE)
+    assert "same occupation: Registered Nurses (the connectee's current occupation)" in reasons
+    assert "8 years less experience than the connectee" in reasons
+    assert not any("demand" in r for r in reasons)  # unknown demand is not a reason
+
+
+def test_low_demand_and_unshared_things_are_not_reasons() -> None:
+    quiet = dataclasses.replace(SEEKER, demand=0.2, availability=frozenset({"weekday_mornings"}))
+    reasons = reasons_for(quiet, NURSE)
+    assert not any("demand" in r or "available" in r for r in reasons)
+
+
+def test_cross_city_candidates_say_where_they_are() -> None:
+    far = dataclasses.replace(NURSE, community="moncton", remote_ok=True)
+    seeker = dataclasses.replace(SEEKER, cross_city_ok=True)
+    reasons = reasons_for(seeker, far, cross_city=True)
+    assert reasons[-1] == "in another community (moncton), open to remote meetings"
+
+
+def test_skill_lists_are_capped() -> None:
+    many = frozenset(f"skill-{n}" for n in range(8))
+    reasons = reasons_for(
+        dataclasses.replace(SEEKER, skills=many), dataclasses.replace(NURSE, skills=many)
+    )
+    [text] = [r for r in reasons if "shared skills" in r]
+    assert text.startswith("8 shared skills: ") and text.endswith(" and 3 more")
+
+
+def test_suggestion_explains_any_row() -> None:
+    matrix = CandidateMatrix.build([NURSE])
+    explained = suggestion(SEEKER, matrix, 0)
+    assert explained.candidate_id == "nurse"
+    assert set(explained.contributions) == set(FEATURES)
+    assert explained.score == pytest.approx(rank(SEEKER, matrix, 1)[0].score)
+
+
+# ---- weights -----------------------------------------------------------------------------
+
+
+def test_default_weights_sum_to_one_and_round_trip() -> None:
+    weights = Weights()
+    assert sum(weights.normalized().values()) == pytest.approx(1)
+    assert Weights.from_mapping(weights.as_dict()) == weights
+
+
+def test_from_mapping_accepts_partial_settings_and_level_names() -> None:
+    weights = Weights.from_mapping(
+        {"skills": 0.5, "min_language_level": "B2", "must_have": {"occupation": "broad"}}
+    )
+    assert weights.skills == 0.5
+    assert weights.occupation == Weights().occupation
+    assert weights.min_rank == 4
+    assert dict(weights.must_have) == {"occupation": 0.75}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"occupation": -1}, "occupation"),
+        ({"skills": "a lot"}, "skills"),
+        ({"load": True}, "load"),
+        ({"demand": float("nan")}, "demand"),
+        (dict.fromkeys(FEATURES, 0), "weights"),
+        ({"min_language_level": "fluent"}, "min_language_level"),
+        ({"must_have": {"charm": 0.5}}, "must_have.charm"),
+        ({"must_have": {"skills": 1.5}}, "must_have.skills"),
+        ({"must_have": {"occupation": "cousin"}}, "must_have.occupation"),
+        ({"must_have": ["occupation"]}, "must_have"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_weights_are_rejected_with_field_messages(data: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidWeights) as raised:
+        Weights.from_mapping(data)
+    assert field in raised.value.errors
+    assert raised.value.errors[field]
+
+
+def test_must_have_is_read_only() -> None:
+    weights = Weights(must_have={"occupation": 0.5})
+    with pytest.raises(TypeError):
+        weights.must_have["occupation"] = 0.0  # type: ignore[index]
+
+
+def test_skills_are_named_by_their_esco_label_by_default() -> None:
+    from shared.taxonomy.skills import default_skills
+
+    skill = next(iter(default_skills()))
+    shared = frozenset({skill.id})
+    matrix = CandidateMatrix.build([dataclasses.replace(NURSE, skills=shared)])
+    [found] = rank(dataclasses.replace(SEEKER, skills=shared), matrix, 1)
+    assert f"1 shared skill: {skill.label}" in found.reasons

@@ -1,0 +1,187 @@
+"""Tests for the ESCO skills vocabulary, its normalization and its extraction."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from shared.protocol import SKILL_PATTERN
+from shared.taxonomy import (
+    Skill,
+    SkillVocabulary,
+    UnknownSkill,
+    default_skills,
+    idf_from_counts,
+)
+from shared.taxonomy.skills import fold, parse_skills_csv, split_skill_list
+
+ROOT = Path(__file__).resolve().parents[3]
+MUSICAL_STAFF = "0005c151-5b5a-4a66-8aac-60e734beb1ab"
+CUSTOMER_SERVICE = "15a33d76-4640-438d-ae64-fdc0c1d3eebc"
+PYTHON = "ccd0a1d9-afda-43d9-b901-96344886e14d"
+
+
+@pytest.fixture(scope="module")
+def skills() -> SkillVocabulary:
+    return default_skills()
+
+
+def load_script() -> ModuleType:
+    path = ROOT / "scripts" / "extract_reference_data.py"
+    spec = importlib.util.spec_from_file_location("extract_reference_data", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_vocabulary_parses_with_ids_fit_for_the_wire(
+    skills: SkillVocabulary,
+) -> None:
+    import re
+
+    assert len(skills) == 13939
+    pattern = re.compile(SKILL_PATTERN)
+    assert all(pattern.match(skill.id) for skill in skills)
+    assert skills.get(MUSICAL_STAFF).label == "manage musical staff"
+    assert "coordinate duties of musical staff" in skills.get(MUSICAL_STAFF).alt_labels
+    assert skills.label(PYTHON) == "Python (computer programming)"
+    with pytest.raises(UnknownSkill, match="unknown ESCO skill id"):
+        skills.get("not-a-skill")
+    size = (ROOT / "shared" / "data" / "esco_skills.csv").stat().st_size
+    assert size < 5_000_000
+
+
+def test_the_notice_acknowledges_esco() -> None:
+    notice = (ROOT / "shared" / "data" / "NOTICE.md").read_text(encoding="utf-8")
+    assert "This service uses the ESCO classification of the European Commission." in notice
+
+
+@pytest.mark.parametrize(
+    ("text", "skill_id"),
+    [
+        ("manage musical staff", MUSICAL_STAFF),  # preferred label
+        ("  MANAGE Musical   staff! ", MUSICAL_STAFF),  # case, spacing, punctuation
+        ("coordinate duties of musical staff", MUSICAL_STAFF),  # alternative label
+        ("customer service", CUSTOMER_SERVICE),
+        ("custmer service", CUSTOMER_SERVICE),  # a missing letter
+        ("cusotmer service", CUSTOMER_SERVICE),  # swapped letters
+        ("Python", PYTHON),  # the name before "(computer programming)"
+    ],
+)
+def test_normalize_finds_the_skill(skills: SkillVocabulary, text: str, skill_id: str) -> None:
+    match = skills.normalize(text)
+    assert match is not None
+    assert match.id == skill_id
+    assert match.label == skills.label(skill_id)
+    assert 85 <= match.score <= 100
+
+
+def test_exact_text_scores_100_and_a_typo_less(skills: SkillVocabulary) -> None:
+    exact = skills.normalize("patient care")
+    typo = skills.normalize("pateint care")
+    assert exact is not None and typo is not None
+    assert exact.score == 100
+    assert exact.matched == "patient care"
+    assert typo.id == exact.id
+    assert typo.matched == "patient care"
+    assert 85 <= typo.score < 100
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "asdkjh qwe", "zzqxv florbnitz", "xylo"])
+def test_garbage_normalizes_to_none(skills: SkillVocabulary, text: str) -> None:
+    assert skills.normalize(text) is None
+
+
+def test_a_short_word_needs_more_than_one_wrong_letter_to_differ(
+    skills: SkillVocabulary,
+) -> None:
+    # "cooking" is one letter away from "booking": another word, not a typo.
+    match = skills.normalize("cooking")
+    assert match is None or match.matched != "booking"
+
+
+def test_the_cutoff_decides(skills: SkillVocabulary) -> None:
+    assert skills.normalize("custmer srvice", cutoff=99) is None
+    assert skills.normalize("custmer srvice", cutoff=85) is not None
+
+
+def test_normalize_many_splits_a_field_and_keeps_each_skill_once(
+    skills: SkillVocabulary,
+) -> None:
+    ids = skills.skill_ids("Customer service; customer services, gibberishqq\nPython")
+    assert ids == [CUSTOMER_SERVICE, PYTHON]
+    assert skills.skill_ids(["customer service, Python", "python"]) == [CUSTOMER_SERVICE, PYTHON]
+    assert split_skill_list(" a ;b,, c\n") == ["a", "b", "c"]
+
+
+
+def test_vocabulary_checks_its_input() -> None:
+    with pytest.raises(ValueError, match="duplicate"):
+        SkillVocabulary([Skill("a", "x"), Skill("a", "y")])
+    with pytest.raises(ValueError, match="header"):
+        parse_skills_csv("id,name\n1,x\n")
+    with pytest.raises(ValueError, match="line 2"):
+        parse_skills_csv("id,label,alt_labels\n,x,\n")
+    parsed = parse_skills_csv("id,label,alt_labels\nk1,weld metal,welding|join metals\n")
+    assert parsed == [Skill("k1", "weld metal", ("welding", "join metals"))]
+
+
+def test_a_small_vocabulary_matches_cores_and_prefers_preferred_labels() -> None:
+    heads = [Skill(f"s{i}", f"operate machine {i}") for i in range(8)]
+    vocabulary = SkillVocabulary(
+        [*heads, Skill("fork", "operate forklift"), Skill("alt", "drive trucks", ("forklift",))]
+    )
+    match = vocabulary.normalize("forklift")
+    assert match is not None and match.id == "alt"  # an alternative label beats a core
+    assert fold("Crème Brûlée's") == "creme brulees"
+
+
+def test_idf_weights_rarity() -> None:
+    weights = idf_from_counts({"common": 90, "rare": 1}, 100)
+    assert weights["rare"] > weights["common"] >= 1.0
+    assert idf_from_counts({"all": 10}, 10)["all"] == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        idf_from_counts({"x": -1}, 3)
+    vocabulary = SkillVocabulary([Skill("a", "x"), Skill("b", "y")])
+    assert vocabulary.idf("a") == 1.0  # uniform until frequencies are known
+    vocabulary.set_document_frequencies({"a": 5}, 10)
+    assert vocabulary.idf("b") > vocabulary.idf("a")
+
+
+def test_extraction_splits_joined_labels_and_drops_descriptions() -> None:
+    script = load_script()
+    records = [
+        (
+            script.ESCO_ID_PREFIX + "id-1",
+            "manage musical staff manage staff of music direct musical staff "
+            "Assign and manage staff tasks in areas such as scoring.",
+        ),
+        (
+            script.ESCO_ID_PREFIX + "id-2",
+            "hinduism hindu religion hindu faith The rites and traditions of the religion.",
+        ),
+        (
+            script.ESCO_ID_PREFIX + "id-3",
+            "SQL Server MS SQL Server The computer program SQL Server is a tool.",
+        ),
+    ]
+    # Teach it "manage" and "direct" are label verbs: they start descriptions elsewhere.
+    for n, verb in enumerate(["manage", "direct"] * 2 + ["assign"] * 3):
+        records.append(
+            (script.ESCO_ID_PREFIX + f"v{n}", f"{verb} things {verb.title()} the things well.")
+        )
+    skills = {skill.id: skill for skill in script.esco_skills(records)}
+    assert skills["id-1"].label == "manage musical staff"
+    assert skills["id-1"].alt_labels == ("manage staff of music", "direct musical staff")
+    assert skills["id-2"].label == "hinduism"
+    assert skills["id-2"].alt_labels == ("hindu religion", "hindu faith")
+    assert skills["id-3"].label.startswith("SQL Server")
+    assert all("The" not in skill.label.split() for skill in skills.values())
+    with pytest.raises(ValueError, match="unexpected ESCO skill row"):
+        script.esco_skills([("http://example.org/x", "a b")])
