@@ -11,11 +11,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from shared.taxonomy import MalformedCode, default_taxonomy, normalize_code
 
 #: A reporting period: a calendar quarter such as ``2026-Q3``.
-PERIOD_PATTERN = r"^\d{4}-Q[1-4]$"
+PERIOD_PATTERN = r"^\d{4}-Q[1-4]\Z"
 PERIOD_RE = re.compile(PERIOD_PATTERN)
 
 #: A node's pseudonymous connector ref: 32 lowercase hex characters (keyed HMAC).
-REF_PATTERN = r"^[0-9a-f]{32}$"
+REF_PATTERN = r"^[0-9a-f]{32}\Z"
 REF_RE = re.compile(REF_PATTERN)
 
 #: The most items one profile batch may carry.
@@ -31,7 +31,7 @@ AVAILABILITY_SLOTS: tuple[str, ...] = (
     "weekends",
 )
 #: A skill travels as an identifier (lowercase, no spaces), never as free text.
-SKILL_PATTERN = r"^[a-z0-9][a-z0-9+#._-]{0,59}$"
+SKILL_PATTERN = r"^[a-z0-9][a-z0-9+#._-]{0,59}\Z"
 
 #: Aggregate outcome metrics a node reports per period and SOC major group.
 METRICS: tuple[str, ...] = (

@@ -35,7 +35,7 @@ INTRO_END_REASONS: tuple[str, ...] = (
 #: A sealed contact card is small: a name, an email, a phone, a city (base64 of a box).
 MAX_SEALED_CHARS = 4096
 #: Base64 of 32 raw bytes.
-PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9+/]{43}=$"
+PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9+/]{43}=\Z"
 _BASE64 = r"^[A-Za-z0-9+/]+={0,2}$"
 
 

@@ -72,14 +72,21 @@ class ProfileSchema(StrictSchema):
             raise ValidationError("Give each language once.")
 
 
+class JsonTrue(fields.Field[bool]):
+    """Exactly JSON ``true`` (marshmallow's Boolean would also take 1, "yes" or "on")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value is not True:
+            raise ValidationError("A tombstone has deleted: true.")
+        return True
+
+
 class TombstoneSchema(StrictSchema):
     """A profile the node no longer lists (consent withdrawn, connector deleted)."""
 
     ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref."))
     version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
-    deleted = fields.Boolean(
-        required=True, validate=validate.Equal(True, error="A tombstone has deleted: true.")
-    )
+    deleted = JsonTrue(required=True)
 
 
 class ProfileBatchSchema(StrictSchema):

@@ -87,6 +87,8 @@ def test_invalid_profiles_are_left_to_the_schemas(change: dict[str, Any]) -> Non
         {**tombstone(1, version=2), "version": -1},
         ["not", "an", "object"],
         None,
+        {**tombstone(1, version=2), "deleted": 1},  # only JSON true marks a tombstone
+        {**profile(1), "ref": "a" * 32 + "\n"},  # a ref ends where its 32 digits do
     ],
 )
 def test_invalid_tombstones_and_shapes_are_left_to_the_schemas(item: Any) -> None:
@@ -94,18 +96,6 @@ def test_invalid_tombstones_and_shapes_are_left_to_the_schemas(item: Any) -> Non
     [result] = load_items([item])
     assert isinstance(result, ItemError)
 
-
-@pytest.mark.parametrize(
-    "item",
-    [
-        {**tombstone(1, version=2), "deleted": 1},  # marshmallow's Boolean takes 1
-        {**profile(1), "ref": "a" * 32 + "\n"},  # "$" matches before a final newline
-    ],
-)
-def test_odd_valid_items_are_left_to_the_schemas_which_load_them(item: Any) -> None:
-    assert _quick_load(item) is None
-    assert load_items([item]) == [load_item(item)]
-    assert not isinstance(load_item(item), ItemError)
 
 
 def test_a_batch_mixes_quick_and_schema_loads_in_item_order() -> None:
