@@ -1,4 +1,4 @@
-"""Run every benchmark (node, sync push, matching) and print each figure beside its target."""
+"""Run every benchmark (node, sync push, hub search, matching); print each beside its target."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from bench import (
     Result,
     backends,
+    hub_directory_search,
     machine,
     matching_assign,
     matching_rank,
@@ -26,7 +27,12 @@ def main() -> int:
     print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()))
     results: list[Result] = []
     for label, url in backends():
-        for bench in (node_list_api.run, node_import.run, sync_push.run):
+        for bench in (
+            node_list_api.run,
+            node_import.run,
+            sync_push.run,
+            hub_directory_search.run,
+        ):
             for result in bench(label, url):
                 print(result.line(), flush=True)
                 results.append(result)

@@ -6,7 +6,8 @@ created next to ``BENCH_POSTGRES_URL`` and dropped afterwards), set up with the 
 console script (``connector-hub init``, ``communities add``). The node runs in this
 process: 10,000 approved connectors with a directory-listing consent, ``hub connect``
 (which enqueues every one of them), then the timed ``run_sync``: the whole
-``connector-node sync``, pushing the outbox in batches of 100 over HTTP.
+``connector-node sync``, pushing the outbox in batches of 100 over HTTP, up
+to three in flight.
 
 Beside it, in the same run and the same hub database: the same 10,000 rows (each pushed
 payload mapped onto the hub's ``profiles`` columns) written by ONE Core

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 def api_blueprints() -> list[Blueprint]:
     from hub.communities.api import whoami_blp
+    from hub.demand.api import blp as demand_blp
     from hub.directory.api import blp as directory_blp
     from hub.introductions.api import blp as introductions_blp
     from hub.introductions.api import keys_blp
@@ -20,6 +21,7 @@ def api_blueprints() -> list[Blueprint]:
         profiles_blp,
         outcomes_blp,
         rollup_blp,
+        demand_blp,
         resources_blp,
         directory_blp,
         introductions_blp,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from shared.settings import (
     DEFAULT_SECRET_KEY,
@@ -30,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "development",
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     "SQLALCHEMY_DATABASE_URI": None,  # resolved in load_config
+    # PostgreSQL gets IdlePingPool (below) instead of pool_pre_ping, in load_config.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Request bodies above this answer 413 (HUB_MAX_CONTENT_LENGTH); a full batch of 100
     # profiles is about 40 KiB, a snapshot of 50,000 refs about 2 MiB.
@@ -57,6 +62,43 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 5.0
+#: A pooled connection older than this is replaced (servers and firewalls drop old ones).
+POOL_RECYCLE_SECONDS = 1800
+
+
+class IdlePingPool(QueuePool):
+    """A QueuePool that pings only connections that sat idle for over IDLE_PING_SECONDS.
+
+    ``pool_pre_ping`` costs a round trip on every checkout, i.e. on every request; a
+    connection in steady use has just proved itself alive. A dead one is what a
+    database restart or a dropped idle socket leaves behind, and those sit idle first.
+    A restart under steady load still fails the requests that were on their way
+    (answered 500, which a node retries later); SQLAlchemy then invalidates the whole
+    pool, so the requests after them get new connections.
+    """
+
+
+@event.listens_for(IdlePingPool, "checkin")
+def _checked_in(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(IdlePingPool, "checkout")
+def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since <= IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:
+        # The pool discards this connection and checks out another (SQLAlchemy's recipe
+        # for pessimistic disconnect handling).
+        raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Fill ``app.config`` from defaults, the environment, then explicit overrides."""
     app.config.from_mapping(DEFAULTS)
@@ -68,6 +110,13 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(overrides)
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, "hub.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config[
+        "SQLALCHEMY_ENGINE_OPTIONS"
+    ] == {"pool_pre_ping": True}:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": IdlePingPool,
+            "pool_recycle": POOL_RECYCLE_SECONDS,
+        }
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     check_production_safety(app.config, "HUB")

@@ -3,6 +3,7 @@
 from hub.audit import models as audit
 from hub.auth import models as auth
 from hub.communities import models as communities
+from hub.demand import models as demand
 from hub.idempotency import models as idempotency
 from hub.introductions import models as introductions
 from hub.outcomes import models as outcomes
@@ -13,6 +14,7 @@ __all__ = [
     "audit",
     "auth",
     "communities",
+    "demand",
     "idempotency",
     "introductions",
     "outcomes",

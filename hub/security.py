@@ -10,7 +10,10 @@ that a silenced community is not writing. Problems with the token itself are 401
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,13 +27,14 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from hub.auth.keys import verification_keyset
+from hub.auth.keys import unretired_kids, verification_keyset
 from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.errors import Forbidden, Unauthorized
 from hub.extensions import db
 
 REALM = "connector-hub"
 _PROTECTOR = "hub.resource_protector"
+_KIDS = "hub_signing_kids"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +44,9 @@ class CommunityTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
     """Verify the hub's own RFC 9068 JWTs against its unretired keys."""
 
     def get_jwks(self) -> KeySet:
-        return verification_keyset()
+        # The unretired kids, when read with the calling client (authenticate_community).
+        kids: list[str] | None = g.pop(_KIDS, None)
+        return verification_keyset(kids)
 
 
 def _invalid_token(description: str) -> Unauthorized:
@@ -79,6 +85,41 @@ def _client(client_id: str) -> OAuthClient | None:
     )
 
 
+def _unverified_subject() -> str | None:
+    """Read the bearer token's ``sub`` before any check: only to prefetch its client."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    subject = payload.get("sub") if isinstance(payload, dict) else None
+    return subject if isinstance(subject, str) and subject else None
+
+
+def _prefetch_client(subject: str | None) -> OAuthClient | None:
+    """Load the client the token names, its community and the unretired kids: ONE query.
+
+    The kids are left for the validator's ``get_jwks``; nothing read here is trusted
+    until the token's signature is verified, and the client is used only if the verified
+    ``sub`` names it.
+    """
+    if subject is None:
+        return None
+    row = db.session.execute(
+        select(OAuthClient, unretired_kids())
+        .options(joinedload(OAuthClient.community))
+        .where(OAuthClient.client_id == subject)
+    ).first()
+    if row is None:
+        return None
+    client, kids = row
+    setattr(g, _KIDS, (kids or "").split())
+    return client
+
+
 def _verified_claims() -> dict[str, Any]:
     protector = _protector()
     try:
@@ -96,8 +137,13 @@ def _verified_claims() -> dict[str, Any]:
 
 def authenticate_community(scope: str | None = None) -> Community:
     """Check the bearer token and the community's standing; put it on ``g.community``."""
+    prefetched = _prefetch_client(_unverified_subject())
     claims = _verified_claims()
-    client = _client(str(claims.get("sub", "")))
+    subject = str(claims.get("sub", ""))
+    if prefetched is not None and prefetched.client_id == subject:
+        client: OAuthClient | None = prefetched
+    else:
+        client = _client(subject)
     if client is None or client.community.slug != claims.get("community"):
         raise _invalid_token("The access token names no registered community.")
     community = client.community

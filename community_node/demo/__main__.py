@@ -7,15 +7,20 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from community_node.app import create_app
+from community_node.demo.generator import SCENARIOS
 from community_node.demo.loader import DEMO_PASSWORD, DEMO_STAFF, LoadResult, load_demo
 
 
-def _prepare(connectees: int, connectors: int, seed: int) -> tuple[Flask, LoadResult]:
+def _prepare(
+    connectees: int, connectors: int, seed: int, scenarios: tuple[str, ...] = ()
+) -> tuple[Flask, LoadResult]:
     """Build the app from the environment, upgrade its database and load the demo once."""
     app = create_app()
     with app.app_context():
         upgrade()
-        result = load_demo(connectees=connectees, connectors=connectors, seed=seed)
+        result = load_demo(
+            connectees=connectees, connectors=connectors, seed=seed, scenarios=scenarios
+        )
     return app, result
 
 
@@ -30,6 +35,15 @@ _size_options = [
     click.option("--connectees", type=click.IntRange(min=0), default=400, show_default=True),
     click.option("--connectors", type=click.IntRange(min=0), default=250, show_default=True),
     click.option("--seed", type=int, default=7, show_default=True),
+    click.option(
+        "--scenario",
+        "scenarios",
+        multiple=True,
+        type=click.Choice(SCENARIOS),
+        help="Add the fixed records of a walk-through: `connectors` (6 civil engineers open "
+        "to cross-city introductions) or `seeker` (a civil engineer who consented to them, "
+        "and no local engineer). Repeatable.",
+    ),
 ]
 
 
@@ -46,9 +60,9 @@ def main() -> None:
 
 @main.command()
 @_with_size
-def load(connectees: int, connectors: int, seed: int) -> None:
+def load(connectees: int, connectors: int, seed: int, scenarios: tuple[str, ...]) -> None:
     """Create or upgrade the database and load the demo community if it is empty."""
-    app, result = _prepare(connectees, connectors, seed)
+    app, result = _prepare(connectees, connectors, seed, scenarios)
     click.echo(_describe(result))
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]}")
     if result.token:
@@ -59,9 +73,11 @@ def load(connectees: int, connectors: int, seed: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8001, show_default=True)
 @_with_size
-def serve(host: str, port: int, connectees: int, connectors: int, seed: int) -> None:
+def serve(
+    host: str, port: int, connectees: int, connectors: int, seed: int, scenarios: tuple[str, ...]
+) -> None:
     """Prepare the demo node, print how to use it, and serve it (development server)."""
-    app, result = _prepare(connectees, connectors, seed)
+    app, result = _prepare(connectees, connectors, seed, scenarios)
     url = f"http://{host}:{port}"
     token = result.token or "<your token>"
     lines = [

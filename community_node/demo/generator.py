@@ -88,6 +88,17 @@ PERIOD_DAYS = {CapacityPeriod.MONTH: 31, CapacityPeriod.QUARTER: 92}
 SYSTEM_ACTOR = "system:tick"
 POOL_SIZE = 300
 
+#: The occupation of the cross-city walk-through (README): Civil Engineers.
+SCENARIO_OCCUPATION = "17-2051"
+#: Connectors one city lists in that occupation: generalization publishes an occupation
+#: only from a cell of at least 5 (``shared.privacy.generalize``), so 6 stay detailed.
+SCENARIO_CONNECTORS = 6
+SCENARIO_SEEKER = ("Olena", "Kovalenko")
+#: ``connectors``: civil engineers open to cross-city introductions, listed in the hub's
+#: directory. ``seeker``: an approved civil engineer who consented to cross-city
+#: introductions, in a community with no connector in the occupation's major group.
+SCENARIOS = ("connectors", "seeker")
+
 
 @dataclass
 class Plan:
@@ -169,6 +180,7 @@ class _Generator:
         self.emails: set[str] = set()
         self.plan = Plan()
         self.taxonomy = default_taxonomy()
+        self.excluded_majors: frozenset[str] = frozenset()
 
     # Names and contact details ---------------------------------------------------------
 
@@ -405,13 +417,17 @@ class _Generator:
 
     def connector(self) -> None:
         rng, today = self.rng, self.today
-        if rng.random() < 0.7:
-            fld = _pick(rng, FIELDS, [f.weight for f in FIELDS])
-            code, title = fld.code, rng.choice(fld.titles)
-        else:
-            fld = _pick(rng, FIELDS, [f.weight for f in FIELDS])
-            code = rng.choice(fld.mentors) if fld.mentors else fld.code
-            title = rng.choice(MENTOR_TITLES.get(code) or fld.titles)
+        while True:
+            if rng.random() < 0.7:
+                fld = _pick(rng, FIELDS, [f.weight for f in FIELDS])
+                code, title = fld.code, rng.choice(fld.titles)
+            else:
+                fld = _pick(rng, FIELDS, [f.weight for f in FIELDS])
+                code = rng.choice(fld.mentors) if fld.mentors else fld.code
+                title = rng.choice(MENTOR_TITLES.get(code) or fld.titles)
+            # Without exclusions the first draw stands, so other seeds give the same rows.
+            if code[:2] not in self.excluded_majors:
+                break
         languages: dict[str, L] = {"en": L.NATIVE}
         if rng.random() < 0.2:  # a former newcomer, now established
             origin = _pick(rng, ORIGINS, [o.weight for o in ORIGINS])
@@ -517,6 +533,119 @@ class _Generator:
                 "withdrawn_by": actor if withdrawn else None,
             }
         )
+
+    # Scenario records ------------------------------------------------------------------
+
+    def _scenario_field(self) -> Field:
+        return next(f for f in FIELDS if f.code == SCENARIO_OCCUPATION)
+
+    def scenario_connectors(self) -> None:
+        """Add approved civil engineers who are listed and open to cross-city introductions.
+
+        Added after the matches were drawn, so they all have capacity left; every one is
+        in the same experience band, so the hub lists them under the detailed occupation.
+        """
+        fld = self._scenario_field()
+        need = self.rules.connector
+        for n in range(SCENARIO_CONNECTORS):
+            first, last = self.name("en_US")
+            created = _at(self.today - dt.timedelta(days=120 + 30 * n), self.rng)
+            row: dict[str, Any] = {
+                "first_name": first,
+                "last_name": last,
+                "email": self.email(first, last),
+                "phone": self.phone(),
+                "status": PS.APPROVED,
+                "skills": [*fld.skills[n % 3 : n % 3 + 4], "mentoring"],
+                "availability": ["weekday_evenings", "weekends"],
+                "notes": None,
+                "employer": EMPLOYERS[fld.sector][n % len(EMPLOYERS[fld.sector])],
+                "job_title": fld.titles[n % len(fld.titles)],
+                "occupation": fld.code,
+                "years_in_field": max(12 + n, need.min_years_in_field or 0),
+                "years_local": max(10, need.min_years_local or 0),
+                "has_local_network": True,
+                "capacity": 3,
+                "capacity_period": CapacityPeriod.QUARTER,
+                "available": True,
+                "remote_ok": True,
+                "cross_city_ok": True,
+                "screening_status": ScreeningStatus.SCREENED,
+                "created_at": created,
+                "updated_at": created,
+            }
+            row["search_text"] = _search_text(row)
+            results = evaluate_connector(need, cast(Connector, SimpleNamespace(**row)))
+            if self._decide("connector", row, results) is not PS.APPROVED:
+                raise ValueError("the community's rules do not approve the scenario connectors")
+            index = len(self.plan.connectors)
+            self.plan.connectors.append(row)
+            self.plan.connector_languages.append([("en", L.NATIVE)])
+            for purpose in (
+                ConsentPurpose.LOCAL_PROCESSING,
+                ConsentPurpose.DIRECTORY_LISTING,
+                ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
+            ):
+                self.consent("connector", index, purpose, created)
+            self.plan.decisions.append({"connector_index": index, **self._take_decision()})
+
+    def scenario_seeker(self) -> None:
+        """Add an approved civil engineer, unmatched, who consented to cross-city introductions."""
+        fld = self._scenario_field()
+        need = self.rules.connectee
+        first, last = SCENARIO_SEEKER
+        intake = self.today - dt.timedelta(days=30)
+        created = _at(intake, self.rng)
+        english = max(L.C1, need.min_english_level or L.C1, key=lambda lv: lv.rank)
+        row: dict[str, Any] = {
+            "first_name": first,
+            "last_name": last,
+            "email": self.email(first, last),
+            "phone": self.phone(),
+            "status": PS.APPROVED,
+            "skills": list(fld.skills[:5]),
+            "availability": ["weekday_evenings", "weekends"],
+            "notes": None,
+            "country_of_origin": "UA",
+            "referral_source": ReferralSource.COMMUNITY_ORGANISATION,
+            "status_category": StatusCategory.PERMANENT_RESIDENT,
+            "work_authorization": WorkAuthorization.PERMANENT_RESIDENT,
+            "work_authorization_expires": None,
+            "intends_to_stay": True,
+            "education_level": EducationLevel.MASTER,
+            "education_field": fld.education,
+            "education_country": "UA",
+            "credential_recognition": CredentialRecognition.IN_PROGRESS,
+            "current_occupation": None,
+            "target_occupation": fld.code,
+            "years_experience": max(12, need.min_years_experience or 0),
+            "english_evidence": EnglishEvidence.TEST,
+            "resume_on_file": True,
+            "intake_date": intake,
+            "coordinator_id": self.staff_ids[0],
+            "job_ready": True,
+            "created_at": created,
+            "updated_at": created,
+        }
+        row["search_text"] = _search_text(row)
+        person = SimpleNamespace(**row, english_level=english)
+        results = evaluate_connectee(need, cast(Connectee, person), intake)
+        if self._decide("connectee", row, results) is not PS.APPROVED:
+            raise ValueError("the community's rules do not approve the scenario connectee")
+        index = len(self.plan.connectees)
+        self.plan.connectees.append(row)
+        self.plan.connectee_languages.append(
+            sorted({"en": english, "uk": L.NATIVE, "ru": L.C1}.items())
+        )
+        self.consent("connectee", index, ConsentPurpose.LOCAL_PROCESSING, created)
+        self.consent("connectee", index, ConsentPurpose.CROSS_CITY_INTRODUCTIONS, created)
+        self.plan.decisions.append({"connectee_index": index, **self._take_decision()})
+
+    def _take_decision(self) -> dict[str, Any]:
+        decision = self.pending_decision
+        assert decision is not None
+        self.pending_decision = None
+        return decision
 
     # Eligibility -----------------------------------------------------------------------
 
@@ -928,20 +1057,32 @@ def generate(
     staff_ids: Sequence[int],
     staff_weights: Sequence[int] | None = None,
     rules: RuleSet | None = None,
+    scenarios: Sequence[str] = (),
 ) -> Plan:
     """Build the rows of a demo community; the same arguments always give the same rows.
 
     Eligibility decisions come from the eligibility evaluator under ``rules`` (default:
     the packaged rules), and each person's status follows from their decision.
+    ``scenarios`` (see ``SCENARIOS``) add the records the cross-city walk-through needs.
     """
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        raise ValueError(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     weights = staff_weights or [1] * len(staff_ids)
     gen = _Generator(seed, today, staff_ids, weights, rules or load_rules(None))
+    if "seeker" in scenarios:
+        # No local connector shares the seeker's major group: the node looks elsewhere.
+        gen.excluded_majors = frozenset({SCENARIO_OCCUPATION[:2]})
     for _ in range(connectors):
         gen.connector()
     for _ in range(connectees):
         gen.connectee()
     gen.match_all()
     gen.follow_ups()
+    if "connectors" in scenarios:
+        gen.scenario_connectors()
+    if "seeker" in scenarios:
+        gen.scenario_seeker()
     return gen.plan
 
 

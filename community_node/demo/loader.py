@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -47,9 +48,17 @@ def ensure_staff() -> list[StaffUser]:
 
 
 def load_demo(
-    *, connectees: int = 400, connectors: int = 250, seed: int = 7, today: dt.date | None = None
+    *,
+    connectees: int = 400,
+    connectors: int = 250,
+    seed: int = 7,
+    today: dt.date | None = None,
+    scenarios: Sequence[str] = (),
 ) -> LoadResult:
-    """Fill an empty node with a demo community; a node that has connectees is left alone."""
+    """Fill an empty node with a demo community; a node that has connectees is left alone.
+
+    ``scenarios`` add fixed records for the cross-city walk-through (``generator.SCENARIOS``).
+    """
     admin, coordinator = ensure_staff()
     if db.session.scalar(select(func.count(Connectee.id))):
         return LoadResult(created=False)
@@ -63,10 +72,14 @@ def load_demo(
         staff_ids=[coordinator.id, admin.id],
         staff_weights=[4, 1],
         rules=active_rules(),
+        scenarios=scenarios,
     )
     insert_plan(plan)
     counts = plan.counts()
-    record(ACTOR, "demo.load", "demo", None, {"seed": seed, **counts})
+    details: dict[str, object] = {"seed": seed, **counts}
+    if scenarios:
+        details["scenarios"] = sorted(scenarios)
+    record(ACTOR, "demo.load", "demo", None, details)
     db.session.commit()
     issued = create_token(admin, "demo", actor=ACTOR)
     return LoadResult(created=True, counts=counts, token=issued.secret)

@@ -376,8 +376,12 @@ def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
         report["withdrawn"] += 1
 
 
-def sync(*, hub: IntrosHub | None = None) -> dict[str, int]:
-    """Pull the introductions feed, exchange cards, withdraw unconsented requests; commit."""
+def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str, int]:
+    """Pull the introductions feed, exchange cards, withdraw unconsented requests; commit.
+
+    ``register_key=False`` skips re-registering the public key (``connector-node sync``
+    does so only on its first run and with ``--full``, to keep an idle sync small).
+    """
     hub = hub or client()
     report = {"changed": 0, "new_incoming": 0, "cards_received": 0, "withdrawn": 0}
     state = db.session.scalars(select(IntroSyncState).limit(1)).first()
@@ -385,7 +389,8 @@ def sync(*, hub: IntrosHub | None = None) -> dict[str, int]:
         state = IntroSyncState(cursor=0)
         db.session.add(state)
     try:
-        register_public_key(hub)
+        if register_key:
+            register_public_key(hub)
         _withdraw_unconsented(hub, report)
         for _ in range(FEED_PAGES):
             page = hub.intro_inbox(state.cursor)

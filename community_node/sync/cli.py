@@ -87,7 +87,7 @@ def hub_status() -> None:
 @click.option("--force", is_flag=True, help="Run even while backing off after failures.")
 @with_appcontext
 def sync_command(full: bool, force: bool) -> None:
-    """Push pending changes and outcomes to the hub and pull shared resources, once."""
+    """Push changes, outcomes and demand; pull resources; sync cross-city introductions."""
     report = services.run_sync(full=full, client_factory=_client_factory(), ignore_backoff=force)
     if not report.configured:
         click.echo("No hub is configured; nothing to sync. Use `connector-node hub connect`.")
@@ -100,7 +100,15 @@ def sync_command(full: bool, force: bool) -> None:
         f"outcome periods {','.join(report.outcome_periods) or '-'}, "
         f"resources changed {report.resources_changed}"
         + (" (resynced)" if report.resources_resynced else "")
+        + (", demand signals changed" if report.demand_changed else "")
     )
+    if report.intros is not None:
+        intros = report.intros
+        summary += (
+            f"; introductions: {intros['changed']} changed, {intros['new_incoming']} new "
+            f"incoming, {intros['cards_received']} card(s) received, "
+            f"{intros['withdrawn']} withdrawn"
+        )
     if report.error is not None:
         raise click.ClickException(f"Sync failed ({summary}): {report.error}")
     click.echo(f"Synced: {summary}.")

@@ -28,6 +28,9 @@ class HubConnection(Base):
     client_secret: Mapped[str] = mapped_column(String(200))
     community: Mapped[str | None] = mapped_column(String(80))
     connected_at: Mapped[timestamp]
+    # The last access token (15 minutes) and its expiry: each cron-started sync reuses it
+    # instead of asking for a new one, so an idle sync costs no token request.
+    access_token: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class NodeKey(Base):
@@ -46,6 +49,7 @@ class OutboxKind(enum.StrEnum):
     TOMBSTONE = "tombstone"
     SNAPSHOT = "snapshot"
     OUTCOMES = "outcomes"
+    DEMAND = "demand"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -63,7 +67,7 @@ class OutboxItem(Base):
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     kind: Mapped[OutboxKind]
-    # The ref for profiles and tombstones, the period for outcomes, "snapshot".
+    # The ref for profiles and tombstones, the period for outcomes, "snapshot", "demand".
     key: Mapped[str] = mapped_column(String(80), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)

@@ -1,4 +1,5 @@
-"""Syncing with the hub: connect, push the outbox, report outcomes, pull resources.
+"""Syncing with the hub: connect, push the outbox, report outcomes and demand, pull
+resources, and pull/push cross-city introductions.
 
 ``run_sync`` takes a client factory so tests can pass a fake hub. The node keeps working
 when no hub is configured or the hub is down: failures are recorded, retried with
@@ -11,17 +12,31 @@ import datetime as dt
 import hashlib
 import json
 import random
-from collections import Counter
+import typing
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, cast, delete, exists, extract, func, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Table,
+    cast,
+    delete,
+    exists,
+    extract,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
 
 from community_node.audit.services import record
 from community_node.database import utcnow
-from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.outcomes.models import FollowUpOutcome, OutcomeCategory
 from community_node.pagination import Page, apply_sort, paginate
@@ -39,7 +54,6 @@ from community_node.sync.models import (
 from shared.hubclient import (
     Changes,
     CursorExpired,
-    HubAuthError,
     HubClient,
     HubError,
     HubRejected,
@@ -51,11 +65,17 @@ from shared.hubclient import (
 from shared.hubclient.client import check_hub_url
 from shared.privacy import suppress_with_totals
 from shared.protocol import METRICS, SOC_MAJOR_GROUPS
+from shared.protocol.demand import round_signal
+from shared.taxonomy import normalize_code
 
 DESTINATION = "hub"
 BATCH_SIZE = 100
+#: Profile batches in flight at once during a push (the hub runs several workers).
+PUSH_CONCURRENCY = 3
 #: Quarters of outcomes a sync reports: the current one and the three before it.
 OUTCOME_QUARTERS = 4
+#: The outbox key of the demand signals (one set per community).
+DEMAND_KEY = "demand"
 BACKOFF_BASE = 30.0  # seconds after the first failure
 BACKOFF_CAP = 6 * 3600.0
 _ERROR_LENGTH = 500
@@ -74,14 +94,40 @@ class HubPort(Protocol):
 
     def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None: ...
 
+    def put_demand(self, signals: Sequence[Mapping[str, Any]]) -> None: ...
+
     def resource_changes(self, since: int, etag: str | None = None) -> Changes | NotModified: ...
+
+    # Cross-city introductions (see community_node.intros.services.IntrosHub).
+
+    def intro_inbox(self, since: int) -> Changes: ...
+
+    def withdraw_intro(self, intro_id: int, idempotency_key: str) -> dict[str, Any]: ...
+
+    def post_contact_card(
+        self, intro_id: int, sealed: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def register_public_key(self, public_key: str) -> None: ...
 
 
 ClientFactory = Callable[[HubConnection], HubPort]
 
 
 def default_client_factory(connection: HubConnection) -> HubPort:
-    return HubClient(connection.url, connection.client_id, connection.client_secret)
+    return HubClient(
+        connection.url,
+        connection.client_id,
+        connection.client_secret,
+        token=connection.access_token,
+    )
+
+
+def _keep_token(connection: HubConnection, client: HubPort) -> None:
+    """Remember the client's access token so the next run need not ask for one."""
+    token = getattr(client, "token", None)
+    if isinstance(token, dict) and token != connection.access_token:
+        connection.access_token = token
 
 
 @dataclass
@@ -97,6 +143,9 @@ class SyncReport:
     outcome_periods: list[str] = field(default_factory=list)
     resources_changed: int = 0
     resources_resynced: bool = False
+    demand_changed: bool = False
+    #: What the introductions sync did (``intros.services.sync``); None when it did not run.
+    intros: dict[str, int] | None = None
     error: str | None = None
 
     @property
@@ -287,6 +336,49 @@ def enqueue_outcomes(today: dt.date) -> list[str]:
     return changed
 
 
+# Demand ---------------------------------------------------------------------------------
+
+
+def demand_signals() -> list[dict[str, Any]]:
+    """Each SOC major group's demand signal from the node's active demand table.
+
+    Only groups the table has figures for; none without a table (every occupation is then
+    neutral, which says nothing about the community).
+    """
+    from community_node.demand.services import active_table
+
+    try:
+        table = active_table().table
+    except RuntimeError:  # NODE_DEMAND_METRO names no metro: the app reports it elsewhere
+        return []
+    if table is None:
+        return []
+    groups = {normalize_code(row.soc_code)[:2] for row in table}
+    return [
+        {"major_group": major, "signal": round_signal(table.group_signal(f"{major}-"))}
+        for major in SOC_MAJOR_GROUPS
+        if major in groups
+    ]
+
+
+def enqueue_demand() -> bool:
+    """Enqueue the demand signals when they differ from the last set enqueued; no commit."""
+    payload = {"signals": demand_signals()}
+    previous = outbox.latest_for_key(DEMAND_KEY)
+    if previous is not None and _digest(previous.payload) == _digest(payload):
+        return False
+    if previous is None and not payload["signals"]:
+        return False
+    db.session.add(OutboxItem(kind=OutboxKind.DEMAND, key=DEMAND_KEY, payload=payload))
+    db.session.flush()
+    return True
+
+
+def _digest(payload: Mapping[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 # Pushing --------------------------------------------------------------------------------
 
 
@@ -338,11 +430,14 @@ def coalesce(pending: Sequence[Pending]) -> list[Pending]:
     return [item for item in pending if newest[item.key] == item.seq]
 
 
+_BATCHED_KINDS = (OutboxKind.PROFILE, OutboxKind.TOMBSTONE)
+
+
 def batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
     """Group items in seq order: runs of profiles/tombstones (≤ 100), others alone."""
     run: list[Pending] = []
     for item in items:
-        if item.kind in (OutboxKind.PROFILE, OutboxKind.TOMBSTONE):
+        if item.kind in _BATCHED_KINDS:
             run.append(item)
             if len(run) == BATCH_SIZE:
                 yield run
@@ -372,16 +467,49 @@ def _describe_item_errors(errors: Any) -> str:
     return f"rejected by the hub: {errors}"[:_ERROR_LENGTH]
 
 
-def _mark(seqs: Sequence[int], **values: Any) -> None:
-    """Count one more attempt on items ``seqs`` and set ``values``: one UPDATE, no ORM objects."""
+_OUTBOX: Table = OutboxItem.__table__  # type: ignore[assignment]
+
+
+def _mark(seqs: Sequence[int], marks: Connection | None, **values: Any) -> None:
+    """Count one more attempt on items ``seqs`` and set ``values``: one UPDATE, no ORM objects.
+
+    ``marks``: the push's marking connection (see :func:`_marking`); None: the session.
+    """
+    target = db.session if marks is None else marks
     for start in range(0, len(seqs), 500):
-        db.session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.seq.in_(seqs[start : start + 500]))
-            .values(attempts=OutboxItem.attempts + 1, **values)
-            # The caller commits right after, which expires whatever the session holds.
-            .execution_options(synchronize_session=False)
+        target.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.seq.in_(seqs[start : start + 500]))
+            .values(attempts=_OUTBOX.c.attempts + 1, **values)
         )
+
+
+@contextmanager
+def _marking() -> Iterator[Connection | None]:
+    """Yield the connection that marks answered batches: PostgreSQL only; None elsewhere.
+
+    Each mark is then ONE autocommitted UPDATE on a connection held for the push (no
+    pool checkout, ping, BEGIN or COMMIT per batch), and its commit returns before the
+    WAL is flushed (``synchronous_commit = off``): that flush alone cost several ms per
+    batch, and what it protects is cheap to lose. A node process crash loses nothing
+    (the server has the commit); a database crash can lose the last marks, whose items
+    are then sent again: under the same Idempotency-Key the hub replays its answer,
+    under another one it answers "stale" (it holds those versions). Never lost, never
+    applied twice. Elsewhere (SQLite) marks go through the session, one commit a batch.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect() as raw:
+        marks = raw.execution_options(isolation_level="AUTOCOMMIT")
+        marks.exec_driver_sql("SET synchronous_commit = off")
+        try:
+            yield marks
+        finally:
+            try:
+                marks.exec_driver_sql("RESET synchronous_commit")
+            except DBAPIError:
+                marks.invalidate()  # never back in the pool with the setting
 
 
 def _call(client: HubPort, batch: list[Pending]) -> list[ItemResult | None]:
@@ -393,11 +521,17 @@ def _call(client: HubPort, batch: list[Pending]) -> list[ItemResult | None]:
     if first.kind == OutboxKind.OUTCOMES:
         client.put_outcomes(first.key, list(first.payload["cells"]))
         return [None]
+    if first.kind == OutboxKind.DEMAND:
+        client.put_demand(list(first.payload["signals"]))
+        return [None]
     return list(client.push_profiles([item.payload for item in batch], idempotency_key(batch)))
 
 
 def _record(
-    batch: list[Pending], results: Sequence[ItemResult | None], now: dt.datetime
+    batch: list[Pending],
+    results: Sequence[ItemResult | None],
+    now: dt.datetime,
+    marks: Connection | None,
 ) -> tuple[int, int]:
     """Mark a sent batch's items sent, or dead where the hub rejected them; (sent, dead)."""
     sent: list[int] = []
@@ -406,6 +540,7 @@ def _record(
         if result is not None and result.status == "rejected":
             _mark(
                 [item.seq],
+                marks,
                 status=OutboxStatus.DEAD,
                 next_attempt_at=None,
                 last_error=_describe_item_errors(result.errors),
@@ -413,7 +548,7 @@ def _record(
             dead += 1
         else:
             sent.append(item.seq)
-    _mark(sent, status=OutboxStatus.SENT, sent_at=now, next_attempt_at=None, last_error=None)
+    _mark(sent, marks, status=OutboxStatus.SENT, sent_at=now, next_attempt_at=None, last_error=None)
     return len(sent), dead
 
 
@@ -422,40 +557,60 @@ def _push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
     sendable = coalesce(pending)
     report.superseded += len(pending) - len(sendable)
     db.session.commit()
-    queue = list(batches(sendable))
+    queue = deque(batches(sendable))
     if not queue:
         return
-    # Requests go one at a time, in seq order; what overlaps is the local bookkeeping:
-    # while the hub works on batch n + 1, this thread records batch n (an UPDATE and a
-    # commit). A crash in between leaves batch n pending: resent under the same
-    # Idempotency-Key, the hub replays its answer. The worker thread only talks HTTP.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-push") as pool:
-        future = pool.submit(_call, client, queue[0])
-        for index, batch in enumerate(queue):
-            following = queue[index + 1] if index + 1 < len(queue) else None
+    # Up to PUSH_CONCURRENCY profile batches are in flight at once (the hub's workers
+    # serve them side by side), sent by threads that only talk HTTP; this thread records
+    # each answer, in submission order, with an UPDATE and a commit while the others
+    # travel. Order between profile batches does not matter: after coalescing each ref
+    # appears at most once per push, and the hub applies only newer versions. Any other
+    # item (snapshot, outcomes, demand) keeps its place in seq order: it is sent once
+    # every batch before it is answered, and alone. An item is marked sent only once its
+    # batch is acknowledged, so a crash leaves the rest pending; resent under the same
+    # Idempotency-Key, a batch the hub had committed gets its stored answer replayed.
+    # After the first failure no new batch is sent: those in flight are waited for and
+    # recorded (sent when acknowledged), then the failure is raised.
+    failure: HubError | None = None
+    answered = 0
+    in_flight: deque[tuple[list[Pending], Future[list[ItemResult | None]]]] = deque()
+    with (
+        _marking() as marks,
+        ThreadPoolExecutor(max_workers=PUSH_CONCURRENCY, thread_name_prefix="hub-push") as pool,
+    ):
+        while in_flight or (queue and failure is None):
+            # The first request goes alone: it fetches the access token, which the client
+            # must not do from several threads at once.
+            limit = PUSH_CONCURRENCY if answered else 1
+            while failure is None and queue and len(in_flight) < limit:
+                alone = queue[0][0].kind not in _BATCHED_KINDS
+                if in_flight and (alone or in_flight[-1][0][0].kind not in _BATCHED_KINDS):
+                    break
+                batch = queue.popleft()
+                in_flight.append((batch, pool.submit(_call, client, batch)))
+            batch, future = in_flight.popleft()
             seqs = [item.seq for item in batch]
             try:
                 results = future.result()
             except HubRejected as exc:
                 # The hub refused the request as a whole: retrying the same bytes cannot help.
-                if following is not None:
-                    future = pool.submit(_call, client, following)
-                _mark(seqs, status=OutboxStatus.DEAD, last_error=_error_text(exc))
+                answered += 1
+                _mark(seqs, marks, status=OutboxStatus.DEAD, last_error=_error_text(exc))
                 report.dead += len(batch)
                 db.session.commit()
                 continue
-            except (HubUnavailable, HubAuthError) as exc:
-                _mark(seqs, last_error=_error_text(exc))
+            except HubError as exc:
+                _mark(seqs, marks, last_error=_error_text(exc))
                 db.session.commit()
-                raise
-            if following is not None:
-                future = pool.submit(_call, client, following)
-            sent, dead = _record(batch, results, now)
+                failure = failure or exc
+                continue
+            answered += 1
+            sent, dead = _record(batch, results, now, marks)
             report.sent += sent
             report.dead += dead
-            # One commit per batch: a crash loses at most two batches' marks (this one and
-            # the one in flight), and resending them replays the hub's stored answers.
             db.session.commit()
+    if failure is not None:
+        raise failure
 
 
 # Resources ------------------------------------------------------------------------------
@@ -515,6 +670,32 @@ def _pull_resources(client: HubPort, state: SyncState, report: SyncReport) -> No
             return
 
 
+# Introductions --------------------------------------------------------------------------
+
+
+def _sync_intros(client: HubPort, connection: HubConnection, full: bool) -> dict[str, int]:
+    """Pull the introductions feed and exchange cards; hub failures raise HubError.
+
+    The public key is registered on ``hub connect``; a sync registers it again only with
+    ``--full`` or until one introductions sync has succeeded since the connection was made
+    (a failed registration is then retried), so an idle sync stays at three requests.
+    """
+    # Imported here: the introductions service imports this module for the connection.
+    from community_node.intros import services as intros
+    from community_node.intros.models import IntroSyncState
+
+    state = db.session.scalars(select(IntroSyncState).limit(1)).first()
+    synced = state.last_synced_at if state is not None else None
+    register = full or synced is None or synced < connection.connected_at
+    try:
+        hub = typing.cast(intros.IntrosHub, client)  # HubClient serves both
+        return intros.sync(hub=hub, register_key=register)
+    except DomainError as exc:
+        if isinstance(exc.__cause__, HubError):
+            raise exc.__cause__ from None
+        raise
+
+
 # A sync run -----------------------------------------------------------------------------
 
 
@@ -526,7 +707,13 @@ def run_sync(
     rng: random.Random | None = None,
     ignore_backoff: bool = False,
 ) -> SyncReport:
-    """Push pending changes and outcomes to the hub and pull resources, once."""
+    """Push pending changes, outcomes and demand, pull resources, sync introductions; once.
+
+    An idle sync makes two requests: the resource feed (304) and the introductions feed
+    (an empty page; the hub cannot push a new request to the connector's community, so
+    the feed is polled). The access token is kept between runs for its 15 minutes, so a
+    token request is added only when the kept one has expired.
+    """
     now = now or utcnow()
     rng = rng or random.Random()
     report = SyncReport()
@@ -546,12 +733,16 @@ def run_sync(
         report.enqueued += 1
     report.outcome_periods = enqueue_outcomes(now.date())
     report.enqueued += len(report.outcome_periods)
+    report.demand_changed = enqueue_demand()
+    report.enqueued += int(report.demand_changed)
     state.last_attempt_at = now
     db.session.commit()
     try:
         client = client_factory(connection)
         _push(client, report, now)
         _pull_resources(client, state, report)
+        report.intros = _sync_intros(client, connection, full)
+        _keep_token(connection, client)
     except HubError as exc:
         db.session.rollback()
         state = _state()

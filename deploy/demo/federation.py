@@ -4,6 +4,10 @@
 service, loads each city's synthetic program (its own seed and eligibility rules),
 registers every city with the hub and syncs once; later runs reuse all of it. Ctrl-C
 stops every process. Only the console scripts are used, as an operator would.
+
+Pittsburgh's data includes six civil engineers open to cross-city introductions and
+Portland's a civil engineer who consented to them (and no local engineer), so the final
+printout's walk-through (also in the README) always has a cross-city candidate.
 """
 
 from __future__ import annotations
@@ -11,18 +15,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var" / "demo"
 BIN = Path(sys.executable).parent
 HUB_PORT = 8000
+DEMO_ADMIN = "demo@example.org"
 
 
 @dataclass(frozen=True)
@@ -33,13 +41,21 @@ class City:
     seed: int
     connectees: int
     connectors: int
+    #: Fixed records for the walk-through (``python -m community_node.demo load --scenario``).
+    scenarios: tuple[str, ...] = ()
+    #: The OEWS metro of the demand signal (US metros only: Halifax has none, so neutral).
+    demand_metro: str | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
 
 
 CITIES = (
     City("halifax", "Halifax", 8001, 11, 400, 250),
-    City("st-louis", "St. Louis", 8002, 23, 300, 180),
-    City("portland", "Portland, Maine", 8003, 37, 150, 90),
-    City("pittsburgh", "Pittsburgh", 8004, 41, 250, 150),
+    City("st-louis", "St. Louis", 8002, 23, 300, 180, demand_metro="41180"),
+    City("portland", "Portland, Maine", 8003, 37, 150, 90, ("seeker",), "38860"),
+    City("pittsburgh", "Pittsburgh", 8004, 41, 250, 150, ("connectors",), "38300"),
 )
 
 
@@ -93,6 +109,7 @@ def node_env(city: City) -> dict[str, str]:
         "NODE_COMMUNITY_SLUG": city.slug,
         "NODE_COMMUNITY_NAME": city.name,
         "NODE_ELIGIBILITY_RULES": str(ROOT / "deploy" / "demo" / "rules" / f"{city.slug}.toml"),
+        **({"NODE_DEMAND_METRO": city.demand_metro} if city.demand_metro else {}),
     }
 
 
@@ -119,6 +136,98 @@ def register(city: City) -> dict[str, str]:
     path.write_text(json.dumps(creds))
     path.chmod(0o600)
     return creds
+
+
+def api_token(city: City, load_output: str) -> str:
+    """The demo admin's API token: from this load, else kept from the first, else a new one."""
+    path = VAR / f"{city.slug}.token"
+    if m := re.search(r"\(shown once\): (\S+)", load_output):
+        path.write_text(m.group(1))
+        path.chmod(0o600)
+    if not path.exists():  # a var/demo/ from before tokens were kept
+        token = run("connector-node", "tokens", "create", "--email", DEMO_ADMIN,
+                    "--name", "demo", env=node_env(city)).strip()  # fmt: skip
+        path.write_text(token)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def write_env_file(city: City) -> Path:
+    """Keep the city's environment in var/demo/<slug>.env for the printed CLI commands."""
+    path = VAR / f"{city.slug}.env"
+    path.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in node_env(city).items()))
+    return path
+
+
+def api_get(city: City, token: str, path: str, **params: Any) -> Any:
+    """GET a node's API; None when it fails (the printout then shows a placeholder)."""
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    request = urllib.request.Request(
+        f"{city.api}{path}{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+
+
+def first_id(page: Any) -> str | None:
+    items = page.get("items") if isinstance(page, dict) else None
+    return str(items[0]["id"]) if items else None
+
+
+def walkthrough(tokens: dict[str, str]) -> list[str]:
+    """The copy-paste commands of the matching and cross-city walk-through."""
+    halifax, portland, pittsburgh = (
+        next(c for c in CITIES if c.slug == slug) for slug in ("halifax", "portland", "pittsburgh")
+    )
+    local_id = first_id(
+        api_get(halifax, tokens["halifax"], "/connectees", status="approved",
+                occupation="29-1141", per_page=1)
+    ) or "<an approved connectee's id>"  # fmt: skip
+    seeker_id = first_id(
+        api_get(portland, tokens["portland"], "/connectees", q="kovalenko", status="approved")
+    ) or "<Olena Kovalenko's id>"
+    found = api_get(portland, tokens["portland"], f"/matching/suggestions/{seeker_id}")
+    cross = found.get("cross_city") if isinstance(found, dict) else None
+    profile_id = str(cross[0]["directory_profile_id"]) if cross else "<directory_profile_id>"
+    venv = shlex.quote(str(BIN))
+
+    def auth(city: City) -> str:
+        return f"-H 'Authorization: Bearer {tokens[city.slug]}'"
+
+    def cli(city: City, *args: str) -> str:
+        env = shlex.quote(str(VAR / f"{city.slug}.env"))
+        return f"(set -a; . {env}; {venv}/connector-node {' '.join(args)})"
+
+    pick_id = (
+        f"{venv}/python -c 'import json,sys; print(json.load(sys.stdin)[\"items\"][0][\"id\"])'"
+    )
+    return [
+        "  Walk-through: matching, then a cross-city introduction (copy and paste):",
+        "  (a) Halifax: explained local suggestions for a nurse",
+        f"    curl -s {auth(halifax)} {halifax.api}/matching/suggestions/{local_id}",
+        "  (b) Portland has no engineer: Pittsburgh's civil engineers appear in cross_city",
+        f"    curl -s {auth(portland)} {portland.api}/matching/suggestions/{seeker_id}",
+        "  (c) Portland requests an introduction to the first cross-city candidate",
+        f"    curl -s {auth(portland)} -H 'Content-Type: application/json' -X POST \\",
+        f"      -d '{{\"connectee_id\": {seeker_id}, \"directory_profile_id\": {profile_id}}}' \\",
+        f"      {portland.api}/intros",
+        "  (d) Both nodes sync (cron would): Pittsburgh receives the request",
+        f"    {cli(portland, 'sync')}",
+        f"    {cli(pittsburgh, 'sync')}",
+        "  (e) Pittsburgh's staff record the connector's yes (this sends the sealed card)",
+        f"    INTRO=$(curl -s {auth(pittsburgh)} \\",
+        f"      '{pittsburgh.api}/intros?direction=incoming&status=requested' | {pick_id})",
+        f"    curl -s {auth(pittsburgh)} -X POST {pittsburgh.api}/intros/$INTRO/accept",
+        "  (f) Both sync again: each side opens the other's card",
+        f"    {cli(portland, 'sync')}",
+        f"    {cli(pittsburgh, 'sync')}",
+        "  (g) Each side reads the introduction with the other's decrypted card (their_card)",
+        f"    curl -s {auth(portland)} '{portland.api}/intros?direction=outgoing'",
+        f"    curl -s {auth(pittsburgh)} {pittsburgh.api}/intros/$INTRO",
+    ]
 
 
 def main() -> None:
@@ -152,10 +261,11 @@ def main() -> None:
             str(city.connectors),
             "--seed",
             str(city.seed),
+            *(arg for scenario in city.scenarios for arg in ("--scenario", scenario)),
             env=env,
         )
-        if m := re.search(r"\(shown once\): (\S+)", out):
-            tokens[city.slug] = m.group(1)
+        tokens[city.slug] = api_token(city, out)
+        write_env_file(city)
         creds = register(city)
         run(
             "connector-node",
@@ -176,12 +286,14 @@ def main() -> None:
     print("\n" + "=" * 72)
     print(f"  National hub        http://127.0.0.1:{HUB_PORT}/api/docs")
     print(f"    roll-up           http://127.0.0.1:{HUB_PORT}/api/v1/rollup?by=community")
+    print(f"    demand signals    http://127.0.0.1:{HUB_PORT}/api/v1/demand")
     for city in CITIES:
         print(f"  {city.name:<19} http://127.0.0.1:{city.port}/   (API docs: /api/docs)")
-        if city.slug in tokens:
-            print(f"    API token (shown once): {tokens[city.slug]}")
-    print("\n  Every node: log in as demo@example.org / connector-demo (admin)")
-    print("  Logs and databases: var/demo/.  Ctrl-C stops everything.")
+        print(f"    API token: {tokens[city.slug]}")
+    print(f"\n  Every node: log in as {DEMO_ADMIN} / connector-demo (admin)")
+    print("  Logs, databases, API tokens (*.token): var/demo/.  Ctrl-C stops everything.")
+    print()
+    print("\n".join(walkthrough(tokens)))
     print("=" * 72, flush=True)
     while True:
         for process in processes:

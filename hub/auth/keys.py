@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, func, select
 
 from hub.audit.services import record
 from hub.auth.models import SigningKey
@@ -78,23 +79,37 @@ def signing_keyset() -> KeySet:
     return KeySet([_load(row)])
 
 
-def verification_keyset() -> KeySet:
-    """Return the public keys that verify tokens (every unretired key, as of now)."""
-    # Which keys are unretired is read on every call (a retired key stops verifying at
-    # once); only the key objects are cached, by the exact list of kids.
-    kids = tuple(
-        db.session.scalars(
-            select(SigningKey.kid).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.id)
-        )
+def unretired_kids() -> ScalarSelect[str | None]:
+    """A scalar subquery: every unretired kid, space-separated (NULL when none).
+
+    Authentication puts it in the query that loads the calling client, so checking a
+    token costs one round trip, and a retired key still stops verifying at once.
+    """
+    return (
+        select(func.aggregate_strings(SigningKey.kid, " "))
+        .where(SigningKey.retired_at.is_(None))
+        .scalar_subquery()
     )
-    keyset = _verifying.get(kids)
+
+
+def verification_keyset(kids: Iterable[str] | None = None) -> KeySet:
+    """Return the public keys that verify tokens: every unretired key, as of now.
+
+    ``kids``: the unretired kids as just read (see :func:`unretired_kids`); None reads them.
+    """
+    # Which keys are unretired is read for every call (a retired key stops verifying at
+    # once); only the key objects are cached, by the exact set of kids.
+    if kids is None:
+        kids = db.session.scalars(select(SigningKey.kid).where(SigningKey.retired_at.is_(None)))
+    wanted = tuple(sorted(kids))
+    keyset = _verifying.get(wanted)
     if keyset is None:
         rows = db.session.scalars(
-            select(SigningKey).where(SigningKey.kid.in_(kids)).order_by(SigningKey.id)
+            select(SigningKey).where(SigningKey.kid.in_(wanted)).order_by(SigningKey.id)
         ).all()
         keyset = KeySet([RSAKey.import_key(_load(row).as_dict(private=False)) for row in rows])
         _verifying.clear()  # keep one set: kids change only when a key is made or retired
-        _verifying[kids] = keyset
+        _verifying[wanted] = keyset
     return keyset
 
 

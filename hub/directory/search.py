@@ -8,16 +8,18 @@ the profiles change: the process checks a fingerprint of the table (row count, n
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from hub.communities.models import Community, CommunityStatus
 from hub.directory.services import _occupation_prefix
@@ -34,14 +36,41 @@ BAND_YEARS: dict[str, float] = {"0-4": 2.0, "5-9": 7.0, "10-19": 14.0, "20+": 22
 SEEKER_ID = "seeker"
 
 
+class Listed(NamedTuple):
+    """A listed profile's columns a search reads (JSON columns decoded)."""
+
+    id: int
+    slug: str
+    occupation: str | None
+    occupation_level: str | None
+    experience_band: str | None
+    languages: list[dict[str, str]]
+    skills: list[str]
+    availability: list[str]
+    remote_ok: bool
+    cross_city_ok: bool
+    accepting: bool
+    updated_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class Directory:
-    """The matrix of every listed profile and the per-row facts filters read."""
+    """The matrix of every listed profile and the per-row facts filters and answers read."""
 
     matrix: CandidateMatrix
-    entries: tuple[dict[str, Any], ...]  # wire entries, in matrix row order
-    occupation: npt.NDArray[np.str_]
+    rows: tuple[Listed, ...]  # in matrix row order
+    occupations: tuple[str, ...]  # distinct occupation codes ("" for none)
+    occupation_key: npt.NDArray[np.intp]  # each row's index into occupations
     remote_ok: npt.NDArray[np.bool_]
+    # Each row's wire entry as JSON, written the first time a search returns it.
+    entry_json: dict[int, str] = field(default_factory=dict, compare=False)
+
+    def entry(self, row: int) -> str:
+        """Return a row's DirectoryEntrySchema entry, serialized."""
+        text = self.entry_json.get(row)
+        if text is None:
+            text = self.entry_json[row] = _dumps(_entry(self.rows[row]))
+        return text
 
 
 @dataclass
@@ -53,6 +82,23 @@ class _Cache:
 
 _caches: dict[str, _Cache] = {}
 _lock = threading.Lock()
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# Only the columns a search reads; JSON as text, so identical values are decoded once.
+_COLUMNS = (
+    Profile.id,
+    Community.slug,
+    Profile.occupation,
+    Profile.occupation_level,
+    Profile.experience_band,
+    cast(Profile.languages, Text).label("languages"),
+    cast(Profile.skills, Text).label("skills"),
+    cast(Profile.availability, Text).label("availability"),
+    Profile.remote_ok,
+    Profile.cross_city_ok,
+    Profile.accepting,
+    Profile.updated_at,
+)
 
 
 def _fingerprint() -> Hashable:
@@ -67,56 +113,102 @@ def _fingerprint() -> Hashable:
     return (count, newest, suspended)
 
 
-def _entry(profile: Profile, slug: str) -> dict[str, Any]:
+def _entry(row: Listed) -> dict[str, Any]:
+    """Return what DirectoryEntrySchema dumps for a row (the test compares the two)."""
     taxonomy = default_taxonomy()
     return {
-        "id": profile.id,
-        "community": slug,
-        "occupation": profile.occupation,
-        "occupation_level": profile.occupation_level,
-        "occupation_title": taxonomy.get(profile.occupation).title if profile.occupation else "",
-        "experience_band": profile.experience_band,
-        "languages": profile.languages,
-        "skills": profile.skills,
-        "availability": profile.availability,
-        "remote_ok": profile.remote_ok,
-        "cross_city_ok": profile.cross_city_ok,
-        "accepting": profile.accepting,
-        "updated_at": profile.updated_at,
+        "id": row.id,
+        "community": row.slug,
+        "occupation": row.occupation,
+        "occupation_level": row.occupation_level,
+        "occupation_title": taxonomy.get(row.occupation).title if row.occupation else "",
+        "experience_band": row.experience_band,
+        "languages": [
+            {"language": lang["language"], "level": lang["level"]} for lang in row.languages
+        ],
+        "skills": list(row.skills),
+        "availability": list(row.availability),
+        "remote_ok": row.remote_ok,
+        "cross_city_ok": row.cross_city_ok,
+        "accepting": row.accepting,
+        "updated_at": row.updated_at.isoformat(),
     }
 
 
 def _build() -> Directory:
-    rows = db.session.execute(
-        select(Profile, Community.slug)
+    result = db.session.execute(
+        select(*_COLUMNS)
         .join(Community, Community.id == Profile.community_id)
         .where(Profile.deleted.is_(False), Community.status != CommunityStatus.SUSPENDED)
-    ).all()
-    entries = {p.id: _entry(p, slug) for p, slug in rows}
-    candidates = [
-        Candidate(
-            id=p.id,
-            occupation=p.occupation,
-            skills=frozenset(p.skills or ()),
-            years=BAND_YEARS.get(p.experience_band or ""),
-            languages={lang["language"]: lang["level"] for lang in p.languages or ()},
-            availability=frozenset(p.availability or ()),
-            community=slug,
-            # A directory profile has no capacity figure: accepting or not.
-            capacity=1,
-            capacity_left=1 if p.accepting else 0,
-            remote_ok=p.remote_ok,
-            cross_city_ok=p.cross_city_ok,
+    )
+    # Most profiles share their languages and availability: decode each text once.
+    languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {None: ([], {})}
+    slots: dict[str | None, tuple[list[str], frozenset[str]]] = {None: ([], frozenset())}
+    candidates = []
+    listed = []
+    for row in result:
+        spoken = languages.get(row.languages)
+        if spoken is None:
+            decoded = json.loads(row.languages)
+            spoken = languages[row.languages] = (
+                decoded,
+                {lang["language"]: lang["level"] for lang in decoded},
+            )
+        available = slots.get(row.availability)
+        if available is None:
+            decoded = json.loads(row.availability)
+            available = slots[row.availability] = (decoded, frozenset(decoded))
+        skills = json.loads(row.skills) if row.skills is not None else []
+        profile = Listed(
+            row.id,
+            row.slug,
+            row.occupation,
+            row.occupation_level,
+            row.experience_band,
+            spoken[0],
+            skills,
+            available[0],
+            row.remote_ok,
+            row.cross_city_ok,
+            row.accepting,
+            row.updated_at,
         )
-        for p, slug in rows
-    ]
+        listed.append(profile)
+        candidates.append(
+            Candidate(
+                id=profile.id,
+                occupation=profile.occupation,
+                skills=frozenset(skills),
+                years=BAND_YEARS.get(profile.experience_band or ""),
+                languages=spoken[1],
+                availability=available[1],
+                community=profile.slug,
+                # A directory profile has no capacity figure: accepting or not.
+                capacity=1,
+                capacity_left=1 if profile.accepting else 0,
+                remote_ok=profile.remote_ok,
+                cross_city_ok=profile.cross_city_ok,
+            )
+        )
     matrix = CandidateMatrix.build(candidates)
-    ordered = tuple(entries[int(c.id)] for c in matrix.candidates)  # type: ignore[call-overload]
+    default_skills()  # loaded once per process for the reasons' skill labels: now, not mid-search
+    # The matrix sorts its rows (by community): put the profiles in the same order.
+    ordered: list[Listed | None] = [None] * len(listed)
+    for profile in listed:
+        ordered[matrix.index[profile.id]] = profile
+    rows = tuple(p for p in ordered if p is not None)
+    occupations: dict[str, int] = {}
+    occupation_key = np.fromiter(
+        (occupations.setdefault(r.occupation or "", len(occupations)) for r in rows),
+        dtype=np.intp,
+        count=len(rows),
+    )
     return Directory(
         matrix=matrix,
-        entries=ordered,
-        occupation=np.array([e["occupation"] or "" for e in ordered], dtype=np.str_),
-        remote_ok=np.array([e["remote_ok"] for e in ordered], dtype=bool),
+        rows=rows,
+        occupations=tuple(occupations),
+        occupation_key=occupation_key,
+        remote_ok=np.fromiter((r.remote_ok for r in rows), dtype=bool, count=len(rows)),
     )
 
 
@@ -137,6 +229,11 @@ def directory() -> Directory:
         return cache.directory
 
 
+def _rows_of(keys: npt.NDArray[np.intp], distinct: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Spread a filter computed once per distinct value over the rows holding each value."""
+    return np.asarray(distinct[keys], dtype=bool)
+
+
 def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | None:
     """Rows the filters keep (None: no filter)."""
     matrix = found.matrix
@@ -149,23 +246,24 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
     if args.get("occupation"):
         prefix = _occupation_prefix(args["occupation"], args.get("related"))
         if args.get("related"):
-            narrow(np.asarray(np.char.startswith(found.occupation, prefix), dtype=bool))
+            wanted = [code.startswith(prefix) for code in found.occupations]
         else:
-            narrow(found.occupation == prefix)
+            wanted = [code == prefix for code in found.occupations]
+        narrow(_rows_of(found.occupation_key, np.array(wanted, dtype=bool)))
     elif args.get("related"):
         raise InvalidInput({"related": ["Give an occupation to relate to."]})
     if args.get("language"):
         columns = [matrix.language_ids[c] for c in args["language"] if c in matrix.language_ids]
-        if columns:
-            narrow(np.asarray((matrix.language_ranks[:, columns] > 0).any(axis=1), dtype=bool))
-        else:
-            narrow(np.zeros(len(matrix), dtype=bool))
+        spoken = (matrix.lang_profiles[:, columns] > 0).any(axis=1)
+        narrow(_rows_of(matrix.lang_key, np.asarray(spoken, dtype=bool)))
     if args.get("skill"):
-        columns = [matrix.skill_ids[s] for s in args["skill"] if s in matrix.skill_ids]
-        if columns:
-            narrow(np.asarray(matrix.skills[:, columns].sum(axis=1)).ravel() > 0)
-        else:
-            narrow(np.zeros(len(matrix), dtype=bool))
+        keep = np.zeros(len(matrix), dtype=bool)
+        for skill in args["skill"]:
+            column = matrix.skill_ids.get(skill)
+            if column is not None:
+                stop = matrix.skill_indptr[column + 1]
+                keep[matrix.skill_rows[matrix.skill_indptr[column] : stop]] = True
+        narrow(keep)
     if args.get("remote_ok") is not None:
         narrow(found.remote_ok == bool(args["remote_ok"]))
     if args.get("community"):
@@ -199,8 +297,12 @@ def seeker_of(caller: Community, args: Mapping[str, Any]) -> Seeker:
     )
 
 
-def search(caller: Community, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Rank listed profiles for the seeker the query describes; best first, explained."""
+def search(caller: Community, args: Mapping[str, Any]) -> str:
+    """Rank listed profiles for the seeker the query describes; best first, explained.
+
+    Returns DirectorySearchSchema's document as JSON text: the profiles' entries are
+    serialized once per process and spliced in, as marshmallow would dump them.
+    """
     found = directory()
     matrix = found.matrix
     seeker = seeker_of(caller, args)
@@ -210,7 +312,7 @@ def search(caller: Community, args: Mapping[str, Any]) -> dict[str, Any]:
     mask = _mask(found, args)
     if mask is not None and len(values):
         values = np.where(mask[start : start + len(values)], values, -np.inf)
-    candidates = int(np.isfinite(values).sum()) if len(values) else 0
+    candidates = int(np.count_nonzero(values > -np.inf)) if len(values) else 0
     items = []
     for position in top_k(values, int(args["k"])):
         row = start + int(position)
@@ -223,12 +325,9 @@ def search(caller: Community, args: Mapping[str, Any]) -> dict[str, Any]:
             own_community=own,
             skill_label=_skill_label,
         )
+        contributions = {k: round(v, 4) for k, v in hit.contributions.items()}
         items.append(
-            {
-                "profile": found.entries[row],
-                "score": round(hit.score, 4),
-                "contributions": {k: round(v, 4) for k, v in hit.contributions.items()},
-                "reasons": hit.reasons,
-            }
+            f'{{"profile":{found.entry(row)},"score":{_dumps(round(hit.score, 4))},'
+            f'"contributions":{_dumps(contributions)},"reasons":{_dumps(hit.reasons)}}}'
         )
-    return {"items": items, "candidates": candidates}
+    return f'{{"items":[{",".join(items)}],"candidates":{candidates}}}'

@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
-from flask import Response, current_app, jsonify, request
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from flask import Response, current_app, g, jsonify, request
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.database import utcnow
 from hub.errors import DomainError, InvalidInput
@@ -32,6 +33,8 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,80}$")
 PURGE_EVERY = 100
 
 P = ParamSpec("P")
+_ANSWER = "idempotent_answer"
+_TABLE: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 
 class MissingIdempotencyKey(DomainError):
@@ -80,6 +83,37 @@ def _replay(record: IdempotencyRecord, digest: str) -> Response:
     return response
 
 
+def answer(body: Any) -> Response:
+    """Answer 200 with ``body`` as JSON, and hand ``body`` to :func:`idempotent` as is.
+
+    For views whose return value is already exactly the wire document (no schema dump
+    needed): the wrapper then stores ``body`` without parsing the response back.
+    """
+    setattr(g, _ANSWER, body)
+    return jsonify(body)
+
+
+def _store(community_id: int, key: str, digest: str, status: int, body: Any) -> int | None:
+    """Insert the answer's record; return its id, or None when the key is taken already."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(_TABLE)
+        .values(
+            community_id=community_id,
+            key=key,
+            body_sha256=digest,
+            status=status,
+            response=body,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["community_id", "key"])
+        .returning(_TABLE.c.id)
+    )
+    record_id: int | None = db.session.execute(stmt).scalar()
+    return record_id
+
+
 def idempotent(view: Callable[P, Any]) -> Callable[P, Any]:
     """Make a POST view answer a repeated key with the stored answer (see module doc)."""
 
@@ -99,24 +133,16 @@ def idempotent(view: Callable[P, Any]) -> Callable[P, Any]:
         if not 200 <= response.status_code < 300:
             db.session.rollback()
             return response
-        record = IdempotencyRecord(
-            community_id=community_id,
-            key=key,
-            body_sha256=digest,
-            status=response.status_code,
-            response=response.get_json(),
-        )
-        db.session.add(record)
-        try:
-            db.session.flush()
-        except IntegrityError:
+        body = g.pop(_ANSWER) if _ANSWER in g else response.get_json()
+        record_id = _store(community_id, key, digest, response.status_code, body)
+        if record_id is None:
             # A concurrent request with the same key won; give its answer instead.
             db.session.rollback()
             winner = _find(community_id, key)
             if winner is None:
-                raise
+                raise RuntimeError(f"{HEADER} {key!r} conflicted, yet no record holds it")
             return _replay(winner, digest)
-        if record.id % PURGE_EVERY == 0:
+        if record_id % PURGE_EVERY == 0:
             db.session.execute(
                 delete(IdempotencyRecord).where(IdempotencyRecord.created_at < _cutoff())
             )

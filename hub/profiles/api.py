@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hub.idempotency.services import idempotent
+from hub.idempotency.services import answer, idempotent
 from hub.profiles.services import apply_batch, apply_snapshot
 from hub.security import actor_label, current_community, require_scope
 from shared.protocol import (
@@ -43,10 +44,12 @@ class ProfileBatch(MethodView):
     @idempotent
     @blp.arguments(ProfileBatchSchema)
     @blp.response(200, BatchResultSchema)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> Response:
         """Upsert or tombstone 1–100 profiles; valid items apply, invalid ones are rejected."""
         results = apply_batch(current_community(), data["items"], actor_label())
-        return {"results": results}
+        # The results are already exactly BatchResultSchema's dump (plain str/int/dict
+        # values): dumping 100 of them through marshmallow cost ~1.5 ms per batch.
+        return answer({"results": results})
 
 
 @blp.route("/snapshot")

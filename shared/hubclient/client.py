@@ -170,6 +170,7 @@ class HubClient:
         session: requests.Session | None = None,
         timeout: float = 10,
         scopes: Iterable[str] = ALL_SCOPES,
+        token: Mapping[str, Any] | None = None,
     ) -> None:
         self.base_url = check_hub_url(base_url)
         self.timeout = timeout
@@ -187,6 +188,17 @@ class HubClient:
         for prefix, adapter in self._http.adapters.items():
             self._oauth.mount(prefix, adapter)
         self._oauth.register_compliance_hook("access_token_response", self._check_token_response)
+        if token:
+            # A token kept from an earlier run (cron starts a process every few minutes):
+            # reusing it until it expires saves a request per sync.
+            self._oauth.token = dict(token)
+            self.granted_scopes = tuple(str(token.get("scope", "")).split())
+
+    @property
+    def token(self) -> dict[str, Any] | None:
+        """The current access token with its expiry, for the caller to keep, or None."""
+        token = self._oauth.token
+        return dict(token) if token else None
 
     # Tokens ---------------------------------------------------------------------------
 
@@ -368,6 +380,10 @@ class HubClient:
     def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None:
         """Replace this community's aggregate cells for one period (``YYYY-Qn``)."""
         self._request("PUT", f"/api/v1/outcomes/{period}", body={"cells": list(cells)})
+
+    def put_demand(self, signals: Sequence[Mapping[str, Any]]) -> None:
+        """Replace this community's demand signals (``[{major_group, signal}]``)."""
+        self._request("PUT", "/api/v1/demand", body={"signals": list(signals)})
 
     def resource_changes(self, since: int, etag: str | None = None) -> Changes | NotModified:
         """Read the shared-resources change feed after ``since``; 304 gives NotModified."""

@@ -17,7 +17,14 @@ from community_node.auth.services import authenticate
 from community_node.demo import DEMO_PASSWORD, load_demo
 from community_node.demo.__main__ import main as demo_cli
 from community_node.demo.catalog import FIELDS, MENTOR_TITLES, ORIGINS, SURVIVAL_JOBS
-from community_node.demo.generator import PERIOD_DAYS, Plan, generate
+from community_node.demo.generator import (
+    PERIOD_DAYS,
+    SCENARIO_CONNECTORS,
+    SCENARIO_OCCUPATION,
+    SCENARIO_SEEKER,
+    Plan,
+    generate,
+)
 from community_node.eligibility.models import Outcome
 from community_node.eligibility.rules import load_rules
 from community_node.eligibility.services import STATUS_FOR, evaluate_connectee
@@ -32,6 +39,7 @@ from community_node.participants.models import (
     ConsentPurpose,
     ProfileStatus,
 )
+from shared.privacy import ConnectorFacts, generalize
 from shared.taxonomy import default_taxonomy
 
 TODAY = dt.date(2026, 6, 30)
@@ -261,3 +269,99 @@ def test_cli_load_upgrades_a_fresh_database(
     assert "cnn_" not in second.output
     bad = runner.invoke(demo_cli, ["load", "--connectees", "-1"])
     assert bad.exit_code == 2
+
+
+# Scenario records for the cross-city walk-through ---------------------------------------
+
+
+def test_connectors_scenario_adds_listable_civil_engineers_after_the_random_rows() -> None:
+    base = _plan(seed=5)
+    plan = generate(
+        connectees=30,
+        connectors=20,
+        seed=5,
+        today=TODAY,
+        staff_ids=[1, 2],
+        scenarios=["connectors"],
+    )
+    # The random community is untouched: the scenario rows come after it.
+    assert plan.connectors[:20] == base.connectors
+    assert plan.connectees == base.connectees and plan.matches == base.matches
+    added = plan.connectors[20:]
+    assert len(added) == SCENARIO_CONNECTORS
+    for row in added:
+        assert row["occupation"] == SCENARIO_OCCUPATION
+        assert row["status"] is ProfileStatus.APPROVED and row["available"]
+        assert row["cross_city_ok"] and row["remote_ok"]
+    purposes = defaultdict(set)
+    for consent in plan.consents:
+        if consent.get("connector_index") is not None and consent["connector_index"] >= 20:
+            purposes[consent["connector_index"]].add(consent["purpose"])
+    assert all(
+        {ConsentPurpose.DIRECTORY_LISTING, ConsentPurpose.CROSS_CITY_INTRODUCTIONS} <= p
+        for p in purposes.values()
+    ) and len(purposes) == SCENARIO_CONNECTORS
+    facts = [
+        ConnectorFacts(
+            local_id=i,
+            occupation=row["occupation"],
+            years_in_field=row["years_in_field"],
+            languages=(("en", "native"),),
+            availability=tuple(row["availability"]),
+            remote_ok=True,
+            cross_city_ok=True,
+            accepting=True,
+        )
+        for i, row in enumerate(added)
+    ]
+    # Alone they still fill a cell of 5+, so the hub lists the detailed occupation.
+    published = generalize(facts)
+    assert {(g.occupation, g.occupation_level) for g in published.values()} == {
+        (SCENARIO_OCCUPATION, "detailed")
+    }
+
+
+def test_seeker_scenario_leaves_no_local_connector_in_the_major_group() -> None:
+    plan = generate(
+        connectees=40, connectors=60, seed=9, today=TODAY, staff_ids=[1, 2], scenarios=["seeker"]
+    )
+    major = SCENARIO_OCCUPATION[:2]
+    assert not [c for c in plan.connectors if c["occupation"].startswith(major)]
+    seeker = plan.connectees[-1]
+    assert (seeker["first_name"], seeker["last_name"]) == SCENARIO_SEEKER
+    assert seeker["status"] is ProfileStatus.APPROVED
+    assert seeker["target_occupation"] == SCENARIO_OCCUPATION
+    index = len(plan.connectees) - 1
+    assert not [m for m in plan.matches if m["connectee_index"] == index]
+    assert {
+        c["purpose"] for c in plan.consents if c.get("connectee_index") == index
+    } == {ConsentPurpose.LOCAL_PROCESSING, ConsentPurpose.CROSS_CITY_INTRODUCTIONS}
+    with pytest.raises(ValueError, match="unknown scenario"):
+        generate(connectees=1, connectors=1, seed=1, today=TODAY, staff_ids=[1], scenarios=["x"])
+
+
+def test_loaded_seeker_gets_local_suggestions_and_asks_for_cross_city_ones(app: Flask) -> None:
+    result = load_demo(connectees=40, connectors=60, seed=9, today=TODAY, scenarios=["seeker"])
+    seeker = db.session.scalars(
+        select(Connectee).where(Connectee.last_name == SCENARIO_SEEKER[1])
+    ).one()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {result.token}"}
+    response = client.get(f"/api/v1/matching/suggestions/{seeker.id}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["local"], "local suggestions still come"
+    assert all(s["contributions"].get("occupation", 0) <= 0 for s in body["local"])
+    # It would search the hub: here no hub is connected, which the answer says.
+    assert body["cross_city_status"] == "no_hub"
+
+
+def test_cli_load_takes_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.sqlite")
+    runner = CliRunner()
+    args = ["load", "--connectees", "12", "--connectors", "8", "--seed", "1"]
+    done = runner.invoke(demo_cli, [*args, "--scenario", "connectors", "--scenario", "seeker"])
+    assert done.exit_code == 0, done.output
+    assert f"13 connectees, {8 + SCENARIO_CONNECTORS} connectors" in done.output
+    bad = runner.invoke(demo_cli, [*args, "--scenario", "nonsense"])
+    assert bad.exit_code == 2 and "nonsense" in bad.output

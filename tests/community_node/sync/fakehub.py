@@ -29,7 +29,11 @@ class FakeHub:
     calls: list[str] = field(default_factory=list)
     attempted_keys: list[str] = field(default_factory=list)
     failures: list[HubError] = field(default_factory=list)
+    fail_on: dict[str, HubError] = field(default_factory=dict)  # call name -> error, once
     reject_refs: set[str] = field(default_factory=set)
+    demand: list[dict[str, Any]] | None = None  # the last set PUT, None before any
+    intro_feed: list[dict[str, Any]] = field(default_factory=list)  # introduction views
+    public_keys: list[str] = field(default_factory=list)
     token_fetched: bool = False
     who: dict[str, Any] = field(
         default_factory=lambda: {"community": "testville", "scopes": ["profiles:write"]}
@@ -41,6 +45,8 @@ class FakeHub:
             self.token_fetched = True
             self.calls.append("token")
         self.calls.append(name)
+        if name in self.fail_on:
+            raise self.fail_on.pop(name)
         if self.failures:
             raise self.failures.pop(0)
 
@@ -102,6 +108,29 @@ class FakeHub:
         items, more = remaining[:2], len(remaining) > 2
         next_seq = items[-1]["seq"] if items else since
         return Changes(items=items, next=next_seq, more=more, etag=f'"{newest}"')
+
+    def put_demand(self, signals: Sequence[Mapping[str, Any]]) -> None:
+        self._call("put_demand")
+        self.demand = [dict(s) for s in signals]
+
+    # Introductions -------------------------------------------------------------------
+
+    def intro_inbox(self, since: int) -> Changes:
+        self._call("intro_inbox")
+        items = [i for i in self.intro_feed if i["seq"] > since]
+        return Changes(items=items, next=items[-1]["seq"] if items else since, more=False)
+
+    def withdraw_intro(self, intro_id: int, idempotency_key: str) -> dict[str, Any]:
+        self._call("withdraw_intro")
+        raise AssertionError("no test here withdraws an introduction")
+
+    def post_contact_card(self, intro_id: int, sealed: str, idempotency_key: str) -> dict[str, Any]:
+        self._call("post_contact_card")
+        raise AssertionError("no test here sends a card")
+
+    def register_public_key(self, public_key: str) -> None:
+        self._call("register_public_key")
+        self.public_keys.append(public_key)
 
     @property
     def live_refs(self) -> set[str]:

@@ -11,7 +11,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from community_node.demand.services import clear, upload
 from community_node.extensions import db
+from community_node.intros.models import (
+    CrossCityIntro,
+    IntroDirection,
+    IntroStatus,
+    NodeKeyPair,
+)
 from community_node.participants.models import Connector
 from community_node.participants.services import CONNECTORS, create_person
 from community_node.sync import outbox, services
@@ -26,6 +33,7 @@ from community_node.sync.models import (
 )
 from shared.hubclient import HubAuthError, HubRateLimited, HubRejected, HubUnavailable
 from shared.privacy import pseudonym
+from shared.protocol.demand import DemandSetSchema
 from shared.taxonomy import default_skills
 from tests.community_node.factories import ConnecteeFactory, FollowUpOutcomeFactory
 from tests.community_node.sync.fakehub import FakeHub
@@ -132,7 +140,8 @@ def test_connect_verifies_with_whoami_and_enqueues_what_is_listable(
     connection, who = services.connect(
         "https://hub.example.org/", "cid", "secret", actor="test", client_factory=hub.factory()
     )
-    assert hub.calls == ["token", "whoami"]
+    # The node's public key for sealed contact cards is registered on connect.
+    assert hub.calls == ["token", "whoami", "register_public_key"]
     assert connection.url == "https://hub.example.org"
     assert connection.community == who["community"] == "testville"
     profiles = items(kind=OutboxKind.PROFILE)
@@ -343,10 +352,60 @@ def test_batches_hold_at_most_100_items(app: Flask, connected: HubConnection, hu
         item.payload = {"ref": item.key, "version": item.seq, "deleted": True}
     db.session.commit()
     report = sync(hub)
-    assert [len(batch) for _, batch in hub.batches] == [100, 100, 50]
+    # Batches travel side by side (services.PUSH_CONCURRENCY): they may arrive in any order.
+    assert sorted(len(batch) for _, batch in hub.batches) == [50, 100, 100]
     assert report.sent == 250
     seqs = [i.seq for i in items()]
-    assert hub.batches[0][0].startswith(f"{seqs[0]}-{seqs[99]}-")
+    keys = sorted(hub.batches, key=lambda b: b[1][0]["version"])
+    assert keys[0][0].startswith(f"{seqs[0]}-{seqs[99]}-")
+
+
+def _tombstones(count: int) -> None:
+    for n in range(count):
+        db.session.add(
+            OutboxItem(
+                kind=OutboxKind.TOMBSTONE, key=f"{n:032x}", payload={}, status=OutboxStatus.PENDING
+            )
+        )
+    db.session.flush()
+    for item in items():
+        item.payload = {"ref": item.key, "version": item.seq, "deleted": True}
+    db.session.commit()
+
+
+def test_a_failure_stops_new_batches_and_records_those_in_flight(
+    app: Flask, connected: HubConnection, hub: FakeHub
+) -> None:
+    _tombstones(5 * services.BATCH_SIZE)
+    calls = {"n": 0}
+    original = hub.push_profiles
+
+    def second_fails(items: Any, idempotency_key: str) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            hub.attempted_keys.append(idempotency_key)
+            raise HubUnavailable("down")
+        return original(items, idempotency_key)
+
+    hub.push_profiles = second_fails  # type: ignore[method-assign]
+    report = sync(hub)
+    assert report.error and "down" in report.error
+    # The first batch goes alone; then PUSH_CONCURRENCY (3) travel together, one of which
+    # fails: the other two are still recorded as sent, and no fifth batch is started.
+    assert services.PUSH_CONCURRENCY == 3
+    assert len(hub.attempted_keys) == 4
+    assert report.sent == 3 * services.BATCH_SIZE == len(items(status=OutboxStatus.SENT))
+    pending = items(status=OutboxStatus.PENDING)
+    assert len(pending) == 2 * services.BATCH_SIZE
+    sent_refs = {ref for _, batch in hub.batches for ref in (i["ref"] for i in batch)}
+    assert sent_refs == {i.key for i in items(status=OutboxStatus.SENT)}
+    # The next run sends exactly what is pending, and everything is then sent once.
+    hub.push_profiles = original  # type: ignore[method-assign]
+    hub.batches.clear()
+    assert sync(hub, ignore_backoff=True).ok
+    resent = [i["ref"] for _, batch in hub.batches for i in batch]
+    assert sorted(resent) == sorted(i.key for i in pending)
+    assert len(items(status=OutboxStatus.SENT)) == 5 * services.BATCH_SIZE
 
 
 def test_the_idempotency_key_is_stable_across_retries(
@@ -403,7 +462,8 @@ def test_a_rejected_batch_goes_to_the_dead_letters(
     assert report.ok and report.dead == 5
     dead = items(status=OutboxStatus.DEAD)
     assert len(dead) == 5 and all("422" in (i.last_error or "") for i in dead)
-    assert hub.calls[-1] == "resource_changes"  # the rest of the run went on
+    # The rest of the run went on.
+    assert hub.calls[-3:] == ["resource_changes", "register_public_key", "intro_inbox"]
 
 
 def test_a_rejected_item_is_dead_and_the_others_are_sent(
@@ -428,15 +488,17 @@ def test_an_auth_error_stops_and_keeps_items_pending(
     assert hub.calls == ["token", "push_profiles"]
 
 
-def test_a_sync_with_nothing_to_do_makes_at_most_two_requests(
+def test_a_sync_with_nothing_to_do_makes_at_most_three_requests(
     api: Any, connected: HubConnection, hub: FakeHub
 ) -> None:
     five(api)
     assert sync(hub).ok
     hub.calls.clear()
     assert sync(hub, now=NOW + dt.timedelta(minutes=5)).ok
-    assert len(hub.calls) <= 2, hub.calls
-    assert hub.calls == ["token", "resource_changes"]
+    # The token, the resource feed's 304 and the introductions feed: nothing else polls
+    # for a new request to this community's connectors.
+    assert len(hub.calls) <= 3, hub.calls
+    assert hub.calls == ["token", "resource_changes", "intro_inbox"]
 
 
 def test_full_sync_resends_everything_with_a_snapshot(
@@ -679,3 +741,134 @@ def test_hub_connect_reports_a_refusal(app: Flask, runner: Any, hub: FakeHub) ->
     assert result.exit_code == 1 and "invalid_client" in result.output
     assert db.session.scalar(select(func.count()).select_from(HubConnection)) == 0
 
+
+# Introductions and demand in the main sync ------------------------------------------------
+
+
+def incoming_view(seq: int, connector_ref: str, **extra: Any) -> dict[str, Any]:
+    """An introduction as the hub's feed shows it to the connector's community."""
+    return {
+        "id": 77,
+        "seq": seq,
+        "direction": "incoming",
+        "status": "requested",
+        "end_reason": None,
+        "from_community": "portland",
+        "to_community": "testville",
+        "profile_id": 5,
+        "connector_ref": connector_ref,
+        "pitch": {
+            "target_occupation": "29-1141",
+            "experience_band": "10-19",
+            "languages": [{"language": "en", "level": "C1"}],
+            "skills": [],
+        },
+        "requested_at": "2026-05-14T10:00:00+00:00",
+        "decided_at": None,
+        "expires_at": "2026-06-13T10:00:00+00:00",
+        "allowed": ["accept", "decline"],
+        "card_sent": False,
+        "peer_public_key": None,
+        "peer_card": None,
+        **extra,
+    }
+
+
+def test_sync_pulls_incoming_introductions(
+    app: Flask, api: Any, connected: HubConnection, hub: FakeHub, runner: Any
+) -> None:
+    ids = five(api)
+    assert sync(hub).ok
+    hub.intro_feed.append(incoming_view(3, ref_of(ids[1])))
+    report = sync(hub, now=NOW + dt.timedelta(minutes=5))
+    assert report.ok and report.intros is not None
+    assert report.intros["new_incoming"] == 1 and report.intros["changed"] == 1
+    intro = db.session.scalars(select(CrossCityIntro)).one()
+    assert intro.connector_id == ids[1] and intro.hub_id == 77
+    assert intro.direction is IntroDirection.INCOMING and intro.other_community == "portland"
+    listed = api.get("/api/v1/intros?direction=incoming").get_json()
+    assert [i["connector_id"] for i in listed["items"]] == [ids[1]]
+    # The cursor moved: the next sync reads only newer changes.
+    hub.intro_feed[0] = incoming_view(4, ref_of(ids[1]), status="expired")
+    again = sync(hub, now=NOW + dt.timedelta(minutes=10))
+    assert again.intros is not None and again.intros["changed"] == 1
+    db.session.refresh(intro)
+    assert intro.status is IntroStatus.EXPIRED
+    app.config["SYNC_CLIENT_FACTORY"] = hub.factory()
+    result = runner.invoke(args=["sync"])
+    assert result.exit_code == 0, result.output
+    assert "introductions: 0 changed, 0 new incoming" in result.output
+
+
+def test_the_key_is_registered_on_the_first_sync_and_with_full(
+    api: Any, connected: HubConnection, hub: FakeHub
+) -> None:
+    assert sync(hub).ok
+    assert hub.calls.count("register_public_key") == 1
+    key = db.session.scalars(select(NodeKeyPair.public_key)).one()
+    assert hub.public_keys == [key, key]  # on connect, then on the first sync
+    assert sync(hub, now=NOW + dt.timedelta(minutes=5)).ok
+    assert hub.calls.count("register_public_key") == 1
+    assert sync(hub, full=True, now=NOW + dt.timedelta(minutes=10)).ok
+    assert hub.calls.count("register_public_key") == 2
+
+
+def test_an_introductions_failure_backs_off_but_keeps_what_was_pushed(
+    api: Any, connected: HubConnection, hub: FakeHub
+) -> None:
+    five(api)
+    hub.fail_on["intro_inbox"] = HubUnavailable("503 from the hub", retry_after=120)
+    report = sync(hub)
+    assert report.error is not None and "503" in report.error
+    assert report.sent == 5 and not items(status=OutboxStatus.PENDING)
+    state = db.session.get(SyncState, services.DESTINATION)
+    assert state is not None and state.consecutive_failures == 1
+    assert state.backoff_until is not None and state.backoff_until >= NOW + dt.timedelta(
+        seconds=120
+    )
+    assert sync(hub, now=NOW + dt.timedelta(hours=1)).ok
+
+
+DEMAND_CSV = (
+    "soc_code,location_quotient,jobs_per_1000\n29-1141,2.0,10\n29-2061,1.0,5\n15-1252,0.5,1\n"
+)
+
+
+def test_demand_signals_go_to_the_hub_when_they_change(
+    app: Flask, connected: HubConnection, hub: FakeHub
+) -> None:
+    # No demand table: nothing to say, nothing sent.
+    assert services.demand_signals() == []
+    assert sync(hub).ok and "put_demand" not in hub.calls and hub.demand is None
+
+    upload(DEMAND_CSV.encode(), actor="test")
+    report = sync(hub, now=NOW + dt.timedelta(minutes=5))
+    assert report.ok and report.demand_changed
+    # Group means of the occupations' signals ((LQ/2 capped + jobs percentile) / 2).
+    assert hub.demand == [
+        {"major_group": "15", "signal": 0.29},
+        {"major_group": "29", "signal": 0.79},
+    ]
+    [item] = items(kind=OutboxKind.DEMAND)
+    assert item.status is OutboxStatus.SENT
+
+    hub.calls.clear()
+    report = sync(hub, now=NOW + dt.timedelta(minutes=10))
+    assert not report.demand_changed and "put_demand" not in hub.calls
+
+    clear(actor="test")  # back to no table: the hub's set is emptied
+    report = sync(hub, now=NOW + dt.timedelta(minutes=15))
+    assert report.demand_changed and hub.demand == []
+
+
+def test_a_metro_configured_node_reports_that_metros_signals(
+    app: Flask, app_config: dict[str, Any], connected: HubConnection, hub: FakeHub
+) -> None:
+    app.config["DEMAND_METRO"] = "38300"  # Pittsburgh, PA
+    signals = services.demand_signals()
+    groups = [s["major_group"] for s in signals]
+    assert "29" in groups and groups == sorted(groups)
+    assert all(0 <= s["signal"] <= 1 and round(s["signal"], 2) == s["signal"] for s in signals)
+    assert DemandSetSchema().load({"signals": signals}) == {"signals": signals}
+    app.config["DEMAND_METRO"] = "9999999"  # a metro the data lacks: nothing is sent
+    assert services.demand_signals() == []

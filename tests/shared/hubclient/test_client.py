@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time
 from typing import Any
 
 import pytest
@@ -323,3 +324,19 @@ def test_an_injected_session_carries_every_request(mock: Any) -> None:
     who = mock.get(f"{HUB}/api/v1/whoami", json={"community": "halifax"})
     HubClient(HUB, "id", "secret", session=session).whoami()
     assert who.calls[0].request.headers["X-Test"] == "yes"
+
+
+def test_a_kept_token_is_used_until_it_expires(mock: Any) -> None:
+    token_route = add_token(mock, "tok-new")
+    mock.get(f"{HUB}/api/v1/whoami", json={"community": "halifax"})
+    kept = {**token_body("tok-kept"), "expires_at": time.time() + 600}
+    client = HubClient(HUB, "client-1", "secret-1", token=kept)
+    client.whoami()
+    assert token_route.call_count == 0
+    assert mock.calls[-1].request.headers["Authorization"] == "Bearer tok-kept"
+
+    stale = {**token_body("tok-old"), "expires_at": time.time() - 1}
+    client = HubClient(HUB, "client-1", "secret-1", token=stale)
+    client.whoami()
+    assert token_route.call_count == 1
+    assert client.token is not None and client.token["access_token"] == "tok-new"

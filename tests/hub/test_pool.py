@@ -1,0 +1,48 @@
+"""The hub's connection pool on PostgreSQL: no ping per request, a dead idle connection replaced."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import event, text
+
+from hub import config
+from hub.extensions import db
+
+
+@pytest.fixture
+def pg_hub(hub_app: Flask) -> Flask:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the idle-ping pool is PostgreSQL's")
+    assert isinstance(db.engine.pool, config.IdlePingPool)
+    assert not db.engine.pool._pre_ping
+    return hub_app
+
+
+def _backend_pid() -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_connection_in_steady_use_is_not_pinged(pg_hub: Flask) -> None:
+    db.engine.dispose()
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    first = _backend_pid()
+    assert _backend_pid() == first
+    assert statements == ["SELECT pg_backend_pid()"] * 2
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced(
+    pg_hub: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.engine.dispose()
+    dead = _backend_pid()
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (dead,))
+    # Everything counts as idle now: the next checkout pings, finds the connection dead,
+    # and the pool hands out a new one instead of failing the request.
+    monkeypatch.setattr(config, "IDLE_PING_SECONDS", -1.0)
+    assert _backend_pid() != dead
