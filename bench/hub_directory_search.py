@@ -34,8 +34,6 @@ import socket
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,11 +41,10 @@ from urllib.parse import urlencode
 
 import numpy as np
 import requests
-from sqlalchemy import Table, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Table, create_engine, select
 
 from bench import Figure, Result, Skipped, percentile
-from bench.sync_push import HubProcess, RateFigure
+from bench.sync_push import HubProcess, RateFigure, hub_database
 from community_node.demo.catalog import FIELDS
 from hub.communities.models import Community
 from hub.config import normalize_database_url
@@ -209,28 +206,6 @@ def queries(pool: Pools, slugs: list[str], count: int, seed: int) -> list[str]:
         params.append(("k", 20 if n % 10 == 0 else 10))
         paths.append(f"{SEARCH}?{urlencode(params)}")
     return paths
-
-
-@contextmanager
-def hub_database(url: str | None, workdir: Path) -> Iterator[str]:
-    """Yield the hub's database URL: a SQLite file, or a scratch PostgreSQL database."""
-    if url is None:
-        yield f"sqlite:///{workdir / 'hub.sqlite'}"
-        return
-    base = make_url(normalize_database_url(url))
-    name = f"{base.database}_hub_search_bench"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def _get(port: int, request: bytes) -> tuple[int, bytes]:
@@ -416,7 +391,7 @@ def run(label: str, url: str | None) -> list[Result]:
     name = f"directory search over {PROFILES:,} profiles, gunicorn 2 workers, {label}"
     with tempfile.TemporaryDirectory(prefix="cn-bench-search-") as tmp:
         workdir = Path(tmp)
-        with hub_database(url, workdir) as hub_url:
+        with hub_database(url, workdir, "hub_search_bench") as hub_url:
             hub = HubProcess(hub_url, workdir)
             try:
                 return _measure(name, label, hub, hub_url)

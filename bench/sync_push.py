@@ -116,13 +116,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def hub_database(url: str | None, workdir: Path) -> Iterator[str]:
+def hub_database(url: str | None, workdir: Path, label: str = "hub_bench") -> Iterator[str]:
     """Yield the hub's database URL: a SQLite file, or a scratch PostgreSQL database."""
     if url is None:
         yield f"sqlite:///{workdir / 'hub.sqlite'}"
         return
     base = make_url(normalize_database_url(url))
-    name = f"{base.database}_hub_bench"
+    name = f"{base.database}_{label}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
