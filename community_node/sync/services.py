@@ -569,8 +569,9 @@ def _push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
     # every batch before it is answered, and alone. An item is marked sent only once its
     # batch is acknowledged, so a crash leaves the rest pending; resent under the same
     # Idempotency-Key, a batch the hub had committed gets its stored answer replayed.
-    # After the first failure no new batch is sent: those in flight are waited for and
-    # recorded (sent when acknowledged), then the failure is raised.
+    # Once a failure is read (answers are read in submission order) no new batch is
+    # sent: those in flight are waited for and recorded (sent when acknowledged), then
+    # the failure is raised.
     failure: HubError | None = None
     answered = 0
     in_flight: deque[tuple[list[Pending], Future[list[ItemResult | None]]]] = deque()
