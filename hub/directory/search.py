@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import threading
 import time
+import weakref
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -19,15 +20,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from flask import current_app
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Engine, Text, cast, func, select
 
 from hub.communities.models import Community, CommunityStatus
 from hub.directory.services import _occupation_prefix
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
-from shared.matching import Candidate, CandidateMatrix, Seeker, Weights
-from shared.matching.engine import scores, suggestion, top_k
+from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, Seeker, ranking
 from shared.taxonomy import default_taxonomy
 from shared.taxonomy.skills import UnknownSkill, default_skills
 
@@ -80,7 +80,7 @@ class _Cache:
     directory: Directory | None = None
 
 
-_caches: dict[str, _Cache] = {}
+_caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -102,8 +102,9 @@ _COLUMNS = (
 
 
 def _fingerprint() -> Hashable:
+    # count(*) reads the smallest index, max(updated_at) one end of its own index.
     count, newest = db.session.execute(
-        select(func.count(Profile.id), func.max(Profile.updated_at))
+        select(func.count(), func.max(Profile.updated_at)).select_from(Profile)
     ).one()
     suspended = tuple(
         db.session.scalars(
@@ -215,9 +216,11 @@ def _build() -> Directory:
 def directory() -> Directory:
     """Return this process's matrix of the directory, rebuilt if the profiles changed."""
     ttl = float(current_app.config.get("DIRECTORY_CACHE_SECONDS", 1.0))
-    key = str(db.engine.url)
+    engine = db.engine
     with _lock:
-        cache = _caches.setdefault(key, _Cache())
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = _Cache()
         now = time.monotonic()
         if cache.directory is not None and now - cache.checked_at < ttl:
             return cache.directory
@@ -304,30 +307,23 @@ def search(caller: Community, args: Mapping[str, Any]) -> str:
     serialized once per process and spliced in, as marshmallow would dump them.
     """
     found = directory()
-    matrix = found.matrix
-    seeker = seeker_of(caller, args)
-    weights = Weights()
-    own = bool(args.get("include_own"))
-    start, values = scores(seeker, matrix, weights, cross_city=True, own_community=own)
-    mask = _mask(found, args)
-    if mask is not None and len(values):
-        values = np.where(mask[start : start + len(values)], values, -np.inf)
-    candidates = int(np.count_nonzero(values > -np.inf)) if len(values) else 0
+    ranked = ranking(
+        seeker_of(caller, args),
+        found.matrix,
+        int(args["k"]),
+        DEFAULT_WEIGHTS,
+        cross_city=True,
+        own_community=bool(args.get("include_own")),
+        skill_label=_skill_label,
+        keep=_mask(found, args),
+    )
     items = []
-    for position in top_k(values, int(args["k"])):
-        row = start + int(position)
-        hit = suggestion(
-            seeker,
-            matrix,
-            row,
-            weights,
-            cross_city=True,
-            own_community=own,
-            skill_label=_skill_label,
-        )
+    for hit in ranked.suggestions:
+        row = found.matrix.index[hit.candidate_id]
         contributions = {k: round(v, 4) for k, v in hit.contributions.items()}
         items.append(
             f'{{"profile":{found.entry(row)},"score":{_dumps(round(hit.score, 4))},'
             f'"contributions":{_dumps(contributions)},"reasons":{_dumps(hit.reasons)}}}'
         )
+    candidates = ranked.considered
     return f'{{"items":[{",".join(items)}],"candidates":{candidates}}}'

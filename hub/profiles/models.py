@@ -17,6 +17,8 @@ class Profile(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "ref"),
         Index("ix_profiles_listed", "deleted", "occupation"),
+        # The directory search's freshness check reads max(updated_at) every second.
+        Index("ix_profiles_updated_at", "updated_at"),
     )
 
     id: Mapped[intpk]

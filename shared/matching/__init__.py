@@ -5,7 +5,15 @@ proposals) and the hub (directory search over anonymized profiles). See docs/mat
 """
 
 from shared.matching.assign import Proposal, assign
-from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, rank, scores, suggestion
+from shared.matching.engine import (
+    DEFAULT_WEIGHTS,
+    Ranking,
+    Suggestion,
+    rank,
+    ranking,
+    scores,
+    suggestion,
+)
 from shared.matching.features import pair_features, score
 from shared.matching.matrix import CandidateMatrix
 from shared.matching.profiles import (
@@ -26,6 +34,7 @@ __all__ = [
     "CandidateMatrix",
     "InvalidWeights",
     "Proposal",
+    "Ranking",
     "Seeker",
     "Suggestion",
     "Weights",
@@ -34,6 +43,7 @@ __all__ = [
     "level_rank",
     "pair_features",
     "rank",
+    "ranking",
     "score",
     "scores",
     "suggestion",

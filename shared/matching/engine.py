@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -401,6 +402,44 @@ def _explain(
     return found
 
 
+class Ranking(NamedTuple):
+    """The best candidates, explained, and how many candidates passed every filter."""
+
+    suggestions: list[Suggestion]
+    considered: int
+
+
+def ranking(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    k: int = 10,
+    weights: Weights | None = None,
+    demand: float | None = None,
+    *,
+    cross_city: bool = False,
+    own_community: bool = True,
+    skill_label: Callable[[str], str | None] | None = None,
+    keep: npt.NDArray[np.bool_] | None = None,
+) -> Ranking:
+    """Rank like :func:`rank`; ``keep`` (one flag per matrix row) adds the caller's filters.
+
+    ``considered`` counts the rows that passed the engine's hard filters and ``keep``.
+    """
+    weights = weights or DEFAULT_WEIGHTS
+    start, values, tables = _score(seeker, matrix, weights, demand, cross_city, own_community)
+    if tables is None:
+        return Ranking([], 0)
+    if keep is not None:
+        np.copyto(values, _OUT, where=~keep[start : start + len(values)])
+    considered = int(np.count_nonzero(values != _OUT))
+    demand_known = demand is not None or seeker.demand is not None
+    winners = start + top_k(values, k)
+    return Ranking(
+        _explain(seeker, matrix, winners, tables, weights, demand_known, skill_label),
+        considered,
+    )
+
+
 def rank(
     seeker: Seeker,
     matrix: CandidateMatrix,
@@ -419,13 +458,16 @@ def rank(
     ``own_community=False`` then leaves the seeker's own community out. ``demand`` overrides
     ``seeker.demand``; ``skill_label`` turns skill ids into words for the reasons.
     """
-    weights = weights or DEFAULT_WEIGHTS
-    start, values, tables = _score(seeker, matrix, weights, demand, cross_city, own_community)
-    if tables is None:
-        return []
-    demand_known = demand is not None or seeker.demand is not None
-    winners = start + top_k(values, k)
-    return _explain(seeker, matrix, winners, tables, weights, demand_known, skill_label)
+    return ranking(
+        seeker,
+        matrix,
+        k,
+        weights,
+        demand,
+        cross_city=cross_city,
+        own_community=own_community,
+        skill_label=skill_label,
+    ).suggestions
 
 
 def feature_values(

@@ -28,6 +28,7 @@ DEFAULT_DEMAND = 0.5
 
 
 @functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)
 def occupation_keys(code: str | None) -> tuple[int, int, int, int]:
     """Return integer prefixes (major, minor, broad, detailed); -1 below the code's level.
 

@@ -325,3 +325,49 @@ def test_without_a_signing_key_the_token_endpoint_is_503(
     response = request_token(hub_client, halifax)
     assert response.status_code == 503
     assert "connector-hub init" in response.get_json()["message"]
+
+
+def test_a_remembered_token_still_stops_when_suspended_expired_or_its_key_retired(
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    get_token: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each token is used once first, so the hub remembers it as verified.
+    token = get_token(halifax)
+    assert hub_client.get("/api/v1/whoami", headers=bearer(token)).status_code == 200
+
+    set_status("halifax", CommunityStatus.SUSPENDED, actor="test")
+    _assert_invalid_token(hub_client.get("/api/v1/whoami", headers=bearer(token)))
+    set_status("halifax", CommunityStatus.ACTIVE, actor="test")
+    assert hub_client.get("/api/v1/whoami", headers=bearer(token)).status_code == 200
+
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    _assert_invalid_token(hub_client.get("/api/v1/whoami", headers=bearer(token)))
+    monkeypatch.undo()
+
+    token = get_token(halifax)
+    assert hub_client.get("/api/v1/whoami", headers=bearer(token)).status_code == 200
+    key = db.session.scalars(db.select(SigningKey).where(SigningKey.kid == TEST_KID)).one()
+    key.retired_at = utcnow()
+    db.session.commit()
+    _assert_invalid_token(hub_client.get("/api/v1/whoami", headers=bearer(token)))
+
+
+def test_remembered_tokens_are_bounded_and_kept_per_app(
+    hub_app: Flask, hub_client: FlaskClient, forge: Callable[..., str]
+) -> None:
+    from hub.security import VerifiedTokens
+
+    tokens = VerifiedTokens(size=2)
+    later = int(time.time()) + 60
+    for text in ("a", "b", "c"):
+        tokens.put(text, {"exp": later}, "k1")
+    assert tokens.get("a", ["k1"]) is None  # the oldest went first
+    assert tokens.get("c", ["k1"]) == {"exp": later}
+    assert tokens.get("c", ["k2"]) is None  # its key is no longer unretired
+
+    token = forge()
+    assert hub_client.get("/api/v1/whoami", headers=bearer(token)).status_code == 200
+    assert hub_app.extensions["hub.verified_tokens"].get(token, [TEST_KID]) is not None

@@ -14,6 +14,7 @@ from shared.matching import (
     Weights,
     pair_features,
     rank,
+    ranking,
     score,
     scores,
 )
@@ -211,3 +212,22 @@ def test_top_k_on_large_pools_equals_a_full_sort() -> None:
     few = np.full(2000, -np.inf)
     few[[5, 1500]] = [0.1, 0.2]
     assert top_k(few, 10).tolist() == [1500, 5]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ranking_with_a_keep_mask_equals_the_reference_restricted_to_it(seed: int) -> None:
+    rng = random.Random(200 + seed)
+    matrix = CandidateMatrix.build(random_pool(rng, 150))
+    for number in range(20):
+        seeker = random_seeker(rng, number, len(matrix))
+        weights = random_weights(rng)
+        keep = np.array([rng.random() < 0.6 for _ in range(len(matrix))])
+        expected = reference_scores(seeker, matrix, weights, cross_city=True)
+        expected[~keep] = -np.inf
+        found = ranking(seeker, matrix, 5, weights, cross_city=True, keep=keep)
+        assert found.considered == int(np.isfinite(expected).sum())
+        best = np.sort(expected[np.isfinite(expected)])[::-1][:5]
+        assert [round(s.score, 9) for s in found.suggestions] == [round(v, 9) for v in best]
+        assert all(keep[matrix.index[s.candidate_id]] for s in found.suggestions)
+        unmasked = ranking(seeker, matrix, 5, weights, cross_city=True)
+        assert unmasked.suggestions == rank(seeker, matrix, 5, weights, cross_city=True)
