@@ -329,8 +329,14 @@ def _measure(name: str, label: str, url: str | None, hub: HubProcess, hub_url: s
         session, adapter = counting_session()
 
         def factory(connection: HubConnection) -> HubClient:
+            # As sync.default_client_factory builds it (with the kept token), on a session
+            # that counts requests.
             return HubClient(
-                connection.url, connection.client_id, connection.client_secret, session=session
+                connection.url,
+                connection.client_id,
+                connection.client_secret,
+                token=connection.access_token,
+                session=session,
             )
 
         started = time.perf_counter()

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from shared.protocol import MAX_BATCH_ITEMS
 from shared.settings import (
     DEFAULT_SECRET_KEY,
     InsecureConfiguration,
@@ -38,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     # OEWS metro area code for local demand (shared/data/oews_metros.csv), e.g. "0038300".
     "DEMAND_METRO": None,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Profiles per batch pushed to the hub (NODE_SYNC_BATCH_SIZE), 1 to the protocol's most.
+    "SYNC_BATCH_SIZE": MAX_BATCH_ITEMS,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -70,3 +73,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     check_production_safety(app.config, "NODE")
+    size = app.config["SYNC_BATCH_SIZE"]
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH_ITEMS:
+        raise ValueError(
+            f"NODE_SYNC_BATCH_SIZE must be a whole number from 1 to {MAX_BATCH_ITEMS}, "
+            f"not {size!r}."
+        )

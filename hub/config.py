@@ -36,9 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # resolved in load_config
     # PostgreSQL gets IdlePingPool (below) instead of pool_pre_ping, in load_config.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    # Request bodies above this answer 413 (HUB_MAX_CONTENT_LENGTH); a full batch of 100
-    # profiles is about 40 KiB, a snapshot of 50,000 refs about 2 MiB.
-    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Request bodies above this answer 413 (HUB_MAX_CONTENT_LENGTH). A batch of 500 profiles
+    # is about 200 KiB, and at most 2.2 MiB (every list at its longest); a snapshot of the
+    # schema's 200,000 refs is about 7 MiB.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     # How long a POST's answer is kept for Idempotency-Key replays.
     "IDEMPOTENCY_RETENTION_DAYS": 7,
     # How long the resources feed keeps tombstones; older cursors then answer 410.

@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flask import current_app
 from sqlalchemy import (
     Connection,
     Integer,
     Table,
+    Text,
     cast,
     delete,
     exists,
@@ -59,6 +61,7 @@ from shared.hubclient import (
     HubRejected,
     HubUnavailable,
     ItemResult,
+    JSONText,
     NotModified,
     SnapshotResult,
 )
@@ -69,7 +72,6 @@ from shared.protocol.demand import round_signal
 from shared.taxonomy import normalize_code
 
 DESTINATION = "hub"
-BATCH_SIZE = 100
 #: Profile batches in flight at once during a push (the hub runs several workers).
 PUSH_CONCURRENCY = 3
 #: Quarters of outcomes a sync reports: the current one and the three before it.
@@ -87,7 +89,7 @@ class HubPort(Protocol):
     def whoami(self) -> dict[str, Any]: ...
 
     def push_profiles(
-        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+        self, items: Sequence[Mapping[str, Any] | JSONText], idempotency_key: str
     ) -> list[ItemResult]: ...
 
     def put_snapshot(self, refs: Sequence[str], version: int) -> SnapshotResult: ...
@@ -384,25 +386,27 @@ def _digest(payload: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Pending:
-    """A pending outbox item as plain values: pushing never builds ORM objects."""
+    """A pending outbox item as plain values: pushing never builds ORM objects.
+
+    ``text`` is the payload's JSON as stored; it is decoded only where a dict is needed
+    (snapshots, outcomes, demand), and profile batches send it as it is.
+    """
 
     seq: int
     kind: OutboxKind
     key: str
-    payload: dict[str, Any]
-
-
-class _Sendable(Protocol):
-    @property
-    def seq(self) -> int: ...
+    text: str
 
     @property
-    def payload(self) -> dict[str, Any]: ...
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.text)
+        return payload
 
 
-def _pending() -> list[Pending]:
+def read_pending() -> list[Pending]:
+    """Return every pending outbox item in seq order, payloads as stored JSON text."""
     stmt = (
-        select(OutboxItem.seq, OutboxItem.kind, OutboxItem.key, OutboxItem.payload)
+        select(OutboxItem.seq, OutboxItem.kind, OutboxItem.key, cast(OutboxItem.payload, Text))
         .where(OutboxItem.status == OutboxStatus.PENDING)
         .order_by(OutboxItem.seq)
     )
@@ -433,13 +437,13 @@ def coalesce(pending: Sequence[Pending]) -> list[Pending]:
 _BATCHED_KINDS = (OutboxKind.PROFILE, OutboxKind.TOMBSTONE)
 
 
-def batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
-    """Group items in seq order: runs of profiles/tombstones (≤ 100), others alone."""
+def batches(items: Sequence[Pending], size: int) -> Iterator[list[Pending]]:
+    """Group items in seq order: runs of profiles/tombstones (≤ size), others alone."""
     run: list[Pending] = []
     for item in items:
         if item.kind in _BATCHED_KINDS:
             run.append(item)
-            if len(run) == BATCH_SIZE:
+            if len(run) == size:
                 yield run
                 run = []
         else:
@@ -451,16 +455,19 @@ def batches(items: Sequence[Pending]) -> Iterator[list[Pending]]:
         yield run
 
 
-def idempotency_key(batch: Sequence[_Sendable]) -> str:
+def idempotency_key(batch: Sequence[Pending]) -> str:
     """The batch's Idempotency-Key: first and last seq plus a digest of the items.
 
-    The same batch always gets the same key, so a resend after a crash is a replay. The
-    digest keeps a different batch over the same seq range (an item requeued from the
-    dead letters in between) from reusing a key, which the hub would refuse with 422.
+    The same batch always gets the same key, so a resend after a crash is a replay (the
+    digest is of the payloads as stored, which do not change). The digest keeps a
+    different batch over the same seq range (an item requeued from the dead letters in
+    between) from reusing a key, which the hub would refuse with 422.
     """
-    body = json.dumps([item.payload for item in batch], sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-    return f"{batch[0].seq}-{batch[-1].seq}-{digest}"
+    digest = hashlib.sha256()
+    for item in batch:
+        digest.update(item.text.encode())
+        digest.update(b"\n")
+    return f"{batch[0].seq}-{batch[-1].seq}-{digest.hexdigest()[:16]}"
 
 
 def _describe_item_errors(errors: Any) -> str:
@@ -524,7 +531,8 @@ def _call(client: HubPort, batch: list[Pending]) -> list[ItemResult | None]:
     if first.kind == OutboxKind.DEMAND:
         client.put_demand(list(first.payload["signals"]))
         return [None]
-    return list(client.push_profiles([item.payload for item in batch], idempotency_key(batch)))
+    texts = [JSONText(item.text) for item in batch]
+    return list(client.push_profiles(texts, idempotency_key(batch)))
 
 
 def _record(
@@ -553,11 +561,11 @@ def _record(
 
 
 def _push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
-    pending = _pending()
+    pending = read_pending()
     sendable = coalesce(pending)
     report.superseded += len(pending) - len(sendable)
     db.session.commit()
-    queue = deque(batches(sendable))
+    queue = deque(batches(sendable, int(current_app.config["SYNC_BATCH_SIZE"])))
     if not queue:
         return
     # Up to PUSH_CONCURRENCY profile batches are in flight at once (the hub's workers

@@ -45,7 +45,7 @@ class ProfileBatch(MethodView):
     @blp.arguments(ProfileBatchSchema)
     @blp.response(200, BatchResultSchema)
     def post(self, data: dict[str, Any]) -> Response:
-        """Upsert or tombstone 1–100 profiles; valid items apply, invalid ones are rejected."""
+        """Upsert or tombstone 1–500 profiles; valid items apply, invalid ones are rejected."""
         results = apply_batch(current_community(), data["items"], actor_label())
         # The results are already exactly BatchResultSchema's dump (plain str/int/dict
         # values): dumping 100 of them through marshmallow cost ~1.5 ms per batch.

@@ -62,6 +62,28 @@ class CursorExpired(HubError):
     """A change-feed cursor is older than the hub's history (410)."""
 
 
+class JSONText(str):
+    """One JSON document, already encoded: sent as it is, not decoded and encoded again.
+
+    The node's outbox stores each payload as written; reading it back as text and
+    splicing it into the batch body keeps 10,000 payloads from being decoded, then
+    encoded twice more (for the Idempotency-Key digest and for the request).
+    """
+
+
+def _encoded(item: Mapping[str, Any] | JSONText) -> str:
+    if isinstance(item, JSONText):
+        return item
+    return json.dumps(item, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A request body already encoded (see JSONText)."""
+
+    data: bytes
+
+
 @dataclass(frozen=True)
 class ItemResult:
     """The hub's verdict on one item of a profile batch."""
@@ -264,7 +286,10 @@ class HubClient:
             **(headers or {}),
         }
         data: bytes | None = None
-        if body is not None:
+        if isinstance(body, _Body):
+            data = body.data
+            all_headers["Content-Type"] = "application/json"
+        elif body is not None:
             # Sorted keys and no spaces: a retried body is byte-identical (idempotency).
             data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
@@ -339,13 +364,17 @@ class HubClient:
         return data
 
     def push_profiles(
-        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+        self, items: Sequence[Mapping[str, Any] | JSONText], idempotency_key: str
     ) -> list[ItemResult]:
-        """POST a batch of profiles and tombstones; return the per-item results in order."""
+        """POST a batch of profiles and tombstones; return the per-item results in order.
+
+        An item may be a mapping or its JSON already encoded (:class:`JSONText`).
+        """
+        encoded = ",".join(_encoded(item) for item in items)
         response = self._request(
             "POST",
             "/api/v1/profiles/batch",
-            body={"items": list(items)},
+            body=_Body(f'{{"items":[{encoded}]}}'.encode()),
             headers={"Idempotency-Key": idempotency_key},
         )
         data = self._json(response)

@@ -18,8 +18,10 @@ PERIOD_RE = re.compile(PERIOD_PATTERN)
 REF_PATTERN = r"^[0-9a-f]{32}\Z"
 REF_RE = re.compile(REF_PATTERN)
 
-#: The most items one profile batch may carry.
-MAX_BATCH_ITEMS = 100
+#: The most items one profile batch may carry. A batch pays a fixed cost (a request, its
+#: token check, the Idempotency-Key record, an audit row, a commit) whatever its size: at
+#: 100 items that cost was most of a push (docs/benchmarks.md). 500 items are 150-250 KB.
+MAX_BATCH_ITEMS = 500
 
 OCCUPATION_LEVELS: tuple[str, ...] = ("detailed", "broad", "minor", "major")
 EXPERIENCE_BANDS: tuple[str, ...] = ("0-4", "5-9", "10-19", "20+")

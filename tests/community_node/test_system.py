@@ -207,3 +207,19 @@ def test_explicit_config_ignores_the_environment(
     monkeypatch.setenv("NODE_COMMUNITY_SLUG", "from-env")
     app = create_app(node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path))
     assert app.config["COMMUNITY_SLUG"] == "testville"
+
+
+def test_the_sync_batch_size_defaults_to_the_protocol_maximum_and_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.protocol import MAX_BATCH_ITEMS
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/env.sqlite")
+    assert create_app(None).config["SYNC_BATCH_SIZE"] == MAX_BATCH_ITEMS
+    monkeypatch.setenv("NODE_SYNC_BATCH_SIZE", "100")
+    assert create_app(None).config["SYNC_BATCH_SIZE"] == 100
+    for wrong in ("0", str(MAX_BATCH_ITEMS + 1), '"many"', "true"):
+        monkeypatch.setenv("NODE_SYNC_BATCH_SIZE", wrong)
+        with pytest.raises(ValueError, match="NODE_SYNC_BATCH_SIZE"):
+            create_app(None)

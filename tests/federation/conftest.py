@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -130,10 +130,13 @@ def module_make_node(
     tmp_path_factory: pytest.TempPathFactory,
     module_services: list[Service],
 ) -> Callable[..., Service]:
-    """Make a node; ``serve=False`` prepares its database without starting gunicorn."""
+    """Make a node; ``serve=False`` prepares its database without starting gunicorn.
+
+    ``env``: more ``NODE_*`` settings for its processes.
+    """
     label = _module_label(request)
 
-    def make(slug: str, *, serve: bool = True) -> Service:
+    def make(slug: str, *, serve: bool = True, env: Mapping[str, str] | None = None) -> Service:
         workdir = tmp_path_factory.mktemp(f"{label}-{slug}")
         service = Service(
             slug,
@@ -143,6 +146,7 @@ def module_make_node(
                 "NODE_SECRET_KEY": f"federation-test-{slug}",
                 "NODE_COMMUNITY_SLUG": slug,
                 "NODE_COMMUNITY_NAME": slug.title(),
+                **(env or {}),
             },
             workdir,
         )

@@ -30,7 +30,9 @@ from tests.federation.nodeapi import (
 from tests.federation.proxy import RecordingProxy
 
 BATCH = "/api/v1/profiles/batch"
-BATCH_SIZE = 100  # community_node.sync.services.BATCH_SIZE
+# These nodes push batches of 100 (NODE_SYNC_BATCH_SIZE; the default is 500), so a few
+# thousand demo people make enough batches to stop one in the middle.
+BATCH_SIZE = 100
 
 
 class Federated:
@@ -79,7 +81,10 @@ def federated(
     make_proxy: Callable[[Service], RecordingProxy],
 ) -> Callable[[str, int], Federated]:
     def make(slug: str, connectors: int) -> Federated:
-        node = module_make_node(slug, serve=False)  # only the CLI is needed here
+        # Only the CLI is needed here.
+        node = module_make_node(
+            slug, serve=False, env={"NODE_SYNC_BATCH_SIZE": str(BATCH_SIZE)}
+        )
         node.python(
             "-m", "community_node.demo", "load",
             "--connectees", "0", "--connectors", str(connectors),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ from shared.hubclient import (
     CursorExpired,
     HubError,
     ItemResult,
+    JSONText,
     NotModified,
     SnapshotResult,
 )
@@ -64,13 +66,15 @@ class FakeHub:
         return dict(self.who)
 
     def push_profiles(
-        self, items: Sequence[Mapping[str, Any]], idempotency_key: str
+        self, items: Sequence[Mapping[str, Any] | JSONText], idempotency_key: str
     ) -> list[ItemResult]:
         self.attempted_keys.append(idempotency_key)
         self._call("push_profiles")
-        self.batches.append((idempotency_key, [dict(i) for i in items]))
+        # The node sends its payloads as stored JSON text; the real hub parses them.
+        decoded = [json.loads(i) if isinstance(i, str) else dict(i) for i in items]
+        self.batches.append((idempotency_key, [dict(i) for i in decoded]))
         results = []
-        for item in items:
+        for item in decoded:
             ref, version = item["ref"], item["version"]
             held = self.profiles.get(ref)
             if ref in self.reject_refs:

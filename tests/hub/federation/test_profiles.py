@@ -14,6 +14,7 @@ from hub.communities.services import Credentials, set_status
 from hub.extensions import db
 from hub.idempotency.models import IdempotencyRecord
 from hub.profiles.models import Profile
+from shared.protocol import MAX_BATCH_ITEMS
 from tests.hub.federation.conftest import Api, body_of, profile, ref, tombstone
 
 BATCH = "/api/v1/profiles/batch"
@@ -112,12 +113,12 @@ def test_invalid_items_are_rejected_and_valid_ones_applied(halifax_api: Api) -> 
     "body",
     [
         {"items": []},
-        {"items": [profile(n) for n in range(101)]},
+        {"items": [profile(n) for n in range(MAX_BATCH_ITEMS + 1)]},
         {"items": [profile(1)], "community": "stlouis"},
         {"profiles": [profile(1)]},
         [profile(1)],
     ],
-    ids=["empty", "101-items", "extra-field", "no-items", "not-an-object"],
+    ids=["empty", "too-many-items", "extra-field", "no-items", "not-an-object"],
 )
 def test_a_malformed_batch_is_422_and_applies_nothing(halifax_api: Api, body: Any) -> None:
     response = halifax_api.post(BATCH, json=body)

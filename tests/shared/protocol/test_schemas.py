@@ -12,6 +12,7 @@ from shared.privacy import payloads
 from shared.privacy.generalize import ConnectorFacts, Generalized
 from shared.protocol import (
     MAJOR_GROUPS,
+    MAX_BATCH_ITEMS,
     METRICS,
     PERIOD_RE,
     SOC_MAJOR_GROUPS,
@@ -104,11 +105,12 @@ def test_load_items_reports_each_item() -> None:
     assert isinstance(loaded[3], ItemError) and "deleted" in loaded[3].errors
 
 
-@pytest.mark.parametrize("count", [0, 101])
+@pytest.mark.parametrize("count", [0, MAX_BATCH_ITEMS + 1])
 def test_batch_envelope_length(count: int) -> None:
     with pytest.raises(ValidationError):
         ProfileBatchSchema().load({"items": [{}] * count})
-    assert ProfileBatchSchema().load({"items": [{}] * 100})["items"] == [{}] * 100
+    most = [{}] * MAX_BATCH_ITEMS
+    assert ProfileBatchSchema().load({"items": most})["items"] == most
 
 
 def test_snapshot() -> None:
