@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import functools
 import json
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from typing import Any, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
@@ -28,7 +30,6 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from flask import current_app, g, request
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from hub.auth.keys import unretired_kids, verification_keyset
 from hub.communities.models import Community, CommunityStatus, OAuthClient
@@ -116,15 +117,6 @@ def _protector() -> ResourceProtector:
     return protector
 
 
-def _client(client_id: str) -> OAuthClient | None:
-    """Load a client with its community in one query (every request checks both)."""
-    return db.session.scalar(
-        select(OAuthClient)
-        .options(joinedload(OAuthClient.community))
-        .where(OAuthClient.client_id == client_id)
-    )
-
-
 def _bearer() -> str | None:
     """Return the bearer token's text, if the request carries one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -145,27 +137,57 @@ def _unverified_subject(token: str | None) -> str | None:
     return subject if isinstance(subject, str) and subject else None
 
 
+@dataclass(frozen=True)
+class Caller:
+    """The calling community as its token and standing were checked: no ORM object.
+
+    Most views need only the id and slug; :func:`current_community` loads the row for
+    those that need more.
+    """
+
+    id: int
+    slug: str
+    status: CommunityStatus
+
+
+class _Standing(NamedTuple):
+    client_id: str
+    secret_changed_at: dt.datetime
+    caller: Caller
+    kids: list[str]
+
+
 # Built once: constructing the statement on every request cost more than running it.
-_PREFETCH = (
-    select(OAuthClient, unretired_kids())
-    .options(joinedload(OAuthClient.community))
+# Plain columns, no ORM objects: loading two entities with a joined eager load was most of
+# the cost of authenticating a small request.
+_STANDING = (
+    select(
+        OAuthClient.client_id,
+        OAuthClient.secret_changed_at,
+        Community.id,
+        Community.slug,
+        Community.status,
+        unretired_kids(),
+    )
+    .join(Community, Community.id == OAuthClient.community_id)
     .where(OAuthClient.client_id == bindparam("client_id"))
 )
 
 
-def _prefetch_client(subject: str | None) -> tuple[OAuthClient, list[str]] | None:
-    """Load the client the token names, its community and the unretired kids: ONE query.
+def _standing(client_id: str | None) -> _Standing | None:
+    """Read a client's community, its standing and the unretired kids: ONE query.
 
-    Nothing read here is trusted until the token's signature is verified, and the client
-    is used only if the verified ``sub`` names it.
+    Read before the token is verified (by its unverified ``sub``): nothing read here is
+    trusted until the signature is verified, and it is used only if the verified ``sub``
+    names the same client.
     """
-    if subject is None:
+    if client_id is None:
         return None
-    row = db.session.execute(_PREFETCH, {"client_id": subject}).first()
+    row = db.session.execute(_STANDING, {"client_id": client_id}).first()
     if row is None:
         return None
-    client, kids = row
-    return client, (kids or "").split()
+    found, changed_at, community_id, slug, status, kids = row
+    return _Standing(found, changed_at, Caller(community_id, slug, status), (kids or "").split())
 
 
 def _verified_tokens() -> VerifiedTokens:
@@ -200,22 +222,20 @@ def _verified_claims(token: str | None, kids: list[str] | None) -> dict[str, Any
     return verified
 
 
-def authenticate_community(scope: str | None = None) -> Community:
-    """Check the bearer token and the community's standing; put it on ``g.community``."""
+def authenticate_community(scope: str | None = None) -> Caller:
+    """Check the bearer token and the community's standing; put it on ``g.caller``."""
     token = _bearer()
-    prefetched = _prefetch_client(_unverified_subject(token))
-    claims = _verified_claims(token, prefetched[1] if prefetched else None)
+    standing = _standing(_unverified_subject(token))
+    claims = _verified_claims(token, standing.kids if standing else None)
     subject = str(claims.get("sub", ""))
-    if prefetched is not None and prefetched[0].client_id == subject:
-        client: OAuthClient | None = prefetched[0]
-    else:
-        client = _client(subject)
-    if client is None or client.community.slug != claims.get("community"):
+    if standing is None or standing.client_id != subject:
+        standing = _standing(subject) if subject else None
+    if standing is None or standing.caller.slug != claims.get("community"):
         raise _invalid_token("The access token names no registered community.")
-    community = client.community
-    if community.status is CommunityStatus.SUSPENDED:
+    caller = standing.caller
+    if caller.status is CommunityStatus.SUSPENDED:
         raise _invalid_token("The community is suspended from the network.")
-    if int(claims["iat"]) < int(client.secret_changed_at.timestamp()):
+    if int(claims["iat"]) < int(standing.secret_changed_at.timestamp()):
         raise _invalid_token("The client secret was rotated after this token was issued.")
     granted = str(claims.get("scope") or "").split()
     if scope is not None and scope not in granted:
@@ -227,17 +247,14 @@ def authenticate_community(scope: str | None = None) -> Community:
                 f'scope="{scope}"'
             },
         )
-    if (
-        scope is not None
-        and scope.endswith(":write")
-        and community.status is CommunityStatus.SILENCED
-    ):
+    if scope is not None and scope.endswith(":write") and caller.status is CommunityStatus.SILENCED:
         raise Forbidden(
             "The community is silenced: it may read but not write.", error="community_silenced"
         )
-    g.community = community
+    g.caller = caller
+    g.pop("community", None)  # a row loaded for an earlier caller in the same context
     g.token_scopes = granted
-    return community
+    return caller
 
 
 def require_scope(scope: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -254,15 +271,27 @@ def require_scope(scope: str | None = None) -> Callable[[Callable[P, R]], Callab
     return decorator
 
 
+def current_caller() -> Caller:
+    """Return the community the current request's token belongs to, as checked."""
+    caller: Caller | None = g.get("caller")
+    if caller is None:
+        raise RuntimeError("current_caller() outside a view protected by require_scope")
+    return caller
+
+
 def current_community() -> Community:
-    """Return the community the current request's token belongs to."""
+    """Return the calling community's row (loaded on first use in a request)."""
+    caller = current_caller()
     community: Community | None = g.get("community")
-    if community is None:
-        raise RuntimeError("current_community() outside a view protected by require_scope")
+    if community is None or community.id != caller.id:
+        community = db.session.get(Community, caller.id)
+        if community is None:  # deleted since the token was checked, a moment ago
+            raise _invalid_token("The access token names no registered community.")
+        g.community = community
     return community
 
 
 def actor_label() -> str:
     """Name the caller for audit rows: ``community:<slug>``."""
-    community: Community | None = g.get("community")
-    return f"community:{community.slug}" if community is not None else "anonymous"
+    caller: Caller | None = g.get("caller")
+    return f"community:{caller.slug}" if caller is not None else "anonymous"

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+from typing import Protocol
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,16 @@ class CommunityStatus(enum.StrEnum):
     ACTIVE = "active"
     SILENCED = "silenced"
     SUSPENDED = "suspended"
+
+
+class CommunityRef(Protocol):
+    """What most services need of a community: a Community row, or the checked caller."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
 
 
 class Community(Base):

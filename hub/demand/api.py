@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from hub.demand.services import replace_signals, table
-from hub.security import actor_label, current_community, require_scope
+from hub.security import actor_label, current_caller, require_scope
 from shared.protocol import SOC_MAJOR_GROUPS
 from shared.protocol.demand import DemandSetSchema, DemandTableSchema
 
@@ -34,7 +34,7 @@ class Demand(MethodView):
     @blp.response(200, DemandSetSchema)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Replace the caller's whole set of demand signals (idempotent)."""
-        return {"signals": replace_signals(current_community(), data["signals"], actor_label())}
+        return {"signals": replace_signals(current_caller(), data["signals"], actor_label())}
 
     @blp.arguments(DemandArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, DemandTableSchema)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from hub.audit.services import record
-from hub.communities.models import Community, CommunityStatus
+from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.database import utcnow
 from hub.demand.models import DemandSignal
 from hub.extensions import db
@@ -16,7 +16,7 @@ from shared.taxonomy import default_taxonomy
 
 
 def replace_signals(
-    community: Community, signals: Sequence[Mapping[str, Any]], actor: str
+    community: CommunityRef, signals: Sequence[Mapping[str, Any]], actor: str
 ) -> list[dict[str, Any]]:
     """Replace the community's whole set of signals; then commit."""
     db.session.execute(delete(DemandSignal).where(DemandSignal.community_id == community.id))
@@ -37,7 +37,7 @@ def replace_signals(
     return signals_of(community)
 
 
-def signals_of(community: Community) -> list[dict[str, Any]]:
+def signals_of(community: CommunityRef) -> list[dict[str, Any]]:
     """Return the community's stored signals, by major group."""
     stmt = (
         select(DemandSignal)

@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from hub.directory.search import search
 from hub.directory.services import list_directory
-from hub.security import current_community, require_scope
+from hub.security import current_caller, require_scope
 from shared.protocol import DirectoryPageSchema, SocCode
 from shared.protocol.introductions import DirectorySearchArgsSchema, DirectorySearchSchema
 from shared.taxonomy import Level
@@ -51,7 +51,7 @@ class Directory(MethodView):
     @blp.response(200, DirectoryPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List listed profiles, the caller's own community excluded unless include_own."""
-        return list_directory(current_community(), args)
+        return list_directory(current_caller(), args)
 
 
 @blp.route("/search")
@@ -72,4 +72,4 @@ class DirectorySearch(MethodView):
         """
         # Serialized by search() itself (the schema above documents it): dumping the
         # entries through marshmallow on every request cost more than ranking them.
-        return Response(search(current_community(), args), mimetype="application/json")
+        return Response(search(current_caller(), args), mimetype="application/json")

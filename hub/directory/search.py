@@ -22,7 +22,7 @@ import numpy.typing as npt
 from flask import current_app
 from sqlalchemy import Engine, Text, cast, func, select
 
-from hub.communities.models import Community, CommunityStatus
+from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.directory.services import _occupation_prefix
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -284,7 +284,7 @@ def _skill_label(skill_id: str) -> str:
         return skill_id
 
 
-def seeker_of(caller: Community, args: Mapping[str, Any]) -> Seeker:
+def seeker_of(caller: CommunityRef, args: Mapping[str, Any]) -> Seeker:
     languages: dict[str, str] = {}
     for item in args.get("seeker_language") or ():
         code, _, level = item.partition(":")
@@ -300,7 +300,7 @@ def seeker_of(caller: Community, args: Mapping[str, Any]) -> Seeker:
     )
 
 
-def search(caller: Community, args: Mapping[str, Any]) -> str:
+def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
     """Rank listed profiles for the seeker the query describes; best first, explained.
 
     Returns DirectorySearchSchema's document as JSON text: the profiles' entries are

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from hub.communities.models import Community, CommunityStatus
+from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
@@ -21,7 +21,7 @@ def _occupation_prefix(code: str, related: str | None) -> str:
     return occupation.prefix(Level(related)) if related else occupation.code
 
 
-def directory_query(caller: Community, args: dict[str, Any]) -> Select[Profile, str]:
+def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profile, str]:
     """Build the filtered query of listed profiles (never tombstones, nor suspended nodes)."""
     stmt = (
         select(Profile, Community.slug)
@@ -49,7 +49,7 @@ def directory_query(caller: Community, args: dict[str, Any]) -> Select[Profile, 
     return stmt.order_by(Profile.updated_at.desc(), Profile.id.desc())
 
 
-def list_directory(caller: Community, args: dict[str, Any]) -> dict[str, Any]:
+def list_directory(caller: CommunityRef, args: dict[str, Any]) -> dict[str, Any]:
     """Return one page of the directory as wire entries."""
     stmt = directory_query(caller, args)
     page, per_page = args["page"], args["per_page"]

@@ -24,7 +24,7 @@ from hub.database import utcnow
 from hub.errors import DomainError, InvalidInput
 from hub.extensions import db
 from hub.idempotency.models import IdempotencyRecord
-from hub.security import current_community
+from hub.security import current_caller
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -121,7 +121,7 @@ def idempotent(view: Callable[P, Any]) -> Callable[P, Any]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         key = _key()
         digest = hashlib.sha256(request.get_data(cache=True)).hexdigest()
-        community_id = current_community().id
+        community_id = current_caller().id
         stored = _find(community_id, key)
         if stored is not None:
             return _replay(stored, digest)

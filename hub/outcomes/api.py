@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from hub.outcomes.services import ROLLUP_LEVELS, cells_of, replace_cells, rollup
-from hub.security import actor_label, current_community, require_scope
+from hub.security import actor_label, current_caller, require_scope
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
 from shared.protocol import METRICS, PERIOD_PATTERN, OutcomeSetResultSchema, OutcomeSetSchema
 from shared.protocol.outcomes import RollupSchema
@@ -48,7 +48,7 @@ class Outcomes(MethodView):
     @blp.response(200, OutcomeSetResultSchema)
     def put(self, data: dict[str, Any], period: str) -> dict[str, Any]:
         """Replace the caller's whole set of cells for the period (idempotent)."""
-        cells = replace_cells(current_community(), period, data["cells"], actor_label())
+        cells = replace_cells(current_caller(), period, data["cells"], actor_label())
         return {"period": period, "cells": cells}
 
     @blp.doc(security=[{"oauth2": []}])
@@ -56,7 +56,7 @@ class Outcomes(MethodView):
     @require_scope()
     def get(self, period: str) -> dict[str, Any]:
         """Read back the caller's own cells for the period (empty when none were sent)."""
-        return {"period": period, "cells": cells_of(current_community(), period)}
+        return {"period": period, "cells": cells_of(current_caller(), period)}
 
 
 class RollupArgsSchema(Schema):

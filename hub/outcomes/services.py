@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from hub.audit.services import record
-from hub.communities.models import Community
+from hub.communities.models import Community, CommunityRef
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -29,7 +29,7 @@ def check_period(period: str) -> str:
 
 
 def replace_cells(
-    community: Community, period: str, cells: Sequence[Mapping[str, Any]], actor: str
+    community: CommunityRef, period: str, cells: Sequence[Mapping[str, Any]], actor: str
 ) -> list[dict[str, Any]]:
     """Replace the community's whole set of cells for the period; then commit."""
     check_period(period)
@@ -57,7 +57,7 @@ def replace_cells(
     return cells_of(community, period)
 
 
-def cells_of(community: Community, period: str) -> list[dict[str, Any]]:
+def cells_of(community: CommunityRef, period: str) -> list[dict[str, Any]]:
     """Return the community's stored cells for the period, in a stable order."""
     check_period(period)
     cells = db.session.scalars(

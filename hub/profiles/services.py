@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.audit.services import record
-from hub.communities.models import Community
+from hub.communities.models import CommunityRef
 from hub.database import UTCDateTime, utcnow
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
@@ -162,7 +162,7 @@ def load_items(items: Sequence[Any]) -> list[dict[str, Any] | ItemError]:
     return [_quick_load(item) or load_item(item) for item in items]
 
 
-def apply_batch(community: Community, items: Sequence[Any], actor: str) -> list[dict[str, Any]]:
+def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> list[dict[str, Any]]:
     """Upsert or tombstone each valid item whose version is newer; return per-item results."""
     loaded = load_items(items)
     dialect = db.session.get_bind().dialect.name
@@ -337,7 +337,7 @@ def _upsert(rows: list[dict[str, Any]], community_id: int, now: Any, dialect: st
 
 
 def apply_snapshot(
-    community: Community, refs: Sequence[str], version: int, actor: str
+    community: CommunityRef, refs: Sequence[str], version: int, actor: str
 ) -> dict[str, int]:
     """Tombstone every live profile not in ``refs`` held below ``version``; then commit."""
     listed = set(refs)

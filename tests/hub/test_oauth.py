@@ -30,11 +30,11 @@ def routes(hub_app: Flask) -> None:
 
     @require_scope("directory:read")
     def read() -> dict[str, Any]:
-        return {"community": g.community.slug}
+        return {"community": g.caller.slug}
 
     @require_scope("profiles:write")
     def write() -> dict[str, Any]:
-        return {"community": g.community.slug}
+        return {"community": g.caller.slug}
 
     hub_app.add_url_rule("/api/v1/_test/read", "test_read", read)
     hub_app.add_url_rule("/api/v1/_test/write", "test_write", write, methods=["POST"])

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from hub.audit.models import AuditEvent
@@ -231,8 +232,8 @@ def test_a_malformed_snapshot_is_422(halifax_api: Api, body: dict[str, Any]) -> 
     assert not held()[ref(1)].deleted
 
 
-def test_a_body_over_the_limit_is_413(halifax_api: Api) -> None:
-    padding = {"items": [profile(1)], "pad": "x" * (2 * 1024 * 1024)}
+def test_a_body_over_the_limit_is_413(halifax_api: Api, hub_app: Flask) -> None:
+    padding = {"items": [profile(1)], "pad": "x" * hub_app.config["MAX_CONTENT_LENGTH"]}
     response = halifax_api.post(BATCH, json=padding)
     assert response.status_code == 413
     assert response.get_json()["code"] == 413
