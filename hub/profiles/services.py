@@ -295,9 +295,9 @@ _ROW_COLUMNS = (
     ("accepting", "boolean"),
 )
 # PostgreSQL: ONE statement per batch. The rows travel as one jsonb parameter, unpacked
-# by jsonb_to_recordset into one INSERT … ON CONFLICT DO UPDATE (an executemany of 100 rows
-# costs 100 bind/execute steps on both sides: 4–5 ms per batch, like the plain upsert; this
-# costs about 1 ms). The held versions are read in the same statement: every part of a
+# by jsonb_to_recordset into one INSERT … ON CONFLICT DO UPDATE (an executemany of N rows
+# costs N bind/execute steps on both sides: 4–5 ms per batch of 100, like the plain upsert;
+# this costs about 1 ms). The held versions are read in the same statement: every part of a
 # WITH sees the snapshot taken before the write, so ``held`` is what the batch found.
 _PG_HELD_AND_UPSERT = text(
     f"""
