@@ -3,7 +3,10 @@
 The CandidateMatrix over every listed profile is built once per process and rebuilt when
 the profiles change: the process checks a fingerprint of the table (row count, newest
 ``updated_at``, suspended communities) at most every ``DIRECTORY_CACHE_SECONDS``
-(default 1 s), so a burst of searches costs one cheap query, not one rebuild each.
+(default 1 s), so a burst of searches costs one cheap query, not one rebuild each. A
+directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000; a rebuild
+then takes seconds) is rebuilt in a background thread while searches keep using the
+previous matrix; a smaller one is rebuilt at once, so answers follow changes directly.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import Engine, Text, cast, func, select
 
 from hub.communities.models import Community, CommunityRef, CommunityStatus
@@ -78,6 +81,7 @@ class _Cache:
     fingerprint: Hashable = None
     checked_at: float = 0.0
     directory: Directory | None = None
+    rebuilding: threading.Thread | None = None
 
 
 _caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
@@ -216,20 +220,56 @@ def _build() -> Directory:
 def directory() -> Directory:
     """Return this process's matrix of the directory, rebuilt if the profiles changed."""
     ttl = float(current_app.config.get("DIRECTORY_CACHE_SECONDS", 1.0))
+    background_rows = int(current_app.config.get("DIRECTORY_BACKGROUND_ROWS", 20_000))
     engine = db.engine
     with _lock:
         cache = _caches.get(engine)
         if cache is None:
             cache = _caches[engine] = _Cache()
         now = time.monotonic()
-        if cache.directory is not None and now - cache.checked_at < ttl:
+        if cache.directory is not None and (
+            cache.rebuilding is not None or now - cache.checked_at < ttl
+        ):
             return cache.directory
         fingerprint = _fingerprint()
         cache.checked_at = now
-        if cache.directory is None or fingerprint != cache.fingerprint:
+        if cache.directory is not None and fingerprint == cache.fingerprint:
+            return cache.directory
+        if cache.directory is None or len(cache.directory.rows) < background_rows:
             cache.directory = _build()
             cache.fingerprint = fingerprint
+            return cache.directory
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        cache.rebuilding = threading.Thread(
+            target=_rebuild, args=(app, cache), name="directory-rebuild", daemon=True
+        )
+        cache.rebuilding.start()
         return cache.directory
+
+
+def _rebuild(app: Flask, cache: _Cache) -> None:
+    """Build a new matrix in its own app context and session, then swap it in."""
+    built: tuple[Hashable, Directory] | None = None
+    try:
+        with app.app_context():
+            fingerprint = _fingerprint()
+            built = fingerprint, _build()
+    except Exception:  # a failed rebuild must not take the previous matrix away
+        app.logger.exception("Rebuilding the directory matrix failed; kept the previous one.")
+    finally:
+        with _lock:
+            if built is not None:
+                cache.fingerprint, cache.directory = built
+            cache.rebuilding = None
+            cache.checked_at = time.monotonic()
+
+
+def wait_for_rebuild(timeout: float = 60.0) -> None:
+    """Wait until no background rebuild is running (tests, and a clean shutdown)."""
+    with _lock:
+        running = [c.rebuilding for c in _caches.values() if c.rebuilding is not None]
+    for thread in running:
+        thread.join(timeout)
 
 
 def _rows_of(keys: npt.NDArray[np.intp], distinct: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:

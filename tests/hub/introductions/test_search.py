@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 
 from hub.communities.models import CommunityStatus
 from hub.communities.services import set_status
+from hub.directory import search as search_module
 from tests.hub.federation.conftest import Api, profile, tombstone
 
 SEARCH = "/api/v1/directory/search"
@@ -80,6 +82,55 @@ def test_rebuilds_when_profiles_change(halifax_api: Api, stlouis_api: Api, liste
     assert "29-1141" not in occupations(search(halifax_api, query))
     set_status("stlouis", CommunityStatus.SUSPENDED, actor="test")
     assert search(halifax_api, query)["items"] == []
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"DIRECTORY_CACHE_SECONDS": 0, "DIRECTORY_BACKGROUND_ROWS": 1}]
+)
+def test_a_large_directory_is_rebuilt_in_the_background(
+    halifax_api: Api, stlouis_api: Api, listed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "target_occupation=29-1141&seeker_language=ar"
+    assert search(halifax_api, query)["candidates"] == 3  # the first build is done at once
+    build = search_module._build
+    release = threading.Event()
+
+    def held_build() -> search_module.Directory:
+        assert release.wait(30)
+        return build()
+
+    monkeypatch.setattr(search_module, "_build", held_build)
+    assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
+    # While the new matrix is built, searches answer at once from the previous one.
+    assert "29-1141" in occupations(search(halifax_api, query))
+    release.set()
+    search_module.wait_for_rebuild()
+    assert "29-1141" not in occupations(search(halifax_api, query))
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"DIRECTORY_CACHE_SECONDS": 0, "DIRECTORY_BACKGROUND_ROWS": 1}]
+)
+def test_a_failed_background_rebuild_keeps_the_previous_matrix(
+    halifax_api: Api, stlouis_api: Api, listed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "target_occupation=29-1141&seeker_language=ar"
+    assert search(halifax_api, query)["candidates"] == 3
+    build = search_module._build
+
+    def broken() -> search_module.Directory:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(search_module, "_build", broken)
+    assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
+    search(halifax_api, query)
+    search_module.wait_for_rebuild()
+    assert search(halifax_api, query)["candidates"] == 3  # still the previous matrix
+    search_module.wait_for_rebuild()
+    monkeypatch.setattr(search_module, "_build", build)
+    search(halifax_api, query)  # the next check starts another rebuild, which works
+    search_module.wait_for_rebuild()
+    assert "29-1141" not in occupations(search(halifax_api, query))
 
 
 @pytest.mark.parametrize(
