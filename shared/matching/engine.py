@@ -25,7 +25,7 @@ from shared.matching.features import (
     relatedness,
 )
 from shared.matching.matrix import CandidateMatrix, FloatArray
-from shared.matching.profiles import NATIVE_RANK, Seeker, level_rank
+from shared.matching.profiles import NATIVE_RANK, Candidate, Seeker, level_rank
 from shared.matching.weights import FEATURES, Weights
 
 DEFAULT_WEIGHTS = Weights()
@@ -301,6 +301,20 @@ def suggestion(
         cross_city=cross_city,
         own_community=own_community,
     )
+    demand_known = demand is not None or seeker.demand is not None
+    return _suggestion(seeker, matrix, candidate, pair, weights, demand_known, skill_label)
+
+
+def _suggestion(
+    seeker: Seeker,
+    matrix: CandidateMatrix,
+    candidate: Candidate,
+    pair: PairFeatures,
+    weights: Weights,
+    demand_known: bool,
+    skill_label: Callable[[str], str | None] | None,
+) -> Suggestion:
+    """Weigh a pair's feature values into contributions, a score and reasons."""
     share = weights.normalized()
     contributions = {name: share[name] * pair.values[name] for name in FEATURES}
     return Suggestion(
@@ -315,7 +329,7 @@ def suggestion(
             weights,
             idf_of=matrix.idf,
             skill_label=skill_label,
-            demand_known=demand is not None or seeker.demand is not None,
+            demand_known=demand_known,
         ),
         values=dict(pair.values),
     )
@@ -333,30 +347,13 @@ def explained(
 ) -> Suggestion:
     """Build the suggestion for a row whose feature values are already known."""
     candidate = matrix.candidates[row]
-    share = weights.normalized()
     by_target = relatedness(
         occupation_keys(seeker.target_occupation), occupation_keys(candidate.occupation)
     )
     pair = PairFeatures(
         values=values, feasible=True, via_current=values["occupation"] > by_target / 4
     )
-    contributions = {name: share[name] * values[name] for name in FEATURES}
-    return Suggestion(
-        candidate_id=candidate.id,
-        score=math.fsum(contributions.values()),
-        contributions=contributions,
-        reasons=reasons(
-            seeker,
-            candidate,
-            pair,
-            contributions,
-            weights,
-            idf_of=matrix.idf,
-            skill_label=skill_label,
-            demand_known=demand_known,
-        ),
-        values=values,
-    )
+    return _suggestion(seeker, matrix, candidate, pair, weights, demand_known, skill_label)
 
 
 def _explain(
