@@ -9,6 +9,7 @@ exponential backoff and jitter (honouring Retry-After), never raised to the call
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import random
@@ -397,7 +398,7 @@ class Pending:
     key: str
     text: str
 
-    @property
+    @functools.cached_property
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = json.loads(self.text)
         return payload

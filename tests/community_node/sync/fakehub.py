@@ -72,7 +72,7 @@ class FakeHub:
         self._call("push_profiles")
         # The node sends its payloads as stored JSON text; the real hub parses them.
         decoded = [json.loads(i) if isinstance(i, str) else dict(i) for i in items]
-        self.batches.append((idempotency_key, [dict(i) for i in decoded]))
+        self.batches.append((idempotency_key, decoded))
         results = []
         for item in decoded:
             ref, version = item["ref"], item["version"]
