@@ -55,6 +55,10 @@ class Community(Base):
     status: Mapped[CommunityStatus] = mapped_column(default=CommunityStatus.ACTIVE)
     # The node's public key for sealed contact cards (base64 X25519); set in a later issue.
     public_key: Mapped[str | None] = mapped_column(Text)
+    # Bumped in every transaction that changes the community's profiles. A directory
+    # worker compares these counters to know its matrix is stale: the newest updated_at
+    # cannot tell, as two syncs may commit in the other order than they stamped their rows.
+    profiles_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at]
 
     client: Mapped[OAuthClient] = relationship(back_populates="community")

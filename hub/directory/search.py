@@ -2,11 +2,12 @@
 
 The CandidateMatrix over every listed profile is built once per process and rebuilt when
 the profiles change: the process checks a fingerprint of the table (row count, newest
-``updated_at``, suspended communities) at most every ``DIRECTORY_CACHE_SECONDS``
-(default 1 s), so a burst of searches costs one cheap query, not one rebuild each. A
-directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000; a rebuild
-then takes seconds) is rebuilt in a background thread while searches keep using the
-previous matrix; a smaller one is rebuilt at once, so answers follow changes directly.
+``updated_at``, each community's status and ``profiles_version``) at most every
+``DIRECTORY_CACHE_SECONDS`` (default 1 s), so a burst of searches costs one cheap query,
+not one rebuild each. A directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more
+(default 20,000; a rebuild then takes seconds) is rebuilt in a background thread while
+searches keep using the previous matrix; a smaller one is rebuilt at once, so answers
+follow changes directly.
 """
 
 from __future__ import annotations
@@ -106,16 +107,22 @@ _COLUMNS = (
 
 
 def _fingerprint() -> Hashable:
-    # count(*) reads the smallest index, max(updated_at) one end of its own index.
+    # count(*) reads the smallest index, max(updated_at) one end of its own index; they see
+    # profiles written by other means than a sync (the CLI, tests). Each community's
+    # profiles_version sees every sync, whatever order syncs commit in; status sees a
+    # suspension (a suspended community's profiles leave the directory).
     count, newest = db.session.execute(
         select(func.count(), func.max(Profile.updated_at)).select_from(Profile)
     ).one()
-    suspended = tuple(
-        db.session.scalars(
-            select(Community.id).where(Community.status == CommunityStatus.SUSPENDED)
+    communities = tuple(
+        (id_, status, version)
+        for id_, status, version in db.session.execute(
+            select(Community.id, Community.status, Community.profiles_version).order_by(
+                Community.id
+            )
         )
     )
-    return (count, newest, suspended)
+    return (count, newest, communities)
 
 
 def _entry(row: Listed) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.audit.services import record
-from hub.communities.models import CommunityRef
+from hub.communities.models import Community, CommunityRef
 from hub.database import UTCDateTime, utcnow
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
@@ -221,6 +221,8 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
 
     if writes and dialect != "postgresql":
         _upsert(list(writes.values()), community.id, now, dialect)
+    if writes:
+        _profiles_changed(community.id)
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -336,6 +338,15 @@ def _upsert(rows: list[dict[str, Any]], community_id: int, now: Any, dialect: st
     db.session.connection().execute(_upsert_statement(dialect), full)
 
 
+def _profiles_changed(community_id: int) -> None:
+    """Bump the community's profiles_version in the writing transaction (see Community)."""
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community_id)
+        .values(profiles_version=Community.profiles_version + 1)
+    )
+
+
 def apply_snapshot(
     community: CommunityRef, refs: Sequence[str], version: int, actor: str
 ) -> dict[str, int]:
@@ -350,6 +361,7 @@ def apply_snapshot(
     if gone:
         columns = {**profile_columns({"version": version, "deleted": True}), "updated_at": utcnow()}
         db.session.execute(update(Profile), [{"id": pk, **columns} for pk in gone])
+        _profiles_changed(community.id)
     result = {"kept": len(live) - len(gone), "tombstoned": len(gone)}
     record(actor, "profiles.snapshot", "community", community.id, result)
     db.session.commit()

@@ -6,16 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from community_node.app import create_app
 from community_node.extensions import db
 from tests.community_node.conftest import node_config
 from tests.conftest import POSTGRES_URL, worker_database
+from tests.migration_checks import assert_audit_log_is_append_only, drift, empty_schema
 
 
 @pytest.fixture(scope="session")
@@ -30,25 +27,13 @@ def migrations_url(backend: Any, worker_id: str, tmp_path_factory: Any) -> str:
 def empty_app(migrations_url: str, tmp_path: Path) -> Any:
     url = migrations_url
     app = create_app(node_config(url, tmp_path))
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    with app.app_context(), empty_schema(db):
         yield app
-        db.session.remove()
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.engine.dispose()
 
 
 def test_upgrade_matches_the_models(empty_app: Any) -> None:
     upgrade()
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
-        )
-        assert compare_metadata(context, db.metadata) == []
+    assert drift(db) == []
 
 
 def test_downgrade_to_base_and_back(empty_app: Any) -> None:
@@ -59,11 +44,4 @@ def test_downgrade_to_base_and_back(empty_app: Any) -> None:
 
 def test_audit_log_is_append_only_in_the_database(empty_app: Any) -> None:
     upgrade()
-    with db.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO audit_events (actor, action, entity_type, details) "
-            "VALUES ('cli', 'x.test', 'x', '{}')"
-        ))
-    for statement in ("UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"):
-        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
-            conn.execute(text(statement))
+    assert_audit_log_is_append_only(db)

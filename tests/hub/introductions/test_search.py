@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from hub.communities.models import CommunityStatus
 from hub.communities.services import set_status
 from hub.directory import search as search_module
+from hub.profiles import services as profile_services
 from tests.hub.federation.conftest import Api, profile, tombstone
 
 SEARCH = "/api/v1/directory/search"
@@ -82,6 +84,19 @@ def test_rebuilds_when_profiles_change(halifax_api: Api, stlouis_api: Api, liste
     assert "29-1141" not in occupations(search(halifax_api, query))
     set_status("stlouis", CommunityStatus.SUSPENDED, actor="test")
     assert search(halifax_api, query)["items"] == []
+
+
+def test_sees_a_sync_that_commits_after_a_later_stamped_one(
+    halifax_api: Api, stlouis_api: Api, listed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "target_occupation=29-1141&seeker_language=ar"
+    assert search(halifax_api, query)["candidates"] == 3
+    # A sync that stamped its rows before the newest visible one, then committed: neither
+    # the row count nor the newest updated_at moves.
+    stamped = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    monkeypatch.setattr(profile_services, "utcnow", lambda: stamped)
+    assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
+    assert "29-1141" not in occupations(search(halifax_api, query))
 
 
 @pytest.mark.parametrize(

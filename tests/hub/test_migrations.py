@@ -1,0 +1,63 @@
+"""The hub's Alembic history builds the same schema as its models, on every backend.
+
+The other hub tests create their tables from the models, so this is what keeps the
+history (which `connector-hub init` runs in production) in step with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from hub.app import create_app
+from hub.extensions import db
+from tests.hub.conftest import hub_config
+from tests.migration_checks import assert_audit_log_is_append_only, drift, empty_schema
+
+
+@pytest.fixture(scope="session")
+def hub_migrations_url(backend: Any, tmp_path_factory: Any) -> str:
+    """A database of its own, so dropping tables here never disturbs other tests."""
+    return str(backend.url_for(tmp_path_factory.mktemp("hub-migrations"), "hub_migrations"))
+
+
+@pytest.fixture
+def empty_hub(hub_migrations_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(hub_config(hub_migrations_url))
+    with app.app_context(), empty_schema(db):
+        yield app
+
+
+def test_upgrade_matches_the_models(empty_hub: Flask) -> None:
+    upgrade()
+    assert drift(db) == []
+
+
+def test_downgrade_to_base_and_back(empty_hub: Flask) -> None:
+    upgrade()
+    downgrade(revision="base")
+    upgrade()
+    assert drift(db) == []
+
+
+def test_profiles_version_starts_at_zero_for_existing_communities(empty_hub: Flask) -> None:
+    upgrade(revision="5d0c8e41b7a2")
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO communities (slug, name, country, status, created_at) "
+            "VALUES ('halifax', 'Halifax', 'CA', 'ACTIVE', CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT profiles_version FROM communities")).scalar_one() == 0
+
+
+def test_audit_log_is_append_only_in_the_database(empty_hub: Flask) -> None:
+    upgrade()
+    assert_audit_log_is_append_only(db)
