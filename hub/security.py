@@ -183,7 +183,8 @@ def _standing(client_id: str | None) -> _Standing | None:
     """
     if client_id is None:
         return None
-    row = db.session.execute(_STANDING, {"client_id": client_id}).first()
+    # Through the connection: the ORM layer adds nothing to a select of plain columns.
+    row = db.session.connection().execute(_STANDING, {"client_id": client_id}).first()
     if row is None:
         return None
     found, changed_at, community_id, slug, status, kids = row

@@ -367,10 +367,14 @@ def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
     items = []
     for hit in ranked.suggestions:
         row = found.matrix.index[hit.candidate_id]
-        contributions = {k: round(v, 4) for k, v in hit.contributions.items()}
-        items.append(
-            f'{{"profile":{found.entry(row)},"score":{_dumps(round(hit.score, 4))},'
-            f'"contributions":{_dumps(contributions)},"reasons":{_dumps(hit.reasons)}}}'
+        # One encode per hit; the profile's entry, serialized once, goes in front.
+        rest = _dumps(
+            {
+                "score": round(hit.score, 4),
+                "contributions": {k: round(v, 4) for k, v in hit.contributions.items()},
+                "reasons": hit.reasons,
+            }
         )
+        items.append(f'{{"profile":{found.entry(row)},{rest[1:]}')
     candidates = ranked.considered
     return f'{{"items":[{",".join(items)}],"candidates":{candidates}}}'
