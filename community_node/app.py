@@ -57,10 +57,13 @@ class _IdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter
     from community_node import system
+    from community_node.signup import views as signup
     from community_node.web import views as web
 
     app.register_blueprint(system.bp)
     app.register_blueprint(web.bp)
+    if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
+        app.register_blueprint(signup.bp)
     for blp in _api_blueprints():
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
         csrf.exempt(blp)  # the API authenticates by bearer token, never by cookie

@@ -26,6 +26,12 @@ __all__ = [
     "normalize_database_url",
 ]
 
+#: Settings read from the environment as written, never parsed as JSON: a policy version
+#: such as 2026 or 1.10 must stay the text it is, not become a number.
+TEXT_SETTINGS = ("CONSENT_POLICY_VERSION",)
+#: The longest policy version a consent record holds (``Consent.policy_version``).
+MAX_POLICY_VERSION_LENGTH = 40
+
 
 DEFAULTS: dict[str, Any] = {
     "ENV": "development",
@@ -41,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Profiles per batch pushed to the hub (NODE_SYNC_BATCH_SIZE), 1 to the protocol's most.
     "SYNC_BATCH_SIZE": MAX_BATCH_ITEMS,
+    # The public sign-up forms at /join (NODE_PUBLIC_SIGNUP); when false they answer 404.
+    "PUBLIC_SIGNUP": True,
+    # The privacy-policy version recorded with the consents given on the sign-up forms.
+    "CONSENT_POLICY_VERSION": "2026-01",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -61,6 +71,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if overrides is None:
         app.config.from_prefixed_env("NODE")
+        for key in TEXT_SETTINGS:
+            if f"NODE_{key}" in os.environ:
+                app.config[key] = os.environ[f"NODE_{key}"]
         if os.environ.get("DATABASE_URL"):
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
@@ -73,9 +86,30 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     check_production_safety(app.config, "NODE")
-    size = app.config["SYNC_BATCH_SIZE"]
+    check_settings(app.config)
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse to start with a setting the node cannot use, naming its variable."""
+    size = config["SYNC_BATCH_SIZE"]
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH_ITEMS:
         raise ValueError(
             f"NODE_SYNC_BATCH_SIZE must be a whole number from 1 to {MAX_BATCH_ITEMS}, "
             f"not {size!r}."
+        )
+    if not isinstance(config["PUBLIC_SIGNUP"], bool):
+        raise ValueError(
+            f"NODE_PUBLIC_SIGNUP must be true or false, not {config['PUBLIC_SIGNUP']!r}."
+        )
+    version = config["CONSENT_POLICY_VERSION"]
+    if (
+        not isinstance(version, str)
+        or not version
+        or version != version.strip()
+        or len(version) > MAX_POLICY_VERSION_LENGTH
+    ):
+        raise ValueError(
+            "NODE_CONSENT_POLICY_VERSION must be the privacy policy's version as text, "
+            f"1 to {MAX_POLICY_VERSION_LENGTH} characters without surrounding spaces "
+            f"(e.g. 2026-01), not {version!r}."
         )

@@ -164,10 +164,15 @@ class ImportSpec:
         """Build the loading schema, with messages that speak spreadsheet."""
         schema = self.schema()
         for field in schema.fields.values():
+            # A new dict: a schema's fields are shallow copies sharing the declared field's
+            # messages, so changing them in place would change the API's messages too.
             if isinstance(field, fields.Date):
-                field.error_messages["invalid"] = "Not a valid date; write it as YYYY-MM-DD."
+                field.error_messages = {
+                    **field.error_messages,
+                    "invalid": "Not a valid date; write it as YYYY-MM-DD.",
+                }
             elif isinstance(field, fields.Boolean):
-                field.error_messages["invalid"] = "Write yes or no."
+                field.error_messages = {**field.error_messages, "invalid": "Write yes or no."}
         return schema
 
 

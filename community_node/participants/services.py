@@ -82,11 +82,12 @@ CONNECTORS: PersonKind[Connector] = PersonKind(
 )
 
 
-def _email_taken(kind: PersonKind[P], email: str, exclude_id: int | None = None) -> bool:
-    stmt = select(kind.model.id).where(kind.model.email == email)
+def email_owner(kind: PersonKind[P], email: str, exclude_id: int | None = None) -> int | None:
+    """Return the id of the person of this kind who has this email, if any."""
+    stmt = select(kind.model.id).where(kind.model.email == email.strip().lower())
     if exclude_id is not None:
         stmt = stmt.where(kind.model.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+    return db.session.scalar(stmt)
 
 
 def apply_fields(kind: PersonKind[P], person: P, data: Mapping[str, Any]) -> list[str]:
@@ -128,10 +129,13 @@ def _check_references(data: Mapping[str, Any]) -> None:
         raise InvalidInput({"coordinator_id": [f"No staff user {coordinator_id}."]})
 
 
-def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
-    """Add a connectee or connector; the email must not be in use."""
+def add_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
+    """Add a connectee or connector to the open transaction, with its audit and outbox rows.
+
+    Commits nothing, so a caller can store more (consents, say) in the same commit.
+    """
     _check_references(data)
-    if _email_taken(kind, data["email"].strip().lower()):
+    if email_owner(kind, data["email"]) is not None:
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     person = kind.model()
     person.skills, person.availability = [], []
@@ -140,6 +144,12 @@ def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -
     db.session.flush()
     record(actor, f"{kind.name}.create", kind.name, person.id, {"fields": sorted(data)})
     connector_changed(person)
+    return person
+
+
+def create_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
+    """Add a connectee or connector; the email must not be in use."""
+    person = add_person(kind, data, actor=actor)
     db.session.commit()
     return person
 
@@ -155,7 +165,7 @@ def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], 
     """Change some fields of a person; unchanged values write nothing to the audit log."""
     person = get_person(kind, person_id)
     _check_references(data)
-    if "email" in data and _email_taken(kind, data["email"].strip().lower(), person.id):
+    if "email" in data and email_owner(kind, data["email"], person.id) is not None:
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     changed = apply_fields(kind, person, data)
     if changed:
@@ -237,8 +247,11 @@ def export_persons(kind: PersonKind[P], args: Mapping[str, Any]) -> Sequence[P]:
 # Consents -----------------------------------------------------------------------------
 
 
-def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
-    """Record a consent for exactly one connectee or connector."""
+def add_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
+    """Add a consent for exactly one connectee or connector to the open transaction.
+
+    Commits nothing, so a consent can be stored in the same commit as its person.
+    """
     connectee_id, connector_id = data.get("connectee_id"), data.get("connector_id")
     if (connectee_id is None) == (connector_id is None):
         raise InvalidInput({"connectee_id": ["Give exactly one of connectee_id, connector_id."]})
@@ -259,6 +272,12 @@ def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
     db.session.flush()
     record(actor, "consent.grant", "consent", consent.id, {"purpose": consent.purpose.value})
     connector_changed(consent)
+    return consent
+
+
+def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
+    """Record a consent for exactly one connectee or connector."""
+    consent = add_consent(data, actor=actor)
     db.session.commit()
     return consent
 

@@ -30,7 +30,7 @@ bp = Blueprint("web", __name__)
 ID = "int(max=2147483647)"
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | tuple[str, int] | Response:
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
@@ -42,6 +42,8 @@ def login() -> str | Response:
                 target = url_for("web.dashboard")
             return redirect(target)
         flash("Email or password is wrong.", "error")
+    elif form.errors:  # a field left empty, or holding what no account could
+        return render_template("login.html", form=form), 422
     return render_template("login.html", form=form)
 
 

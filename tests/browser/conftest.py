@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,9 @@ def _seed() -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    tmp: Path = tmp_path_factory.mktemp("browser")
+@contextmanager
+def seeded_node(tmp: Path) -> Iterator[Flask]:
+    """A node on its own SQLite file with the staff and people above."""
     config = node_config(f"sqlite:///{tmp}/node.sqlite", tmp, WTF_CSRF_ENABLED=True)
     config["TESTING"] = False  # behave like a served node: real CSRF, real error pages
     app = create_app(config)
@@ -96,16 +97,28 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app: Flask) -> Iterator[str]:
-    """Serve the node on a free localhost port; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve a node on a free localhost port; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-node", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with seeded_node(tmp_path_factory.mktemp("browser")) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +133,14 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+def log_in(page: Any, email: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -8,17 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import COORDINATOR, PASSWORD, VIEWER
+from tests.browser.conftest import COORDINATOR, VIEWER, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Any, email: str, password: str = PASSWORD) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 def names(page: Any) -> list[str]:

@@ -223,3 +223,28 @@ def test_the_sync_batch_size_defaults_to_the_protocol_maximum_and_is_checked(
         monkeypatch.setenv("NODE_SYNC_BATCH_SIZE", wrong)
         with pytest.raises(ValueError, match="NODE_SYNC_BATCH_SIZE"):
             create_app(None)
+
+
+def test_sign_up_settings_have_defaults_come_from_the_environment_and_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/env.sqlite")
+    app = create_app(None)
+    assert app.config["PUBLIC_SIGNUP"] is True
+    assert app.config["CONSENT_POLICY_VERSION"] == "2026-01"
+    monkeypatch.setenv("NODE_PUBLIC_SIGNUP", "false")
+    # A version that looks like a number stays the text it is (1.10 is not 1.1).
+    monkeypatch.setenv("NODE_CONSENT_POLICY_VERSION", "1.10")
+    app = create_app(None)
+    assert app.config["PUBLIC_SIGNUP"] is False
+    assert app.config["CONSENT_POLICY_VERSION"] == "1.10"
+    for wrong in ("off", "0", '"yes"'):
+        monkeypatch.setenv("NODE_PUBLIC_SIGNUP", wrong)
+        with pytest.raises(ValueError, match="NODE_PUBLIC_SIGNUP"):
+            create_app(None)
+    monkeypatch.setenv("NODE_PUBLIC_SIGNUP", "true")
+    for version in ("", "  ", " 2026-01", "v" * 41):
+        monkeypatch.setenv("NODE_CONSENT_POLICY_VERSION", version)
+        with pytest.raises(ValueError, match="NODE_CONSENT_POLICY_VERSION"):
+            create_app(None)

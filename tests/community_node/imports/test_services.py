@@ -398,3 +398,21 @@ def test_other_encodings_and_line_endings(app: Any, data: bytes) -> None:
     assert import_file("connectees", "a.txt", data, actor="test").created == 1
     (person,) = connectees()
     assert (person.first_name, person.email) == ("Zoë", "z@example.org")
+
+
+def test_the_import_s_messages_leave_the_api_s_alone() -> None:
+    import_spec("connectees").new_schema()
+    with pytest.raises(ValidationError) as refused:
+        ConnecteeSchema().load(
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "email": "a@example.org",
+                "intake_date": "soon",
+                "job_ready": "maybe",
+            }
+        )
+    assert refused.value.messages == {
+        "intake_date": ["Not a valid date."],
+        "job_ready": ["Not a valid boolean."],
+    }

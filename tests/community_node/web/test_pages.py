@@ -76,6 +76,15 @@ def test_wrong_password_shows_error(client: FlaskClient, coordinator: StaffUser)
     assert client.get("/").status_code == 302
 
 
+def test_a_nul_character_is_refused_not_sent_to_the_database(
+    client: FlaskClient, coordinator: StaffUser
+) -> None:
+    response = login(client, "ana\x00@example.org")
+    assert response.status_code == 422
+    assert "Remove the NUL character" in response.text
+    assert client.get("/").status_code == 302
+
+
 def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> None:
     response = login(client, coordinator.email)
     assert response.headers["Location"] == "/"
@@ -325,6 +334,16 @@ def test_too_long_phone_is_refused(staff_client: FlaskClient) -> None:
     db.session.expire_all()
     saved = db.session.get(Connectee, person.id)
     assert saved is not None and saved.phone == "555"
+
+
+def test_a_nul_character_in_notes_is_refused(staff_client: FlaskClient) -> None:
+    person = ConnecteeFactory(notes="kept")
+    response = staff_client.post(f"/connectees/{person.id}", data={"notes": "a\x00b"})
+    assert response.status_code == 422
+    assert "Remove the NUL character" in response.text
+    db.session.expire_all()
+    saved = db.session.get(Connectee, person.id)
+    assert saved is not None and saved.notes == "kept"
 
 
 def test_viewer_sees_no_form_and_cannot_post(viewer_client: FlaskClient) -> None:

@@ -1,0 +1,93 @@
+"""Storing a public sign-up: the person, their consents, audit and outbox rows, one commit.
+
+Nothing here tells the applicant whether their email was known: a repeated sign-up
+stores nothing new and looks, from outside, exactly like a first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from community_node.audit.services import record
+from community_node.database import utcnow
+from community_node.extensions import db
+from community_node.participants import services as participants
+from community_node.participants.models import ProfileStatus
+from community_node.signup.schemas import Application
+
+#: Who the audit log and consent records name for what the public forms store.
+ACTOR = "public sign-up form"
+#: How a consent given by ticking a box on the form was recorded.
+CONSENT_METHOD = "form"
+
+
+class SignUpResult(enum.StrEnum):
+    """What became of a sign-up; for the audit trail and tests, never shown to the applicant."""
+
+    CREATED = "created"
+    ALREADY_REGISTERED = "already_registered"
+
+
+def sign_up(
+    kind: participants.PersonKind[Any],
+    application: Application,
+    *,
+    policy_version: str,
+    today: dt.date | None = None,
+) -> SignUpResult:
+    """Store an application as a submitted person with its consents, or nothing at all.
+
+    Eligibility is not evaluated here: staff review each application first.
+    """
+    today = today or utcnow().date()
+    existing = participants.email_owner(kind, application.person["email"])
+    if existing is not None:
+        return _already_registered(kind, existing)
+    try:
+        _add_applicant(kind, application, policy_version=policy_version, today=today)
+        db.session.commit()
+    except IntegrityError:
+        # Someone signed up with the same email between the check above and this commit.
+        db.session.rollback()
+        existing = participants.email_owner(kind, application.person["email"])
+        if existing is None:
+            raise
+        return _already_registered(kind, existing)
+    except BaseException:
+        db.session.rollback()  # leave no half-written application in the session
+        raise
+    return SignUpResult.CREATED
+
+
+def _add_applicant(
+    kind: participants.PersonKind[Any],
+    application: Application,
+    *,
+    policy_version: str,
+    today: dt.date,
+) -> None:
+    data: dict[str, Any] = {**application.person, "status": ProfileStatus.SUBMITTED}
+    if kind is participants.CONNECTEES:
+        data["intake_date"] = today
+    person = participants.add_person(kind, data, actor=ACTOR)
+    for purpose in sorted(application.consents):
+        participants.add_consent(
+            {
+                f"{kind.name}_id": person.id,
+                "purpose": purpose,
+                "policy_version": policy_version,
+                "method": CONSENT_METHOD,
+            },
+            actor=ACTOR,
+        )
+
+
+def _already_registered(kind: participants.PersonKind[Any], person_id: int) -> SignUpResult:
+    """Note the repeat for staff (the existing record's id, no personal data); store no more."""
+    record(ACTOR, f"{kind.name}.signup_repeated", kind.name, person_id, {})
+    db.session.commit()
+    return SignUpResult.ALREADY_REGISTERED

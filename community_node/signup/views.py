@@ -1,0 +1,116 @@
+"""Public pages without login: what the program is, the two sign-up forms, thank you."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from community_node.participants import services as participants
+from community_node.signup import choices, services
+from community_node.signup.schemas import (
+    HONEYPOT,
+    LANGUAGE_ROWS,
+    ConnecteeSignUpSchema,
+    ConnectorSignUpSchema,
+    form_errors,
+)
+
+bp = Blueprint("signup", __name__, url_prefix="/join")
+
+
+@dataclass(frozen=True)
+class SignUpForm:
+    """What differs between the two forms, so one view serves both."""
+
+    kind: participants.PersonKind[Any]
+    schema: type[ConnecteeSignUpSchema] | type[ConnectorSignUpSchema]
+    template: str
+    #: Values a fresh form starts with, as the browser would post them.
+    initial: Mapping[str, str] = field(default_factory=dict)
+
+
+FORMS: dict[str, SignUpForm] = {
+    "connectee": SignUpForm(
+        participants.CONNECTEES, ConnecteeSignUpSchema, "signup/connectee.html"
+    ),
+    "connector": SignUpForm(
+        participants.CONNECTORS,
+        ConnectorSignUpSchema,
+        "signup/connector.html",
+        initial={"capacity": "1", "capacity_period": "quarter"},
+    ),
+}
+
+
+@bp.get("")
+def join() -> str:
+    return render_template("signup/join.html")
+
+
+@bp.route("/<any(connectee, connector):kind>", methods=["GET", "POST"])
+def apply(kind: str) -> tuple[str, int] | Response:
+    form = FORMS[kind]
+    if request.method == "GET":
+        return _render(kind, MultiDict(form.initial)), 200
+    if request.form.get(HONEYPOT):
+        return _thank()  # a bot: it learns nothing, and nothing is stored
+    try:
+        application = form.schema().load(request.form)
+    except ValidationError as error:
+        return _render(kind, request.form, form_errors(error.messages_dict)), 422
+    services.sign_up(
+        form.kind, application, policy_version=current_app.config["CONSENT_POLICY_VERSION"]
+    )
+    # A known email ends here too: the answer never tells whether someone is registered.
+    return _thank()
+
+
+#: Shown when the form's CSRF token is missing or stale (a form left open for hours, a
+#: browser that refuses cookies): the applicant keeps what they typed and can send again.
+EXPIRED = (
+    "This form was open for a long time, or your browser did not keep our cookie, so it "
+    "could not be sent. Your answers are still here: please check them and send again."
+)
+
+
+@bp.errorhandler(CSRFError)
+def expired(error: CSRFError) -> tuple[str, int]:
+    kind = (request.view_args or {}).get("kind")
+    if kind not in FORMS:
+        return render_template("error.html", status=400, name=error.name, message=EXPIRED), 400
+    return _render(kind, request.form, {"form": [EXPIRED]}), 400
+
+
+@bp.get("/thanks")
+def thanks() -> str:
+    return render_template("signup/thanks.html")
+
+
+def _thank() -> Response:
+    # 303: reloading the thank-you page must not post the form again.
+    return redirect(url_for("signup.thanks"), code=303)
+
+
+def _render(
+    kind: str, values: MultiDict[str, str], errors: Mapping[str, list[str]] | None = None
+) -> str:
+    errors = errors or {}
+    # The summary at the top lists the problems in the order the form asks its questions.
+    in_form_order = {name: errors[name] for name in (*choices.LABELS, *errors) if name in errors}
+    return render_template(
+        FORMS[kind].template,
+        kind=kind,
+        values=values,
+        errors=in_form_order,
+        labels=choices.LABELS,
+        choices=choices,
+        language_rows=range(1, LANGUAGE_ROWS + 1),
+        honeypot=HONEYPOT,
+    )
