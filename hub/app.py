@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import shared
 from hub import config as hub_config
 from hub.errors import register_errorhandlers
-from hub.extensions import api, db, migrate
+from hub.extensions import api, csrf, db, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 VENDOR_ASSETS = str(Path(shared.__file__).parent / "static" / "vendor")
@@ -38,7 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from hub import models  # noqa: F401  (registers every table)
     from hub.auth.oauth import init_oauth
+    from hub.auth.services import load_active_user
     from hub.database import enable_sqlite_pragmas
+    from hub.web.access import check_csrf
 
     db.init_app(app)
     # Batch mode lets Alembic alter SQLite tables by copying them.
@@ -58,6 +60,12 @@ def register_extensions(app: Flask) -> None:
         },
     )
     init_oauth(app)
+    # The staff web UI: session login and CSRF-checked forms.
+    csrf.init_app(app)
+    app.before_request(check_csrf)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.user_loader(load_active_user)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 
@@ -72,9 +80,11 @@ def register_blueprints(app: Flask) -> None:
     from hub import system
     from hub.api_registry import api_blueprints
     from hub.auth import oauth
+    from hub.web import views as web
 
     app.register_blueprint(system.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(web.bp)
     for blp in api_blueprints():
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 

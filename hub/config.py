@@ -52,6 +52,14 @@ DEFAULTS: dict[str, Any] = {
     # Behind nginx, trust this many proxies' X-Forwarded-* headers, so the token endpoint
     # sees https (Authlib refuses plain http except on localhost).
     "TRUSTED_PROXIES": 0,
+    # The staff web UI's session cookie: the same policy as a node's.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # A form's CSRF token lives as long as the session (Flask-WTF's default is an hour).
+    "WTF_CSRF_TIME_LIMIT": None,
+    # CSRF is checked by hub.web.access.check_csrf: on every path but the machine API's.
+    "WTF_CSRF_CHECK_DEFAULT": False,
     # flask-smorest / OpenAPI
     "API_TITLE": "Connector Network hub",
     "API_VERSION": "v1",
@@ -109,6 +117,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        # Production sends session cookies only over TLS (nginx terminates it; see deploy/).
+        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, "hub.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config[

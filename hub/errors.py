@@ -72,9 +72,13 @@ class Forbidden(DomainError):
     status = 403
 
 
+#: Paths only machines call: nodes with a token or client credentials, and monitors.
+MACHINE_PATHS = ("/api/", "/oauth/", "/healthz")
+
+
 def wants_json() -> bool:
     """Tell whether the caller is an API client rather than a browser page."""
-    if request.path.startswith(("/api/", "/oauth/", "/healthz")):
+    if request.path.startswith(MACHINE_PATHS):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json"

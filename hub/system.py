@@ -27,7 +27,7 @@ def healthz() -> tuple[dict[str, Any], int]:
 
 @bp.get("/vendor/<path:filename>")
 def vendor(filename: str) -> Response:
-    """Serve vendored CSS/JS (Swagger UI) so no CDN is needed."""
+    """Serve vendored CSS/JS (Swagger UI, Pico, htmx) so no CDN is needed."""
     from hub.app import VENDOR_ASSETS
 
     return send_from_directory(VENDOR_ASSETS, filename, max_age=86400)

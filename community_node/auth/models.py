@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community_node.database import Base, created_at, intpk, str200
-from shared.staff import Role
+from shared.staff import LoginUser, Role
 
 # Role lives in shared (the hub and the nodes agree on it); re-exported for callers here.
 __all__ = ["ApiToken", "Role", "StaffUser"]
 
 
-class StaffUser(Base):
+class StaffUser(LoginUser, Base):
     """A member of the program's staff who can log in."""
 
     __tablename__ = "staff_users"
@@ -29,22 +29,6 @@ class StaffUser(Base):
     last_login_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
-
-    # Flask-Login's user protocol, spelled out (its UserMixin is untyped).
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str:
-        return str(self.id)
 
 
 class ApiToken(Base):

@@ -14,7 +14,12 @@ from community_node.auth.models import ApiToken, Role, StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
-from shared.staff import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from shared.staff import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    spend_a_password_check,
+    verify_password,
+)
 
 #: Tokens look like ``cnn_<prefix>_<secret>``; the prefix finds the row, the digest proves it.
 TOKEN_SCHEME = "cnn"
@@ -43,9 +48,16 @@ def create_user(email: str, name: str, role: Role, password: str, *, actor: str)
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
-    """Return the active user with these credentials, stamping the login time."""
+    """Return the active user with these credentials, stamping the login time.
+
+    An unknown email or an inactive account costs one password check too, so the answer's
+    timing does not tell which accounts exist.
+    """
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None or not user.active or not check_password(user, password):
+    if user is None or not user.active:
+        spend_a_password_check(password)
+        return None
+    if not check_password(user, password):
         return None
     user.last_login_at = utcnow()
     db.session.commit()

@@ -22,6 +22,7 @@ from community_node.participants.schemas import (
 from community_node.security import actor_label, current_staff, require_role
 from community_node.web import queries
 from community_node.web.forms import ConnecteeEditForm, LoginForm
+from shared.staff import local_target
 from shared.taxonomy import UnknownOccupation, default_taxonomy
 
 bp = Blueprint("web", __name__)
@@ -36,11 +37,7 @@ def login() -> str | tuple[str, int] | Response:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            target = request.args.get("next", "")
-            # Only follow local paths, so the login page cannot be used to redirect away.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("web.dashboard")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next", ""), url_for("web.dashboard")))
         flash("Email or password is wrong.", "error")
     elif form.errors:  # a field left empty, or holding what no account could
         return render_template("login.html", form=form), 422

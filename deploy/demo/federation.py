@@ -31,6 +31,7 @@ VAR = ROOT / "var" / "demo"
 BIN = Path(sys.executable).parent
 HUB_PORT = 8000
 DEMO_ADMIN = "demo@example.org"
+DEMO_PASSWORD = "connector-demo"  # noqa: S105 - the demo's printed login, as on the nodes
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,28 @@ def node_env(city: City) -> dict[str, str]:
         "NODE_ELIGIBILITY_RULES": str(ROOT / "deploy" / "demo" / "rules" / f"{city.slug}.toml"),
         **({"NODE_DEMAND_METRO": city.demand_metro} if city.demand_metro else {}),
     }
+
+
+def hub_staff() -> None:
+    """Create the hub's demo national staff login once (its web UI at the hub's root)."""
+    done = VAR / "hub-staff.created"
+    if done.exists():
+        return
+    run(
+        "connector-hub",
+        "users",
+        "create",
+        "--email",
+        DEMO_ADMIN,
+        "--name",
+        "Demo national staff",
+        "--role",
+        "admin",
+        "--password",
+        DEMO_PASSWORD,
+        env=hub_env(),
+    )
+    done.touch()
 
 
 def register(city: City) -> dict[str, str]:
@@ -246,6 +269,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
 
     run("connector-hub", "init", env=hub_env())
+    hub_staff()
     processes.append(serve("hub", "hub.app:create_app()", HUB_PORT, hub_env()))
     tokens: dict[str, str] = {}
     for city in CITIES:
@@ -284,13 +308,14 @@ def main() -> None:
         print(run("connector-node", "sync", "--full", env=env).strip(), flush=True)
 
     print("\n" + "=" * 72)
-    print(f"  National hub        http://127.0.0.1:{HUB_PORT}/api/docs")
+    print(f"  National hub        http://127.0.0.1:{HUB_PORT}/   (API docs: /api/docs)")
     print(f"    roll-up           http://127.0.0.1:{HUB_PORT}/api/v1/rollup?by=community")
     print(f"    demand signals    http://127.0.0.1:{HUB_PORT}/api/v1/demand")
     for city in CITIES:
         print(f"  {city.name:<19} http://127.0.0.1:{city.port}/   (API docs: /api/docs)")
         print(f"    API token: {tokens[city.slug]}")
-    print(f"\n  Every node: log in as {DEMO_ADMIN} / connector-demo (admin)")
+    print(f"\n  The hub and every node: log in as {DEMO_ADMIN} / {DEMO_PASSWORD} (admin)")
+    print(f"  Public sign-up forms: http://127.0.0.1:{CITIES[0].port}/join (each city has its own)")
     print("  Logs, databases, API tokens (*.token): var/demo/.  Ctrl-C stops everything.")
     print()
     print("\n".join(walkthrough(tokens)))

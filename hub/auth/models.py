@@ -8,13 +8,13 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.database import Base, created_at, intpk, str200
-from shared.staff import Role
+from shared.staff import LoginUser, Role
 
 # Role lives in shared (the hub and the nodes agree on it); re-exported for callers here.
 __all__ = ["Role", "SigningKey", "StaffUser"]
 
 
-class StaffUser(Base):
+class StaffUser(LoginUser, Base):
     """A member of the national program's staff."""
 
     __tablename__ = "staff_users"

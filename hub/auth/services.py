@@ -1,4 +1,4 @@
-"""National staff accounts: creation and password checks."""
+"""National staff accounts: creation, password checks and the web UI's login."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from sqlalchemy import select
 
 from hub.audit.services import record
 from hub.auth.models import Role, StaffUser
+from hub.database import utcnow
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
-from shared.staff import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from shared.staff import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    spend_a_password_check,
+    verify_password,
+)
 
 
 def check_password(user: StaffUser, password: str) -> bool:
@@ -40,3 +46,28 @@ def create_user(email: str, name: str, role: Role, password: str, *, actor: str)
     record(actor, "staff_user.create", "staff_user", user.id, {"role": role.value})
     db.session.commit()
     return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    """Return the active user with these credentials, stamping the login time; then commit.
+
+    An unknown email or an inactive account costs one argon2 check too, so the answer's
+    timing does not tell which accounts exist.
+    """
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is None or not user.active:
+        spend_a_password_check(password)
+        return None
+    if not check_password(user, password):
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def load_active_user(user_id: str) -> StaffUser | None:
+    """Return the session's user, or None once the account is gone or deactivated."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(StaffUser, int(user_id))
+    return user if user is not None and user.active else None

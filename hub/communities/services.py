@@ -114,8 +114,10 @@ def rotate_secret(slug: str, *, actor: str) -> Credentials:
     return Credentials(community, community.client.client_id, secret)
 
 
-def set_status(slug: str, status: CommunityStatus, *, actor: str) -> Community:
-    """Activate, silence or suspend a community."""
+def set_status(
+    slug: str, status: CommunityStatus, *, actor: str, reason: str | None = None
+) -> Community:
+    """Activate, silence or suspend a community; ``reason`` goes into the audit event."""
     community = get_community(slug)
     if community.status is status:
         raise Conflict(
@@ -124,13 +126,10 @@ def set_status(slug: str, status: CommunityStatus, *, actor: str) -> Community:
         )
     before = community.status
     community.status = status
-    record(
-        actor,
-        "community.set_status",
-        "community",
-        community.id,
-        {"from": before.value, "to": status.value},
-    )
+    details = {"from": before.value, "to": status.value}
+    if reason:
+        details["reason"] = reason
+    record(actor, "community.set_status", "community", community.id, details)
     db.session.commit()
     return community
 

@@ -15,7 +15,8 @@ from hub.database import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.extensions import db
 from hub.resources.models import Resource, ResourceFeed
-from shared.protocol import MAX_FEED_ITEMS, ResourceSchema
+from hub.resources.schemas import ResourceDraftSchema
+from shared.protocol import MAX_FEED_ITEMS
 
 
 def _feed() -> ResourceFeed:
@@ -46,12 +47,7 @@ def publish(
     actor: str,
 ) -> Resource:
     """Publish a resource (a body or a link, not both); then commit."""
-    if (body is None) == (url is None):
-        raise InvalidInput({"body": ["Give a body or a url, not both."]})
-    now = utcnow()
     fields: dict[str, Any] = {
-        "id": 0,
-        "seq": 0,
         "kind": kind,
         "title": title,
         "summary": summary,
@@ -60,24 +56,12 @@ def publish(
         "tags": list(tags),
         "language": language,
         "audience": audience,
-        "published_at": now.isoformat(),
     }
-    errors = ResourceSchema().validate(fields)
+    errors = ResourceDraftSchema().validate(fields)
     if errors:
         raise InvalidInput(errors)
-    resource = Resource(
-        seq=_next_seq(),
-        kind=kind,
-        title=title,
-        summary=summary,
-        body=body,
-        url=url,
-        tags=list(tags),
-        language=language,
-        audience=audience,
-        published_at=now,
-        updated_at=now,
-    )
+    now = utcnow()
+    resource = Resource(seq=_next_seq(), **fields, published_at=now, updated_at=now)
     db.session.add(resource)
     db.session.flush()
     record(actor, "resource.publish", "resource", resource.id, {"seq": resource.seq})

@@ -95,7 +95,13 @@ def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> No
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/connectors", "/connectors"), ("//evil.example", "/"), ("https://evil.example", "/")],
+    [
+        ("/connectors", "/connectors"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("https://evil.example", "/"),
+    ],
 )
 def test_login_follows_only_local_next(
     client: FlaskClient, coordinator: StaffUser, target: str, expected: str

@@ -1,0 +1,1 @@
+"""The national staff's web pages: login, dashboard, communities and shared resources."""

@@ -1,0 +1,197 @@
+"""Read-only look-ups the staff pages need beyond the feature services.
+
+Pages get plain rows, never ORM objects: a template cannot show a client secret's digest
+that it was never handed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from hub.audit.models import AuditEvent
+from hub.auth.models import StaffUser
+from hub.communities.models import Community, CommunityStatus
+from hub.communities.services import get_community, list_communities
+from hub.extensions import db
+from hub.introductions.models import Introduction, IntroStatus
+from hub.outcomes.models import OutcomeCell
+from hub.profiles.models import Profile
+
+#: How many standing changes a community's page lists, newest first.
+HISTORY_LIMIT = 50
+#: The audit actions that tell a community's standing, and how the page names them.
+_HISTORY_ACTIONS = {
+    "community.create": "registered",
+    "community.set_status": "status changed",
+    "community.rotate_secret": "client secret rotated",
+    "community.public_key": "public key registered",
+}
+
+
+@dataclass(frozen=True)
+class CommunityRow:
+    """One community as the staff pages show it."""
+
+    slug: str
+    name: str
+    region: str | None
+    country: str
+    status: CommunityStatus
+    has_public_key: bool
+    listed_profiles: int
+    newest_profile_update: dt.datetime | None
+    #: The newest write its node made through the API (profiles, outcomes, demand,
+    #: introductions, its key): the audit log records writes, not reads.
+    last_sync: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    what: str
+    actor: str
+    change: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CommunityDetail:
+    row: CommunityRow
+    client_id: str
+    scopes: list[str]
+    created_at: dt.datetime
+    history: list[HistoryEntry]
+
+
+def community_actor(slug: str) -> str:
+    """The audit actor of a community's own API calls (``hub.security.actor_label``)."""
+    return f"community:{slug}"
+
+
+def _profile_stats(ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | None]]:
+    """Per community: profiles not tombstoned, and the newest change to any of its rows."""
+    listed = func.sum(case((Profile.deleted.is_(False), 1), else_=0))
+    stmt = (
+        select(Profile.community_id, listed, func.max(Profile.updated_at))
+        .where(Profile.community_id.in_(ids))
+        .group_by(Profile.community_id)
+    )
+    return {cid: (int(count or 0), newest) for cid, count, newest in db.session.execute(stmt)}
+
+
+def _last_syncs(slugs: Iterable[str]) -> dict[str, dt.datetime]:
+    actors = {community_actor(slug): slug for slug in slugs}
+    stmt = (
+        select(AuditEvent.actor, func.max(AuditEvent.at))
+        .where(AuditEvent.actor.in_(list(actors)))
+        .group_by(AuditEvent.actor)
+    )
+    return {actors[actor]: at for actor, at in db.session.execute(stmt)}
+
+
+def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
+    stats = _profile_stats([c.id for c in communities])
+    syncs = _last_syncs(c.slug for c in communities)
+    return [
+        CommunityRow(
+            slug=c.slug,
+            name=c.name,
+            region=c.region,
+            country=c.country,
+            status=c.status,
+            has_public_key=bool(c.public_key),
+            listed_profiles=stats.get(c.id, (0, None))[0],
+            newest_profile_update=stats.get(c.id, (0, None))[1],
+            last_sync=syncs.get(c.slug),
+        )
+        for c in communities
+    ]
+
+
+def community_rows() -> list[CommunityRow]:
+    """Every community, by slug, with its directory figures and last sync."""
+    return _rows(list_communities())
+
+
+def community_detail(slug: str) -> CommunityDetail:
+    """One community's row, its client's public facts and its standing's history."""
+    community = get_community(slug)
+    return CommunityDetail(
+        row=_rows([community])[0],
+        client_id=community.client.client_id,
+        scopes=community.client.scopes,
+        created_at=community.created_at,
+        history=standing_history(community.id),
+    )
+
+
+def standing_history(community_id: int) -> list[HistoryEntry]:
+    """The community's registration, status changes, rotations and key, newest first."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "community",
+            AuditEvent.entity_id == community_id,
+            AuditEvent.action.in_(list(_HISTORY_ACTIONS)),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    names = _staff_names(event.actor for event in events)
+    return [
+        HistoryEntry(
+            at=event.at,
+            what=_HISTORY_ACTIONS[event.action],
+            actor=names.get(event.actor, event.actor),
+            change=_change(event.details),
+            reason=event.details.get("reason"),
+        )
+        for event in events
+    ]
+
+
+def _change(details: dict[str, Any]) -> str | None:
+    if "from" in details and "to" in details:
+        return f"{details['from']} → {details['to']}"
+    return None
+
+
+def _staff_names(actors: Iterable[str]) -> dict[str, str]:
+    """Map ``staff:<id>`` actors to the staff member's name, for reading."""
+    ids = {
+        int(actor.removeprefix("staff:"))
+        for actor in actors
+        if actor.startswith("staff:") and actor.removeprefix("staff:").isdigit()
+    }
+    if not ids:
+        return {}
+    rows = db.session.execute(select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(ids)))
+    return {f"staff:{user_id}": name for user_id, name in rows}
+
+
+def communities_by_status(rows: Iterable[CommunityRow]) -> dict[CommunityStatus, int]:
+    """Count communities per status, every status listed (zero included)."""
+    counts = dict.fromkeys(CommunityStatus, 0)
+    for row in rows:
+        counts[row.status] += 1
+    return counts
+
+
+def introductions_by_state() -> dict[IntroStatus, int]:
+    """Count cross-city introductions per state, every state listed (zero included)."""
+    counts = dict.fromkeys(IntroStatus, 0)
+    stmt = select(Introduction.status, func.count()).group_by(Introduction.status)
+    for status, count in db.session.execute(stmt):
+        counts[status] = count
+    return counts
+
+
+def reported_periods() -> list[str]:
+    """The quarters any community reported outcomes for, newest first."""
+    stmt = select(OutcomeCell.period).distinct().order_by(OutcomeCell.period.desc())
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,211 @@
+"""Staff pages: login, the national dashboard, communities and shared resources.
+
+Every page needs a logged-in national staff member; changing a community's standing
+needs the admin role, publishing and unpublishing resources the coordinator role.
+Client secrets are never shown here (nor rotated): they exist only in the CLI's output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from hub.auth.models import Role
+from hub.auth.services import authenticate
+from hub.communities.services import get_community, set_status
+from hub.extensions import login_manager
+from hub.outcomes.api import ROLLUP_COLUMNS, RollupArgsSchema
+from hub.outcomes.services import ROLLUP_LEVELS, rollup
+from hub.resources.schemas import ResourceDraftSchema
+from hub.resources.services import list_resources, publish, unpublish
+from hub.web import queries
+from hub.web.access import can, role_required, staff_actor
+from hub.web.forms import LoginForm, ResourceForm, StatusForm
+from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
+from shared.staff import local_target
+
+bp = Blueprint("web", __name__)
+
+#: Ids beyond PostgreSQL's INTEGER are no record; the route answers 404 instead of failing.
+ID = "int(max=2147483647)"
+#: Pages anyone may open; every other page of this blueprint needs a login.
+PUBLIC_ENDPOINTS = frozenset({"web.login"})
+#: The columns that name a roll-up row at each level (the rest are figures).
+LEVEL_LABELS: dict[str, tuple[str, ...]] = {
+    "community": ("community",),
+    "major_group": ("major_group",),
+    "community_major_group": ("community", "major_group"),
+    "national": (),
+}
+_FIGURES = tuple(c for c in ROLLUP_COLUMNS if c not in ("period", "community", "major_group"))
+
+
+@bp.before_request
+def _require_login() -> Response | None:
+    """Send anyone not logged in to the login page: one check for every page here."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    if request.method != "GET":
+        # A form posted after the session ended: its URL takes posts only, so coming
+        # back to it after logging in would be a 405.
+        return redirect(url_for("web.login"))
+    unauthorized: Response = login_manager.unauthorized()
+    return unauthorized
+
+
+@bp.context_processor
+def _roles() -> dict[str, Any]:
+    # Templates hide the forms a role cannot use; the views refuse them all the same.
+    return {"can": can, "Role": Role}
+
+
+# Login ------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Log a national staff member in, then go where the login page was asked from."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            target = local_target(request.args.get("next", ""), url_for("web.dashboard"))
+            return redirect(target, code=303)
+        # One message for every failure: it must not tell which accounts exist.
+        flash("Email or password is wrong.", "error")
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the session (a POST with the CSRF token, so no link can log anyone out)."""
+    logout_user()
+    return redirect(url_for("web.login"), code=303)
+
+
+# Dashboard --------------------------------------------------------------------------
+
+
+def _rollup_args() -> dict[str, Any]:
+    """Parse the roll-up's period and grouping; a bad value is reported and dropped."""
+    raw = {k: v for k, v in request.args.items() if k in ("period", "by") and v != ""}
+    schema = RollupArgsSchema()
+    for field, messages in schema.validate(raw).items():
+        flash(f"{field}: {' '.join(messages)}", "error")
+        raw.pop(field)
+    # The dashboard opens on the national totals; the public API's default is per community.
+    args: dict[str, Any] = schema.load({"by": "national", **raw})
+    return args
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """Show the network at a glance and the public roll-up for the chosen period."""
+    args = _rollup_args()
+    rows = queries.community_rows()
+    return render_template(
+        "dashboard.html",
+        communities=rows,
+        by_status=queries.communities_by_status(rows),
+        listed_profiles=sum(row.listed_profiles for row in rows),
+        introductions=queries.introductions_by_state(),
+        periods=queries.reported_periods(),
+        levels=ROLLUP_LEVELS,
+        args=args,
+        rollup=rollup(args["period"], args["by"]),
+        labels=LEVEL_LABELS[args["by"]],
+        figures=_FIGURES,
+        # The public CSV of the same figures (url_for leaves out a period of None).
+        csv_url=url_for("rollup.RollupCsv", by=args["by"], period=args["period"]),
+        suppress_below=HUB_SUPPRESS_BELOW,
+        round_to=HUB_ROUND_BASE,
+    )
+
+
+# Communities ------------------------------------------------------------------------
+
+
+@bp.get("/communities")
+def communities() -> str:
+    """List every community with its standing and directory figures."""
+    return render_template("communities.html", communities=queries.community_rows())
+
+
+def _render_community(
+    slug: str, form: StatusForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    detail = queries.community_detail(slug)
+    if form is None:
+        form = StatusForm.for_status(detail.row.status, formdata=None)
+    return render_template("community.html", detail=detail, form=form), status
+
+
+@bp.get("/communities/<slug>")
+def community(slug: str) -> tuple[str, int]:
+    """Show one community, its standing's history and (to admins) the status form."""
+    return _render_community(slug)
+
+
+@bp.post("/communities/<slug>/status")
+@role_required(Role.ADMIN)
+def community_status(slug: str) -> tuple[str, int] | Response:
+    """Change a community's status with a reason; the service audits and commits."""
+    current = get_community(slug)  # 404 before validating
+    form = StatusForm.for_status(current.status)
+    if not form.validate_on_submit():
+        return _render_community(slug, form, 422)
+    changed = set_status(
+        slug, form.chosen(), actor=staff_actor(), reason=(form.reason.data or "").strip()
+    )
+    flash(f"{changed.name} is now {changed.status.value}.", "success")
+    return redirect(url_for("web.community", slug=slug), code=303)
+
+
+# Resources --------------------------------------------------------------------------
+
+
+def _render_resources(form: ResourceForm | None = None, status: int = 200) -> tuple[str, int]:
+    include_unpublished = request.args.get("all") == "1"
+    return render_template(
+        "resources.html",
+        resources=list_resources(include_deleted=include_unpublished),
+        include_unpublished=include_unpublished,
+        form=form if form is not None else ResourceForm(formdata=None),
+    ), status
+
+
+@bp.get("/resources")
+def resources() -> tuple[str, int]:
+    """List the shared resources (with ``?all=1`` the unpublished ones too)."""
+    return _render_resources()
+
+
+@bp.post("/resources")
+@role_required(Role.COORDINATOR)
+def publish_resource() -> tuple[str, int] | Response:
+    """Publish a resource, checked by the schema the service and the CLI use."""
+    form = ResourceForm()
+    if not form.validate_on_submit():
+        return _render_resources(form, 422)
+    try:
+        draft = ResourceDraftSchema().load(form.draft())
+    except ValidationError as error:
+        form.add_errors(error.messages_dict)
+        return _render_resources(form, 422)
+    resource = publish(**draft, actor=staff_actor())
+    flash(f"Published {resource.kind} “{resource.title}”: every node receives it.", "success")
+    return redirect(url_for("web.resources"), code=303)
+
+
+@bp.post(f"/resources/<{ID}:resource_id>/unpublish")
+@role_required(Role.COORDINATOR)
+def unpublish_resource(resource_id: int) -> Response:
+    """Unpublish a resource: the feed carries a tombstone to every node."""
+    resource = unpublish(resource_id, actor=staff_actor())
+    flash(f"Unpublished “{resource.title}”: nodes drop their copy.", "success")
+    return redirect(url_for("web.resources"), code=303)
