@@ -10,27 +10,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from community_node.extensions import db
+from shared.text import contains_nul
 
 bp = Blueprint("system", __name__)
 
 
 @bp.before_app_request
 def refuse_nul_characters() -> None:
-    """Answer 422 to NUL characters in JSON or the query string: no database stores them."""
-    if any("\x00" in value for value in request.args.values()):
+    """Answer 422 to NUL characters in JSON or the query string: no database stores them.
+
+    (HTML forms check their own fields, so a person sees the message beside the field.)
+    """
+    if contains_nul(dict(request.args.lists())):  # every value of a repeated argument
         abort(422, description="The query string contains a NUL character.")
-    if request.is_json and _has_nul(request.get_json(silent=True)):
+    if request.is_json and contains_nul(request.get_json(silent=True)):
         abort(422, description="The JSON body contains a NUL character.")
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 @bp.get("/healthz")

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, abort, request, send_from_directory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from hub.extensions import db
+from shared.text import contains_nul
 
 bp = Blueprint("system", __name__)
+
+
+@bp.before_app_request
+def refuse_nul_characters() -> None:
+    """Answer 422 to NUL characters in the query string or a form: no database stores them.
+
+    JSON bodies need no walk here: every string the API takes is checked by a pattern
+    that admits no NUL (refs, codes, skill ids, base64), and batches are large.
+    """
+    if contains_nul(dict(request.args.lists())):  # every value of a repeated argument
+        abort(422, description="The query string contains a NUL character.")
+    if request.mimetype in _FORM_TYPES and contains_nul(dict(request.form.lists())):
+        abort(422, description="The form contains a NUL character.")
+
+
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 @bp.get("/healthz")

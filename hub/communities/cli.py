@@ -83,10 +83,14 @@ def communities_rotate_secret(slug: str) -> None:
 def _status_command(name: str, status: CommunityStatus, help_text: str) -> click.Command:
     @click.command(name, help=help_text)
     @click.argument("slug")
+    @click.option(
+        "--reason",
+        help="Why, for the audit log (no names or other personal data; at most 500 characters).",
+    )
     @with_appcontext
-    def command(slug: str) -> None:
+    def command(slug: str, reason: str | None) -> None:
         try:
-            community = set_status(slug, status, actor="cli")
+            community = set_status(slug, status, actor="cli", reason=reason)
         except DomainError as exc:
             raise _fail(exc) from exc
         click.echo(f"{community.slug} is now {community.status.value}.")

@@ -114,10 +114,16 @@ def rotate_secret(slug: str, *, actor: str) -> Credentials:
     return Credentials(community, community.client.client_id, secret)
 
 
+#: The longest reason kept with a status change (it goes into the audit event).
+MAX_REASON_LENGTH = 500
+
+
 def set_status(
     slug: str, status: CommunityStatus, *, actor: str, reason: str | None = None
 ) -> Community:
     """Activate, silence or suspend a community; ``reason`` goes into the audit event."""
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput({"reason": [f"Keep it to {MAX_REASON_LENGTH} characters."]})
     community = get_community(slug)
     if community.status is status:
         raise Conflict(

@@ -10,10 +10,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length
 
 from hub.communities.models import CommunityStatus
+from hub.communities.services import MAX_REASON_LENGTH
 from shared.protocol import AUDIENCES, RESOURCE_KINDS
-
-#: The longest reason note kept with a status change (it goes into the audit event).
-MAX_REASON_LENGTH = 500
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped

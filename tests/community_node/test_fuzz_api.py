@@ -237,6 +237,12 @@ def test_regression_nul_in_search(api: Any) -> None:
     _check(api.get("/api/v1/connectees", query_string={"q": "a\x00"}))
 
 
+def test_regression_nul_in_a_repeated_argument(api: Any) -> None:
+    # The guard read only the first value of each argument.
+    response = api.get("/api/v1/connectees", query_string=[("q", "a"), ("q", "b\x00")])
+    assert response.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [

@@ -195,7 +195,8 @@ def test_silence_suspend_activate(hub_runner: FlaskCliRunner) -> None:
         ("suspend", CommunityStatus.SUSPENDED),
         ("activate", CommunityStatus.ACTIVE),
     ]:
-        result = hub_runner.invoke(args=["communities", verb, "halifax"])
+        why = ["--reason", "data under review"] if verb == "silence" else []
+        result = hub_runner.invoke(args=["communities", verb, "halifax", *why])
         assert result.exit_code == 0, result.output
         assert f"halifax is now {status.value}." in result.output
         db.session.expire_all()
@@ -208,7 +209,10 @@ def test_silence_suspend_activate(hub_runner: FlaskCliRunner) -> None:
         select(AuditEvent.details).where(AuditEvent.action == "community.set_status")
     ).all()
     assert details == [
-        {"from": "active", "to": "silenced"},
+        {"from": "active", "to": "silenced", "reason": "data under review"},
         {"from": "silenced", "to": "suspended"},
         {"from": "suspended", "to": "active"},
     ]
+    too_long = hub_runner.invoke(args=["communities", "suspend", "halifax", "--reason", "x" * 501])
+    assert too_long.exit_code != 0
+    assert "500 characters" in too_long.output

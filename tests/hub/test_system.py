@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -66,3 +67,22 @@ def test_environment_configures_with_hub_prefix_and_database_url(
     assert app.config["API_AUDIENCE"] == "https://hub.example.org/api"
     assert app.config["ACCESS_TOKEN_LIFETIME"] == 300
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example.org/hub"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [[("target_occupation", "29-1141\x00")], [("k", "5"), ("k", "\x00")]],
+    ids=["one", "a repeated argument's second value"],
+)
+def test_a_nul_in_the_query_string_is_refused(hub_client: FlaskClient, query: Any) -> None:
+    response = hub_client.get("/api/v1/directory/search", query_string=query)
+    assert response.status_code == 422
+    assert "NUL" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("hub_app_config", [{"WTF_CSRF_ENABLED": False}])
+def test_a_nul_in_a_form_is_refused_before_any_database_read(hub_client: FlaskClient) -> None:
+    # PostgreSQL cannot even compare text holding a NUL: the login's lookup would be a 500.
+    response = hub_client.post("/login", data={"email": "ana\x00@example.org", "password": "x"})
+    assert response.status_code == 422
+    assert "NUL" in response.text
