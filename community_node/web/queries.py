@@ -24,7 +24,8 @@ EXPIRING_WITHIN_DAYS = 3
 class DashboardCounts:
     connectees: int
     connectors: int
-    submitted: int
+    submitted: int  # connectees awaiting their eligibility decision
+    connectors_submitted: int  # volunteers awaiting review
     proposals_expiring: int
     follow_ups_due: int
 
@@ -88,6 +89,7 @@ def dashboard_counts() -> DashboardCounts:
         connectees=_total(participants.CONNECTEES),
         connectors=_total(participants.CONNECTORS),
         submitted=_total(participants.CONNECTEES, status=ProfileStatus.SUBMITTED),
+        connectors_submitted=_total(participants.CONNECTORS, status=ProfileStatus.SUBMITTED),
         proposals_expiring=proposals_expiring(),
         follow_ups_due=follow_ups_due(),
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from community_node.audit.models import AuditEvent
 from community_node.auth.models import Role, StaffUser
@@ -20,8 +20,10 @@ from community_node.introductions.models import MatchStatus
 from community_node.participants.models import (
     Connectee,
     ConnecteeLanguage,
+    Connector,
     ConsentPurpose,
     LanguageLevel,
+    ProfileStatus,
 )
 from community_node.web.queries import add_months, follow_ups_due
 from tests.community_node.factories import (
@@ -145,6 +147,11 @@ def test_dashboard_counts(staff_client: FlaskClient, app: Flask) -> None:
     assert count(html, "connectees") == 2 + 5
     assert count(html, "connectors") == 1 + 5
     assert count(html, "submitted") == 7
+    waiting = select(func.count()).where(Connector.status == ProfileStatus.SUBMITTED)
+    assert count(html, "connectors-submitted") == db.session.scalar(waiting)
+    ConnectorFactory(status=ProfileStatus.SUBMITTED)
+    html = staff_client.get("/").text
+    assert count(html, "connectors-submitted") == db.session.scalar(waiting) > 0
     assert count(html, "proposals-expiring") == 2
     assert count(html, "follow-ups-due") == 1
 
