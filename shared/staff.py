@@ -40,6 +40,7 @@ class LoginUser:
     if TYPE_CHECKING:  # the model's columns (not annotated at run time: no ORM sees them)
         id: int
         active: bool
+        password_hash: str
 
     @property
     def is_active(self) -> bool:
@@ -86,6 +87,21 @@ def spend_a_password_check(password: str) -> None:
     a wrong password, and the timing would tell which accounts exist.
     """
     verify_password(_decoy_hash(), password)
+
+
+def accepts_login(user: LoginUser | None, password: str) -> bool:
+    """Tell whether ``user`` is an active account whose password this is.
+
+    No account, or an inactive one, costs one password check all the same. A hash made
+    with old parameters is replaced on the user (the caller's commit stores it).
+    """
+    if user is None or not user.active:
+        spend_a_password_check(password)
+        return False
+    ok, rehashed = verify_password(user.password_hash, password)
+    if rehashed is not None:
+        user.password_hash = rehashed
+    return ok
 
 
 def local_target(target: str, fallback: str) -> str:

@@ -16,20 +16,12 @@ from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
 from shared.staff import (
     MIN_PASSWORD_LENGTH,
+    accepts_login,
     hash_password,
-    spend_a_password_check,
-    verify_password,
 )
 
 #: Tokens look like ``cnn_<prefix>_<secret>``; the prefix finds the row, the digest proves it.
 TOKEN_SCHEME = "cnn"
-
-
-def check_password(user: StaffUser, password: str) -> bool:
-    ok, rehashed = verify_password(user.password_hash, password)
-    if rehashed is not None:
-        user.password_hash = rehashed
-    return ok
 
 
 def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
@@ -54,10 +46,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     timing does not tell which accounts exist.
     """
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None or not user.active:
-        spend_a_password_check(password)
-        return None
-    if not check_password(user, password):
+    if user is None or not accepts_login(user, password):
         return None
     user.last_login_at = utcnow()
     db.session.commit()

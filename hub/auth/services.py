@@ -11,17 +11,9 @@ from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from shared.staff import (
     MIN_PASSWORD_LENGTH,
+    accepts_login,
     hash_password,
-    spend_a_password_check,
-    verify_password,
 )
-
-
-def check_password(user: StaffUser, password: str) -> bool:
-    ok, rehashed = verify_password(user.password_hash, password)
-    if rehashed is not None:
-        user.password_hash = rehashed
-    return ok
 
 
 def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
@@ -55,10 +47,7 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     timing does not tell which accounts exist.
     """
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None or not user.active:
-        spend_a_password_check(password)
-        return None
-    if not check_password(user, password):
+    if user is None or not accepts_login(user, password):
         return None
     user.last_login_at = utcnow()
     db.session.commit()

@@ -7,7 +7,9 @@ import time
 import pytest
 
 from shared.staff import (
+    LoginUser,
     Role,
+    accepts_login,
     hash_password,
     local_target,
     spend_a_password_check,
@@ -56,3 +58,26 @@ def test_a_check_without_an_account_costs_what_a_real_one_does() -> None:
     # Both run one argon2 verification with the same parameters: within a factor of 3,
     # where skipping it would be thousands of times faster.
     assert real / 3 < decoy < real * 3
+
+
+class _Account(LoginUser):
+    def __init__(self, password_hash: str, active: bool = True) -> None:
+        self.id, self.active, self.password_hash = 1, active, password_hash
+
+
+def test_accepts_login_only_for_an_active_account_and_its_password() -> None:
+    stored = hash_password("correct horse battery")
+    assert accepts_login(_Account(stored), "correct horse battery")
+    assert not accepts_login(_Account(stored), "wrong password")
+    assert not accepts_login(_Account(stored, active=False), "correct horse battery")
+    assert not accepts_login(None, "correct horse battery")
+
+
+def test_accepts_login_replaces_a_hash_made_with_old_parameters() -> None:
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=1, memory_cost=8192).hash("correct horse battery")
+    account = _Account(old)
+    assert accepts_login(account, "correct horse battery")
+    assert account.password_hash != old
+    assert verify_password(account.password_hash, "correct horse battery") == (True, None)
