@@ -12,9 +12,11 @@ from flask import Flask
 from shared.protocol import MAX_BATCH_ITEMS
 from shared.settings import (
     DEFAULT_SECRET_KEY,
+    WEB_SESSION_DEFAULTS,
     InsecureConfiguration,
     check_production_safety,
     normalize_database_url,
+    resolve_session_cookie,
     sqlite_file_uri,
 )
 
@@ -51,10 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_SIGNUP": True,
     # The privacy-policy version recorded with the consents given on the sign-up forms.
     "CONSENT_POLICY_VERSION": "2026-01",
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "WTF_CSRF_TIME_LIMIT": None,
+    **WEB_SESSION_DEFAULTS,
     # flask-smorest / OpenAPI
     "API_TITLE": "Connector Network community node",
     "API_VERSION": "v1",
@@ -78,9 +77,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
-    if app.config["SESSION_COOKIE_SECURE"] is None:
-        # Production sends session cookies only over TLS (nginx terminates it; see deploy/).
-        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
+    resolve_session_cookie(app.config)  # TLS-only in production (nginx terminates it)
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, "node.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

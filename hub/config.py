@@ -15,9 +15,11 @@ from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from shared.settings import (
     DEFAULT_SECRET_KEY,
+    WEB_SESSION_DEFAULTS,
     InsecureConfiguration,
     check_production_safety,
     normalize_database_url,
+    resolve_session_cookie,
     sqlite_file_uri,
 )
 
@@ -52,12 +54,8 @@ DEFAULTS: dict[str, Any] = {
     # Behind nginx, trust this many proxies' X-Forwarded-* headers, so the token endpoint
     # sees https (Authlib refuses plain http except on localhost).
     "TRUSTED_PROXIES": 0,
-    # The staff web UI's session cookie: the same policy as a node's.
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    # A form's CSRF token lives as long as the session (Flask-WTF's default is an hour).
-    "WTF_CSRF_TIME_LIMIT": None,
+    # The staff web UI's session cookie and CSRF tokens: the same policy as a node's.
+    **WEB_SESSION_DEFAULTS,
     # CSRF is checked by hub.web.access.check_csrf: on every path but the machine API's.
     "WTF_CSRF_CHECK_DEFAULT": False,
     # flask-smorest / OpenAPI
@@ -117,9 +115,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
-    if app.config["SESSION_COOKIE_SECURE"] is None:
-        # Production sends session cookies only over TLS (nginx terminates it; see deploy/).
-        app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
+    resolve_session_cookie(app.config)  # TLS-only in production (nginx terminates it)
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, "hub.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(uri)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and app.config[

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 #: The development secret; a production start with it refuses to run.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, never a real secret
+
+
+#: The staff web UI's session and CSRF settings, the same on the hub and on every node.
+WEB_SESSION_DEFAULTS: dict[str, Any] = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # A form's CSRF token lives as long as the session (Flask-WTF's default is an hour).
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+def resolve_session_cookie(config: MutableMapping[str, Any]) -> None:
+    """Send session cookies only over TLS in production, unless configured outright."""
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = config.get("ENV") == "production"
 
 
 class InsecureConfiguration(RuntimeError):
