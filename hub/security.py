@@ -292,7 +292,12 @@ def current_community() -> Community:
     return community
 
 
+def community_actor(slug: str) -> str:
+    """The audit actor of a community's own API calls (the staff UI reads it back)."""
+    return f"community:{slug}"
+
+
 def actor_label() -> str:
     """Name the caller for audit rows: ``community:<slug>``."""
     caller: Caller | None = g.get("caller")
-    return f"community:{caller.slug}" if caller is not None else "anonymous"
+    return community_actor(caller.slug) if caller is not None else "anonymous"

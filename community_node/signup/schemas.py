@@ -23,6 +23,7 @@ from community_node.participants.models import ConsentPurpose
 from community_node.participants.schemas import ConnecteeSchema, ConnectorSchema, LanguageSchema
 from shared.taxonomy import Level, default_taxonomy
 from shared.taxonomy.skills import split_skill_list
+from shared.text import contains_nul
 
 #: The field people never see; a form that arrives with it filled was sent by a bot.
 HONEYPOT = "website"
@@ -161,7 +162,7 @@ class _SignUpSchema(Schema):
     @pre_load
     def _read_form(self, form: MultiDict[str, str], **kwargs: Any) -> dict[str, Any]:
         """Turn the posted form into the API's input: blanks are missing, lists are lists."""
-        if any("\x00" in text for _, text in form.items(multi=True)):
+        if contains_nul(dict(form.lists())):
             raise ValidationError("The form contains a NUL character.")
         data: dict[str, Any] = {}
         for name, field in self.load_fields.items():

@@ -21,6 +21,7 @@ from hub.extensions import db
 from hub.introductions.models import Introduction, IntroStatus
 from hub.outcomes.models import OutcomeCell
 from hub.profiles.models import Profile
+from hub.security import community_actor
 
 #: How many standing changes a community's page lists, newest first.
 HISTORY_LIMIT = 50
@@ -66,11 +67,6 @@ class CommunityDetail:
     scopes: list[str]
     created_at: dt.datetime
     history: list[HistoryEntry]
-
-
-def community_actor(slug: str) -> str:
-    """The audit actor of a community's own API calls (``hub.security.actor_label``)."""
-    return f"community:{slug}"
 
 
 def _profile_stats(ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | None]]:
