@@ -9,8 +9,8 @@ def api_blueprints() -> list[Blueprint]:
     from community_node.demand.api import demand_blp
     from community_node.eligibility.api import eligibility_blp
     from community_node.imports.api import imports_blp
-    from community_node.introductions.api import matches_blp
-    from community_node.intros.api import intros_blp
+    from community_node.introductions.api import introductions_blp
+    from community_node.matches.api import matches_blp
     from community_node.matching.api import matching_blp
     from community_node.outcomes.api import outcomes_blp
     from community_node.participants.api import connectees_blp, connectors_blp, consents_blp
@@ -24,7 +24,7 @@ def api_blueprints() -> list[Blueprint]:
         eligibility_blp,
         matches_blp,
         matching_blp,
-        intros_blp,
+        introductions_blp,
         outcomes_blp,
         reports_blp,
         imports_blp,

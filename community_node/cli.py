@@ -90,7 +90,7 @@ def _feature_commands() -> list[click.Command]:
     from community_node.eligibility.cli import commands as eligibility
     from community_node.imports.cli import commands as imports
     from community_node.introductions.cli import commands as introductions
-    from community_node.intros.cli import commands as intros
+    from community_node.matches.cli import commands as matches
     from community_node.matching.cli import commands as matching
     from community_node.outcomes.cli import commands as outcomes
     from community_node.reports.cli import commands as reports
@@ -100,7 +100,7 @@ def _feature_commands() -> list[click.Command]:
         *eligibility,
         *imports,
         *introductions,
-        *intros,
+        *matches,
         *matching,
         *outcomes,
         *reports,

@@ -5,7 +5,7 @@ from community_node.auth import models as auth
 from community_node.demand import models as demand
 from community_node.eligibility import models as eligibility
 from community_node.introductions import models as introductions
-from community_node.intros import models as intros
+from community_node.matches import models as matches
 from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
 from community_node.participants import models as participants
@@ -17,7 +17,7 @@ __all__ = [
     "demand",
     "eligibility",
     "introductions",
-    "intros",
+    "matches",
     "matching",
     "outcomes",
     "participants",

@@ -44,8 +44,8 @@ from community_node.eligibility.rules import (
 )
 from community_node.eligibility.services import STATUS_FOR
 from community_node.extensions import db
-from community_node.introductions.lifecycle import NOT_COUNTED_FOR_CAPACITY
-from community_node.introductions.models import (
+from community_node.matches.lifecycle import NOT_COUNTED_FOR_CAPACITY
+from community_node.matches.models import (
     Match,
     MatchStatus,
     MatchTransition,

@@ -1,1 +1,1 @@
-"""Matches between a connectee and a connector, their meetings and the referrals."""
+"""Cross-city introductions on the node: requests, decisions, sealed contact cards."""

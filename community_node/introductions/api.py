@@ -1,138 +1,86 @@
-"""/api/v1/matches: matches, their transitions, meetings and referrals, connector capacity."""
+"""/api/v1/introductions: cross-city introductions (outgoing and incoming) through the hub."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.wrappers import Response
 
 from community_node.introductions import services
-from community_node.introductions.models import Match, MatchTransition, Meeting, Referral
+from community_node.introductions.models import CrossCityIntro
 from community_node.introductions.schemas import (
-    CapacitySchema,
-    MatchDetailSchema,
-    MatchListArgsSchema,
-    MatchPageSchema,
-    MatchSchema,
-    MeetingSchema,
-    MeetingUpdateSchema,
-    ReferralSchema,
-    ReferralUpdateSchema,
-    TransitionSchema,
+    IntroListArgsSchema,
+    IntroPageSchema,
+    IntroRequestSchema,
+    IntroSchema,
+    IntroSyncSchema,
 )
-from community_node.pagination import Page, csv_response
+from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
 
-matches_blp = Blueprint(
-    "matches",
+introductions_blp = Blueprint(
+    "introductions",
     __name__,
-    url_prefix="/matches",
-    description="Matches between connectees and connectors, from proposal to referrals.",
+    url_prefix="/introductions",
+    description="Cross-city introductions: requests to connectors elsewhere and requests "
+    "for this node's connectors, with the contact cards exchanged on acceptance.",
 )
-require_api_caller(matches_blp)
+require_api_caller(introductions_blp)
 
 
-@matches_blp.route("")
-class Matches(MethodView):
-    @matches_blp.arguments(MatchListArgsSchema, location="query")
-    @matches_blp.response(200, MatchPageSchema)
+@introductions_blp.route("")
+class Intros(MethodView):
+    @introductions_blp.arguments(IntroListArgsSchema, location="query")
+    @introductions_blp.response(200, IntroPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
-        """List, filter and sort matches."""
-        return services.list_matches(args)
+        """List outgoing and incoming introductions (as of the last sync)."""
+        return services.list_intros(args)
 
-    @matches_blp.arguments(MatchSchema)
-    @matches_blp.response(201, MatchDetailSchema)
-    def post(self, data: dict[str, Any]) -> Match:
-        """Propose a match; the connector needs capacity left in the current period."""
-        return services.create_match(data, actor=actor_label())
-
-
-@matches_blp.route("/export.csv")
-class Export(MethodView):
-    @matches_blp.arguments(MatchListArgsSchema, location="query")
-    @matches_blp.response(200, content_type="text/csv")
-    def get(self, args: dict[str, Any]) -> Response:
-        """Export the filtered list as CSV (no names: ids and statuses only)."""
-        schema = MatchSchema()
-        columns = [name for name, field in schema.fields.items() if not field.load_only]
-        rows = schema.dump(services.export_matches(args), many=True)
-        return csv_response(rows, columns, "matches.csv")
+    @introductions_blp.arguments(IntroRequestSchema)
+    @introductions_blp.response(201, IntroSchema)
+    def post(self, data: dict[str, Any]) -> CrossCityIntro:
+        """Request an introduction for a connectee who consented to cross-city introductions."""
+        return services.request(
+            data["connectee_id"], data["directory_profile_id"], actor=actor_label()
+        )
 
 
-@matches_blp.route("/capacity/<int:connector_id>")
-class Capacity(MethodView):
-    @matches_blp.response(200, CapacitySchema)
-    def get(self, connector_id: int) -> services.CapacityUse:
-        """Tell how many new matches a connector can take in the current month or quarter."""
-        return services.capacity_of(connector_id)
+@introductions_blp.route("/sync")
+class Sync(MethodView):
+    @introductions_blp.response(200, IntroSyncSchema)
+    def post(self) -> dict[str, int]:
+        """Pull the hub's introductions feed now and exchange contact cards."""
+        return services.sync()
 
 
-@matches_blp.route("/<int:match_id>")
-class MatchItem(MethodView):
-    @matches_blp.response(200, MatchDetailSchema)
-    def get(self, match_id: int) -> Match:
-        """Read one match with its transitions, meetings and referrals."""
-        return services.get_match(match_id)
+@introductions_blp.route("/<int:intro_id>")
+class IntroItem(MethodView):
+    @introductions_blp.response(200, IntroSchema)
+    def get(self, intro_id: int) -> CrossCityIntro:
+        """Read one introduction, with the other node's contact card once exchanged."""
+        return services.get_intro(intro_id)
 
 
-@matches_blp.route("/<int:match_id>/transitions")
-class Transitions(MethodView):
-    @matches_blp.response(200, TransitionSchema(many=True))
-    def get(self, match_id: int) -> Sequence[MatchTransition]:
-        """List the match's status changes, oldest first."""
-        return services.get_match(match_id).transitions
-
-    @matches_blp.arguments(TransitionSchema)
-    @matches_blp.response(201, TransitionSchema)
-    def post(self, data: dict[str, Any], match_id: int) -> MatchTransition:
-        """Move the match on; an illegal move answers 409 with the allowed statuses."""
-        return services.transition(match_id, data["to"], actor=actor_label(), note=data.get("note"))
+@introductions_blp.route("/<int:intro_id>/accept")
+class Accept(MethodView):
+    @introductions_blp.response(200, IntroSchema)
+    def post(self, intro_id: int) -> CrossCityIntro:
+        """The connector agreed: tell the hub and send the connector's sealed contact card."""
+        return services.decide(intro_id, "accept", actor=actor_label())
 
 
-@matches_blp.route("/<int:match_id>/meetings")
-class Meetings(MethodView):
-    @matches_blp.response(200, MeetingSchema(many=True))
-    def get(self, match_id: int) -> Sequence[Meeting]:
-        """List the match's meetings."""
-        return services.get_match(match_id).meetings
-
-    @matches_blp.arguments(MeetingSchema)
-    @matches_blp.response(201, MeetingSchema)
-    def post(self, data: dict[str, Any], match_id: int) -> Meeting:
-        """Schedule a meeting; an introduced match moves to meeting_scheduled."""
-        return services.schedule_meeting(match_id, data, actor=actor_label())
+@introductions_blp.route("/<int:intro_id>/decline")
+class Decline(MethodView):
+    @introductions_blp.response(200, IntroSchema)
+    def post(self, intro_id: int) -> CrossCityIntro:
+        """The connector declined; the hub tells the requesting community."""
+        return services.decide(intro_id, "decline", actor=actor_label())
 
 
-@matches_blp.route("/<int:match_id>/meetings/<int:meeting_id>")
-class MeetingItem(MethodView):
-    @matches_blp.arguments(MeetingUpdateSchema)
-    @matches_blp.response(200, MeetingSchema)
-    def patch(self, data: dict[str, Any], match_id: int, meeting_id: int) -> Meeting:
-        """Record confirmations or whether it took place (held moves the match to met)."""
-        return services.update_meeting(match_id, meeting_id, data, actor=actor_label())
-
-
-@matches_blp.route("/<int:match_id>/referrals")
-class Referrals(MethodView):
-    @matches_blp.response(200, ReferralSchema(many=True))
-    def get(self, match_id: int) -> Sequence[Referral]:
-        """List the connector's referrals for this match."""
-        return services.get_match(match_id).referrals
-
-    @matches_blp.arguments(ReferralSchema)
-    @matches_blp.response(201, ReferralSchema)
-    def post(self, data: dict[str, Any], match_id: int) -> Referral:
-        """Record a referral; the first one moves a met match to referrals_pending."""
-        return services.add_referral(match_id, data, actor=actor_label())
-
-
-@matches_blp.route("/<int:match_id>/referrals/<int:referral_id>")
-class ReferralItem(MethodView):
-    @matches_blp.arguments(ReferralUpdateSchema)
-    @matches_blp.response(200, ReferralSchema)
-    def patch(self, data: dict[str, Any], match_id: int, referral_id: int) -> Referral:
-        """Record what came of a referral."""
-        return services.update_referral(match_id, referral_id, data, actor=actor_label())
+@introductions_blp.route("/<int:intro_id>/withdraw")
+class Withdraw(MethodView):
+    @introductions_blp.response(200, IntroSchema)
+    def post(self, intro_id: int) -> CrossCityIntro:
+        """Withdraw an outgoing request that is still waiting."""
+        return services.withdraw(intro_id, actor=actor_label())

@@ -1,120 +1,86 @@
-"""Matches (a state machine), their transitions, meetings and referrals."""
+"""Cross-city introductions as this node sees them, its key pair, and the feed cursor."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from community_node.database import Base, created_at, intpk, timestamp
+from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
 
 
-class MatchStatus(enum.StrEnum):
-    PROPOSED = "proposed"
-    INTRODUCED = "introduced"
-    MEETING_SCHEDULED = "meeting_scheduled"
-    MET = "met"
-    REFERRALS_PENDING = "referrals_pending"
-    REFERRED = "referred"
-    CLOSED = "closed"
+class IntroDirection(enum.StrEnum):
+    OUTGOING = "outgoing"  # our connectee, another community's connector
+    INCOMING = "incoming"  # another community's connectee, our connector
+
+
+class IntroStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
 
 
-class Match(Base):
-    """A proposed or running pairing of one connectee with one connector."""
+class CrossCityIntro(Base):
+    """One introduction brokered by the hub; ``hub_id`` is the hub's id for it.
 
-    __tablename__ = "matches"
+    ``their_card`` is the other node's contact card for its participant, opened with this
+    node's private key (it is personal data, like the rest of the node's records).
+    """
+
+    __tablename__ = "cross_city_intros"
 
     id: Mapped[intpk]
-    connectee_id: Mapped[int] = mapped_column(ForeignKey("connectees.id"), index=True)
-    connector_id: Mapped[int] = mapped_column(ForeignKey("connectors.id"), index=True)
-    status: Mapped[MatchStatus] = mapped_column(default=MatchStatus.PROPOSED, index=True)
-    score: Mapped[float | None]
-    proposed_at: Mapped[created_at]
-    status_changed_at: Mapped[timestamp]
+    hub_id: Mapped[int | None] = mapped_column(unique=True)
+    direction: Mapped[IntroDirection]
+    status: Mapped[IntroStatus] = mapped_column(default=IntroStatus.REQUESTED, index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    other_community: Mapped[str | None] = mapped_column(String(40))
+    directory_profile_id: Mapped[int | None]
+    connectee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectees.id", ondelete="SET NULL"), index=True
+    )
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
+    connector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectors.id", ondelete="SET NULL"), index=True
+    )
+    connector_ref: Mapped[str | None] = mapped_column(String(64))
+    pitch: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    requested_at: Mapped[timestamp]
+    decided_at: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime | None]
-    first_met_on: Mapped[dt.date | None]
-    exit_reason: Mapped[str | None] = mapped_column(Text)
+    card_sent: Mapped[bool] = mapped_column(default=False)
+    their_card: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    hub_seq: Mapped[int] = mapped_column(default=0)
     created_by: Mapped[str] = mapped_column(String(80))
-
-    transitions: Mapped[list[MatchTransition]] = relationship(
-        back_populates="match", order_by="MatchTransition.id", cascade="all, delete-orphan"
-    )
-    meetings: Mapped[list[Meeting]] = relationship(
-        back_populates="match", order_by="Meeting.id", cascade="all, delete-orphan"
-    )
-    referrals: Mapped[list[Referral]] = relationship(
-        back_populates="match", order_by="Referral.id", cascade="all, delete-orphan"
-    )
+    created_at: Mapped[created_at]
+    updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)
 
 
-class MatchTransition(Base):
-    """One state change of a match: from, to, who, when, and an optional note."""
+class NodeKeyPair(Base):
+    """This node's X25519 key pair for sealed contact cards (a single row).
 
-    __tablename__ = "match_transitions"
+    The private key never leaves the node; protect database backups as for the hub
+    client secret. The public key is registered with the hub on ``hub connect``.
+    """
+
+    __tablename__ = "node_keypair"
 
     id: Mapped[intpk]
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[MatchStatus | None]
-    to_status: Mapped[MatchStatus]
-    at: Mapped[created_at]
-    by: Mapped[str] = mapped_column(String(80))
-    note: Mapped[str | None] = mapped_column(Text)
-
-    match: Mapped[Match] = relationship(back_populates="transitions")
-
-
-class MeetingMode(enum.StrEnum):
-    IN_PERSON = "in_person"
-    VIDEO = "video"
-    PHONE = "phone"
-
-
-class Meeting(Base):
-    """The connectee's meeting with the connector."""
-
-    __tablename__ = "meetings"
-
-    id: Mapped[intpk]
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    scheduled_for: Mapped[dt.datetime]
-    duration_minutes: Mapped[int] = mapped_column(default=30)
-    mode: Mapped[MeetingMode]
-    confirmed_by_connectee: Mapped[bool] = mapped_column(default=False)
-    confirmed_by_connector: Mapped[bool] = mapped_column(default=False)
-    held: Mapped[bool | None]
+    public_key: Mapped[str] = mapped_column(Text)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[created_at]
 
-    match: Mapped[Match] = relationship(back_populates="meetings")
 
+class IntroSyncState(Base):
+    """The introductions feed cursor (a single row)."""
 
-class ReferralResult(enum.StrEnum):
-    PENDING = "pending"
-    MET = "met"
-    INTERVIEW = "interview"
-    HIRED = "hired"
-    NO_RESPONSE = "no_response"
-
-
-class Referral(Base):
-    """An introduction the connector made; the contact's name never leaves the node."""
-
-    __tablename__ = "referrals"
-    __table_args__ = (CheckConstraint("tier IN (1, 2)", name="tier_1_or_2"),)
+    __tablename__ = "intro_sync_state"
 
     id: Mapped[intpk]
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    contact_name: Mapped[str] = mapped_column(String(200))
-    organisation: Mapped[str] = mapped_column(String(200))
-    sector: Mapped[str] = mapped_column(String(100))
-    referred_on: Mapped[dt.date]
-    tier: Mapped[int] = mapped_column(default=1)
-    result: Mapped[ReferralResult] = mapped_column(default=ReferralResult.PENDING)
-    created_at: Mapped[created_at]
-
-    match: Mapped[Match] = relationship(back_populates="referrals")
+    cursor: Mapped[int] = mapped_column(default=0)
+    last_synced_at: Mapped[dt.datetime | None]

@@ -1,119 +1,55 @@
-"""The wire shapes of matches, their transitions, meetings, referrals and capacity."""
+"""Schemas of /api/v1/introductions: cross-city introductions as node staff see them."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from community_node.fields import TrimmedString
-from community_node.introductions.lifecycle import allowed_next
-from community_node.introductions.models import MatchStatus, MeetingMode, ReferralResult
+from community_node.introductions.models import IntroDirection, IntroStatus
 from community_node.pagination import PageArgsSchema, page_schema
-from community_node.participants.models import CapacityPeriod
 
 
-class TransitionSchema(Schema):
-    """One status change; POST only sends ``to`` and ``note``."""
-
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
-    from_status = fields.Enum(MatchStatus, by_value=True, dump_only=True, allow_none=True)
-    to = fields.Enum(MatchStatus, by_value=True, required=True, load_only=True)
-    to_status = fields.Enum(MatchStatus, by_value=True, dump_only=True)
-    at = fields.AwareDateTime(dump_only=True)
-    by = fields.String(dump_only=True)
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-
-
-class MeetingSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
-    scheduled_for = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(load_default=30, validate=validate.Range(min=5, max=480))
-    mode = fields.Enum(MeetingMode, by_value=True, required=True)
-    confirmed_by_connectee = fields.Boolean(dump_only=True)
-    confirmed_by_connector = fields.Boolean(dump_only=True)
-    held = fields.Boolean(dump_only=True, allow_none=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-
-
-class MeetingUpdateSchema(Schema):
-    """What happens after scheduling: confirmations, and whether it took place."""
-
-    held = fields.Boolean(allow_none=True)
-    confirmed_by_connectee = fields.Boolean()
-    confirmed_by_connector = fields.Boolean()
-
-
-class ReferralSchema(Schema):
-    """An introduction the connector made; ``contact_name`` stays on this node."""
-
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
-    contact_name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    organisation = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    sector = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    referred_on = fields.Date(metadata={"description": "Defaults to today."})
-    tier = fields.Integer(
-        load_default=1,
-        validate=validate.OneOf([1, 2], error="Tier is 1 (the connector's) or 2 (theirs)."),
-    )
-    result = fields.Enum(ReferralResult, by_value=True, load_default=ReferralResult.PENDING)
-    created_at = fields.AwareDateTime(dump_only=True)
-
-
-class ReferralUpdateSchema(Schema):
-    result = fields.Enum(ReferralResult, by_value=True, required=True)
-
-
-class MatchSchema(Schema):
-    """A match as listed and exported; POST sends the pair, an optional score and note."""
-
-    id = fields.Integer(dump_only=True)
+class IntroRequestSchema(Schema):
     connectee_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    connector_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    status = fields.Enum(MatchStatus, by_value=True, dump_only=True)
-    score = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100))
-    note = fields.String(
-        load_only=True,
-        allow_none=True,
-        validate=validate.Length(max=2000),
-        metadata={"description": "Kept on the initial transition."},
+    directory_profile_id = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The hub directory id of the connector (from suggestions)."},
     )
-    proposed_at = fields.AwareDateTime(dump_only=True)
-    status_changed_at = fields.AwareDateTime(dump_only=True)
-    expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
-    first_met_on = fields.Date(dump_only=True, allow_none=True)
-    exit_reason = fields.String(dump_only=True, allow_none=True)
-    created_by = fields.String(dump_only=True)
 
 
-class MatchDetailSchema(MatchSchema):
-    """One match with its history, meetings, referrals and the statuses it may move to."""
-
-    allowed_transitions = fields.Function(
-        lambda match: allowed_next(match.status),
-        metadata={"type": "array", "items": {"type": "string"}},
-    )
-    transitions = fields.List(fields.Nested(TransitionSchema), dump_only=True)
-    meetings = fields.List(fields.Nested(MeetingSchema), dump_only=True)
-    referrals = fields.List(fields.Nested(ReferralSchema), dump_only=True)
-
-
-class MatchListArgsSchema(PageArgsSchema):
-    status = fields.Enum(MatchStatus, by_value=True)
+class IntroListArgsSchema(PageArgsSchema):
+    direction = fields.Enum(IntroDirection, by_value=True)
+    status = fields.Enum(IntroStatus, by_value=True)
     connectee_id = fields.Integer()
     connector_id = fields.Integer()
-    open = fields.Boolean(metadata={"description": "Only matches that have not ended (or ended)."})
 
 
-MatchPageSchema = page_schema(MatchSchema)
+class IntroSchema(Schema):
+    id = fields.Integer()
+    hub_id = fields.Integer(allow_none=True)
+    direction = fields.Enum(IntroDirection, by_value=True)
+    status = fields.Enum(IntroStatus, by_value=True)
+    end_reason = fields.String(allow_none=True)
+    other_community = fields.String(allow_none=True)
+    directory_profile_id = fields.Integer(allow_none=True)
+    connectee_id = fields.Integer(allow_none=True)
+    connector_id = fields.Integer(allow_none=True)
+    pitch = fields.Dict(metadata={"description": "The anonymized pitch the hub carried."})
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True)
+    card_sent = fields.Boolean()
+    their_card = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The other node's contact card, decrypted (staff only)."},
+    )
 
 
-class CapacitySchema(Schema):
-    connector_id = fields.Integer()
-    capacity = fields.Integer()
-    period = fields.Enum(CapacityPeriod, by_value=True)
-    period_start = fields.AwareDateTime()
-    period_end = fields.AwareDateTime()
-    used = fields.Integer()
-    left = fields.Integer()
+IntroPageSchema = page_schema(IntroSchema)
+
+
+class IntroSyncSchema(Schema):
+    changed = fields.Integer()
+    new_incoming = fields.Integer()
+    cards_received = fields.Integer()
+    withdrawn = fields.Integer()

@@ -1,525 +1,498 @@
-"""Match lifecycle, connector capacity, meetings, referrals, expiry and follow-ups due.
+"""Cross-city introductions on the node, through the hub's broker.
 
-Every function that changes something takes the acting ``actor`` and, where time matters,
-an optional ``now`` so tests and ``connector-node tick --now`` can fix the clock.
+Node A (the connectee's) searches the hub directory, then requests an introduction with
+the connectee's anonymized pitch and a pseudonymous reference to their cross-city consent.
+Node B (the connector's) pulls its inbox, its staff ask the connector and record the
+answer. Once accepted, each node sends its participant's contact card sealed to the other
+node's public key, and opens the card it receives with its own private key: the hub only
+ever holds ciphertext. ``sync`` pulls the feed, sends and opens cards, and withdraws
+requests whose connectee withdrew consent; ``connector-node introductions sync`` runs it.
 """
 
 from __future__ import annotations
 
-import calendar
-import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+import json
+import secrets
+from base64 import b64decode
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select
 
 from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
-from community_node.introductions.lifecycle import (
-    AWAITING_ANSWER,
-    MEETING_STATUSES,
-    NOT_COUNTED_FOR_CAPACITY,
-    REFERRAL_STATUSES,
-    REFERRALS_NEEDED,
-    TERMINAL,
-    TRANSITIONS,
-    allowed_next,
-)
 from community_node.introductions.models import (
-    Match,
-    MatchStatus,
-    MatchTransition,
-    Meeting,
-    Referral,
-    ReferralResult,
+    CrossCityIntro,
+    IntroDirection,
+    IntroStatus,
+    IntroSyncState,
+    NodeKeyPair,
 )
-from community_node.outcomes.models import MILESTONES, FollowUpOutcome
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import (
-    CapacityPeriod,
     Connectee,
     Connector,
+    Consent,
+    ConsentPurpose,
     ProfileStatus,
 )
+from community_node.sync.models import HubConnection, ListedConnector
+from community_node.sync.outbox import node_key
+from community_node.sync.services import default_client_factory, get_connection
+from shared.crypto import CryptoError, generate_keypair, public_key_of, seal_text, unseal_text
+from shared.hubclient import Changes, HubError, HubRejected
+from shared.privacy import pseudonym
 
-SORTABLE = {
-    "id": Match.id,
-    "proposed_at": Match.proposed_at,
-    "status_changed_at": Match.status_changed_at,
-    "status": Match.status,
-    "score": Match.score,
-    "expires_at": Match.expires_at,
-    "connectee_id": Match.connectee_id,
-    "connector_id": Match.connector_id,
-}
-
-TICK_ACTOR = "system:tick"
+CONSENT_PURPOSE = "cross_city"
+FEED_PAGES = 50
 
 
-# Matches ------------------------------------------------------------------------------
+class IntrosHub(Protocol):
+    """What introductions need from the hub; ``HubClient`` is the real one."""
+
+    def search_directory(
+        self, seeker: Mapping[str, Any], filters: Mapping[str, Any] | None = None, k: int = 10
+    ) -> dict[str, Any]: ...
+
+    def request_intro(
+        self, profile_id: int, pitch: Mapping[str, Any], consent_ref: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def intro_inbox(self, since: int) -> Changes: ...
+
+    def get_intro(self, intro_id: int) -> dict[str, Any]: ...
+
+    def decide_intro(
+        self, intro_id: int, decision: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def withdraw_intro(self, intro_id: int, idempotency_key: str) -> dict[str, Any]: ...
+
+    def post_contact_card(
+        self, intro_id: int, sealed: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def register_public_key(self, public_key: str) -> None: ...
 
 
-def get_match(match_id: int, *, lock: bool = False) -> Match:
-    """Return a match; ``lock`` holds its row until commit so two changes cannot interleave."""
-    match = db.session.get(Match, match_id, with_for_update=True if lock else None)
-    if match is None:
-        raise NotFound(f"No match {match_id}.")
-    return match
+class HubNotConfigured(DomainError):
+    status = 409
 
 
-def _expiry_from(now: dt.datetime) -> dt.datetime:
-    return now + dt.timedelta(days=int(current_app.config["MATCH_PROPOSAL_EXPIRY_DAYS"]))
+class HubUnreachable(DomainError):
+    status = 503
 
 
-def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None = None) -> Match:
-    """Propose a connector to an approved connectee, within the connector's capacity."""
-    now = now or utcnow()
-    connectee = db.session.get(Connectee, data["connectee_id"])
-    # Lock the connector so two coordinators cannot both take its last free slot.
-    connector = db.session.get(Connector, data["connector_id"], with_for_update=True)
-    errors: dict[str, list[str]] = {}
+# The hub connection ---------------------------------------------------------------------
+
+
+def client() -> IntrosHub:
+    """Return a hub client for the stored connection (tests set INTROS_CLIENT_FACTORY)."""
+    connection = get_connection()
+    if connection is None:
+        raise HubNotConfigured("No hub is configured: run `connector-node hub connect` first.")
+    factory = cast(
+        Callable[[HubConnection], Any],
+        current_app.config.get("INTROS_CLIENT_FACTORY")
+        or current_app.config.get("SYNC_CLIENT_FACTORY")
+        or default_client_factory,
+    )
+    return cast(IntrosHub, factory(connection))
+
+
+def _hub_error(exc: HubError) -> DomainError:
+    """Turn a hub failure into the node's own error for the API."""
+    if isinstance(exc, HubRejected):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        message = str(body.get("message") or exc)
+        if exc.status == 409:
+            return Conflict(f"The hub refused: {message}", allowed=body.get("allowed") or [])
+        if exc.status == 404:
+            return NotFound(f"The hub does not know it: {message}")
+        if exc.status == 422:
+            return InvalidInput(body.get("errors") or {"hub": [message]}, message=message)
+    return HubUnreachable(f"The hub could not be reached or refused the node: {exc}")
+
+
+# Keys -------------------------------------------------------------------------------------
+
+
+def ensure_keypair() -> NodeKeyPair:
+    """Return this node's key pair, making one the first time; no commit."""
+    pair = db.session.scalars(select(NodeKeyPair).limit(1)).first()
+    if pair is None:
+        fresh = generate_keypair()
+        pair = NodeKeyPair(public_key=fresh.public, private_key=b64decode(fresh.private))
+        db.session.add(pair)
+        db.session.flush()
+    return pair
+
+
+def register_public_key(hub: Any) -> str | None:
+    """Register this node's public key with the hub (on ``hub connect``); no commit.
+
+    A hub client without the method (a test double) or a refusal is not fatal: the key is
+    registered again on the next connect or ``introductions sync``.
+    """
+    register = getattr(hub, "register_public_key", None)
+    pair = ensure_keypair()
+    if register is None:
+        return None
+    try:
+        register(pair.public_key)
+    except HubError:
+        return None
+    return pair.public_key
+
+
+def _private_key() -> bytes:
+    return bytes(ensure_keypair().private_key)
+
+
+# Consent, pitch and search ----------------------------------------------------------------
+
+
+def active_consent(connectee_id: int) -> Consent | None:
+    return db.session.scalars(
+        select(Consent)
+        .where(
+            Consent.connectee_id == connectee_id,
+            Consent.purpose == ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Consent.id.desc())
+        .limit(1)
+    ).first()
+
+
+def has_cross_city_consent(connectee_id: int) -> bool:
+    return active_consent(connectee_id) is not None
+
+
+def consent_ref(consent_id: int) -> str:
+    """The hub's handle for a consent record: a keyed pseudonym, not the local id."""
+    return pseudonym(node_key(CONSENT_PURPOSE), CONSENT_PURPOSE, consent_id)
+
+
+def search_hub(pitch: Mapping[str, Any], k: int = 10) -> list[dict[str, Any]]:
+    """Ask the hub's directory for connectors elsewhere, ranked for this pitch."""
+    hub = client()
+    seeker = {
+        "target_occupation": pitch["target_occupation"],
+        "experience_band": pitch.get("experience_band"),
+        "languages": {lang["language"]: lang["level"] for lang in pitch["languages"]},
+        "skills": pitch.get("skills") or [],
+    }
+    try:
+        found = hub.search_directory(seeker, k=k)
+    except HubError as exc:
+        raise HubUnreachable(str(exc)) from exc
+    hits = []
+    for hit in found["items"]:
+        profile = hit["profile"]
+        hits.append(
+            {
+                "directory_profile_id": profile["id"],
+                "community": profile["community"],
+                "occupation": profile["occupation"],
+                "occupation_title": profile.get("occupation_title", ""),
+                "experience_band": profile.get("experience_band"),
+                "languages": profile.get("languages") or [],
+                "score": hit["score"],
+                "contributions": hit.get("contributions") or {},
+                "reasons": hit.get("reasons") or [],
+            }
+        )
+    return hits
+
+
+# Requests and decisions -------------------------------------------------------------------
+
+
+def get_intro(intro_id: int) -> CrossCityIntro:
+    intro = db.session.get(CrossCityIntro, intro_id)
+    if intro is None:
+        raise NotFound(f"No cross-city introduction {intro_id}.")
+    return intro
+
+
+def _apply_view(intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
+    """Copy the hub's state of an introduction onto the local row."""
+    intro.hub_id = int(view["id"])
+    intro.status = IntroStatus(view["status"])
+    intro.end_reason = view.get("end_reason")
+    intro.hub_seq = max(intro.hub_seq or 0, int(view["seq"]))
+    intro.card_sent = bool(view.get("card_sent")) or intro.card_sent
+    intro.directory_profile_id = int(view["profile_id"])
+    outgoing = view["direction"] == "outgoing"
+    intro.other_community = view["to_community"] if outgoing else view["from_community"]
+    for name in ("decided_at", "expires_at"):
+        value = view.get(name)
+        setattr(intro, name, dt.datetime.fromisoformat(value) if value else None)
+
+
+def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> CrossCityIntro:
+    """Ask the hub to introduce a consenting connectee to a connector elsewhere."""
+    from community_node.matching.services import pitch_of
+
+    connectee = db.session.get(Connectee, connectee_id)
     if connectee is None:
-        errors["connectee_id"] = [f"No connectee {data['connectee_id']}."]
-    if connector is None:
-        errors["connector_id"] = [f"No connector {data['connector_id']}."]
-    if errors:
-        raise InvalidInput(errors)
-    assert connectee is not None and connector is not None
+        raise InvalidInput({"connectee_id": [f"No connectee {connectee_id}."]})
     if connectee.status != ProfileStatus.APPROVED:
         raise Conflict(
-            f"Connectee {connectee.id} is {connectee.status.value}; "
-            "only approved connectees can be matched.",
+            f"Connectee {connectee.id} is {connectee.status.value}; only approved connectees "
+            "can be introduced.",
+            allowed=[],
+        )
+    consent = active_consent(connectee.id)
+    if consent is None:
+        raise Conflict(
+            "Record the connectee's consent to cross-city introductions first "
+            "(purpose cross_city_introductions).",
+            allowed=[],
             field="connectee_id",
         )
-    if connector.status != ProfileStatus.APPROVED:
-        raise Conflict(
-            f"Connector {connector.id} is {connector.status.value}; "
-            "only approved connectors can be matched.",
-            field="connector_id",
-        )
-    if not connector.available:
-        raise Conflict(f"Connector {connector.id} is marked unavailable.", field="connector_id")
-    use = _capacity_use(connector, now)
-    if use.left <= 0:
-        raise Conflict(
-            f"Connector {connector.id} has used all of their capacity of {use.capacity} "
-            f"connectee(s) per {use.period.value} ({use.used} this {use.period.value}).",
-            field="connector_id",
-        )
-    existing = db.session.scalar(
-        select(Match.id).where(
-            Match.connectee_id == connectee.id,
-            Match.connector_id == connector.id,
-            Match.status.not_in(TERMINAL),
-        )
-    )
-    if existing is not None:
-        raise Conflict(f"This pair already has an open match ({existing}).", match_id=existing)
-    match = Match(
+    pitch = pitch_of(connectee)
+    hub = client()
+    ref = consent_ref(consent.id)
+    intro = CrossCityIntro(
+        direction=IntroDirection.OUTGOING,
         connectee_id=connectee.id,
-        connector_id=connector.id,
-        status=MatchStatus.PROPOSED,
-        score=data.get("score"),
-        proposed_at=now,
-        status_changed_at=now,
-        expires_at=_expiry_from(now),
+        consent_id=consent.id,
+        directory_profile_id=directory_profile_id,
+        pitch=pitch,
         created_by=actor,
     )
-    match.transitions.append(
-        MatchTransition(
-            from_status=None,
-            to_status=MatchStatus.PROPOSED,
-            at=now,
-            by=actor,
-            note=data.get("note"),
-        )
-    )
-    db.session.add(match)
+    db.session.add(intro)
     db.session.flush()
+    key = f"intro-{intro.id}-{secrets.token_hex(6)}"
+    try:
+        view = hub.request_intro(directory_profile_id, pitch, ref, key)
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    _apply_view(intro, view)
     record(
         actor,
-        "match.create",
-        "match",
-        match.id,
-        {"connectee_id": connectee.id, "connector_id": connector.id},
+        "cross_city_intro.request",
+        "cross_city_intro",
+        intro.id,
+        {"hub_id": intro.hub_id, "connectee_id": connectee.id, "profile_id": directory_profile_id},
     )
     db.session.commit()
-    return match
+    return intro
 
 
-def _move(
-    match: Match, to: MatchStatus, *, actor: str, note: str | None, now: dt.datetime
-) -> MatchTransition:
-    """Apply one transition after its guards; the caller commits."""
-    current = match.status
-    if to not in TRANSITIONS[current]:
-        allowed = allowed_next(current)
-        hint = f" Allowed: {', '.join(allowed)}." if allowed else " It is final."
-        raise Conflict(f"A {current.value} match cannot become {to.value}.{hint}", allowed=allowed)
-    others = [s for s in allowed_next(current) if s != to.value]
-    if to == MatchStatus.MEETING_SCHEDULED and not match.meetings:
-        raise Conflict(
-            f"Schedule the meeting with POST /api/v1/matches/{match.id}/meetings; "
-            "that also moves the match on.",
-            allowed=others,
-        )
-    if to == MatchStatus.REFERRED:
-        first_tier = sum(1 for r in match.referrals if r.tier == 1)
-        if first_tier < REFERRALS_NEEDED:
-            raise Conflict(
-                f"A match is referred after {REFERRALS_NEEDED} first-tier referrals; "
-                f"this one has {first_tier}.",
-                allowed=others,
-            )
-    if to == MatchStatus.DECLINED and not (note and note.strip()):
-        raise InvalidInput({"note": ["Give the reason the match was declined."]})
-
-    if to == MatchStatus.INTRODUCED:
-        # The introduction restarts the clock: both now have N days to arrange the meeting.
-        match.expires_at = _expiry_from(now)
-    elif to != MatchStatus.EXPIRED:
-        match.expires_at = None
-    if to == MatchStatus.MET and match.first_met_on is None:
-        match.first_met_on = _meeting_day(match, now)
-    if to in TERMINAL and to != MatchStatus.CLOSED and note:
-        match.exit_reason = note.strip()
-    match.status = to
-    match.status_changed_at = now
-    transition = MatchTransition(from_status=current, to_status=to, at=now, by=actor, note=note)
-    match.transitions.append(transition)
-    db.session.flush()
-    record(actor, "match.transition", "match", match.id, {"from": current.value, "to": to.value})
-    if to in (MatchStatus.DECLINED, MatchStatus.EXPIRED):
-        _offer_next(match, now)
-    return transition
-
-
-def _offer_next(match: Match, now: dt.datetime) -> None:
-    """Offer the connectee the next best connector (see community_node.matching)."""
-    from community_node.matching.services import offer_next  # matching imports this module
-
-    # Misconfigured weights must not block a transition; `matching next` retries.
-    with contextlib.suppress(DomainError):
-        offer_next(match, now=now)
-
-
-def _meeting_day(match: Match, now: dt.datetime) -> dt.date:
-    """Date the first meeting: the earliest held one, else the latest one not marked missed.
-
-    A meeting moved forward informally can have a future date, so never go past today.
-    """
-    held = [m for m in match.meetings if m.held]
-    unmarked = [m for m in match.meetings if m.held is None]
-    if held:
-        meeting = min(held, key=lambda m: m.scheduled_for)
-    elif unmarked:
-        meeting = unmarked[-1]
-        meeting.held = True
+def _card(intro: CrossCityIntro) -> dict[str, Any] | None:
+    """This side's contact card: who the other node's staff should put in touch."""
+    person: Connectee | Connector | None
+    if intro.direction is IntroDirection.OUTGOING:
+        person = db.session.get(Connectee, intro.connectee_id) if intro.connectee_id else None
+        role = "connectee"
     else:
-        return now.date()
-    return min(meeting.scheduled_for.date(), now.date())
+        person = db.session.get(Connector, intro.connector_id) if intro.connector_id else None
+        role = "connector"
+    if person is None:
+        return None
+    connection = get_connection()
+    return {
+        "role": role,
+        "name": person.full_name,
+        "email": person.email,
+        "phone": person.phone,
+        "community": connection.community if connection is not None else None,
+    }
 
 
-def transition(
-    match_id: int,
-    to: MatchStatus,
-    *,
-    actor: str,
-    note: str | None = None,
-    now: dt.datetime | None = None,
-) -> MatchTransition:
-    """Move a match to ``to`` if the lifecycle and its guards allow it."""
-    match = get_match(match_id, lock=True)
-    moved = _move(match, to, actor=actor, note=note, now=now or utcnow())
+def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
+    """Send our sealed card if due, and open theirs if it arrived; no commit."""
+    if intro.status is not IntroStatus.ACCEPTED or intro.hub_id is None:
+        return
+    peer_key = view.get("peer_public_key")
+    if not intro.card_sent and peer_key:
+        card = _card(intro)
+        if card is not None:
+            sealed = seal_text(peer_key, json.dumps(card, sort_keys=True).encode())
+            try:
+                hub.post_contact_card(intro.hub_id, sealed, f"card-{intro.hub_id}")
+            except HubRejected as exc:
+                if exc.status != 409:  # 409: already sent (a lost answer); either way done
+                    raise
+            intro.card_sent = True
+            record("system:intros", "cross_city_intro.card_sent", "cross_city_intro", intro.id)
+    sealed_card = view.get("peer_card")
+    if sealed_card and intro.their_card is None:
+        try:
+            intro.their_card = json.loads(unseal_text(_private_key(), sealed_card))
+        except (CryptoError, ValueError):
+            # Sealed to another key (ours changed?) or malformed: staff see it is missing.
+            return
+        record("system:intros", "cross_city_intro.card_received", "cross_city_intro", intro.id)
+
+
+def _incoming(view: Mapping[str, Any]) -> CrossCityIntro:
+    connector_id = db.session.scalar(
+        select(ListedConnector.connector_id).where(ListedConnector.ref == view["connector_ref"])
+    )
+    intro = CrossCityIntro(
+        direction=IntroDirection.INCOMING,
+        connector_id=connector_id,
+        connector_ref=view["connector_ref"],
+        pitch=dict(view["pitch"]),
+        requested_at=dt.datetime.fromisoformat(view["requested_at"]),
+        created_by="system:intros",
+    )
+    db.session.add(intro)
+    return intro
+
+
+def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
+    """Withdraw waiting requests whose connectee withdrew cross-city consent."""
+    waiting = db.session.scalars(
+        select(CrossCityIntro).where(
+            CrossCityIntro.direction == IntroDirection.OUTGOING,
+            CrossCityIntro.status == IntroStatus.REQUESTED,
+            CrossCityIntro.hub_id.is_not(None),
+        )
+    ).all()
+    for intro in waiting:
+        consent = db.session.get(Consent, intro.consent_id) if intro.consent_id else None
+        if consent is not None and consent.withdrawn_at is None:
+            continue
+        assert intro.hub_id is not None
+        try:
+            view = hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+        except HubRejected as exc:
+            if exc.status != 409:
+                raise
+            continue  # it already ended on the hub; the feed brings its state
+        _apply_view(intro, view)
+        intro.end_reason = "consent_withdrawn"
+        record("system:intros", "cross_city_intro.withdraw", "cross_city_intro", intro.id)
+        report["withdrawn"] += 1
+
+
+def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str, int]:
+    """Pull the introductions feed, exchange cards, withdraw unconsented requests; commit.
+
+    ``register_key=False`` skips re-registering the public key (``connector-node sync``
+    does so only on its first run and with ``--full``, to keep an idle sync small).
+    """
+    hub = hub or client()
+    report = {"changed": 0, "new_incoming": 0, "cards_received": 0, "withdrawn": 0}
+    state = db.session.scalars(select(IntroSyncState).limit(1)).first()
+    if state is None:
+        state = IntroSyncState(cursor=0)
+        db.session.add(state)
+    try:
+        if register_key:
+            register_public_key(hub)
+        _withdraw_unconsented(hub, report)
+        for _ in range(FEED_PAGES):
+            page = hub.intro_inbox(state.cursor)
+            for view in page.items:
+                intro = db.session.scalar(
+                    select(CrossCityIntro).where(CrossCityIntro.hub_id == int(view["id"]))
+                )
+                if intro is None:
+                    if view["direction"] != "incoming":
+                        continue  # a request this node lost track of; nothing to show
+                    intro = _incoming(view)
+                    report["new_incoming"] += 1
+                had_card = intro.their_card is not None
+                _apply_view(intro, view)
+                db.session.flush()
+                _exchange_cards(hub, intro, view)
+                if intro.their_card is not None and not had_card:
+                    report["cards_received"] += 1
+                report["changed"] += 1
+            state.cursor = page.next
+            db.session.flush()
+            if not page.more:
+                break
+    except HubError as exc:
+        db.session.commit()  # keep what was applied; the cursor only moves with it
+        raise _hub_error(exc) from exc
+    state.last_synced_at = utcnow()
     db.session.commit()
-    return moved
+    return report
 
 
-def match_filters(args: Mapping[str, Any]) -> Select[Any]:
-    stmt: Select[Any] = select(Match)
-    for key in ("status", "connectee_id", "connector_id"):
+def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
+    """Record the connector's answer to an incoming request; on acceptance send our card."""
+    intro = get_intro(intro_id)
+    if intro.direction is not IntroDirection.INCOMING:
+        raise Conflict(
+            "Only the connector's community decides; withdraw an outgoing request instead.",
+            allowed=["withdraw"] if intro.status is IntroStatus.REQUESTED else [],
+        )
+    if intro.status is not IntroStatus.REQUESTED:
+        raise Conflict(f"This introduction is already {intro.status.value}.", allowed=[])
+    if decision == "accept" and intro.connector_id is None:
+        raise Conflict(
+            "The connector this request names is no longer listed here.", allowed=["decline"]
+        )
+    assert intro.hub_id is not None
+    hub = client()
+    try:
+        view = hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}")
+        _apply_view(intro, view)
+        _exchange_cards(hub, intro, view)
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    record(actor, f"cross_city_intro.{decision}", "cross_city_intro", intro.id)
+    db.session.commit()
+    return intro
+
+
+def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
+    """Withdraw an outgoing request that is still waiting."""
+    intro = get_intro(intro_id)
+    if intro.direction is not IntroDirection.OUTGOING or intro.status is not IntroStatus.REQUESTED:
+        raise Conflict(
+            "Only a waiting outgoing request can be withdrawn.",
+            allowed=["accept", "decline"]
+            if intro.direction is IntroDirection.INCOMING and intro.status is IntroStatus.REQUESTED
+            else [],
+        )
+    assert intro.hub_id is not None
+    try:
+        view = client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+    except HubError as exc:
+        db.session.rollback()
+        raise _hub_error(exc) from exc
+    _apply_view(intro, view)
+    record(actor, "cross_city_intro.withdraw", "cross_city_intro", intro.id)
+    db.session.commit()
+    return intro
+
+
+SORTABLE = {
+    "id": CrossCityIntro.id,
+    "requested_at": CrossCityIntro.requested_at,
+    "status": CrossCityIntro.status,
+}
+
+
+def _filters(args: Mapping[str, Any]) -> Select[Any]:
+    stmt: Select[Any] = select(CrossCityIntro)
+    for key in ("direction", "status", "connectee_id", "connector_id"):
         if (value := args.get(key)) is not None:
-            stmt = stmt.where(getattr(Match, key) == value)
-    if (is_open := args.get("open")) is not None:
-        stmt = stmt.where(Match.status.not_in(TERMINAL) if is_open else Match.status.in_(TERMINAL))
+            stmt = stmt.where(getattr(CrossCityIntro, key) == value)
     return stmt
 
 
-def list_matches(args: Mapping[str, Any]) -> Page:
-    stmt = apply_sort(match_filters(args), args["sort"], SORTABLE, Match.id)
+def list_intros(args: Mapping[str, Any]) -> Page:
+    stmt = apply_sort(_filters(args), args["sort"], SORTABLE, CrossCityIntro.id)
     return paginate(stmt, args["page"], args["per_page"])
 
 
-def export_matches(args: Mapping[str, Any]) -> Sequence[Match]:
-    stmt = apply_sort(match_filters(args), args.get("sort", "id"), SORTABLE, Match.id)
-    return db.session.scalars(stmt).all()
-
-
-# Capacity -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CapacityUse:
-    connector_id: int
-    capacity: int
-    period: CapacityPeriod
-    period_start: dt.datetime
-    period_end: dt.datetime
-    used: int
-
-    @property
-    def left(self) -> int:
-        return max(0, self.capacity - self.used)
-
-
-def period_bounds(period: CapacityPeriod, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """Return the UTC calendar month or quarter containing ``now``, as [start, end)."""
-    now = now.astimezone(dt.UTC)
-    months = 1 if period == CapacityPeriod.MONTH else 3
-    first_month = now.month - (now.month - 1) % months
-    start = dt.datetime(now.year, first_month, 1, tzinfo=dt.UTC)
-    end_year, end_month = divmod(first_month - 1 + months, 12)
-    end = dt.datetime(now.year + end_year, end_month + 1, 1, tzinfo=dt.UTC)
-    return start, end
-
-
-def _capacity_use(connector: Connector, now: dt.datetime) -> CapacityUse:
-    start, end = period_bounds(connector.capacity_period, now)
-    used = db.session.scalar(
-        select(func.count(Match.id)).where(
-            Match.connector_id == connector.id,
-            Match.proposed_at >= start,
-            Match.proposed_at < end,
-            Match.status.not_in(NOT_COUNTED_FOR_CAPACITY),
-        )
-    )
-    return CapacityUse(
-        connector_id=connector.id,
-        capacity=connector.capacity,
-        period=connector.capacity_period,
-        period_start=start,
-        period_end=end,
-        used=used or 0,
-    )
-
-
-def capacity_of(connector_id: int, *, now: dt.datetime | None = None) -> CapacityUse:
-    """Tell how many new matches a connector can still take in the current period."""
-    connector = db.session.get(Connector, connector_id)
-    if connector is None:
-        raise NotFound(f"No connector {connector_id}.")
-    return _capacity_use(connector, now or utcnow())
-
-
-# Meetings -----------------------------------------------------------------------------
-
-
-def _meeting_of(match_id: int, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.match_id != match_id:
-        raise NotFound(f"No meeting {meeting_id} in match {match_id}.")
-    return meeting
-
-
-def schedule_meeting(
-    match_id: int, data: Mapping[str, Any], *, actor: str, now: dt.datetime | None = None
-) -> Meeting:
-    """Add a meeting; an introduced match moves to meeting_scheduled."""
-    now = now or utcnow()
-    match = get_match(match_id, lock=True)
-    if match.status not in MEETING_STATUSES:
-        raise Conflict(
-            f"Meetings can be scheduled for introduced matches; this one is {match.status.value}.",
-            allowed=allowed_next(match.status),
-        )
-    meeting = Meeting(
-        scheduled_for=data["scheduled_for"],
-        duration_minutes=data.get("duration_minutes", 30),
-        mode=data["mode"],
-    )
-    match.meetings.append(meeting)
-    db.session.flush()
-    record(actor, "meeting.create", "meeting", meeting.id, {"match_id": match.id})
-    if match.status == MatchStatus.INTRODUCED:
-        _move(match, MatchStatus.MEETING_SCHEDULED, actor=actor, note=None, now=now)
-    db.session.commit()
-    return meeting
-
-
-def update_meeting(
-    match_id: int,
-    meeting_id: int,
-    data: Mapping[str, Any],
-    *,
-    actor: str,
-    now: dt.datetime | None = None,
-) -> Meeting:
-    """Record confirmations or whether the meeting took place; held moves the match to met."""
-    meeting = _meeting_of(match_id, meeting_id)
-    match = get_match(match_id, lock=True)
-    changed = [key for key, value in data.items() if getattr(meeting, key) != value]
-    for key in changed:
-        setattr(meeting, key, data[key])
-    if changed:
-        details = {"match_id": match.id, "fields": changed}
-        record(actor, "meeting.update", "meeting", meeting.id, details)
-    if "held" in changed and meeting.held and match.status == MatchStatus.MEETING_SCHEDULED:
-        _move(match, MatchStatus.MET, actor=actor, note=None, now=now or utcnow())
-    db.session.commit()
-    return meeting
-
-
-# Referrals ----------------------------------------------------------------------------
-
-
-def _referral_of(match_id: int, referral_id: int) -> Referral:
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.match_id != match_id:
-        raise NotFound(f"No referral {referral_id} in match {match_id}.")
-    return referral
-
-
-def add_referral(
-    match_id: int, data: Mapping[str, Any], *, actor: str, now: dt.datetime | None = None
-) -> Referral:
-    """Record one of the connector's introductions; the first one moves met on."""
-    now = now or utcnow()
-    match = get_match(match_id, lock=True)
-    if match.status not in REFERRAL_STATUSES:
-        raise Conflict(
-            "Referrals can be recorded once the connectee has met the connector; "
-            f"this match is {match.status.value}.",
-            allowed=allowed_next(match.status),
-        )
-    referred_on = data.get("referred_on") or now.date()
-    if referred_on > now.date():
-        raise InvalidInput({"referred_on": ["A referral cannot be dated in the future."]})
-    referral = Referral(
-        contact_name=data["contact_name"],
-        organisation=data["organisation"],
-        sector=data["sector"],
-        referred_on=referred_on,
-        tier=data.get("tier", 1),
-        result=data.get("result", ReferralResult.PENDING),
-    )
-    match.referrals.append(referral)
-    db.session.flush()
-    # The contact's name and organisation are free text about a third person: ids only here.
-    record(
-        actor,
-        "referral.create",
-        "referral",
-        referral.id,
-        {"match_id": match.id, "tier": referral.tier, "result": referral.result.value},
-    )
-    if match.status == MatchStatus.MET:
-        _move(match, MatchStatus.REFERRALS_PENDING, actor=actor, note=None, now=now)
-    db.session.commit()
-    return referral
-
-
-def update_referral(
-    match_id: int, referral_id: int, data: Mapping[str, Any], *, actor: str
-) -> Referral:
-    """Record what came of a referral (it may be months later, so any match status will do)."""
-    referral = _referral_of(match_id, referral_id)
-    changed = [key for key, value in data.items() if getattr(referral, key) != value]
-    for key in changed:
-        setattr(referral, key, data[key])
-    if changed:
-        record(
-            actor,
-            "referral.update",
-            "referral",
-            referral.id,
-            {"match_id": match_id, "fields": changed, "result": referral.result.value},
-        )
-    db.session.commit()
-    return referral
-
-
-def erase_referral_contacts(person_kind: str, person_id: int) -> None:
-    """Blank the referral contacts' names in every match of an erased person."""
-    column = Match.connectee_id if person_kind == "connectee" else Match.connector_id
-    match_ids = select(Match.id).where(column == person_id)
-    db.session.execute(
-        update(Referral).where(Referral.match_id.in_(match_ids)).values(contact_name="(erased)")
-    )
-
-
-# Expiry and follow-ups ------------------------------------------------------------------
-
-
-def expire_overdue(now: dt.datetime | None = None) -> list[int]:
-    """Expire every match still awaiting an answer after its deadline; return their ids.
-
-    Idempotent: an expired match is no longer awaiting an answer, so a rerun finds nothing.
-    """
-    now = now or utcnow()
-    overdue = db.session.scalars(
-        select(Match)
-        .where(Match.status.in_(AWAITING_ANSWER), Match.expires_at <= now)
-        .order_by(Match.id)
-        .with_for_update()
-    ).all()
-    days = current_app.config["MATCH_PROPOSAL_EXPIRY_DAYS"]
-    for match in overdue:
-        _move(
-            match,
-            MatchStatus.EXPIRED,
-            actor=TICK_ACTOR,
-            note=f"No answer within {days} days.",
-            now=now,
-        )
-    db.session.commit()
-    return [m.id for m in overdue]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Return the same day ``months`` later, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True)
-class DueFollowUp:
-    connectee_id: int
-    milestone_months: int
-    due_on: dt.date
-    first_met_on: dt.date
-
-
-def due_follow_ups(today: dt.date) -> list[DueFollowUp]:
-    """List the 3/6/12-month follow-ups due by ``today`` that have no recorded outcome.
-
-    The clock starts at the connectee's first meeting with any connector; deactivated
-    (including erased) connectees are not followed up.
-    """
-    first_met = (
-        select(Match.connectee_id, func.min(Match.first_met_on).label("first_met_on"))
-        .join(Connectee, Connectee.id == Match.connectee_id)
-        .where(Match.first_met_on.is_not(None), Connectee.status != ProfileStatus.DEACTIVATED)
-        .group_by(Match.connectee_id)
-        .order_by(Match.connectee_id)
-    )
-    rows = db.session.execute(first_met).all()
-    recorded = {
-        (connectee_id, months)
-        for connectee_id, months in db.session.execute(
-            select(FollowUpOutcome.connectee_id, FollowUpOutcome.milestone_months)
-        )
-    }
-    due: list[DueFollowUp] = []
-    for connectee_id, met_on in rows:
-        assert met_on is not None  # filtered in SQL; min() of non-null dates
-        for months in MILESTONES:
-            due_on = add_months(met_on, months)
-            if due_on <= today and (connectee_id, months) not in recorded:
-                due.append(DueFollowUp(connectee_id, months, due_on, met_on))
-    return due
+def public_key() -> str:
+    """This node's public key (made on first use)."""
+    pair = ensure_keypair()
+    return public_key_of(bytes(pair.private_key))

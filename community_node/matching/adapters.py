@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 
 from community_node.extensions import db
-from community_node.introductions.lifecycle import NOT_COUNTED_FOR_CAPACITY
-from community_node.introductions.models import Match
-from community_node.introductions.services import period_bounds
+from community_node.matches.lifecycle import NOT_COUNTED_FOR_CAPACITY
+from community_node.matches.models import Match
+from community_node.matches.services import period_bounds
 from community_node.participants.models import (
     CapacityPeriod,
     Connectee,

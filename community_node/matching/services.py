@@ -23,9 +23,9 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import DomainError, InvalidInput, NotFound
 from community_node.extensions import db
-from community_node.introductions import services as matches
-from community_node.introductions.lifecycle import TERMINAL
-from community_node.introductions.models import Match, MatchStatus
+from community_node.matches import services as matches
+from community_node.matches.lifecycle import TERMINAL
+from community_node.matches.models import Match, MatchStatus
 from community_node.matching import adapters
 from community_node.matching.models import (
     BatchStatus,
@@ -171,7 +171,7 @@ def pitch_of(connectee: Connectee) -> dict[str, Any]:
 
 def _cross_city(connectee: Connectee) -> tuple[str, list[dict[str, Any]]]:
     """Search the hub for candidates elsewhere: (status, anonymized hits)."""
-    from community_node.intros import services as intros  # the hub connection lives there
+    from community_node.introductions import services as intros  # the hub connection lives there
 
     if not intros.has_cross_city_consent(connectee.id):
         return "no_consent", []

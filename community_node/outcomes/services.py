@@ -14,7 +14,7 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
-from community_node.introductions.models import Match
+from community_node.matches.models import Match
 from community_node.outcomes.models import FollowUpOutcome
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import Connectee

@@ -198,7 +198,7 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
         )
     ):
         consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
-    from community_node.introductions.services import erase_referral_contacts
+    from community_node.matches.services import erase_referral_contacts
 
     erase_referral_contacts(kind.name, person.id)
     record(actor, f"{kind.name}.erase", kind.name, person.id, {})

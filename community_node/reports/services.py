@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from community_node.eligibility.models import EligibilityDecision
 from community_node.eligibility.models import Outcome as Eligibility
 from community_node.extensions import db
-from community_node.introductions.models import Match, MatchStatus, MatchTransition, Referral
+from community_node.matches.models import Match, MatchStatus, MatchTransition, Referral
 from community_node.outcomes.models import EMPLOYED_CATEGORIES, FollowUpOutcome, OutcomeCategory
 from community_node.participants.models import Connectee, ProfileStatus
 from shared.taxonomy import default_taxonomy

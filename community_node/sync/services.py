@@ -101,7 +101,7 @@ class HubPort(Protocol):
 
     def resource_changes(self, since: int, etag: str | None = None) -> Changes | NotModified: ...
 
-    # Cross-city introductions (see community_node.intros.services.IntrosHub).
+    # Cross-city introductions (see community_node.introductions.services.IntrosHub).
 
     def intro_inbox(self, since: int) -> Changes: ...
 
@@ -194,7 +194,7 @@ def connect(
         # Everything listable so far goes out on the first sync.
         outbox.refresh_directory(force=True)
     # Register the node's key pair for sealed contact cards (cross-city introductions).
-    from community_node.intros.services import register_public_key
+    from community_node.introductions.services import register_public_key
 
     register_public_key(hub)
     record(
@@ -691,8 +691,8 @@ def _sync_intros(client: HubPort, connection: HubConnection, full: bool) -> dict
     (a failed registration is then retried), so an idle sync stays at three requests.
     """
     # Imported here: the introductions service imports this module for the connection.
-    from community_node.intros import services as intros
-    from community_node.intros.models import IntroSyncState
+    from community_node.introductions import services as intros
+    from community_node.introductions.models import IntroSyncState
 
     state = db.session.scalars(select(IntroSyncState).limit(1)).first()
     synced = state.last_synced_at if state is not None else None

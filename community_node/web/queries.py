@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from community_node.database import utcnow
 from community_node.extensions import db
-from community_node.introductions.models import Match, MatchStatus
+from community_node.matches.models import Match, MatchStatus
 from community_node.outcomes.models import MILESTONES, FollowUpOutcome
 from community_node.participants import services as participants
 from community_node.participants.models import Consent, ProfileStatus

@@ -8,7 +8,7 @@ from typing import Any
 import factory
 from sqlalchemy.orm import Session, scoped_session
 
-from community_node.introductions.models import Match, MatchStatus, Meeting, MeetingMode, Referral
+from community_node.matches.models import Match, MatchStatus, Meeting, MeetingMode, Referral
 from community_node.outcomes.models import FollowUpOutcome, OutcomeCategory
 from community_node.participants.models import (
     Connectee,

@@ -29,8 +29,8 @@ from community_node.eligibility.models import Outcome
 from community_node.eligibility.rules import load_rules
 from community_node.eligibility.services import STATUS_FOR, evaluate_connectee
 from community_node.extensions import db
-from community_node.introductions.lifecycle import NOT_COUNTED_FOR_CAPACITY, TRANSITIONS
-from community_node.introductions.models import Match, MatchStatus, MatchTransition, Referral
+from community_node.matches.lifecycle import NOT_COUNTED_FOR_CAPACITY, TRANSITIONS
+from community_node.matches.models import Match, MatchStatus, MatchTransition, Referral
 from community_node.outcomes.models import FollowUpOutcome
 from community_node.participants.models import (
     Connectee,

@@ -106,23 +106,23 @@ def test_cross_city_introduction_end_to_end(
     assert hit["community"] == "stlouis" and hit["reasons"]
     assert "name" not in hit and "Jordan" not in str(found["cross_city"])
 
-    outgoing = a.call("POST", "/intros", 201, json={
+    outgoing = a.call("POST", "/introductions", 201, json={
         "connectee_id": connectee["id"], "directory_profile_id": hit["directory_profile_id"],
     })  # fmt: skip
     assert outgoing["status"] == "requested"
 
-    stlouis.cli("intros", "sync")
-    (incoming,) = b.call("GET", "/intros?direction=incoming", 200)["items"]
+    stlouis.cli("introductions", "sync")
+    (incoming,) = b.call("GET", "/introductions?direction=incoming", 200)["items"]
     chosen = next(n for n in nurses if n["id"] == incoming["connector_id"])
     assert incoming["their_card"] is None
     assert "Amira" not in str(incoming)
-    accepted = b.call("POST", f"/intros/{incoming['id']}/accept", 200)
+    accepted = b.call("POST", f"/introductions/{incoming['id']}/accept", 200)
     assert accepted["status"] == "accepted" and accepted["card_sent"] is True
 
-    halifax.cli("intros", "sync")  # sees the acceptance, opens B's card, sends its own
-    stlouis.cli("intros", "sync")  # opens A's card
-    at_a = a.call("GET", f"/intros/{outgoing['id']}", 200)
-    at_b = b.call("GET", f"/intros/{incoming['id']}", 200)
+    halifax.cli("introductions", "sync")  # sees the acceptance, opens B's card, sends its own
+    stlouis.cli("introductions", "sync")  # opens A's card
+    at_a = a.call("GET", f"/introductions/{outgoing['id']}", 200)
+    at_b = b.call("GET", f"/introductions/{incoming['id']}", 200)
     assert at_a["status"] == at_b["status"] == "accepted"
     assert at_a["their_card"]["email"] == chosen["email"]
     assert at_a["their_card"]["name"] == f"{chosen['first_name']} Lee"

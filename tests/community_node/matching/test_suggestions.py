@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from community_node.extensions import db
-from community_node.introductions.models import MatchStatus
+from community_node.matches.models import MatchStatus
 from community_node.matching.models import NextCandidate
 from community_node.participants.models import (
     ConnectorLanguage,
@@ -22,7 +22,7 @@ from tests.community_node.factories import (
     ConsentFactory,
     MatchFactory,
 )
-from tests.community_node.intros.fakehub import FakeIntrosHub
+from tests.community_node.introductions.fakehub import FakeIntrosHub
 
 SUGGEST = "/api/v1/matching/suggestions"
 

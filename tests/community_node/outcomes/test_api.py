@@ -13,7 +13,7 @@ from sqlalchemy import select
 from community_node.audit.models import AuditEvent
 from community_node.database import utcnow
 from community_node.extensions import db
-from community_node.introductions.models import Match, MatchStatus
+from community_node.matches.models import Match, MatchStatus
 from community_node.outcomes.services import EARLY_DAYS, add_months
 from tests.community_node.factories import (
     ConnecteeFactory,

@@ -12,7 +12,7 @@ import pytest
 from community_node.eligibility.models import EligibilityDecision
 from community_node.eligibility.models import Outcome as Eligibility
 from community_node.extensions import db
-from community_node.introductions.models import Match, MatchStatus, MatchTransition
+from community_node.matches.models import Match, MatchStatus, MatchTransition
 from community_node.outcomes.models import OutcomeCategory
 from community_node.participants.models import Connectee, ProfileStatus
 from tests.community_node.factories import (

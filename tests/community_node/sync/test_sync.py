@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from community_node.demand.services import clear, upload
 from community_node.extensions import db
-from community_node.intros.models import (
+from community_node.introductions.models import (
     CrossCityIntro,
     IntroDirection,
     IntroStatus,
@@ -785,7 +785,7 @@ def test_sync_pulls_incoming_introductions(
     intro = db.session.scalars(select(CrossCityIntro)).one()
     assert intro.connector_id == ids[1] and intro.hub_id == 77
     assert intro.direction is IntroDirection.INCOMING and intro.other_community == "portland"
-    listed = api.get("/api/v1/intros?direction=incoming").get_json()
+    listed = api.get("/api/v1/introductions?direction=incoming").get_json()
     assert [i["connector_id"] for i in listed["items"]] == [ids[1]]
     # The cursor moved: the next sync reads only newer changes.
     hub.intro_feed[0] = incoming_view(4, ref_of(ids[1]), status="expired")

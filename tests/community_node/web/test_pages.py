@@ -16,7 +16,7 @@ from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import create_user
 from community_node.database import utcnow
 from community_node.extensions import db
-from community_node.introductions.models import MatchStatus
+from community_node.matches.models import MatchStatus
 from community_node.participants.models import (
     Connectee,
     ConnecteeLanguage,

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from community_node.extensions import db
-from community_node.intros.models import CrossCityIntro, NodeKeyPair
+from community_node.introductions.models import CrossCityIntro, NodeKeyPair
 from community_node.participants.models import ConsentPurpose, ProfileStatus
 from community_node.sync.models import HubConnection, ListedConnector
 from shared.crypto import seal_text, unseal_text
 from shared.hubclient import HubRejected, HubUnavailable
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory, ConsentFactory
-from tests.community_node.intros.fakehub import FakeIntrosHub
+from tests.community_node.introductions.fakehub import FakeIntrosHub
 
-INTROS = "/api/v1/intros"
+INTROS = "/api/v1/introductions"
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_incoming_request_accept_and_cards(api: Any, runner: Any, hub: FakeIntro
         hub.view(5, direction="incoming", connector_ref="a" * 32, consent_ref=None,
                  from_community="stlouis", to_community="halifax")
     )  # fmt: skip
-    result = runner.invoke(args=["intros", "sync"])
+    result = runner.invoke(args=["introductions", "sync"])
     assert result.exit_code == 0 and "1 new incoming" in result.output, result.output
     assert hub.registered_key == db.session.query(NodeKeyPair).one().public_key
     (listed,) = api.get(f"{INTROS}?direction=incoming").get_json()["items"]
@@ -107,7 +107,7 @@ def test_incoming_request_accept_and_cards(api: Any, runner: Any, hub: FakeIntro
         hub.view(5, seq=9, status="accepted", card_sent=True,
                  peer_card=seal_text(own_key, json.dumps(peer_card).encode()))
     )  # fmt: skip
-    assert "1 card(s) received" in runner.invoke(args=["intros", "sync"]).output
+    assert "1 card(s) received" in runner.invoke(args=["introductions", "sync"]).output
     assert api.get(url).get_json()["their_card"] == peer_card
 
 
@@ -128,7 +128,7 @@ def test_withdrawn_consent_withdraws_waiting_requests(
 
 
 def consenting_consent(connectee_id: int) -> int:
-    from community_node.intros.services import active_consent
+    from community_node.introductions.services import active_consent
 
     consent = active_consent(connectee_id)
     assert consent is not None

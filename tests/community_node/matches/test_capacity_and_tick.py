@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from community_node.errors import Conflict
 from community_node.extensions import db
-from community_node.introductions import services
-from community_node.introductions.models import Match, MatchStatus, MatchTransition
+from community_node.matches import services
+from community_node.matches.models import Match, MatchStatus, MatchTransition
 from community_node.participants.models import CapacityPeriod, Connectee, ProfileStatus
 from tests.community_node.factories import (
     ConnecteeFactory,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from community_node.audit.models import AuditEvent
 from community_node.extensions import db
-from community_node.introductions.models import Match, MatchStatus
+from community_node.matches.models import Match, MatchStatus
 from community_node.participants.models import ProfileStatus
 from tests.community_node.factories import (
     ConnecteeFactory,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from community_node.introductions.models import MatchStatus
+from community_node.matches.models import MatchStatus
 
 S = MatchStatus
 

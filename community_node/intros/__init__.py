@@ -1,1 +1,0 @@
-"""Cross-city introductions on the node: requests, decisions, sealed contact cards."""

@@ -1,0 +1,1 @@
+"""Matches between a connectee and a connector, their meetings and the referrals."""
