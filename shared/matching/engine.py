@@ -105,9 +105,7 @@ def static_tables(seeker: Seeker, matrix: CandidateMatrix) -> tuple[FloatArray, 
     years = np.nan if seeker.years is None else seeker.years
     experience = experience_values(years, matrix.years_values)
     mask, unknown = matrix.availability_mask(seeker.availability)
-    availability = availability_values(
-        mask, unknown, bool(seeker.availability), matrix.mask_values
-    )
+    availability = availability_values(mask, unknown, bool(seeker.availability), matrix.mask_values)
     return experience[matrix.static_years_key], availability[matrix.static_mask_key]
 
 
@@ -243,9 +241,7 @@ def _add_skills(
         result[coverage < must["skills"] - 1e-12] = _OUT
 
 
-def _block_out(
-    result: FloatArray, seeker: Seeker, matrix: CandidateMatrix, region: Region
-) -> None:
+def _block_out(result: FloatArray, seeker: Seeker, matrix: CandidateMatrix, region: Region) -> None:
     """Set -inf on the rows the seeker excluded or blocked, or whose candidate blocked it."""
     start, stop = region.start, region.stop
     for candidate_id in seeker.blocked | seeker.excluded:
