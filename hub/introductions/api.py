@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from hub.idempotency.services import idempotent
+from hub.idempotency.api import idempotent
 from hub.introductions import services
 from hub.security import actor_label, current_community, require_scope
 from shared.protocol.introductions import (

@@ -8,7 +8,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hub.idempotency.services import answer, idempotent
+from hub.idempotency.api import answer, idempotent
 from hub.profiles.services import apply_batch, apply_snapshot
 from hub.security import actor_label, current_caller, require_scope
 from shared.protocol import (
