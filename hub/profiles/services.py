@@ -21,10 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.audit.services import record
-from hub.communities.models import Community, CommunityRef
+from hub.communities.models import CommunityRef
+from hub.communities.services import mark_synced
 from hub.database import UTCDateTime, utcnow
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
+from shared.privacy import PROFILE_FIELDS, TOMBSTONE_FIELDS
 from shared.protocol import ItemError, load_item
 from shared.protocol.common import (
     AVAILABILITY_SLOTS,
@@ -42,23 +44,10 @@ from shared.taxonomy import MalformedCode, default_taxonomy, normalize_code
 _REF = re.compile(r"[0-9a-f]{32}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _SKILL = re.compile(r"[a-z0-9][a-z0-9+#._-]{0,59}")
-_PROFILE_FIELDS = frozenset(
-    (
-        "ref",
-        "version",
-        "occupation",
-        "occupation_level",
-        "experience_band",
-        "languages",
-        "skills",
-        "availability",
-        "remote_ok",
-        "cross_city_ok",
-        "accepting",
-    )
-)
+# The wire's field lists are the privacy allow-list's: one definition for node and hub.
+_PROFILE_FIELDS = frozenset(PROFILE_FIELDS)
 _PROFILE_FIELDS_NO_SKILLS = _PROFILE_FIELDS - {"skills"}
-_TOMBSTONE_FIELDS = frozenset(("ref", "version", "deleted"))
+_TOMBSTONE_FIELDS = frozenset(TOMBSTONE_FIELDS)
 _LEVELS = frozenset(OCCUPATION_LEVELS)
 _BANDS = frozenset(EXPERIENCE_BANDS)
 _LANGUAGE_LEVELS = frozenset(LANGUAGE_LEVELS)
@@ -221,8 +210,7 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
 
     if writes and dialect != "postgresql":
         _upsert(list(writes.values()), community.id, now, dialect)
-    if writes:
-        _profiles_changed(community.id)
+    mark_synced(community.id, profiles_changed=bool(writes))
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -338,15 +326,6 @@ def _upsert(rows: list[dict[str, Any]], community_id: int, now: Any, dialect: st
     db.session.connection().execute(_upsert_statement(dialect), full)
 
 
-def _profiles_changed(community_id: int) -> None:
-    """Bump the community's profiles_version in the writing transaction (see Community)."""
-    db.session.execute(
-        update(Community)
-        .where(Community.id == community_id)
-        .values(profiles_version=Community.profiles_version + 1)
-    )
-
-
 def apply_snapshot(
     community: CommunityRef, refs: Sequence[str], version: int, actor: str
 ) -> dict[str, int]:
@@ -361,7 +340,7 @@ def apply_snapshot(
     if gone:
         columns = {**profile_columns({"version": version, "deleted": True}), "updated_at": utcnow()}
         db.session.execute(update(Profile), [{"id": pk, **columns} for pk in gone])
-        _profiles_changed(community.id)
+    mark_synced(community.id, profiles_changed=bool(gone))
     result = {"kept": len(live) - len(gone), "tombstoned": len(gone)}
     record(actor, "profiles.snapshot", "community", community.id, result)
     db.session.commit()

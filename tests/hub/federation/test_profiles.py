@@ -189,6 +189,27 @@ def test_a_nul_echoed_from_a_rejected_item_is_answered_not_stored(halifax_api: A
     assert held()[ref(1)].version == 1  # the valid item's work committed all the same
 
 
+def last_sync(slug: str = "halifax") -> Any:
+    db.session.expire_all()
+    return db.session.scalar(select(Community.last_sync_at).where(Community.slug == slug))
+
+
+def test_a_sync_stamps_last_sync_at_with_its_data(halifax_api: Api) -> None:
+    assert halifax_api.post(BATCH, json={"items": []}).status_code == 422
+    assert last_sync() is None  # a refused batch is no sync
+    assert statuses(halifax_api.batch(profile(1))) == ["created"]
+    first = last_sync()
+    assert first is not None and first.tzinfo is not None
+    # A batch that changes nothing is a sync all the same: the node was heard from.
+    assert statuses(halifax_api.batch(profile(1))) == ["stale"]
+    second = last_sync()
+    assert second is not None and second >= first
+    assert halifax_api.put(SNAPSHOT, json={"refs": [ref(1)], "version": 1}).status_code == 200
+    third = last_sync()
+    assert third is not None and third >= second
+    assert last_sync("stlouis") is None
+
+
 def test_the_key_is_per_community(halifax_api: Api, stlouis_api: Api) -> None:
     assert statuses(halifax_api.post(BATCH, json={"items": [profile(1)]}, key="same")) == [
         "created"
