@@ -27,6 +27,18 @@ REPLAYED = "Idempotent-Replayed"
 _KEY = re.compile(r"^[\x21-\x7e]{1,80}$")
 _ANSWER = "idempotent_answer"
 
+#: The header in the OpenAPI document of every view that wears @idempotent.
+KEY_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": True,
+            "schema": {"type": "string", "maxLength": 80},
+        }
+    ]
+}
+
 P = ParamSpec("P")
 security_log = logging.getLogger("hub.security")
 
