@@ -192,8 +192,8 @@ def _held_versions(
         return {}
     if dialect != "postgresql":
         params = {"community_id": community_id, "refs": sorted({i["ref"] for i in valid})}
-        rows = db.session.connection().execute(_held_query(dialect), params)
-        return {ref: (version, deleted) for ref, _pk, version, deleted in rows}
+        held = db.session.connection().execute(_held_query(dialect), params)
+        return {ref: (version, deleted) for ref, _pk, version, deleted in held}
     newest: dict[str, dict[str, Any]] = {}
     for candidate in valid:
         seen = newest.get(candidate["ref"])
