@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -157,7 +157,49 @@ def _index(pool: Sequence[Candidate]) -> dict[Hashable, int]:
     return index
 
 
-def _communities(pool: Sequence[Candidate]) -> dict[str, Any]:
+class _Communities(TypedDict):
+    communities: dict[str | None, tuple[int, int]]
+    community_code: Int32Array
+
+
+class _Skills(TypedDict):
+    skill_ids: dict[str, int]
+    skill_names: tuple[str, ...]
+    skills: sparse.csr_matrix
+    skill_indptr: IntArray
+    skill_rows: Int32Array
+    skill_idf: FloatArray
+
+
+class _Languages(TypedDict):
+    language_ids: dict[str, int]
+    language_ranks: npt.NDArray[np.int8]
+    lang_profiles: npt.NDArray[np.int8]
+    lang_key: KeyArray
+
+
+class _Static(TypedDict):
+    slot_ids: dict[str, int]
+    years: FloatArray
+    availability: IntArray
+    capacity: Int32Array
+    capacity_left: Int32Array
+    load: FloatArray
+    eligible: BoolArray
+    cross_ok: BoolArray
+    static_key: KeyArray
+    static_years: FloatArray
+    static_availability: IntArray
+    static_load: FloatArray
+    static_eligible: BoolArray
+    static_cross_ok: BoolArray
+    years_values: FloatArray
+    static_years_key: KeyArray
+    mask_values: IntArray
+    static_mask_key: KeyArray
+
+
+def _communities(pool: Sequence[Candidate]) -> _Communities:
     """Each community's (first, stop) rows, and each row's community number."""
     communities: dict[str | None, tuple[int, int]] = {}
     community_code = np.empty(len(pool), dtype=np.int32)
@@ -168,7 +210,7 @@ def _communities(pool: Sequence[Candidate]) -> dict[str, Any]:
     return {"communities": communities, "community_code": community_code}
 
 
-def _skills(pool: Sequence[Candidate]) -> dict[str, Any]:
+def _skills(pool: Sequence[Candidate]) -> _Skills:
     """The rows × skills incidence (CSR), its CSC twin's arrays, and each skill's IDF."""
     skill_ids: dict[str, int] = {}
     indices: list[int] = []
@@ -193,7 +235,7 @@ def _skills(pool: Sequence[Candidate]) -> dict[str, Any]:
     }
 
 
-def _languages(pool: Sequence[Candidate]) -> dict[str, Any]:
+def _languages(pool: Sequence[Candidate]) -> _Languages:
     """The rows × languages level ranks, and their distinct profiles."""
     language_ids: dict[str, int] = {}
     for candidate in pool:
@@ -226,7 +268,7 @@ def _availability(pool: Sequence[Candidate]) -> tuple[dict[str, int], IntArray]:
     return slot_ids, availability
 
 
-def _static(pool: Sequence[Candidate]) -> dict[str, Any]:
+def _static(pool: Sequence[Candidate]) -> _Static:
     """The per-row facts, and their distinct (years, slots, load, flags) combinations."""
     slot_ids, availability = _availability(pool)
     years = np.array(
