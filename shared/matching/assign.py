@@ -283,7 +283,8 @@ def _edges(
         found.append((rows[feasible] + first, keep[feasible], values[feasible], features))
     if not found or not any(len(rows) for rows, _, _, _ in found):
         return None
-    return _Edges(*(np.concatenate(parts) for parts in zip(*found, strict=True)))
+    rows, columns, values, features = (np.concatenate(part) for part in zip(*found, strict=True))
+    return _Edges(rows, columns, values, features)
 
 
 @dataclass(frozen=True)
