@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityRef
+from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -50,6 +51,7 @@ def replace_cells(
     ]
     if rows:
         db.session.execute(insert(OutcomeCell), rows)
+    mark_synced(community.id)
     record(
         actor, "outcomes.replace", "community", community.id, {"period": period, "cells": len(rows)}
     )

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from hub.communities.models import CommunityStatus
+from hub.communities.models import Community, CommunityStatus
 from hub.communities.services import Credentials, set_status
+from hub.extensions import db
 from tests.hub.federation.conftest import Api
 
 Q3 = "/api/v1/outcomes/2026-Q3"
@@ -213,3 +215,15 @@ def test_rollup_rejects_bad_arguments(hub_client: FlaskClient) -> None:
     assert hub_client.get("/api/v1/rollup?by=city").status_code == 422
     assert hub_client.get("/api/v1/rollup?period=2026").status_code == 422
     assert hub_client.get("/api/v1/rollup").get_json()["rows"] == []
+
+
+def test_an_outcomes_push_stamps_last_sync_at(halifax_api: Api) -> None:
+    assert halifax_api.put("/api/v1/outcomes/2026-Q5", json={"cells": []}).status_code == 422
+    assert _last_sync() is None
+    assert halifax_api.put(Q3, json={"cells": [cell("29", "enrolled", 12)]}).status_code == 200
+    assert _last_sync() is not None
+
+
+def _last_sync() -> Any:
+    db.session.expire_all()
+    return db.session.scalar(select(Community.last_sync_at).where(Community.slug == "halifax"))
