@@ -7,27 +7,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-import shared
 from hub import config as hub_config
-from hub.errors import register_errorhandlers
+from hub.errors import MACHINE_PATHS
 from hub.extensions import api, csrf, db, login_manager, migrate
+from shared.web import errors
+from shared.web.app import (
+    register_api_blueprints,
+    register_machine_blueprint,
+    trust_proxies,
+    use_bounded_ids,
+)
+from shared.web.database import init_database
 
-MIGRATIONS = str(Path(__file__).parent / "migrations")
-VENDOR_ASSETS = str(Path(shared.__file__).parent / "static" / "vendor")
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a hub; ``config`` replaces the environment (tests pass a plain dict)."""
     app = Flask(__name__, instance_relative_config=True)
     hub_config.load_config(app, config)
-    proxies = int(app.config["TRUSTED_PROXIES"])
-    if proxies:
-        # Behind nginx the token endpoint must see https, or Authlib refuses the request.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
-        )
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -39,12 +39,9 @@ def register_extensions(app: Flask) -> None:
     from hub import models  # noqa: F401  (registers every table)
     from hub.auth.oauth import init_oauth
     from hub.auth.services import load_active_user
-    from hub.database import enable_sqlite_pragmas
-    from hub.web.access import check_csrf
+    from hub.communities.models import ALL_SCOPES
 
-    db.init_app(app)
-    # Batch mode lets Alembic alter SQLite tables by copying them.
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+    init_database(app, db, migrate, MIGRATIONS)
     api.init_app(app)
     api.spec.components.security_scheme(
         "oauth2",
@@ -54,7 +51,7 @@ def register_extensions(app: Flask) -> None:
             "flows": {
                 "clientCredentials": {
                     "tokenUrl": "/oauth/token",
-                    "scopes": {scope: scope for scope in _scopes()},
+                    "scopes": {scope: scope for scope in ALL_SCOPES},
                 }
             },
         },
@@ -62,18 +59,9 @@ def register_extensions(app: Flask) -> None:
     init_oauth(app)
     # The staff web UI: session login and CSRF-checked forms.
     csrf.init_app(app)
-    app.before_request(check_csrf)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.user_loader(load_active_user)
-    with app.app_context():
-        enable_sqlite_pragmas(db.engine)
-
-
-def _scopes() -> tuple[str, ...]:
-    from hub.communities.models import ALL_SCOPES
-
-    return ALL_SCOPES
 
 
 def register_blueprints(app: Flask) -> None:
@@ -82,14 +70,19 @@ def register_blueprints(app: Flask) -> None:
     from hub.auth import oauth
     from hub.web import views as web
 
-    app.register_blueprint(system.bp)
-    app.register_blueprint(oauth.bp)
+    use_bounded_ids(app)
+    app.register_blueprint(system.blueprint())
+    register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
-    for blp in api_blueprints():
-        api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+    register_api_blueprints(app, api, csrf, api_blueprints())
 
 
 def register_cli(app: Flask) -> None:
-    from hub.cli import register
+    from hub.commands import commands
 
-    register(app)
+    for command in commands():
+        app.cli.add_command(command)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    errors.register_errorhandlers(app, json_paths=MACHINE_PATHS)

@@ -34,6 +34,7 @@ def test_healthz_ok(client: FlaskClient, app: Flask) -> None:
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
+        "service": "community_node",
         "database": db.engine.dialect.name,
         "community": "testville",
     }
