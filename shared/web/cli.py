@@ -21,7 +21,7 @@ def console(create_app: Callable[[], Flask], *, name: str, help: str) -> click.G
     return FlaskGroup(name=name, help=help, create_app=create_app, add_default_commands=True)
 
 
-class IsoMoment(click.ParamType):
+class IsoMoment(click.ParamType[dt.datetime]):
     """An ISO date or time from an operator; without an offset it means UTC, the server's clock."""
 
     name = "ISO-TIME"
