@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from community_node.auth.models import Role
@@ -52,3 +53,9 @@ def commands() -> list[click.Command]:
         *reports,
         *sync,
     ]
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to the app's console."""
+    for command in commands():
+        app.cli.add_command(command)

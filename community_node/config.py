@@ -9,15 +9,6 @@ from flask import Flask
 
 from shared.protocol import MAX_BATCH_ITEMS
 from shared.web import settings
-from shared.web.settings import DEFAULT_SECRET_KEY, InsecureConfiguration, normalize_database_url
-
-__all__ = [
-    "DEFAULTS",
-    "DEFAULT_SECRET_KEY",
-    "InsecureConfiguration",
-    "load_config",
-    "normalize_database_url",
-]
 
 #: Settings read from the environment as written, never parsed as JSON: a policy version
 #: such as 2026 or 1.10 must stay the text it is, not become a number.

@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from hub import config as hub_config
-from hub.errors import MACHINE_PATHS
+from hub.commands import register_cli
+from hub.errors import register_errorhandlers
 from hub.extensions import api, csrf, db, login_manager, migrate
-from shared.web import errors
 from shared.web.app import (
+    assemble,
+    init_staff_ui,
     register_api_blueprints,
     register_machine_blueprint,
-    trust_proxies,
     use_bounded_ids,
 )
 from shared.web.database import init_database
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a hub; ``config`` replaces the environment (tests pass a plain dict)."""
     app = Flask(__name__, instance_relative_config=True)
     hub_config.load_config(app, config)
-    trust_proxies(app)
-    register_extensions(app)
-    register_blueprints(app)
-    register_cli(app)
-    register_errorhandlers(app)
-    return app
+    return assemble(
+        app, register_extensions, register_blueprints, register_cli, register_errorhandlers
+    )
 
 
 def register_extensions(app: Flask) -> None:
@@ -41,7 +36,7 @@ def register_extensions(app: Flask) -> None:
     from hub.auth.services import load_active_user
     from hub.communities.models import ALL_SCOPES
 
-    init_database(app, db, migrate, MIGRATIONS)
+    init_database(app, db, migrate)
     api.init_app(app)
     api.spec.components.security_scheme(
         "oauth2",
@@ -57,10 +52,7 @@ def register_extensions(app: Flask) -> None:
         },
     )
     init_oauth(app)
-    # The staff web UI: session login and CSRF-checked forms.
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "web.login"
+    init_staff_ui(app, csrf, login_manager)
     login_manager.user_loader(load_active_user)
 
 
@@ -75,14 +67,3 @@ def register_blueprints(app: Flask) -> None:
     register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
     register_api_blueprints(app, api, csrf, api_blueprints())
-
-
-def register_cli(app: Flask) -> None:
-    from hub.commands import commands
-
-    for command in commands():
-        app.cli.add_command(command)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    errors.register_errorhandlers(app, json_paths=MACHINE_PATHS)

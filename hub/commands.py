@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 
 from hub.auth.keys import ensure_signing_key
 from hub.auth.models import Role
@@ -36,3 +37,9 @@ def commands() -> list[click.Command]:
         *resources,
         *introductions,
     ]
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to the app's console."""
+    for command in commands():
+        app.cli.add_command(command)

@@ -6,6 +6,9 @@ body has the node's shape, so a node's hub client reads both services' errors al
 
 from __future__ import annotations
 
+from flask import Flask
+
+from shared.web import errors
 from shared.web.errors import (
     Conflict,
     DomainError,
@@ -19,3 +22,8 @@ __all__ = ["Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "
 
 #: Paths only machines call: nodes with a token or client credentials, and monitors.
 MACHINE_PATHS = ("/api/", "/oauth/", "/healthz")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer every error in the shared shape; machine paths always get JSON."""
+    errors.register_errorhandlers(app, json_paths=MACHINE_PATHS)

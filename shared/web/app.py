@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import flask
 import flask_smorest
 from flask import Flask
+from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -16,6 +17,21 @@ from shared.web.database import MAX_ID
 
 #: Where every JSON API blueprint is mounted.
 API_PREFIX = "/api/v1"
+
+
+def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
+    """Put ``app`` behind its trusted proxies, then run each registration step in order."""
+    trust_proxies(app)
+    for step in steps:
+        step(app)
+    return app
+
+
+def init_staff_ui(app: Flask, csrf: CSRFProtect, login_manager: LoginManager) -> None:
+    """Turn on what the staff pages need: CSRF-checked forms and session login."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
 
 
 class IdConverter(IntegerConverter):

@@ -67,9 +67,13 @@ def engine_options(uri: str, configured: dict[str, Any] | None) -> dict[str, Any
     return {"pool_pre_ping": True}
 
 
-def init_database(app: Flask, db: SQLAlchemy, migrate: Migrate, migrations: Path) -> None:
-    """Bind the database and Alembic to ``app``; SQLite gets WAL and foreign keys."""
+def init_database(app: Flask, db: SQLAlchemy, migrate: Migrate) -> None:
+    """Bind the database and Alembic to ``app``; SQLite gets WAL and foreign keys.
+
+    Each service keeps its migration history in ``migrations/`` beside its factory.
+    """
     db.init_app(app)
+    migrations = Path(app.root_path) / "migrations"
     # Batch mode lets Alembic alter SQLite tables by copying them.
     migrate.init_app(app, db, directory=str(migrations), render_as_batch=True, compare_type=True)
     with app.app_context():
