@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 import shared.db
-from shared.db import JSONType, created_at, intpk, str200, timestamp, utcnow
+from shared.db import JSONType, UTCDateTime, created_at, intpk, str200, timestamp, utcnow
 
-__all__ = ["Base", "JSONType", "created_at", "intpk", "str200", "timestamp", "utcnow"]
+__all__ = ["Base", "JSONType", "intpk", "str200", "created_at", "timestamp", "utcnow"]
+__all__ += ["UTCDateTime"]  # the migrations name the column type through this module
 
 
 class Base(DeclarativeBase):

@@ -7,6 +7,7 @@ from sqlalchemy.orm import DeclarativeBase
 import shared.db
 from shared.db import JSONType, UTCDateTime, created_at, intpk, str200, timestamp, utcnow
 
+# UTCDateTime: the migrations name the column type through this module.
 __all__ = [
     "Base",
     "JSONType",
