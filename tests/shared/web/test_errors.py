@@ -42,19 +42,19 @@ def app() -> Flask:
     register_errorhandlers(app, json_paths=("/api/",))
 
     @app.get("/api/invalid")
-    def invalid() -> None:
+    def invalid() -> str:
         raise InvalidInput(_tree())
 
     @app.get("/api/unprocessable")
-    def unprocessable() -> None:
+    def unprocessable() -> str:
         smorest_abort(422, messages={"json": _tree()})  # as a failed @blp.arguments does
 
     @app.get("/api/conflict")
-    def conflict() -> None:
+    def conflict() -> str:
         raise Conflict("Already accepted.", allowed=["withdraw"], headers={"Retry-After": "5"})
 
     @app.get("/api/missing")
-    def missing() -> None:
+    def missing() -> str:
         raise NotFound("No such introduction.")
 
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,7 +12,7 @@ from shared.web.database import IdlePingPool
 from shared.web.settings import DEFAULT_SECRET_KEY, InsecureConfiguration, load_config
 
 
-def _load(tmp_path: Path, overrides: dict[str, object] | None = None, **kwargs: object) -> Flask:
+def _load(tmp_path: Path, overrides: dict[str, Any] | None = None, **kwargs: Any) -> Flask:
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
     load_config(
         app,
@@ -19,7 +20,7 @@ def _load(tmp_path: Path, overrides: dict[str, object] | None = None, **kwargs: 
         prefix="SVC",
         defaults={"LIMIT": 3, "POLICY": "2026-01"},
         database_file="svc.sqlite",
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     return app
 
