@@ -31,6 +31,7 @@ rollup_blp = Blueprint(
     description="The public national roll-up of outcomes (no token needed).",
 )
 
+
 @blp.route("/<period>")
 class Outcomes(MethodView):
     @blp.doc(security=[{"oauth2": ["outcomes:write"]}])

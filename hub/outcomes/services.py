@@ -104,8 +104,7 @@ def rollup(period: str | None, by: str) -> list[dict[str, Any]]:
     else:
         keys = {(per, None, TOTAL) for per, _slug, _group in sent}
     return [
-        _public_row(key, tables)
-        for key in sorted(keys, key=lambda k: (k[0], k[1] or "", k[2]))
+        _public_row(key, tables) for key in sorted(keys, key=lambda k: (k[0], k[1] or "", k[2]))
     ]
 
 

@@ -135,8 +135,8 @@ def _protect(
             break
         withheld.add(complement)
         pending = sorted({*failing, complement})
-    published = MappingProxyType(_publish(table, withheld, suppress_below, base))
-    return ProtectedTable(rows, columns, published)
+    final = MappingProxyType(_publish(table, withheld, suppress_below, base))
+    return ProtectedTable(rows, columns, final)
 
 
 def spans(found: Range, min_span: int = MIN_SPAN) -> bool:

@@ -90,5 +90,7 @@ def solve(figures: Iterable[tuple[Cell, int | None]]) -> dict[Cell, Range]:
 def narrow(ranges: Mapping[Cell, Range], min_span: int = 5) -> dict[Cell, Range]:
     """The withheld cells whose feasible values span fewer than ``min_span`` integers."""
     return {
-        cell: (lo, hi) for cell, (lo, hi) in ranges.items() if hi is not None and hi - lo + 1 < min_span
+        cell: (lo, hi)
+        for cell, (lo, hi) in ranges.items()
+        if hi is not None and hi - lo + 1 < min_span
     }

@@ -127,7 +127,7 @@ def tables(draw: st.DrawFn) -> dict[Cell, int | None]:
     return {(f"c{r}", f"{11 + 2 * c}"): draw(counts) for r in range(rows) for c in range(columns)}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(tables())
 def test_no_withheld_cell_of_a_random_table_is_pinned(inner: Mapping[Cell, int | None]) -> None:
     table = protect_table(inner)
