@@ -83,6 +83,12 @@ def cells_of(community: CommunityRef, period: str) -> list[dict[str, Any]]:
     return [{k: getattr(c, k) for k in _CELL_FIELDS} for c in cells]
 
 
+def reported_periods() -> list[str]:
+    """The quarters any community reported outcomes for, newest first."""
+    stmt = select(OutcomeCell.period).distinct().order_by(OutcomeCell.period.desc())
+    return list(db.session.scalars(stmt))
+
+
 # --- the public roll-up ----------------------------------------------------------------
 # (period, metric) -> the protected community × group table of that measure.
 Tables = dict[tuple[str, str], ProtectedTable]
