@@ -1,9 +1,11 @@
 """Measure how much of the published roll-up stays visible, today's method against ours.
 
-Run: ``PYTHONPATH=. python -m tests.shared.privacy.measure_visibility [networks] [seed]``.
+Run: ``PYTHONPATH=. python -m tests.shared.privacy.measure_visibility [networks] [seed]
+[node_threshold]``.
 Each network is 2-5 communities × 4-12 SOC major groups with Poisson funnel counts (a
 few large groups and many small ones, as the demo generator's cities have), sent
-through the node's own suppression (1-4 and complements, with "all" totals). It prints,
+through the node's own suppression (1-4 and complements, with "all" totals; a
+``node_threshold`` of 1 sends exact counts, to see the hub's method alone). It prints,
 per method, the share of all table cells (body and margins, every measure) that is
 published, the share of the non-zero ones, and how many withheld cells an attacker
 pins to fewer than 5 values.
@@ -40,7 +42,9 @@ def funnel(rng: np.random.Generator, enrolled: int) -> dict[str, int]:
     return counts
 
 
-def network(rng: np.random.Generator) -> dict[str, dict[tuple[str, str], int | None]]:
+def network(
+    rng: np.random.Generator, node_threshold: int
+) -> dict[str, dict[tuple[str, str], int | None]]:
     """Per community, the cells its node sends: (group, metric) → value or None."""
     rows = int(rng.integers(2, 6))
     columns = int(rng.integers(4, 13))
@@ -49,7 +53,7 @@ def network(rng: np.random.Generator) -> dict[str, dict[tuple[str, str], int | N
     for r in range(rows):
         scale = rng.choice([3, 8, 20, 40], size=columns, p=[0.4, 0.3, 0.2, 0.1])
         counts = {g: funnel(rng, int(rng.poisson(s))) for g, s in zip(groups, scale, strict=True)}
-        sent[f"c{r}"] = suppress_with_totals(counts)
+        sent[f"c{r}"] = suppress_with_totals(counts, node_threshold)
     return sent
 
 
@@ -64,7 +68,7 @@ def tables(
     return inner, totals
 
 
-def main(networks: int = 40, seed: int = 12) -> None:
+def main(networks: int = 40, seed: int = 12, node_threshold: int = 5) -> None:
     rng = np.random.default_rng(seed)
     shown = {"today": 0, "ours": 0}
     shown_nonzero = {"today": 0, "ours": 0}
@@ -72,7 +76,7 @@ def main(networks: int = 40, seed: int = 12) -> None:
     withheld = {"today": 0, "ours": 0}
     cells = nonzero = 0
     for _ in range(networks):
-        sent = network(rng)
+        sent = network(rng, node_threshold)
         for metric in METRICS:
             inner, totals = tables(sent, metric)
             truth = complete_table(inner, totals)
@@ -87,7 +91,10 @@ def main(networks: int = 40, seed: int = 12) -> None:
                 pinned[name] += sum(1 for r in ranges.values() if not spans(r))
             cells += len(truth)
             nonzero += sum(1 for v in truth.values() if v != 0)
-    print(f"{networks} networks, {cells} table cells ({nonzero} not zero), seed {seed}")
+    print(
+        f"{networks} networks, {cells} table cells ({nonzero} not zero), seed {seed}, "
+        f"node threshold {node_threshold}"
+    )
     for name in ("today", "ours"):
         print(
             f"{name:>5}: visible {shown[name] / cells:.1%} of cells, "
