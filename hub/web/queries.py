@@ -19,7 +19,6 @@ from hub.communities.models import Community, CommunityStatus
 from hub.communities.services import get_community, list_communities
 from hub.extensions import db
 from hub.introductions.models import Introduction, IntroStatus
-from hub.outcomes.models import OutcomeCell
 from hub.profiles.models import Profile
 
 #: How many standing changes a community's page lists, newest first.
@@ -172,9 +171,3 @@ def introductions_by_state() -> dict[IntroStatus, int]:
     for status, count in db.session.execute(stmt):
         counts[status] = count
     return counts
-
-
-def reported_periods() -> list[str]:
-    """The quarters any community reported outcomes for, newest first."""
-    stmt = select(OutcomeCell.period).distinct().order_by(OutcomeCell.period.desc())
-    return list(db.session.scalars(stmt))
