@@ -1,14 +1,11 @@
-"""Paging, sorting and CSV export for every list resource."""
+"""Paging and sorting for every list resource."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -74,46 +71,3 @@ def paginate(stmt: Select[Any], page: int, per_page: int) -> Page:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(
-            _cell(v) if not isinstance(v, Mapping) else ":".join(str(x) for x in v.values())
-            for v in value
-        )
-    return str(value)
-
-
-def csv_response(
-    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str
-) -> Response:
-    """Write dumped records as a CSV download (UTF-8 with BOM, so Excel reads accents)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_sanitize(_cell(row.get(c))) for c in columns])
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _sanitize(text: str) -> str:
-    # Spreadsheet apps run cells starting with these as formulas (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

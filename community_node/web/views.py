@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
-from shared.web.login import local_target
 from werkzeug.wrappers import Response
 
 from community_node.auth.models import Role
@@ -24,6 +23,7 @@ from community_node.security import actor_label, current_staff, require_role
 from community_node.web import queries
 from community_node.web.forms import ConnecteeEditForm, LoginForm
 from shared.taxonomy import UnknownOccupation, default_taxonomy
+from shared.web.login import local_target
 
 bp = Blueprint("web", __name__)
 

@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError
-from shared.web.login import local_target
 from werkzeug.wrappers import Response
 
 from hub.auth.models import Role
@@ -27,6 +26,7 @@ from hub.web import queries
 from hub.web.access import can, role_required, staff_actor
 from hub.web.forms import LoginForm, ResourceForm, StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
+from shared.web.login import local_target
 
 bp = Blueprint("web", __name__)
 

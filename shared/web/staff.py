@@ -179,9 +179,7 @@ class StaffAccounts(Generic[U]):
             raise self._invalid(errors)
         if self.find(email) is not None:
             raise self._conflict(f"A staff account for {email} already exists.")
-        user = self._model(
-            email=email, name=name, role=role, password_hash=hash_password(password)
-        )
+        user = self._model(email=email, name=name, role=role, password_hash=hash_password(password))
         self._db.session.add(user)
         self._db.session.flush()
         self._record(actor, "staff_user.create", "staff_user", user.id, {"role": role.value})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from shared.web.login import local_target
 from shared.web.staff import (
     LoginUser,
