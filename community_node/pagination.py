@@ -1,17 +1,29 @@
-"""Paging and sorting for every list resource."""
+"""Paging and sorting for every list resource of the node's API."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from community_node.errors import InvalidInput
 from community_node.extensions import db
+from shared.web import pagination
+from shared.web.pagination import Page, PageSchema, page_schema
+
+# The page and its schemas are shared with the hub; callers here import them from this module.
+__all__ = [
+    "MAX_PER_PAGE",
+    "Page",
+    "PageArgsSchema",
+    "PageSchema",
+    "apply_sort",
+    "page_schema",
+    "paginate",
+]
 
 MAX_PER_PAGE = 200
 
@@ -27,33 +39,6 @@ class PageArgsSchema(Schema):
     )
 
 
-class PageSchema(Schema):
-    """The envelope around one page of a list."""
-
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-
-
-def page_schema(item_schema: type[Schema]) -> type[Schema]:
-    """Build ``<Item>PageSchema`` with ``items`` of the given schema."""
-    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
-    return type(name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema))})
-
-
-@dataclass(frozen=True)
-class Page:
-    items: Sequence[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def apply_sort(
     stmt: Select[Any], sort: str, allowed: Mapping[str, InstrumentedAttribute[Any]], tiebreak: Any
 ) -> Select[Any]:
@@ -67,7 +52,5 @@ def apply_sort(
 
 
 def paginate(stmt: Select[Any], page: int, per_page: int) -> Page:
-    """Run ``stmt`` for one page and count the whole result."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=items, total=total or 0, page=page, per_page=per_page)
+    """Run ``stmt`` for one page through the node's database, counting the whole result."""
+    return pagination.paginate(db, stmt, page, per_page)

@@ -9,7 +9,7 @@ deletes, and a trigger in each service's migrations refuses them in the database
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, event
@@ -36,6 +36,10 @@ class AuditEventMixin:
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    if TYPE_CHECKING:  # the declarative base gives each table's class this constructor
+
+        def __init__(self, **values: Any) -> None: ...
 
 
 @event.listens_for(Session, "before_flush")

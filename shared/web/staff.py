@@ -12,7 +12,7 @@ import enum
 import functools
 import secrets
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -129,6 +129,10 @@ class StaffUserMixin(LoginUser):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None]
+
+    if TYPE_CHECKING:  # the declarative base gives each table's class this constructor
+
+        def __init__(self, **values: Any) -> None: ...
 
 
 U = TypeVar("U", bound=StaffUserMixin)
