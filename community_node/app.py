@@ -14,6 +14,7 @@ from community_node import config as node_config
 from community_node.errors import register_errorhandlers
 from community_node.extensions import api, csrf, db, login_manager, migrate
 from community_node.fields import MAX_ID
+from shared.web import layout
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 VENDOR_ASSETS = str(Path(shared.__file__).parent / "static" / "vendor")
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(system.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
     for blp in _api_blueprints():

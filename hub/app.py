@@ -13,6 +13,7 @@ import shared
 from hub import config as hub_config
 from hub.errors import register_errorhandlers
 from hub.extensions import api, csrf, db, login_manager, migrate
+from shared.web import layout
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 VENDOR_ASSETS = str(Path(shared.__file__).parent / "static" / "vendor")
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(system.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     for blp in api_blueprints():
         api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
 
