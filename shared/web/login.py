@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-#: The one answer to every failed login: it must not tell which accounts exist.
-FAILED_LOGIN = "Email or password is wrong."
-
 
 def local_target(target: str, fallback: str) -> str:
     """Return ``target`` if it is a path on this site, else ``fallback``.
