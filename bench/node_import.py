@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bench import Figure, Result, Skipped, node_app
 from community_node.demo.generator import generate
 from community_node.extensions import db
-from community_node.pagination import csv_response
 from community_node.participants.models import Connectee
 from community_node.participants.schemas import ConnecteeSchema
+from shared.web.csv import csv_response
 
 ROWS = 10_000
 TARGET_S = 5.0

@@ -11,6 +11,7 @@ from community_node import config as node_config
 from community_node.commands import register_cli
 from community_node.errors import register_errorhandlers
 from community_node.extensions import api, csrf, db, login_manager, migrate
+from shared.web import layout
 from shared.web.app import assemble, init_staff_ui, register_api_blueprints, use_bounded_ids
 from shared.web.database import init_database
 
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
     app.register_blueprint(web.bp)
+    app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
     register_api_blueprints(app, api, csrf, api_blueprints())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from community_node.database import Base
-from shared.audit import AuditEventColumns, AuditLogIsAppendOnly
+from shared.web.audit import AuditEventMixin, AuditLogIsAppendOnly
 
 __all__ = ["AuditEvent", "AuditLogIsAppendOnly"]
 
 
-class AuditEvent(AuditEventColumns, Base):
+class AuditEvent(AuditEventMixin, Base):
     """One write: the actor, the action, the record's type and id (no personal data in details)."""

@@ -8,25 +8,14 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community_node.database import Base, created_at, intpk, str200
-from shared.staff import LoginUser, Role
+from shared.web.staff import Role, StaffUserMixin
 
 # Role lives in shared (the hub and the nodes agree on it); re-exported for callers here.
 __all__ = ["ApiToken", "Role", "StaffUser"]
 
 
-class StaffUser(LoginUser, Base):
+class StaffUser(StaffUserMixin, Base):
     """A member of the program's staff who can log in."""
-
-    __tablename__ = "staff_users"
-
-    id: Mapped[intpk]
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str200]
-    role: Mapped[Role]
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[created_at]
-    last_login_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

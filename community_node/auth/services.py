@@ -10,51 +10,27 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from community_node.audit.services import record
-from community_node.auth.models import ApiToken, Role, StaffUser
+from community_node.auth.models import ApiToken, StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
-from shared.staff import (
-    MIN_PASSWORD_LENGTH,
-    accepts_login,
-    hash_password,
-)
+from shared.web.staff import StaffAccounts
 
 #: Tokens look like ``cnn_<prefix>_<secret>``; the prefix finds the row, the digest proves it.
 TOKEN_SCHEME = "cnn"
 
+accounts = StaffAccounts(db, StaffUser, record=record, invalid=InvalidInput, conflict=Conflict)
 
-def create_user(email: str, name: str, role: Role, password: str, *, actor: str) -> StaffUser:
-    """Create a staff account; the email must be new and the password long enough."""
-    email = email.strip().lower()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput({"password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
-    if db.session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise Conflict(f"A staff account for {email} already exists.")
-    user = StaffUser(email=email, name=name, role=role, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
-    record(actor, "staff_user.create", "staff_user", user.id, {"role": role.value})
-    db.session.commit()
-    return user
-
-
-def authenticate(email: str, password: str) -> StaffUser | None:
-    """Return the active user with these credentials, stamping the login time.
-
-    An unknown email or an inactive account costs one password check too, so the answer's
-    timing does not tell which accounts exist.
-    """
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
-    if user is None or not accepts_login(user, password):
-        return None
-    user.last_login_at = utcnow()
-    db.session.commit()
-    return user
+#: Create an account: ``create_user(email, name, role, password, actor=...)``, then commit.
+create_user = accounts.create
+#: The active account with these credentials (login time stamped), or None.
+authenticate = accounts.authenticate
+#: Flask-Login's user loader: the session's account while it is active.
+load_active_user = accounts.load_active
 
 
 def get_user_by_email(email: str) -> StaffUser:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    user = accounts.find(email)
     if user is None:
         raise NotFound(f"No staff account for {email}.")
     return user

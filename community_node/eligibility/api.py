@@ -21,8 +21,9 @@ from community_node.eligibility.schemas import (
     RuleSetSchema,
     SubjectSchema,
 )
-from community_node.pagination import Page, csv_response
+from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
+from shared.web.csv import csv_response
 
 eligibility_blp = Blueprint(
     "eligibility-decisions",

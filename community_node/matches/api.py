@@ -23,8 +23,9 @@ from community_node.matches.schemas import (
     ReferralUpdateSchema,
     TransitionSchema,
 )
-from community_node.pagination import Page, csv_response
+from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
+from shared.web.csv import csv_response
 
 matches_blp = Blueprint(
     "matches",

@@ -16,8 +16,9 @@ from community_node.outcomes.schemas import (
     OutcomeSchema,
     OutcomeUpdateSchema,
 )
-from community_node.pagination import Page, csv_response
+from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
+from shared.web.csv import csv_response
 
 outcomes_blp = Blueprint(
     "outcomes",

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
-from community_node.pagination import Page, csv_response
+from community_node.pagination import Page
 from community_node.participants import services
 from community_node.participants.models import Consent
 from community_node.participants.schemas import (
@@ -23,6 +23,7 @@ from community_node.participants.schemas import (
     ConsentSchema,
 )
 from community_node.security import actor_label, require_api_caller
+from shared.web.csv import csv_response
 
 
 def _person_blueprint(

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from werkzeug.wrappers import Response
 
-from community_node.pagination import csv_response
 from community_node.reports import services
 from community_node.reports.schemas import FunnelRowSchema, OutcomeRowSchema, ReportArgsSchema
 from community_node.security import require_api_caller
+from shared.web.csv import csv_response
 
 reports_blp = Blueprint(
     "reports",

@@ -6,9 +6,7 @@ in UTC) falls in one period. docs/reports.md defines every count; keep the two i
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +33,7 @@ from community_node.matches.models import Match, MatchStatus, MatchTransition, R
 from community_node.outcomes.models import EMPLOYED_CATEGORIES, FollowUpOutcome, OutcomeCategory
 from community_node.participants.models import Connectee, ProfileStatus
 from shared.taxonomy import default_taxonomy
+from shared.web.csv import write_csv
 
 PERIODS = ("month", "quarter", "year", "all")
 GROUPINGS = ("major_group",)
@@ -338,9 +337,9 @@ def outcomes(
 
 def to_csv(rows: Iterable[Any], columns: Sequence[str]) -> str:
     """Write report rows as CSV text (no BOM: for the shell; the API adds one for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if (v := getattr(row, c)) is None else v for c in columns])
-    return buffer.getvalue()
+    return write_csv(
+        columns,
+        ([getattr(row, c) for c in columns] for row in rows),
+        bom=False,
+        lineterminator="\n",
+    )

@@ -22,8 +22,8 @@ from community_node.participants.schemas import (
 from community_node.security import actor_label, current_staff, require_role
 from community_node.web import queries
 from community_node.web.forms import ConnecteeEditForm, LoginForm
-from shared.staff import local_target
 from shared.taxonomy import UnknownOccupation, default_taxonomy
+from shared.web.login import local_target
 
 bp = Blueprint("web", __name__)
 

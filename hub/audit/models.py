@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Index
 
 from hub.database import Base
-from shared.audit import AuditEventColumns, AuditLogIsAppendOnly
+from shared.web.audit import AuditEventMixin, AuditLogIsAppendOnly
 
 __all__ = ["AuditEvent", "AuditLogIsAppendOnly"]
 
 
-class AuditEvent(AuditEventColumns, Base):
+class AuditEvent(AuditEventMixin, Base):
     """One write: the actor, the action, the record's type and id (no secrets in details)."""
 
     # The staff UI's "last sync" per community is max(at) of the community's own events:

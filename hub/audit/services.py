@@ -1,28 +1,12 @@
-"""Writing the audit log. Callers pass ids, slugs and statuses, never secrets."""
+"""Writing the hub's audit log. Callers pass ids, slugs and statuses, never secrets."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from hub.audit.models import AuditEvent
 from hub.extensions import db
+from shared.web.audit import AuditLog
 
+audit_log = AuditLog(db, AuditEvent)
 
-def record(
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: int | None,
-    details: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Add an audit event to the current transaction; the caller's commit keeps both."""
-    event = AuditEvent(
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        details=dict(details or {}),
-    )
-    db.session.add(event)
-    return event
+#: Add an event to the current transaction: ``record(actor, action, entity_type, id, details)``.
+record = audit_log.record

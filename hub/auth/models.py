@@ -7,26 +7,15 @@ import datetime as dt
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.database import Base, created_at, intpk, str200
-from shared.staff import LoginUser, Role
+from hub.database import Base, created_at, intpk
+from shared.web.staff import Role, StaffUserMixin
 
 # Role lives in shared (the hub and the nodes agree on it); re-exported for callers here.
 __all__ = ["Role", "SigningKey", "StaffUser"]
 
 
-class StaffUser(LoginUser, Base):
+class StaffUser(StaffUserMixin, Base):
     """A member of the national program's staff."""
-
-    __tablename__ = "staff_users"
-
-    id: Mapped[intpk]
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str200]
-    role: Mapped[Role]
-    password_hash: Mapped[str] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[created_at]
-    last_login_at: Mapped[dt.datetime | None]
 
 
 class SigningKey(Base):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
 from shared.taxonomy import Level, UnknownOccupation, default_taxonomy
+from shared.web.pagination import paginate
 
 
 def _occupation_prefix(code: str, related: str | None) -> str:
@@ -21,10 +22,10 @@ def _occupation_prefix(code: str, related: str | None) -> str:
     return occupation.prefix(Level(related)) if related else occupation.code
 
 
-def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profile, str]:
+def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profile]:
     """Build the filtered query of listed profiles (never tombstones, nor suspended nodes)."""
     stmt = (
-        select(Profile, Community.slug)
+        select(Profile)
         .join(Community, Community.id == Profile.community_id)
         .where(Profile.deleted.is_(False), Community.status != CommunityStatus.SUSPENDED)
     )
@@ -51,15 +52,21 @@ def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profil
 
 def list_directory(caller: CommunityRef, args: dict[str, Any]) -> dict[str, Any]:
     """Return one page of the directory as wire entries."""
-    stmt = directory_query(caller, args)
-    page, per_page = args["page"], args["per_page"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    page = paginate(db, directory_query(caller, args), args["page"], args["per_page"])
+    profiles: list[Profile] = list(page.items)
+    # One lookup for the page's few communities, so the page itself is plain profiles.
+    slugs = dict(
+        db.session.execute(
+            select(Community.id, Community.slug).where(
+                Community.id.in_({p.community_id for p in profiles})
+            )
+        ).all()
+    )
     taxonomy = default_taxonomy()
     items = [
         {
             "id": p.id,
-            "community": slug,
+            "community": slugs[p.community_id],
             "occupation": p.occupation,
             "occupation_level": p.occupation_level,
             "occupation_title": taxonomy.get(p.occupation).title if p.occupation else "",
@@ -72,13 +79,12 @@ def list_directory(caller: CommunityRef, args: dict[str, Any]) -> dict[str, Any]
             "accepting": p.accepting,
             "updated_at": p.updated_at,
         }
-        for p, slug in rows
+        for p in profiles
     ]
-    total = total or 0
     return {
         "items": items,
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "pages": max(1, -(-total // per_page)),
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
     }

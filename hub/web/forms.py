@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField, URLField
+from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length
 
 from hub.communities.models import CommunityStatus
 from hub.communities.services import MAX_REASON_LENGTH
 from shared.protocol import AUDIENCES, RESOURCE_KINDS
+from shared.web.forms import LoginForm, StaffForm
+
+__all__ = ["LoginForm", "ResourceForm", "StatusForm"]
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
-    # No wtforms Email() check: it needs the email_validator package, and a malformed
-    # address simply matches no account.
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired()])
-
-
-class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
+class StatusForm(StaffForm):
     """Change a community's standing, saying why (the reason is kept in the audit log)."""
 
     status = SelectField("New status", choices=[s.value for s in CommunityStatus])
@@ -42,7 +36,7 @@ class StatusForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
         return CommunityStatus(self.status.data)
 
 
-class ResourceForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
+class ResourceForm(StaffForm):
     """A guide, FAQ, webinar … to publish; the service's schema checks the values."""
 
     kind = SelectField("Kind", choices=list(RESOURCE_KINDS))
@@ -67,14 +61,3 @@ class ResourceForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
             "language": (self.language.data or "").strip(),
             "audience": self.audience.data,
         }
-
-    def add_errors(self, messages: Mapping[str, Any]) -> None:
-        """Show a schema's messages beside the fields they are about."""
-        for name, problems in messages.items():
-            if isinstance(problems, Mapping):  # per list item, e.g. {0: ["Too long."]}
-                problems = [str(p) for item in problems.values() for p in item]
-            field = self._fields.get(name)
-            if field is None:
-                self.form_errors.extend(problems)
-            else:
-                field.errors = [*field.errors, *problems]

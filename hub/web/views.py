@@ -26,7 +26,7 @@ from hub.web import queries
 from hub.web.access import can, role_required, staff_actor
 from hub.web.forms import LoginForm, ResourceForm, StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
-from shared.staff import local_target
+from shared.web.login import local_target
 
 bp = Blueprint("web", __name__)
 

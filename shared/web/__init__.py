@@ -3,6 +3,8 @@
 Each service's ``create_app`` reads as a table of contents over these pieces: settings
 from the environment (``settings``), engine options (``database``), error answers
 (``errors``), the health and vendored-asset endpoints (``system``), URL converters,
-proxies and CSRF (``app``), command-line helpers (``cli``) and Alembic's
-environment (``migrations``).
+proxies and CSRF (``app``), command-line helpers (``cli``), Alembic's
+environment (``migrations``), the audit log (``audit``), staff accounts (``staff``,
+``login``), the staff pages' layout and macros (``layout``, ``templates/``), form
+helpers (``forms``), pagination (``pagination``) and the guarded CSV writer (``csv``).
 """

@@ -78,6 +78,44 @@ def test_wrong_password_shows_error(client: FlaskClient, coordinator: StaffUser)
     assert client.get("/").status_code == 302
 
 
+def _page_without(html: str, email: str) -> str:
+    """The page as it would read for any email, without the session's CSRF token."""
+    html = html.replace(email, "EMAIL")
+    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", html)
+
+
+def test_unknown_email_and_wrong_password_get_the_same_page(
+    client: FlaskClient, coordinator: StaffUser
+) -> None:
+    wrong = login(client, coordinator.email, "wrong password!")
+    unknown = login(client, "nobody@example.org", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 200
+    assert "Email or password is wrong." in wrong.text
+    assert _page_without(wrong.text, coordinator.email) == _page_without(
+        unknown.text, "nobody@example.org"
+    )
+
+
+def test_login_page_wears_the_shared_frame_with_the_nodes_name(app: Flask) -> None:
+    page = app.test_client().get("/login").text
+    assert "<title>Log in · Connector Network</title>" in page
+    assert f"<strong>{app.config['COMMUNITY_NAME']}</strong>" in page
+    assert 'aria-label="Main"' in page and "Staff login" in page
+
+
+def test_a_nul_in_the_login_form_is_a_field_error(client: FlaskClient) -> None:
+    response = login(client, "ada\x00@example.org")
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.text
+    assert "Remove the NUL character" in response.text
+
+
+def test_logged_in_staff_see_their_links_and_role(staff_client: FlaskClient) -> None:
+    page = staff_client.get("/").text
+    assert 'href="/connectees"' in page and 'href="/api/docs"' in page
+    assert "(coordinator)</button>" in page
+
+
 def test_a_nul_character_is_refused_not_sent_to_the_database(
     client: FlaskClient, coordinator: StaffUser
 ) -> None:

@@ -88,7 +88,7 @@ def test_a_deactivated_account_loses_its_session(
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    # shared.staff.local_target's own tests try every unsafe form.
+    # shared.web.login.local_target's own tests try every unsafe form.
     [("/resources?all=1", "/resources?all=1"), ("/\\evil.example", "/")],
 )
 def test_login_follows_only_local_next(

@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from shared.staff import (
+from shared.web.login import local_target
+from shared.web.staff import (
     LoginUser,
     Role,
     accepts_login,
     hash_password,
-    local_target,
     spend_a_password_check,
     verify_password,
 )

@@ -1,0 +1,47 @@
+"""Staff accounts on the node: the shared StaffAccounts bound to the node's table."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from community_node.audit.models import AuditEvent
+from community_node.auth.models import Role
+from community_node.auth.services import authenticate, create_user, load_active_user
+from community_node.errors import Conflict, InvalidInput
+from community_node.extensions import db
+
+PASSWORD = "correct horse battery"
+
+
+def test_create_user_normalizes_the_email_and_audits_without_personal_data(app: Flask) -> None:
+    user = create_user(" Ada@Example.ORG ", " Ada ", Role.COORDINATOR, PASSWORD, actor="cli")
+    assert (user.email, user.name) == ("ada@example.org", "Ada")
+    assert user.password_hash.startswith("$argon2id$")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_id == user.id))
+    assert event is not None
+    assert (event.action, event.details) == ("staff_user.create", {"role": "coordinator"})
+
+
+def test_create_user_refuses_bad_fields_and_a_taken_email(app: Flask) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        create_user("not-an-email", " ", Role.VIEWER, "short", actor="cli")
+    assert set(refused.value.extra["errors"]) == {"email", "name", "password"}
+    create_user("ada@example.org", "Ada", Role.VIEWER, PASSWORD, actor="cli")
+    with pytest.raises(Conflict):
+        create_user("ADA@example.org", "Ada Again", Role.VIEWER, PASSWORD, actor="cli")
+
+
+def test_authenticate_stamps_the_login_and_refuses_inactive_accounts(app: Flask) -> None:
+    user = create_user("ada@example.org", "Ada", Role.VIEWER, PASSWORD, actor="cli")
+    assert authenticate("ADA@example.org", "wrong password") is None
+    assert user.last_login_at is None
+    assert authenticate("ADA@example.org", PASSWORD) is user
+    assert user.last_login_at is not None
+    assert load_active_user(str(user.id)) is user
+    user.active = False
+    db.session.commit()
+    assert authenticate("ada@example.org", PASSWORD) is None
+    assert load_active_user(str(user.id)) is None
+    assert load_active_user("1 OR 1=1") is None
