@@ -218,26 +218,52 @@ def _xlsx_values(number: int, values: Sequence[Any]) -> list[str]:
     return row
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
+def _first_sheet(data: bytes) -> Any:
+    """Open the workbook's first worksheet for streaming, without a pass over its rows.
 
+    ``load_workbook(read_only=True)`` reads each sheet once just to find its size: a file
+    with no ``<dimension>`` is parsed whole before the first row is read (8 s for 1.5
+    million empty rows), before any cap can stop it. This is its reading sequence, with
+    a sheet that skips that pass; the size is the file's claim and unused anyway.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class StreamedSheet(ReadOnlyWorksheet):  # type: ignore[misc]
+        def _get_size(self) -> None:
+            # Unsized, each row is as wide as its last cell and the rows end with the
+            # data: a claimed "A1:XFD1048576" would pad every row to 16,384 cells and
+            # yield a million rows.
+            pass
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # the date formats
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return StreamedSheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.close()
+    raise _file_error("The workbook has no sheet.")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     _check_zip(data)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; none matter to the data.
             warnings.simplefilter("ignore")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = _first_sheet(data)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise _file_error("This is not a valid .xlsx file.") from exc
     try:
-        if not book.worksheets:
-            raise _file_error("The workbook has no sheet.")
-        sheet = book.worksheets[0]
-        # The sheet's <dimension> is the file's claim, not a fact: "A1:XFD1048576" would
-        # pad every row to 16,384 cells and yield a million rows. Without it each row is
-        # as wide as its last cell and rows end with the data.
-        sheet.reset_dimensions()
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield _xlsx_values(number, values)
     finally:
-        book.close()
+        sheet.parent.close()
