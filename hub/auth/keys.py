@@ -163,8 +163,9 @@ def reencrypt_signing_keys(*, actor: str) -> int:
     """
     cipher = _cipher()
     rows = db.session.scalars(select(SigningKey).order_by(SigningKey.id)).all()
-    for row in rows:
-        pem = _private_pem(row)  # raises before anything changes if a row is unreadable
+    # Decrypt them all first: one that no configured key opens changes nothing.
+    pems = [_private_pem(row) for row in rows]
+    for row, pem in zip(rows, pems, strict=True):
         row.private_pem = cipher.encrypt(pem.encode()).decode()
     record(actor, "signing_key.reencrypt", "signing_key", None, {"keys": len(rows)})
     db.session.commit()

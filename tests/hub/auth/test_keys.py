@@ -122,8 +122,8 @@ def test_rotation_refuses_a_key_it_cannot_open_and_changes_nothing(
     hub_app.config["KEY_ENCRYPTION_KEY"] = NEW  # the old (development) key forgotten
     with pytest.raises(KeyDecryptionFailed):
         reencrypt_signing_keys(actor="test")
-    db.session.rollback()
     assert stored(row.kid) == before
+    assert stored(TEST_KID).startswith("-----BEGIN")  # read first, so not rewritten either
 
 
 def test_init_encrypts_keys_stored_in_clear(hub_app: Flask) -> None:
