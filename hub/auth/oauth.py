@@ -60,10 +60,10 @@ _MAX_CREDENTIAL = 256
 def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
     """Return the (client id, secret) of an HTTP Basic header, or None if it is malformed.
 
-    Authlib's own parser answered 500 to bytes that are not UTF-8; here base64 that is
-    not canonical, text that is not UTF-8, a missing colon, an empty part, control
-    characters (a NUL cannot even be sent to PostgreSQL) or an overlong part are all just
-    credentials that do not authenticate.
+    Authlib's own parser answered 500 to bytes that are not UTF-8; here anything but
+    strict base64 of UTF-8 text, a missing colon, an empty part, control characters (a
+    NUL cannot even be sent to PostgreSQL) or an overlong part are all just credentials
+    that do not authenticate.
     """
     scheme, _, encoded = headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "basic":
