@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import functools
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +28,8 @@ from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import MissingAuthorizationError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
+from joserfc.errors import ExpiredTokenError
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, select
 
@@ -35,6 +37,11 @@ from hub.auth.keys import unretired_kids, verification_keyset
 from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.errors import Forbidden, Unauthorized
 from hub.extensions import db
+
+#: Refused tokens and clients, suspended communities' calls: what an attack looks like.
+#: Each record carries ``security_event`` (a dict) for structured handlers; the message
+#: says the same as ``key=value`` text. Never a secret, a token or a personal value.
+security_log = logging.getLogger("hub.security")
 
 REALM = "connector-hub"
 _PROTECTOR = "hub.resource_protector"
@@ -88,6 +95,29 @@ class VerifiedTokens:
             self._items.move_to_end(token)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+
+def security_event(
+    event: str,
+    reason: str,
+    *,
+    client_id: str | None = None,
+    community_id: int | None = None,
+) -> None:
+    """Log a refused or suspicious call to ``hub.security``, with the caller's address.
+
+    ``client_id`` must name a registered client: an unknown one is whatever the caller
+    typed (maybe a pasted secret), so it is never logged.
+    """
+    fields: dict[str, Any] = {
+        "event": event,
+        "reason": reason,
+        "client_id": client_id,
+        "community_id": community_id,
+        "remote_addr": request.remote_addr if has_request_context() else None,
+    }
+    text = " ".join(f"{key}={value}" for key, value in fields.items() if value is not None)
+    security_log.warning("security %s", text, extra={"security_event": fields})
 
 
 def _invalid_token(description: str) -> Unauthorized:
@@ -198,8 +228,18 @@ def _verified_tokens() -> VerifiedTokens:
     return tokens
 
 
-def _verified_claims(token: str | None, kids: list[str] | None) -> dict[str, Any]:
-    """Return the token's claims once verified (``kids``: the unretired kids, if read)."""
+def _refusal(error: OAuth2Error) -> str:
+    # Authlib wraps joserfc's own error: expired tokens are routine, the others are not.
+    return "expired" if isinstance(error.__cause__, ExpiredTokenError) else "invalid_token"
+
+
+def _verified_claims(
+    token: str | None, kids: list[str] | None, client_id: str | None = None
+) -> dict[str, Any]:
+    """Return the token's claims once verified (``kids``: the unretired kids, if read).
+
+    ``client_id``: the registered client the token claims to be from, for the log only.
+    """
     if token is not None and kids is not None:
         remembered = _verified_tokens().get(token, kids)
         if remembered is not None:
@@ -216,6 +256,7 @@ def _verified_claims(token: str | None, kids: list[str] | None) -> dict[str, Any
             headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
         ) from exc
     except OAuth2Error as exc:
+        security_event("token_refused", _refusal(exc), client_id=client_id)
         raise _invalid_token("The access token is invalid or has expired.") from exc
     verified = dict(claims)
     if token is not None:
@@ -227,19 +268,40 @@ def authenticate_community(scope: str | None = None) -> Caller:
     """Check the bearer token and the community's standing; put it on ``g.caller``."""
     token = _bearer()
     standing = _standing(_unverified_subject(token))
-    claims = _verified_claims(token, standing.kids if standing else None)
+    claims = _verified_claims(
+        token,
+        standing.kids if standing else None,
+        # Unverified, but it names a registered client: worth seeing when forged.
+        standing.client_id if standing else None,
+    )
     subject = str(claims.get("sub", ""))
     if standing is None or standing.client_id != subject:
         standing = _standing(subject) if subject else None
     if standing is None or standing.caller.slug != claims.get("community"):
+        security_event("token_refused", "unknown_community")
         raise _invalid_token("The access token names no registered community.")
     caller = standing.caller
     if caller.status is CommunityStatus.SUSPENDED:
+        security_event(
+            "suspended_call",
+            "community_suspended",
+            client_id=standing.client_id,
+            community_id=caller.id,
+        )
         raise _invalid_token("The community is suspended from the network.")
     if int(claims["iat"]) < int(standing.secret_changed_at.timestamp()):
+        security_event(
+            "token_refused", "secret_rotated", client_id=standing.client_id, community_id=caller.id
+        )
         raise _invalid_token("The client secret was rotated after this token was issued.")
     granted = str(claims.get("scope") or "").split()
     if scope is not None and scope not in granted:
+        security_event(
+            "token_refused",
+            "insufficient_scope",
+            client_id=standing.client_id,
+            community_id=caller.id,
+        )
         raise Forbidden(
             f"The access token lacks the {scope} scope.",
             error="insufficient_scope",
@@ -249,6 +311,12 @@ def authenticate_community(scope: str | None = None) -> Caller:
             },
         )
     if scope is not None and scope.endswith(":write") and caller.status is CommunityStatus.SILENCED:
+        security_event(
+            "silenced_write",
+            "community_silenced",
+            client_id=standing.client_id,
+            community_id=caller.id,
+        )
         raise Forbidden(
             "The community is silenced: it may read but not write.", error="community_silenced"
         )

@@ -34,10 +34,13 @@ class Import(MethodView):
     def post(self, files: dict[str, Any], args: dict[str, Any], kind: str) -> Any:
         """Import a file; people are matched by email, so re-importing updates them."""
         upload = files["file"]
+        # An upload over 500 KB is spooled to a temporary file: close it now, not at GC.
+        with upload.stream:
+            data = upload.read()
         return services.import_file(
             kind,
             upload.filename or "",
-            upload.read(),
+            data,
             actor=actor_label(),
             dry_run=args["dry_run"],
         )

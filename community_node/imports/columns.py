@@ -59,7 +59,8 @@ def _token(cell: str) -> str:
 def _language(item: str) -> dict[str, str]:
     code, sep, level = item.partition(":")
     if not sep or not code.strip() or not level.strip():
-        raise CellError(f'Write each language as code:level, e.g. en:B2; not "{item}".')
+        shown = item if len(item) <= 40 else item[:40] + "…"  # never echo a whole cell
+        raise CellError(f'Write each language as code:level, e.g. en:B2; not "{shown}".')
     level = level.strip()
     return {"language": code.strip(), "level": _LEVELS.get(level.casefold(), level)}
 

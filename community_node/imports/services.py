@@ -29,7 +29,7 @@ from community_node.imports.columns import (
     normalize_header,
     split_list,
 )
-from community_node.imports.reading import Sheet, read_sheet
+from community_node.imports.reading import MAX_ERRORS, Sheet, excerpt, read_sheet
 from community_node.participants.models import skill_ids_for
 from community_node.sync.outbox import connectors_changed
 
@@ -74,13 +74,26 @@ class _Row:
     data: dict[str, Any]
 
 
+#: A message is a sentence or two; longer, it is quoting something it should not.
+_MAX_MESSAGE = 500
+
+
+def _bounded(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[:_MAX_MESSAGE] + "…"
+
+
 def _invalid(errors: Sequence[RowError]) -> InvalidInput:
     rows = len({e.row for e in errors})
     noun = "row has" if rows == 1 else "rows have"
-    return InvalidInput(
-        {"rows": [asdict(e) for e in errors]},
-        message=f"{rows} {noun} errors; nothing was imported.",
-    )
+    message = f"{rows:,} {noun} errors; nothing was imported."
+    # A file of 50,000 bad rows must not answer megabytes: list the first problems only.
+    if len(errors) > MAX_ERRORS:
+        message += f" The first {MAX_ERRORS} problems are listed."
+    listed = [
+        {"row": e.row, "column": excerpt(e.column), "message": _bounded(e.message)}
+        for e in errors[:MAX_ERRORS]
+    ]
+    return InvalidInput({"rows": listed}, message=message)
 
 
 def _map_header(spec: ImportSpec, header: Sequence[str]) -> list[Column | None]:
@@ -114,7 +127,7 @@ def _messages(value: Any, items: Sequence[str]) -> Iterator[str]:
     if isinstance(value, Mapping):
         for key, sub in value.items():
             if isinstance(key, int):
-                label = f'"{items[key]}"' if key < len(items) else f"item {key + 1}"
+                label = f'"{excerpt(items[key])}"' if key < len(items) else f"item {key + 1}"
             else:
                 label = str(key)
             for message in _messages(sub, ()):

@@ -8,7 +8,11 @@ it against ``GET /oauth/jwks.json``.
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -21,6 +25,7 @@ from joserfc.jwk import KeySet
 from hub.auth.keys import public_jwks, signing_keyset
 from hub.communities.models import ALL_SCOPES, CommunityStatus, OAuthClient
 from hub.communities.services import client_by_id
+from hub.security import security_event
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 EXTENSION = "hub.authorization_server"
@@ -48,6 +53,61 @@ class CommunityTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
         return {"community": client.community.slug}
 
 
+#: Longer than any client id or secret the hub issues; past it, nothing is looked up.
+_MAX_CREDENTIAL = 256
+
+
+def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """Return the (client id, secret) of an HTTP Basic header, or None if it is malformed.
+
+    Authlib's own parser answered 500 to bytes that are not UTF-8; here anything but
+    strict base64 of UTF-8 text, a missing colon, an empty part, control characters (a
+    NUL cannot even be sent to PostgreSQL) or an overlong part are all just credentials
+    that do not authenticate.
+    """
+    scheme, _, encoded = headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        text = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        client_id, colon, secret = text.partition(":")
+        # RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+        client_id, secret = unquote(client_id, errors="strict"), unquote(secret, errors="strict")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if not colon or not client_id or not secret:
+        return None
+    for part in (client_id, secret):
+        if len(part) > _MAX_CREDENTIAL or not part.isprintable():
+            return None
+    return client_id, secret
+
+
+def authenticate_basic(
+    query_client: Callable[[str], OAuthClient | None], request: Any
+) -> OAuthClient | None:
+    """Authlib's ``client_secret_basic``, strict and logged; None makes it invalid_client."""
+    credentials = basic_credentials(request.headers)
+    if credentials is None:
+        sent = "Authorization" in request.headers
+        security_event("client_refused", "malformed_credentials" if sent else "no_credentials")
+        return None
+    client_id, secret = credentials
+    client = query_client(client_id)
+    if client is None:
+        security_event("client_refused", "unknown_client")
+        return None
+    if not client.check_client_secret(secret):
+        security_event(
+            "client_refused",
+            "wrong_secret",
+            client_id=client.client_id,
+            community_id=client.community_id,
+        )
+        return None
+    return client
+
+
 class CommunityCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
     """Client credentials over HTTP Basic only; a suspended community gets no token."""
 
@@ -57,6 +117,12 @@ class CommunityCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[
         super().validate_token_request()
         client: OAuthClient = self.request.client
         if client.community.status is CommunityStatus.SUSPENDED:
+            security_event(
+                "suspended_call",
+                "community_suspended",
+                client_id=client.client_id,
+                community_id=client.community_id,
+            )
             raise UnauthorizedClientError(
                 description="The community is suspended from the network."
             )
@@ -70,6 +136,7 @@ def init_oauth(app: Flask) -> AuthorizationServer:
     """Give ``app`` its own authorization server with the hub's grant and token format."""
     server = AuthorizationServer(app, query_client=client_by_id, save_token=_save_token)
     server.scopes_supported = list(ALL_SCOPES)
+    server.register_client_auth_method("client_secret_basic", authenticate_basic)
     server.register_grant(CommunityCredentialsGrant)
     server.register_token_generator(
         "default",

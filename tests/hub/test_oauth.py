@@ -372,3 +372,56 @@ def test_remembered_tokens_are_bounded_and_kept_per_app(
     token = forge()
     assert hub_client.get("/api/v1/whoami", headers=bearer(token)).status_code == 200
     assert hub_app.extensions["hub.verified_tokens"].get(token, [TEST_KID]) is not None
+
+
+def _raw_basic(raw: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        _raw_basic(b"\xff\xfe:\xc3\x28"),  # not UTF-8 (this one answered 500)
+        _raw_basic(b"halifax%ff:secret"),  # percent-encoding of a byte that is not UTF-8
+        {"Authorization": "Basic not*base64!"},
+        {"Authorization": "Basic YWJj"},  # "abc": no colon
+        {"Authorization": "Basic YWJjOg=="},  # "abc:": no secret
+        {"Authorization": "Basic OnNlY3JldA=="},  # ":secret": no client id
+        {"Authorization": "Basic "},
+        {"Authorization": "Basic"},
+        _raw_basic(b"hali\x00fax:secret"),  # a NUL PostgreSQL would refuse
+        _raw_basic(b"x" * 5000 + b":secret"),
+    ],
+    ids=[
+        "not-utf8",
+        "bad-percent",
+        "not-base64",
+        "no-colon",
+        "no-secret",
+        "no-id",
+        "empty",
+        "bare-scheme",
+        "nul",
+        "overlong",
+    ],
+)
+def test_malformed_basic_credentials_are_invalid_client(
+    hub_client: FlaskClient, halifax: Credentials, header: dict[str, str]
+) -> None:
+    response = hub_client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=header
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_percent_encoded_credentials_still_authenticate(
+    hub_client: FlaskClient, halifax: Credentials
+) -> None:
+    # RFC 6749 §2.3.1 form-encodes both parts; our ids and secrets need no escaping, but a
+    # client that escapes anyway is not refused.
+    raw = f"{halifax.client_id}:{halifax.client_secret}".replace("-", "%2D").encode()
+    response = hub_client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=_raw_basic(raw)
+    )
+    assert response.status_code == 200, response.get_json()

@@ -1,0 +1,1 @@
+"""Tests of the hub's machine authentication: token signing keys and security events."""
