@@ -11,6 +11,7 @@ from hub import config as hub_config
 from hub.commands import register_cli
 from hub.errors import register_errorhandlers
 from hub.extensions import api, csrf, db, login_manager, migrate
+from shared.web import layout
 from shared.web.app import (
     assemble,
     init_staff_ui,
@@ -66,4 +67,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(system.blueprint())
     register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
+    app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     register_api_blueprints(app, api, csrf, api_blueprints())

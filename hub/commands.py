@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from hub.auth.cli import commands as keys
 from hub.auth.keys import ensure_signing_key
 from hub.auth.models import Role
 from hub.auth.services import create_user
@@ -34,6 +35,7 @@ def commands() -> list[click.Command]:
             what="national staff account",
         ),
         *communities,
+        *keys,
         *resources,
         *introductions,
     ]

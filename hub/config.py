@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from hub.auth.keys import check_key_encryption_key
 from shared.web import settings
 from shared.web.settings import DEFAULT_SECRET_KEY, InsecureConfiguration, normalize_database_url
 
@@ -43,3 +44,4 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     settings.load_config(
         app, overrides, prefix="HUB", defaults=DEFAULTS, database_file="hub.sqlite"
     )
+    check_key_encryption_key(app.config)

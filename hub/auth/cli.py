@@ -15,7 +15,7 @@ from hub.auth.keys import (
     signing_keys,
 )
 from hub.errors import DomainError
-from shared.settings import InsecureConfiguration
+from shared.web.settings import InsecureConfiguration
 
 T = TypeVar("T")
 

@@ -24,7 +24,7 @@ from hub.auth.models import SigningKey
 from hub.database import utcnow
 from hub.errors import Conflict, DomainError, NotFound
 from hub.extensions import db
-from shared.settings import InsecureConfiguration
+from shared.web.settings import InsecureConfiguration
 
 # Authlib's own ``authlib.jose`` is deprecated in favour of joserfc (which Authlib itself
 # uses for RFC 9068 tokens), so keys are joserfc objects throughout.

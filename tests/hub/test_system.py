@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
 from hub.app import create_app
@@ -54,7 +55,14 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/x.sqlite"
     with pytest.raises(InsecureConfiguration, match="HUB_SECRET_KEY"):
         create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": url})
-    create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
+    create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        }
+    )
 
 
 def test_environment_configures_with_hub_prefix_and_database_url(

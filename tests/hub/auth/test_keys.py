@@ -27,7 +27,7 @@ from hub.auth.models import SigningKey
 from hub.communities.services import Credentials
 from hub.errors import Conflict
 from hub.extensions import db
-from shared.settings import InsecureConfiguration
+from shared.web.settings import InsecureConfiguration
 from tests.hub.conftest import TEST_KID
 
 OLD = Fernet.generate_key().decode()

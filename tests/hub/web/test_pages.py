@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -348,7 +349,12 @@ def test_no_page_shows_a_client_secret_or_its_digest(
 def test_session_cookie_is_secure_in_production(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/hub.sqlite"
     production = create_app(
-        {"ENV": "production", "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url}
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        }
     )
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_HTTPONLY"] is True
