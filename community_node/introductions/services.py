@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from base64 import b64decode
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
@@ -25,25 +24,30 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.introductions.keys import private_key, register_public_key
 from community_node.introductions.models import (
     CrossCityIntro,
     IntroDirection,
     IntroStatus,
     IntroSyncState,
-    NodeKeyPair,
 )
+from community_node.matching import adapters
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import (
     Connectee,
     Connector,
     Consent,
-    ConsentPurpose,
     ProfileStatus,
+)
+from community_node.sync.connection import (
+    HubNotConfigured,
+    HubUnreachable,
+    default_client_factory,
+    get_connection,
 )
 from community_node.sync.models import HubConnection, ListedConnector
 from community_node.sync.outbox import node_key
-from community_node.sync.services import default_client_factory, get_connection
-from shared.crypto import CryptoError, generate_keypair, public_key_of, seal_text, unseal_text
+from shared.crypto import CryptoError, seal_text, unseal_text
 from shared.hubclient import Changes, HubError, HubRejected
 from shared.privacy import pseudonym
 
@@ -79,14 +83,6 @@ class IntrosHub(Protocol):
     def register_public_key(self, public_key: str) -> None: ...
 
 
-class HubNotConfigured(DomainError):
-    status = 409
-
-
-class HubUnreachable(DomainError):
-    status = 503
-
-
 # The hub connection ---------------------------------------------------------------------
 
 
@@ -118,59 +114,7 @@ def _hub_error(exc: HubError) -> DomainError:
     return HubUnreachable(f"The hub could not be reached or refused the node: {exc}")
 
 
-# Keys -------------------------------------------------------------------------------------
-
-
-def ensure_keypair() -> NodeKeyPair:
-    """Return this node's key pair, making one the first time; no commit."""
-    pair = db.session.scalars(select(NodeKeyPair).limit(1)).first()
-    if pair is None:
-        fresh = generate_keypair()
-        pair = NodeKeyPair(public_key=fresh.public, private_key=b64decode(fresh.private))
-        db.session.add(pair)
-        db.session.flush()
-    return pair
-
-
-def register_public_key(hub: Any) -> str | None:
-    """Register this node's public key with the hub (on ``hub connect``); no commit.
-
-    A hub client without the method (a test double) or a refusal is not fatal: the key is
-    registered again on the next connect or ``introductions sync``.
-    """
-    register = getattr(hub, "register_public_key", None)
-    pair = ensure_keypair()
-    if register is None:
-        return None
-    try:
-        register(pair.public_key)
-    except HubError:
-        return None
-    return pair.public_key
-
-
-def _private_key() -> bytes:
-    return bytes(ensure_keypair().private_key)
-
-
 # Consent, pitch and search ----------------------------------------------------------------
-
-
-def active_consent(connectee_id: int) -> Consent | None:
-    return db.session.scalars(
-        select(Consent)
-        .where(
-            Consent.connectee_id == connectee_id,
-            Consent.purpose == ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
-            Consent.withdrawn_at.is_(None),
-        )
-        .order_by(Consent.id.desc())
-        .limit(1)
-    ).first()
-
-
-def has_cross_city_consent(connectee_id: int) -> bool:
-    return active_consent(connectee_id) is not None
 
 
 def consent_ref(consent_id: int) -> str:
@@ -237,8 +181,6 @@ def _apply_view(intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
 
 def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> CrossCityIntro:
     """Ask the hub to introduce a consenting connectee to a connector elsewhere."""
-    from community_node.matching.services import pitch_of
-
     connectee = db.session.get(Connectee, connectee_id)
     if connectee is None:
         raise InvalidInput({"connectee_id": [f"No connectee {connectee_id}."]})
@@ -248,7 +190,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
             "can be introduced.",
             allowed=[],
         )
-    consent = active_consent(connectee.id)
+    consent = adapters.cross_city_consent(connectee.id)
     if consent is None:
         raise Conflict(
             "Record the connectee's consent to cross-city introductions first "
@@ -256,7 +198,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
             allowed=[],
             field="connectee_id",
         )
-    pitch = pitch_of(connectee)
+    pitch = adapters.pitch_of(connectee)
     hub = client()
     ref = consent_ref(consent.id)
     intro = CrossCityIntro(
@@ -327,7 +269,7 @@ def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, An
     sealed_card = view.get("peer_card")
     if sealed_card and intro.their_card is None:
         try:
-            intro.their_card = json.loads(unseal_text(_private_key(), sealed_card))
+            intro.their_card = json.loads(unseal_text(private_key(), sealed_card))
         except (CryptoError, ValueError):
             # Sealed to another key (ours changed?) or malformed: staff see it is missing.
             return
@@ -490,9 +432,3 @@ def _filters(args: Mapping[str, Any]) -> Select[Any]:
 def list_intros(args: Mapping[str, Any]) -> Page:
     stmt = apply_sort(_filters(args), args["sort"], SORTABLE, CrossCityIntro.id)
     return paginate(stmt, args["page"], args["per_page"])
-
-
-def public_key() -> str:
-    """This node's public key (made on first use)."""
-    pair = ensure_keypair()
-    return public_key_of(bytes(pair.private_key))

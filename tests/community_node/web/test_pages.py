@@ -25,7 +25,7 @@ from community_node.participants.models import (
     LanguageLevel,
     ProfileStatus,
 )
-from community_node.web.queries import add_months, follow_ups_due
+from community_node.web.queries import follow_ups_due
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
@@ -168,18 +168,6 @@ def test_follow_ups_use_the_first_meeting_per_connectee(app: Flask) -> None:
     MatchFactory(status=MatchStatus.PROPOSED)  # never met: nothing due
     assert follow_ups_due(today) == 3
 
-
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [
-        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
-        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-        (dt.date(2026, 11, 15), 3, dt.date(2027, 2, 15)),
-        (dt.date(2026, 5, 31), 12, dt.date(2027, 5, 31)),
-    ],
-)
-def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
-    assert add_months(day, months) == expected
 
 
 # Lists ------------------------------------------------------------------------------
