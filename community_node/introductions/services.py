@@ -11,7 +11,6 @@ requests whose connectee withdrew consent; ``connector-node introductions sync``
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from collections.abc import Callable, Mapping
@@ -44,12 +43,14 @@ from community_node.sync.connection import (
     HubUnreachable,
     default_client_factory,
     get_connection,
+    load_answer,
 )
 from community_node.sync.models import HubConnection, ListedConnector
 from community_node.sync.outbox import node_key
 from shared.crypto import CryptoError, seal_text, unseal_text
 from shared.hubclient import Changes, HubError, HubRejected
 from shared.privacy import pseudonym
+from shared.protocol.introductions import IntroductionSchema
 
 CONSENT_PURPOSE = "cross_city"
 FEED_PAGES = 50
@@ -164,19 +165,26 @@ def get_intro(intro_id: int) -> CrossCityIntro:
     return intro
 
 
+_VIEW = IntroductionSchema()
+
+
+def _view(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Load one introduction as the hub sent it through the wire schema."""
+    return load_answer(_VIEW.load, raw, "introduction")
+
+
 def _apply_view(intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
-    """Copy the hub's state of an introduction onto the local row."""
-    intro.hub_id = int(view["id"])
+    """Copy the hub's state of an introduction (loaded by ``_view``) onto the local row."""
+    intro.hub_id = view["id"]
     intro.status = IntroStatus(view["status"])
     intro.end_reason = view.get("end_reason")
-    intro.hub_seq = max(intro.hub_seq or 0, int(view["seq"]))
-    intro.card_sent = bool(view.get("card_sent")) or intro.card_sent
-    intro.directory_profile_id = int(view["profile_id"])
+    intro.hub_seq = max(intro.hub_seq or 0, view["seq"])
+    intro.card_sent = view["card_sent"] or intro.card_sent
+    intro.directory_profile_id = view["profile_id"]
     outgoing = view["direction"] == "outgoing"
     intro.other_community = view["to_community"] if outgoing else view["from_community"]
-    for name in ("decided_at", "expires_at"):
-        value = view.get(name)
-        setattr(intro, name, dt.datetime.fromisoformat(value) if value else None)
+    intro.decided_at = view.get("decided_at")
+    intro.expires_at = view.get("expires_at")
 
 
 def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> CrossCityIntro:
@@ -213,7 +221,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
     db.session.flush()
     key = f"intro-{intro.id}-{secrets.token_hex(6)}"
     try:
-        view = hub.request_intro(directory_profile_id, pitch, ref, key)
+        view = _view(hub.request_intro(directory_profile_id, pitch, ref, key))
     except HubError as exc:
         db.session.rollback()
         raise _hub_error(exc) from exc
@@ -285,7 +293,7 @@ def _incoming(view: Mapping[str, Any]) -> CrossCityIntro:
         connector_id=connector_id,
         connector_ref=view["connector_ref"],
         pitch=dict(view["pitch"]),
-        requested_at=dt.datetime.fromisoformat(view["requested_at"]),
+        requested_at=view["requested_at"],
         created_by="system:intros",
     )
     db.session.add(intro)
@@ -307,7 +315,7 @@ def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
             continue
         assert intro.hub_id is not None
         try:
-            view = hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+            view = _view(hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}"))
         except HubRejected as exc:
             if exc.status != 409:
                 raise
@@ -336,9 +344,10 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
         _withdraw_unconsented(hub, report)
         for _ in range(FEED_PAGES):
             page = hub.intro_inbox(state.cursor)
-            for view in page.items:
+            for raw in page.items:
+                view = _view(raw)
                 intro = db.session.scalar(
-                    select(CrossCityIntro).where(CrossCityIntro.hub_id == int(view["id"]))
+                    select(CrossCityIntro).where(CrossCityIntro.hub_id == view["id"])
                 )
                 if intro is None:
                     if view["direction"] != "incoming":
@@ -381,7 +390,7 @@ def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
     assert intro.hub_id is not None
     hub = client()
     try:
-        view = hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}")
+        view = _view(hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}"))
         _apply_view(intro, view)
         _exchange_cards(hub, intro, view)
     except HubError as exc:
@@ -404,7 +413,7 @@ def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
         )
     assert intro.hub_id is not None
     try:
-        view = client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+        view = _view(client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}"))
     except HubError as exc:
         db.session.rollback()
         raise _hub_error(exc) from exc

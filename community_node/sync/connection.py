@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from community_node.audit.services import record
@@ -17,6 +18,7 @@ from community_node.sync.models import HubConnection
 from shared.hubclient import (
     Changes,
     HubClient,
+    HubUnavailable,
     ItemResult,
     JSONText,
     NotModified,
@@ -84,6 +86,16 @@ def keep_token(connection: HubConnection, client: HubPort) -> None:
     token = getattr(client, "token", None)
     if isinstance(token, dict) and token != connection.access_token:
         connection.access_token = token
+
+
+def load_answer(load: Callable[[Any], Any], data: Any, what: str) -> dict[str, Any]:
+    """Load one of the hub's answers through its wire schema (``Schema.load`` or a field's
+    ``deserialize``); a malformed answer is the hub's failure, retried like one."""
+    try:
+        loaded: dict[str, Any] = load(data)
+    except ValidationError as exc:
+        raise HubUnavailable(f"The hub's {what} is malformed: {exc.messages}") from exc
+    return loaded
 
 
 def get_connection() -> HubConnection | None:

@@ -10,35 +10,35 @@ from sqlalchemy import delete, select
 from community_node.errors import NotFound
 from community_node.extensions import db
 from community_node.pagination import Page, apply_sort, paginate
-from community_node.sync.connection import HubPort
+from community_node.sync.connection import HubPort, load_answer
 from community_node.sync.models import HubResource, SyncState
 from community_node.sync.report import SyncReport
 from shared.hubclient import CursorExpired, NotModified
+from shared.protocol import Dispatch, ResourceSchema, ResourceTombstoneSchema
+
+#: One item of the resource feed: a resource, or a tombstone when it has ``deleted``.
+_FEED_ITEM = Dispatch(ResourceSchema, ResourceTombstoneSchema)
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _apply_resource(item: Mapping[str, Any]) -> None:
-    resource_id = int(item["id"])
+def _apply_resource(raw: Mapping[str, Any]) -> None:
+    item = load_answer(_FEED_ITEM.deserialize, raw, "resource feed item")
     if item.get("deleted"):
-        db.session.execute(delete(HubResource).where(HubResource.id == resource_id))
+        db.session.execute(delete(HubResource).where(HubResource.id == item["id"]))
         return
-    resource = db.session.get(HubResource, resource_id) or HubResource(id=resource_id)
-    resource.seq = int(item["seq"])
-    resource.kind = str(item["kind"])
-    resource.title = str(item["title"])
-    resource.summary = str(item.get("summary") or "")
-    resource.body = item.get("body")
-    resource.url = item.get("url")
-    resource.tags = list(item.get("tags") or [])
-    resource.language = str(item["language"])
-    resource.audience = str(item["audience"])
-    resource.published_at = _parse_time(item.get("published_at"))
+    resource = db.session.get(HubResource, item["id"]) or HubResource(id=item["id"])
+    for name in (
+        "seq",
+        "kind",
+        "title",
+        "summary",
+        "body",
+        "url",
+        "tags",
+        "language",
+        "audience",
+        "published_at",
+    ):
+        setattr(resource, name, item[name])
     db.session.add(resource)
 
 

@@ -206,4 +206,3 @@ def test_tick_with_nothing_to_do(runner: Any) -> None:
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0
     assert result.output.splitlines() == ["No proposals to expire.", "No follow-ups due."]
-

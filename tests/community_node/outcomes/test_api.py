@@ -190,7 +190,6 @@ def test_not_in_the_future_and_not_someone_elses_match(api: Any) -> None:
     assert set(foreign.json["errors"]) == {"match_id"}
 
 
-
 def _recorded(api: Any, **fields: Any) -> dict[str, Any]:
     match = met_match(days_ago=400)
     payload = {"connectee_id": match.connectee_id, "milestone_months": 3, **fields}

@@ -169,7 +169,6 @@ def test_follow_ups_use_the_first_meeting_per_connectee(app: Flask) -> None:
     assert follow_ups_due(today) == 3
 
 
-
 # Lists ------------------------------------------------------------------------------
 
 
@@ -189,12 +188,8 @@ def test_filter_by_language_and_word(staff_client: FlaskClient) -> None:
     _people()
     assert rows(staff_client.get("/connectees?language=uk").text) == ["Oleksandr Bondarenko"]
     assert rows(staff_client.get("/connectees?q=triage").text) == ["Amira Haddad"]
-    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == [
-        "Amira Haddad"
-    ]
-    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == [
-        "Oleksandr Bondarenko"
-    ]
+    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == ["Amira Haddad"]
+    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == ["Oleksandr Bondarenko"]
     html = staff_client.get("/connectees?q=nobody").text
     assert "Nothing matches these filters." in html
 
