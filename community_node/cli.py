@@ -92,7 +92,6 @@ def _feature_commands() -> list[click.Command]:
     from community_node.introductions.cli import commands as introductions
     from community_node.matches.cli import commands as matches
     from community_node.matching.cli import commands as matching
-    from community_node.outcomes.cli import commands as outcomes
     from community_node.reports.cli import commands as reports
     from community_node.sync.cli import commands as sync
 
@@ -102,7 +101,6 @@ def _feature_commands() -> list[click.Command]:
         *introductions,
         *matches,
         *matching,
-        *outcomes,
         *reports,
         *sync,
     ]
