@@ -232,8 +232,8 @@ def push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
         ThreadPoolExecutor(max_workers=PUSH_CONCURRENCY, thread_name_prefix="hub-push") as pool,
     ):
         while in_flight or (queue and failure is None):
-            # The first request goes alone: it fetches the access token, which the client
-            # must not do from several threads at once.
+            # The first request goes alone: it fetches the access token (the client locks
+            # the fetch, so batches sent beside it would only wait for it).
             limit = PUSH_CONCURRENCY if answered else 1
             while failure is None and queue and len(in_flight) < limit:
                 alone = queue[0][0].kind not in _BATCHED_KINDS
