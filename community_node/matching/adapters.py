@@ -1,4 +1,4 @@
-"""Node rows → the engine's Seeker and Candidate values (no scoring here)."""
+"""Node rows → the engine's Seeker and Candidate values, and the anonymized pitch (no scoring)."""
 
 from __future__ import annotations
 
