@@ -4,34 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import (
-    JSONType,
-    UTCDateTime,
-    created_at,
-    enable_sqlite_pragmas,
-    intpk,
-    make_registry,
-    str40,
-    str200,
-    timestamp,
-    utcnow,
-)
+import shared.db
+from shared.db import JSONType, UTCDateTime, created_at, intpk, str200, timestamp, utcnow
 
-__all__ = [
-    "Base",
-    "JSONType",
-    "UTCDateTime",
-    "created_at",
-    "enable_sqlite_pragmas",
-    "intpk",
-    "str40",
-    "str200",
-    "timestamp",
-    "utcnow",
-]
+__all__ = ["Base", "JSONType", "intpk", "str200", "created_at", "timestamp", "utcnow"]
+__all__ += ["UTCDateTime"]  # the migrations name the column type through this module
 
 
 class Base(DeclarativeBase):
-    """Base of every node model."""
+    """Base of every node model: its own metadata, so its own migration history."""
 
-    registry = make_registry()
+    registry = shared.db.make_registry()

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from shared.taxonomy import UnknownOccupation, default_taxonomy, normalize_code
+from shared.web.database import MAX_ID
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -55,10 +56,6 @@ class TrimmedString(fields.String):
         if self.required and not text:
             raise ValidationError("Must not be blank.")
         return text
-
-
-#: The largest id a PostgreSQL INTEGER column holds; larger ids cannot exist.
-MAX_ID = 2**31 - 1
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class

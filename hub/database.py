@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import (
-    JSONType,
-    UTCDateTime,
-    created_at,
-    enable_sqlite_pragmas,
-    intpk,
-    make_registry,
-    str200,
-    timestamp,
-    utcnow,
-)
+import shared.db
+from shared.db import JSONType, UTCDateTime, created_at, intpk, str200, timestamp, utcnow
 
+# UTCDateTime: the migrations name the column type through this module.
 __all__ = [
     "Base",
     "JSONType",
     "UTCDateTime",
     "created_at",
-    "enable_sqlite_pragmas",
     "intpk",
     "str200",
     "timestamp",
@@ -30,6 +21,6 @@ __all__ = [
 
 
 class Base(DeclarativeBase):
-    """Base of every hub model."""
+    """Base of every hub model: its own metadata, so its own migration history."""
 
-    registry = make_registry()
+    registry = shared.db.make_registry()

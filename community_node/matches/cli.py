@@ -10,24 +10,13 @@ from flask.cli import with_appcontext
 from community_node.database import utcnow
 from community_node.matches import services
 from community_node.matching import services as matching
-
-
-def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter("Use an ISO date or time, e.g. 2026-03-01T09:00") from exc
-    # A bare date or local-looking time from an operator means UTC, the node's clock.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+from shared.web.cli import IsoMoment
 
 
 @click.command("tick")
 @click.option(
     "--now",
-    callback=_parse_now,
-    metavar="ISO-TIME",
+    type=IsoMoment(),
     help="Act as if it were this time (UTC unless an offset is given); for tests and replays.",
 )
 @with_appcontext

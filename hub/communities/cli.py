@@ -13,18 +13,12 @@ from hub.communities.services import (
     rotate_secret,
     set_status,
 )
-from hub.errors import DomainError
+from shared.web.cli import domain_errors
 
 
 @click.group("communities")
 def communities_group() -> None:
     """Manage member communities and their OAuth2 clients."""
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    from hub.cli import describe
-
-    return click.ClickException(describe(exc))
 
 
 def _print_credentials(creds: Credentials) -> None:
@@ -48,12 +42,10 @@ def _print_credentials(creds: Credentials) -> None:
 @with_appcontext
 def communities_add(slug: str, name: str, country: str, region: str | None, scopes: str) -> None:
     """Register a community; prints its client id and secret once."""
-    try:
+    with domain_errors():
         creds = add_community(
             slug, name, country=country, region=region, scopes=scopes.split(), actor="cli"
         )
-    except DomainError as exc:
-        raise _fail(exc) from exc
     _print_credentials(creds)
 
 
@@ -73,10 +65,8 @@ def communities_list() -> None:
 @with_appcontext
 def communities_rotate_secret(slug: str) -> None:
     """Issue a new client secret; the old one and tokens issued with it stop working."""
-    try:
+    with domain_errors():
         creds = rotate_secret(slug, actor="cli")
-    except DomainError as exc:
-        raise _fail(exc) from exc
     _print_credentials(creds)
 
 
@@ -89,10 +79,8 @@ def _status_command(name: str, status: CommunityStatus, help_text: str) -> click
     )
     @with_appcontext
     def command(slug: str, reason: str | None) -> None:
-        try:
+        with domain_errors():
             community = set_status(slug, status, actor="cli", reason=reason)
-        except DomainError as exc:
-            raise _fail(exc) from exc
         click.echo(f"{community.slug} is now {community.status.value}.")
 
     return command

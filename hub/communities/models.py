@@ -59,6 +59,8 @@ class Community(Base):
     # worker compares these counters to know its matrix is stale: the newest updated_at
     # cannot tell, as two syncs may commit in the other order than they stamped their rows.
     profiles_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When its node last pushed a sync (profiles, outcomes or demand); None: never.
+    last_sync_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     client: Mapped[OAuthClient] = relationship(back_populates="community")

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.audit.services import record
 from hub.communities.models import (
@@ -142,3 +142,16 @@ def set_status(
 
 def client_by_id(client_id: str) -> OAuthClient | None:
     return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+
+def mark_synced(community_id: int, *, profiles_changed: bool = False) -> None:
+    """Stamp the community's last sync in the caller's transaction (the caller commits).
+
+    Called by every service a node's sync pushes to (profiles, outcomes, demand), so the
+    stamp commits with the data or not at all. ``profiles_changed`` also bumps the
+    ``profiles_version`` the directory's freshness check reads (see Community).
+    """
+    values: dict[str, object] = {"last_sync_at": utcnow()}
+    if profiles_changed:
+        values["profiles_version"] = Community.profiles_version + 1
+    db.session.execute(update(Community).where(Community.id == community_id).values(values))

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityRef, CommunityStatus
+from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.demand.models import DemandSignal
 from hub.extensions import db
@@ -32,6 +33,7 @@ def replace_signals(
     ]
     if rows:
         db.session.execute(insert(DemandSignal), rows)
+    mark_synced(community.id)
     record(actor, "demand.replace", "community", community.id, {"signals": len(rows)})
     db.session.commit()
     return signals_of(community)
@@ -44,9 +46,7 @@ def signals_of(community: CommunityRef) -> list[dict[str, Any]]:
         .where(DemandSignal.community_id == community.id)
         .order_by(DemandSignal.major_group)
     )
-    return [
-        {"major_group": s.major_group, "signal": s.signal} for s in db.session.scalars(stmt)
-    ]
+    return [{"major_group": s.major_group, "signal": s.signal} for s in db.session.scalars(stmt)]
 
 
 def _title(major: str) -> str:

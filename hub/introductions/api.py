@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from hub.idempotency.services import idempotent
+from hub.idempotency.api import KEY_DOC, idempotent
 from hub.introductions import services
 from hub.security import actor_label, current_community, require_scope
 from shared.protocol.introductions import (
@@ -33,29 +33,14 @@ keys_blp = Blueprint(
     description="A community's public key for sealed contact cards.",
 )
 
-_KEY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 80},
-        }
-    ]
-}
-
 
 class InboxArgsSchema(Schema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
 
 
-class NoBodySchema(Schema):
-    """Decisions carry no body: the reason a connector gives stays at node B."""
-
-
 @blp.route("")
 class Introductions(MethodView):
-    @blp.doc(security=[{"oauth2": ["intros:write"]}], **_KEY_DOC)
+    @blp.doc(security=[{"oauth2": ["intros:write"]}], **KEY_DOC)
     @require_scope("intros:write")
     @idempotent
     @blp.arguments(IntroRequestSchema)
@@ -88,7 +73,7 @@ class IntroductionItem(MethodView):
 
 def _action_view(action: str, doc: str) -> type[MethodView]:
     class Action(MethodView):
-        @blp.doc(security=[{"oauth2": ["intros:write"]}], summary=doc, **_KEY_DOC)
+        @blp.doc(security=[{"oauth2": ["intros:write"]}], summary=doc, **KEY_DOC)
         @require_scope("intros:write")
         @idempotent
         @blp.response(200, IntroductionSchema)
@@ -112,7 +97,7 @@ blp.route("/<int:intro_id>/withdraw")(
 
 @blp.route("/<int:intro_id>/cards")
 class Cards(MethodView):
-    @blp.doc(security=[{"oauth2": ["intros:write"]}], **_KEY_DOC)
+    @blp.doc(security=[{"oauth2": ["intros:write"]}], **KEY_DOC)
     @require_scope("intros:write")
     @idempotent
     @blp.arguments(SealedCardSchema)

@@ -9,20 +9,11 @@ from flask.cli import with_appcontext
 
 from hub.extensions import db
 from hub.introductions.services import expiry_days, sweep
-
-
-def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter("Use an ISO date or time, e.g. 2026-03-01T09:00") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+from shared.web.cli import IsoMoment
 
 
 @click.command("tick")
-@click.option("--now", callback=_parse_now, metavar="ISO-TIME", help="Act as if it were this time.")
+@click.option("--now", type=IsoMoment(), help="Act as if it were this time.")
 @with_appcontext
 def tick_command(now: dt.datetime | None) -> None:
     """Expire introduction requests unanswered for INTRO_EXPIRY_DAYS (safe to rerun)."""

@@ -1,53 +1,5 @@
 """Alembic environment for the hub (run through Flask-Migrate)."""
 
-import logging
-from logging.config import fileConfig
+from shared.web.migrations import run_migrations
 
-from alembic import context
-from flask import current_app
-
-config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
-logger = logging.getLogger("alembic.env")
-
-db = current_app.extensions["migrate"].db
-config.set_main_option(
-    "sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
-)
-
-
-def run_migrations_offline() -> None:
-    """Emit SQL to stdout instead of running it."""
-    context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
-        target_metadata=db.metadata,
-        literal_binds=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online() -> None:
-    """Run migrations against the app's engine."""
-
-    def process_revision_directives(context, revision, directives):  # type: ignore[no-untyped-def]
-        # An autogenerate with no changes should not leave an empty revision behind.
-        if getattr(config.cmd_opts, "autogenerate", False):
-            script = directives[0]
-            if script.upgrade_ops.is_empty():
-                directives[:] = []
-                logger.info("No changes in schema detected.")
-
-    conf_args = dict(current_app.extensions["migrate"].configure_args)
-    conf_args.setdefault("process_revision_directives", process_revision_directives)
-
-    with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+run_migrations()

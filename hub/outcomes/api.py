@@ -9,12 +9,13 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE
 
-from hub.outcomes.services import ROLLUP_LEVELS, cells_of, replace_cells, rollup
+from hub.outcomes.schemas import RollupArgsSchema
+from hub.outcomes.services import ROLLUP_COLUMNS, cells_of, replace_cells, rollup
 from hub.security import actor_label, current_caller, require_scope
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
-from shared.protocol import METRICS, PERIOD_PATTERN, OutcomeSetResultSchema, OutcomeSetSchema
+from shared.protocol import OutcomeSetResultSchema, OutcomeSetSchema
 from shared.protocol.outcomes import RollupSchema
 
 blp = Blueprint(
@@ -28,15 +29,6 @@ rollup_blp = Blueprint(
     __name__,
     url_prefix="",
     description="The public national roll-up of outcomes (no token needed).",
-)
-
-ROLLUP_COLUMNS = (
-    "period",
-    "community",
-    "major_group",
-    *METRICS,
-    "employed",
-    "placement_rate",
 )
 
 
@@ -59,17 +51,16 @@ class Outcomes(MethodView):
         return {"period": period, "cells": cells_of(current_caller(), period)}
 
 
-class RollupArgsSchema(Schema):
-    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), load_default=None)
-    by = fields.String(validate=validate.OneOf(ROLLUP_LEVELS), load_default="community")
-
-
 @rollup_blp.route("/rollup")
 class Rollup(MethodView):
     @rollup_blp.arguments(RollupArgsSchema, location="query", unknown=RAISE)
     @rollup_blp.response(200, RollupSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Sum the communities' cells with the public thresholds (below 10 withheld, 5s)."""
+        """The communities' cells summed and protected as one table per period and measure.
+
+        Counts below 10 are withheld, the rest rounded to 5, and further cells withheld
+        where the groupings together would pin a withheld one (docs/privacy.md).
+        """
         return {
             "by": args["by"],
             "period": args["period"],

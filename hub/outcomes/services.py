@@ -1,23 +1,39 @@
-"""Store a community's outcome cells per period, and roll them up for the public."""
+"""Store a community's outcome cells per period, and roll them up for the public.
+
+Every public grouping of a period is read from one protected table per measure
+(community × occupation group with all margins, see ``shared.privacy.disclosure``), so the
+same figure is the same in every view and no view can be subtracted from another to pin a
+withheld cell.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityRef
+from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.outcomes.models import OutcomeCell
-from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW, public_value
+from shared.privacy.disclosure import TOTAL, ProtectedTable, protect_table
 from shared.protocol import EMPLOYED_METRICS, METRICS, PERIOD_RE
 
 ROLLUP_LEVELS = ("community", "major_group", "community_major_group", "national")
+#: A roll-up row's columns, in the order the CSV and the dashboard show them.
+ROLLUP_COLUMNS = (
+    "period",
+    "community",
+    "major_group",
+    *METRICS,
+    "employed",
+    "placement_rate",
+)
 _CELL_FIELDS = ("major_group", "metric", "value", "suppressed")
 
 
@@ -50,6 +66,7 @@ def replace_cells(
     ]
     if rows:
         db.session.execute(insert(OutcomeCell), rows)
+    mark_synced(community.id)
     record(
         actor, "outcomes.replace", "community", community.id, {"period": period, "cells": len(rows)}
     )
@@ -68,38 +85,39 @@ def cells_of(community: CommunityRef, period: str) -> list[dict[str, Any]]:
     return [{k: getattr(c, k) for k in _CELL_FIELDS} for c in cells]
 
 
+def reported_periods() -> list[str]:
+    """The quarters any community reported outcomes for, newest first."""
+    stmt = select(OutcomeCell.period).distinct().order_by(OutcomeCell.period.desc())
+    return list(db.session.scalars(stmt))
+
+
 # --- the public roll-up ----------------------------------------------------------------
-# A raw total is an int, or SUPPRESSED when any input to it was suppressed by a node.
-class _Suppressed:
-    """Marks a total that includes a cell a node suppressed."""
-
-
-SUPPRESSED = _Suppressed()
-Raw = int | _Suppressed
-
-
-def _sum(values: Iterable[Raw]) -> Raw | None:
-    total = 0
-    seen = False
-    for value in values:
-        if isinstance(value, _Suppressed):
-            return SUPPRESSED
-        total += value
-        seen = True
-    return total if seen else None
-
-
-def _community_total(groups: Mapping[str, Raw]) -> Raw | None:
-    """A community's total for a metric: its own "all" cell, else the sum of its groups."""
-    if "all" in groups:
-        return groups["all"]
-    return _sum(groups.values())
+# (period, metric) -> the protected community × group table of that measure.
+Tables = dict[tuple[str, str], ProtectedTable]
+# (period, community | None, major group): one roll-up row; None and TOTAL mark margins.
+RowKey = tuple[str, str | None, str]
 
 
 def rollup(period: str | None, by: str) -> list[dict[str, Any]]:
-    """Sum the communities' cells at one level and apply the public thresholds."""
+    """Return the public roll-up rows of one grouping, read from the protected tables."""
     if by not in ROLLUP_LEVELS:
         raise InvalidInput({"by": [f"Use one of: {', '.join(ROLLUP_LEVELS)}."]})
+    tables, sent = _protected_tables(period)
+    if by == "community":
+        keys: set[RowKey] = {(per, slug, TOTAL) for per, slug, _group in sent}
+    elif by == "major_group":
+        keys = {(per, None, group) for per, _slug, group in sent if group != TOTAL}
+    elif by == "community_major_group":
+        keys = set(sent)
+    else:
+        keys = {(per, None, TOTAL) for per, _slug, _group in sent}
+    return [
+        _public_row(key, tables) for key in sorted(keys, key=lambda k: (k[0], k[1] or "", k[2]))
+    ]
+
+
+def _protected_tables(period: str | None) -> tuple[Tables, set[RowKey]]:
+    """Protect each (period, metric) table; also return the (period, slug, group) sent."""
     stmt = select(
         OutcomeCell.period,
         Community.slug,
@@ -110,74 +128,48 @@ def rollup(period: str | None, by: str) -> list[dict[str, Any]]:
     ).join(Community, Community.id == OutcomeCell.community_id)
     if period is not None:
         stmt = stmt.where(OutcomeCell.period == check_period(period))
-    # (period, community, metric) -> major group -> raw value
-    data: dict[tuple[str, str, str], dict[str, Raw]] = defaultdict(dict)
+    inner: dict[tuple[str, str], dict[tuple[str, str], int | None]] = defaultdict(dict)
+    totals: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
+    sent: set[RowKey] = set()
     for per, slug, group, metric, count, suppressed in db.session.execute(stmt):
-        data[(per, slug, metric)][group] = SUPPRESSED if suppressed or count is None else count
-
-    # (period, community | None, major group) -> metric -> raw total
-    table: dict[tuple[str, str | None, str], dict[str, Raw | None]] = defaultdict(dict)
-    if by == "community_major_group":
-        for (per, slug, metric), groups in data.items():
-            for group, cell in groups.items():
-                table[(per, slug, group)][metric] = cell
-    elif by == "community":
-        for (per, slug, metric), groups in data.items():
-            table[(per, slug, "all")][metric] = _community_total(groups)
-    elif by == "major_group":
-        per_group: dict[tuple[str, str, str], list[Raw]] = defaultdict(list)
-        for (per, _slug, metric), groups in data.items():
-            for group, cell in groups.items():
-                if group != "all":
-                    per_group[(per, group, metric)].append(cell)
-        for (per, group, metric), values in per_group.items():
-            table[(per, None, group)][metric] = _sum(values)
-    else:
-        national: dict[tuple[str, str], list[Raw]] = defaultdict(list)
-        for (per, _slug, metric), groups in data.items():
-            community_total = _community_total(groups)
-            if community_total is not None:
-                national[(per, metric)].append(community_total)
-        for (per, metric), values in national.items():
-            table[(per, None, "all")][metric] = _sum(values)
-
-    return [
-        _public_row(per, slug, group, metrics)
-        for (per, slug, group), metrics in sorted(
-            table.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])
-        )
-    ]
+        value = None if suppressed else count
+        if group == TOTAL:
+            totals[(per, metric)][slug] = value
+        else:
+            inner[(per, metric)][(slug, group)] = value
+        sent.add((per, slug, group))
+    tables = {
+        key: protect_table(inner.get(key, {}), totals.get(key, {}))
+        for key in sorted({*inner, *totals})
+    }
+    return tables, sent
 
 
-def _public_row(
-    period: str, community: str | None, group: str, metrics: Mapping[str, Raw | None]
-) -> dict[str, Any]:
+def _public_row(key: RowKey, tables: Tables) -> dict[str, Any]:
+    period, community, group = key
+    cell = (community or TOTAL, group)
     row: dict[str, Any] = {"period": period, "community": community, "major_group": group}
     suppressed: list[str] = []
-    raw_employed: list[Raw] = []
     for metric in METRICS:
-        raw = metrics.get(metric)
-        if metric in EMPLOYED_METRICS and raw is not None:
-            raw_employed.append(raw)
-        row[metric] = _publish(metric, raw, suppressed)
-    employed = _sum(raw_employed) if len(raw_employed) == len(EMPLOYED_METRICS) else None
-    row["employed"] = _publish("employed", employed, suppressed)
+        table = tables.get((period, metric))
+        if table is None or cell not in table.published:
+            row[metric] = None  # not reported
+            continue
+        row[metric] = table.published[cell]
+        if row[metric] is None:
+            suppressed.append(metric)
+    # "employed" is the sum of its published parts, so it tells nothing they do not: a
+    # sum of true parts would be one more equation an attacker could use.
+    if any(m in suppressed for m in EMPLOYED_METRICS):
+        row["employed"] = None
+        suppressed.append("employed")
+    elif all(row[m] is not None for m in EMPLOYED_METRICS):
+        row["employed"] = sum(row[m] for m in EMPLOYED_METRICS)
+    else:
+        row["employed"] = None
     met = row["met"]
     row["placement_rate"] = (
         round(min(1.0, row["employed"] / met), 3) if row["employed"] is not None and met else None
     )
     row["suppressed"] = suppressed
     return row
-
-
-def _publish(name: str, raw: Raw | None, suppressed: list[str]) -> int | None:
-    if raw is None:
-        return None
-    value = (
-        None
-        if isinstance(raw, _Suppressed)
-        else public_value(raw, HUB_SUPPRESS_BELOW, HUB_ROUND_BASE)
-    )
-    if value is None:
-        suppressed.append(name)
-    return value

@@ -8,7 +8,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from hub.idempotency.services import answer, idempotent
+from hub.idempotency.api import KEY_DOC, answer, idempotent
 from hub.profiles.services import apply_batch, apply_snapshot
 from hub.security import actor_label, current_caller, require_scope
 from shared.protocol import (
@@ -25,21 +25,10 @@ blp = Blueprint(
     description="Anonymized connector profiles a node lists in the national directory.",
 )
 
-_KEY_DOC = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 80},
-        }
-    ]
-}
-
 
 @blp.route("/batch")
 class ProfileBatch(MethodView):
-    @blp.doc(security=[{"oauth2": ["profiles:write"]}], **_KEY_DOC)
+    @blp.doc(security=[{"oauth2": ["profiles:write"]}], **KEY_DOC)
     @require_scope("profiles:write")
     @idempotent
     @blp.arguments(ProfileBatchSchema)

@@ -21,10 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.audit.services import record
-from hub.communities.models import Community, CommunityRef
+from hub.communities.models import CommunityRef
+from hub.communities.services import mark_synced
 from hub.database import UTCDateTime, utcnow
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
+from shared.privacy import PROFILE_FIELDS, TOMBSTONE_FIELDS
 from shared.protocol import ItemError, load_item
 from shared.protocol.common import (
     AVAILABILITY_SLOTS,
@@ -42,23 +44,10 @@ from shared.taxonomy import MalformedCode, default_taxonomy, normalize_code
 _REF = re.compile(r"[0-9a-f]{32}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _SKILL = re.compile(r"[a-z0-9][a-z0-9+#._-]{0,59}")
-_PROFILE_FIELDS = frozenset(
-    (
-        "ref",
-        "version",
-        "occupation",
-        "occupation_level",
-        "experience_band",
-        "languages",
-        "skills",
-        "availability",
-        "remote_ok",
-        "cross_city_ok",
-        "accepting",
-    )
-)
+# The wire's field lists are the privacy allow-list's: one definition for node and hub.
+_PROFILE_FIELDS = frozenset(PROFILE_FIELDS)
 _PROFILE_FIELDS_NO_SKILLS = _PROFILE_FIELDS - {"skills"}
-_TOMBSTONE_FIELDS = frozenset(("ref", "version", "deleted"))
+_TOMBSTONE_FIELDS = frozenset(TOMBSTONE_FIELDS)
 _LEVELS = frozenset(OCCUPATION_LEVELS)
 _BANDS = frozenset(EXPERIENCE_BANDS)
 _LANGUAGE_LEVELS = frozenset(LANGUAGE_LEVELS)
@@ -103,9 +92,21 @@ def _quick_load(item: Any) -> dict[str, Any] | None:
         return dict(item) if _ref_and_version(item) else None
     if keys not in (_PROFILE_FIELDS, _PROFILE_FIELDS_NO_SKILLS):
         return None
-    if not _ref_and_version(item):
+    if not (_ref_and_version(item) and _plain_scalars(item) and _plain_lists(item)):
         return None
-    if not (
+    languages = _plain_languages(item["languages"])
+    if languages is None:
+        return None
+    return {
+        **item,
+        "languages": languages,
+        "skills": list(item.get("skills", [])),
+        "availability": list(item["availability"]),
+    }
+
+
+def _plain_scalars(item: dict[str, Any]) -> bool:
+    return (
         _known_code(item["occupation"])
         and type(item["occupation_level"]) is str
         and item["occupation_level"] in _LEVELS
@@ -116,13 +117,29 @@ def _quick_load(item: Any) -> dict[str, Any] | None:
         and type(item["remote_ok"]) is bool
         and type(item["cross_city_ok"]) is bool
         and type(item["accepting"]) is bool
-    ):
-        return None
-    languages = item["languages"]
+    )
+
+
+def _plain_lists(item: dict[str, Any]) -> bool:
+    """Skills and availability: lists of valid ids, within their limits."""
+    skills = item.get("skills", [])
+    if type(skills) is not list or len(skills) > 50:
+        return False
+    for skill in skills:
+        if type(skill) is not str or _SKILL.fullmatch(skill) is None:
+            return False
+    availability = item["availability"]
+    if type(availability) is not list or len(availability) > len(AVAILABILITY_SLOTS):
+        return False
+    return all(type(slot) is str and slot in _SLOTS for slot in availability)
+
+
+def _plain_languages(languages: Any) -> list[dict[str, str]] | None:
+    """Return the languages as loaded, or None when any is unusual (duplicates included)."""
     if type(languages) is not list or len(languages) > 20:
         return None
     seen: set[str] = set()
-    loaded_languages = []
+    loaded = []
     for language in languages:
         if type(language) is not dict or language.keys() != {"language", "level"}:
             return None
@@ -136,25 +153,8 @@ def _quick_load(item: Any) -> dict[str, Any] | None:
         ):
             return None
         seen.add(code)
-        loaded_languages.append({"language": code, "level": level})
-    skills = item.get("skills", [])
-    if type(skills) is not list or len(skills) > 50:
-        return None
-    for skill in skills:
-        if type(skill) is not str or _SKILL.fullmatch(skill) is None:
-            return None
-    availability = item["availability"]
-    if type(availability) is not list or len(availability) > len(AVAILABILITY_SLOTS):
-        return None
-    for slot in availability:
-        if type(slot) is not str or slot not in _SLOTS:
-            return None
-    return {
-        **item,
-        "languages": loaded_languages,
-        "skills": list(skills),
-        "availability": list(availability),
-    }
+        loaded.append({"language": code, "level": level})
+    return loaded
 
 
 def load_items(items: Sequence[Any]) -> list[dict[str, Any] | ItemError]:
@@ -168,30 +168,55 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
     dialect = db.session.get_bind().dialect.name
     now = utcnow()
     valid = [item for item in loaded if not isinstance(item, ItemError)]
-    versions: dict[str, tuple[int, bool]] = {}  # ref -> (version, deleted) held before
-    if valid and dialect == "postgresql":
-        # One round trip: the held versions (as of before the write) and the write of
-        # each ref's newest item; the upsert's WHERE skips those not newer than held.
-        newest: dict[str, dict[str, Any]] = {}
-        for candidate in valid:
-            seen = newest.get(candidate["ref"])
-            if seen is None or candidate["version"] > seen["version"]:
-                newest[candidate["ref"]] = candidate
-        params = {
-            "community_id": community.id,
-            "updated_at": now,
-            "refs": sorted(newest),
-            "rows": json.dumps([{"ref": r, **profile_columns(i)} for r, i in newest.items()]),
-        }
-        rows = db.session.connection().execute(_PG_HELD_AND_UPSERT, params)
-        versions = {ref: (version, deleted) for ref, version, deleted in rows}
-    elif valid:
-        params = {"community_id": community.id, "refs": sorted({i["ref"] for i in valid})}
-        rows = db.session.connection().execute(_held_query(dialect), params)
-        versions = {ref: (version, deleted) for ref, _pk, version, deleted in rows}
+    versions = _held_versions(community.id, valid, dialect, now)
+    results, writes = _outcomes(loaded, versions)
+    if writes and dialect != "postgresql":
+        _upsert(writes, community.id, now, dialect)
+    mark_synced(community.id, profiles_changed=bool(writes))
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    record(actor, "profiles.batch", "community", community.id, counts)
+    return results
 
-    # The results follow the items in order, as if applied one by one: on PostgreSQL the
-    # newest item of each ref was written above, which is the one this loop keeps.
+
+def _held_versions(
+    community_id: int, valid: list[dict[str, Any]], dialect: str, now: Any
+) -> dict[str, tuple[int, bool]]:
+    """Return ref -> (version, deleted) held before the batch; on PostgreSQL, also write.
+
+    On PostgreSQL one round trip reads the held versions (as of before the write) and
+    writes each ref's newest item; the upsert's WHERE skips those not newer than held.
+    """
+    if not valid:
+        return {}
+    if dialect != "postgresql":
+        params = {"community_id": community_id, "refs": sorted({i["ref"] for i in valid})}
+        held = db.session.connection().execute(_held_query(dialect), params)
+        return {ref: (version, deleted) for ref, _pk, version, deleted in held}
+    newest: dict[str, dict[str, Any]] = {}
+    for candidate in valid:
+        seen = newest.get(candidate["ref"])
+        if seen is None or candidate["version"] > seen["version"]:
+            newest[candidate["ref"]] = candidate
+    params = {
+        "community_id": community_id,
+        "updated_at": now,
+        "refs": sorted(newest),
+        "rows": json.dumps([{"ref": r, **profile_columns(i)} for r, i in newest.items()]),
+    }
+    rows = db.session.connection().execute(_PG_HELD_AND_UPSERT, params)
+    return {ref: (version, deleted) for ref, version, deleted in rows}
+
+
+def _outcomes(
+    loaded: list[dict[str, Any] | ItemError], versions: dict[str, tuple[int, bool]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return each item's result, in order, and the rows to write (one per ref).
+
+    The results follow the items as if applied one by one: on PostgreSQL the newest item
+    of each ref was written already, which is the one this loop keeps.
+    """
     writes: dict[str, dict[str, Any]] = {}  # ref -> row, so a ref twice in a batch is one row
     results: list[dict[str, Any]] = []
     for item in loaded:
@@ -206,10 +231,9 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
             )
             continue
         ref, version, deleted = item["ref"], item["version"], bool(item.get("deleted"))
-        result = {"ref": ref, "version": version}
         current = versions.get(ref)
         if current is not None and current[0] >= version:
-            results.append({**result, "status": "stale"})
+            results.append({"ref": ref, "version": version, "status": "stale"})
             continue
         writes[ref] = {"ref": ref, **profile_columns(item)}
         if deleted:
@@ -217,17 +241,8 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
         else:
             status = "updated" if current is not None and not current[1] else "created"
         versions[ref] = (version, deleted)
-        results.append({**result, "status": status})
-
-    if writes and dialect != "postgresql":
-        _upsert(list(writes.values()), community.id, now, dialect)
-    if writes:
-        _profiles_changed(community.id)
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result["status"]] = counts.get(result["status"], 0) + 1
-    record(actor, "profiles.batch", "community", community.id, counts)
-    return results
+        results.append({"ref": ref, "version": version, "status": status})
+    return results, list(writes.values())
 
 
 _KEY_COLUMNS = ("community_id", "ref")
@@ -338,15 +353,6 @@ def _upsert(rows: list[dict[str, Any]], community_id: int, now: Any, dialect: st
     db.session.connection().execute(_upsert_statement(dialect), full)
 
 
-def _profiles_changed(community_id: int) -> None:
-    """Bump the community's profiles_version in the writing transaction (see Community)."""
-    db.session.execute(
-        update(Community)
-        .where(Community.id == community_id)
-        .values(profiles_version=Community.profiles_version + 1)
-    )
-
-
 def apply_snapshot(
     community: CommunityRef, refs: Sequence[str], version: int, actor: str
 ) -> dict[str, int]:
@@ -361,7 +367,7 @@ def apply_snapshot(
     if gone:
         columns = {**profile_columns({"version": version, "deleted": True}), "updated_at": utcnow()}
         db.session.execute(update(Profile), [{"id": pk, **columns} for pk in gone])
-        _profiles_changed(community.id)
+    mark_synced(community.id, profiles_changed=bool(gone))
     result = {"kept": len(live) - len(gone), "tombstoned": len(gone)}
     record(actor, "profiles.snapshot", "community", community.id, result)
     db.session.commit()

@@ -7,20 +7,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from hub.errors import DomainError
 from hub.resources.services import list_resources, publish, unpublish
 from shared.protocol import AUDIENCES, RESOURCE_KINDS
+from shared.web.cli import domain_errors
 
 
 @click.group("resources")
 def resources_group() -> None:
     """Publish, list and unpublish the resources every node receives."""
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    from hub.cli import describe
-
-    return click.ClickException(describe(exc))
 
 
 @resources_group.command("publish")
@@ -51,7 +45,7 @@ def resources_publish(
     if (body_file is None) == (url is None):
         raise click.UsageError("Give exactly one of --body-file and --url.")
     body = body_file.read_text(encoding="utf-8") if body_file is not None else None
-    try:
+    with domain_errors():
         resource = publish(
             kind=kind,
             title=title,
@@ -63,8 +57,6 @@ def resources_publish(
             audience=audience,
             actor="cli",
         )
-    except DomainError as exc:
-        raise _fail(exc) from exc
     click.echo(f"Published {resource.kind} {resource.id} (seq {resource.seq}): {resource.title}")
 
 
@@ -86,10 +78,8 @@ def resources_list(include_deleted: bool) -> None:
 @with_appcontext
 def resources_unpublish(resource_id: int) -> None:
     """Unpublish a resource: nodes get a tombstone and drop their copy."""
-    try:
+    with domain_errors():
         resource = unpublish(resource_id, actor="cli")
-    except DomainError as exc:
-        raise _fail(exc) from exc
     click.echo(f"Unpublished resource {resource.id} (seq {resource.seq}).")
 
 

@@ -6,12 +6,10 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort
 from flask_login import current_user
 
 from hub.auth.models import Role, StaffUser
-from hub.errors import MACHINE_PATHS
-from hub.extensions import csrf
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,14 +46,3 @@ def role_required(needed: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorator
-
-
-def check_csrf() -> None:
-    """Refuse a form post without this session's CSRF token (400), except from machines.
-
-    Nodes authenticate by client credentials or bearer token, never by cookie, so the
-    API and the token endpoint need no token; every other path, a page added later
-    included, is checked.
-    """
-    if current_app.config["WTF_CSRF_ENABLED"] and not request.path.startswith(MACHINE_PATHS):
-        csrf.protect(apply_exemptions=True)  # no endpoint (a 404) is not checked

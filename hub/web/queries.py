@@ -19,9 +19,7 @@ from hub.communities.models import Community, CommunityStatus
 from hub.communities.services import get_community, list_communities
 from hub.extensions import db
 from hub.introductions.models import Introduction, IntroStatus
-from hub.outcomes.models import OutcomeCell
 from hub.profiles.models import Profile
-from hub.security import community_actor
 
 #: How many standing changes a community's page lists, newest first.
 HISTORY_LIMIT = 50
@@ -46,8 +44,7 @@ class CommunityRow:
     has_public_key: bool
     listed_profiles: int
     newest_profile_update: dt.datetime | None
-    #: The newest write its node made through the API (profiles, outcomes, demand,
-    #: introductions, its key): the audit log records writes, not reads.
+    #: When its node last pushed a sync (profiles, outcomes or demand).
     last_sync: dt.datetime | None
 
 
@@ -80,19 +77,8 @@ def _profile_stats(ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | Non
     return {cid: (int(count or 0), newest) for cid, count, newest in db.session.execute(stmt)}
 
 
-def _last_syncs(slugs: Iterable[str]) -> dict[str, dt.datetime]:
-    actors = {community_actor(slug): slug for slug in slugs}
-    stmt = (
-        select(AuditEvent.actor, func.max(AuditEvent.at))
-        .where(AuditEvent.actor.in_(list(actors)))
-        .group_by(AuditEvent.actor)
-    )
-    return {actors[actor]: at for actor, at in db.session.execute(stmt)}
-
-
 def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
     stats = _profile_stats([c.id for c in communities])
-    syncs = _last_syncs(c.slug for c in communities)
     return [
         CommunityRow(
             slug=c.slug,
@@ -103,7 +89,7 @@ def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
             has_public_key=bool(c.public_key),
             listed_profiles=stats.get(c.id, (0, None))[0],
             newest_profile_update=stats.get(c.id, (0, None))[1],
-            last_sync=syncs.get(c.slug),
+            last_sync=c.last_sync_at,
         )
         for c in communities
     ]
@@ -185,9 +171,3 @@ def introductions_by_state() -> dict[IntroStatus, int]:
     for status, count in db.session.execute(stmt):
         counts[status] = count
     return counts
-
-
-def reported_periods() -> list[str]:
-    """The quarters any community reported outcomes for, newest first."""
-    stmt = select(OutcomeCell.period).distinct().order_by(OutcomeCell.period.desc())
-    return list(db.session.scalars(stmt))

@@ -18,8 +18,8 @@ from hub.auth.models import Role
 from hub.auth.services import authenticate
 from hub.communities.services import get_community, set_status
 from hub.extensions import login_manager
-from hub.outcomes.api import ROLLUP_COLUMNS, RollupArgsSchema
-from hub.outcomes.services import ROLLUP_LEVELS, rollup
+from hub.outcomes.schemas import RollupArgsSchema
+from hub.outcomes.services import ROLLUP_COLUMNS, ROLLUP_LEVELS, reported_periods, rollup
 from hub.resources.schemas import ResourceDraftSchema
 from hub.resources.services import list_resources, publish, unpublish
 from hub.web import queries
@@ -114,7 +114,7 @@ def dashboard() -> str:
         by_status=queries.communities_by_status(rows),
         listed_profiles=sum(row.listed_profiles for row in rows),
         introductions=queries.introductions_by_state(),
-        periods=queries.reported_periods(),
+        periods=reported_periods(),
         levels=ROLLUP_LEVELS,
         args=args,
         rollup=rollup(args["period"], args["by"]),

@@ -12,17 +12,10 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, explained, skill_weights
-from shared.matching.features import (
-    CURRENT_OCCUPATION_FACTOR,
-    EXPERIENCE_EVEN,
-    EXPERIENCE_STEP,
-    NATIVE_BONUS,
-    UNKNOWN,
-    demand_value,
-    occupation_keys,
-)
+from shared.matching.features import CURRENT_OCCUPATION_FACTOR, demand_value, occupation_keys
 from shared.matching.matrix import CandidateMatrix, FloatArray
-from shared.matching.profiles import NATIVE_RANK, Seeker, level_rank
+from shared.matching.profiles import Seeker, level_rank
+from shared.matching.tables import availability_values, experience_values, language_values
 from shared.matching.weights import FEATURES, Weights
 
 #: Each seeker keeps only its best candidates; on the benchmark's data the optimum with
@@ -111,88 +104,121 @@ def _score_block(
         empty = np.zeros((count, 0))
         tables = _BlockTables(empty, empty, empty, empty, empty, np.zeros((count, 1)))
         return np.full((count, rows), _OUT), tables
-    share = weights.normalized()
-    must = weights.must_have
-    min_rank = weights.min_rank
+    experience, availability = _static_block(seekers, matrix)
+    tables = _BlockTables(
+        occupation=_occupation_block(seekers, matrix),
+        language=_language_block(seekers, matrix, weights.min_rank),
+        experience=experience,
+        availability=availability,
+        skills=_skill_coverage(seekers, matrix),
+        demand=np.array(
+            [
+                demand_value(s, None if demands is None else demands[number])
+                for number, s in enumerate(seekers)
+            ]
+        )[:, None],
+    )
+    result = _weighted(tables, matrix, weights)
+    _filter_pairs(result, seekers, matrix, cross_city)
+    return result, tables
 
+
+def _occupation_block(seekers: Sequence[Seeker], matrix: CandidateMatrix) -> FloatArray:
+    """Return (seekers × distinct occupations) values: target, or current at a discount."""
     target = np.array([occupation_keys(s.target_occupation) for s in seekers], dtype=np.int32)
     current = np.array([occupation_keys(s.current_occupation) for s in seekers], dtype=np.int32)
-    occupation = np.maximum(
+    occupation: FloatArray = np.maximum(
         _relatedness(matrix.occ_codes, target),
         CURRENT_OCCUPATION_FACTOR * _relatedness(matrix.occ_codes, current),
     )
+    return occupation
 
-    ranks = np.zeros((count, matrix.lang_profiles.shape[1]), dtype=np.int64)
+
+def _language_block(
+    seekers: Sequence[Seeker], matrix: CandidateMatrix, min_rank: int
+) -> FloatArray:
+    """Return (seekers × distinct language profiles) values: the best shared language."""
+    ranks = np.zeros((len(seekers), matrix.lang_profiles.shape[1]), dtype=np.int64)
     for number, seeker in enumerate(seekers):
         for code, level in seeker.languages.items():
             column = matrix.language_ids.get(code)
             if column is not None:
                 ranks[number, column] = level_rank(level)
-    language = np.zeros((count, len(matrix.lang_profiles)))
+    language = np.zeros((len(seekers), len(matrix.lang_profiles)))
     for spoken in np.flatnonzero((ranks >= min_rank).any(axis=0)).tolist():
-        mine = ranks[:, spoken][:, None]
         theirs = matrix.lang_profiles[:, spoken].astype(np.int64)[None, :]
-        quality = (1 - NATIVE_BONUS) * np.minimum(mine, theirs) / NATIVE_RANK
-        quality = quality + NATIVE_BONUS * (mine == NATIVE_RANK)
-        usable = (mine >= min_rank) & (theirs >= min_rank) & (min_rank > 0)
-        np.maximum(language, np.where(usable, quality, 0.0), out=language)
+        values = language_values(ranks[:, spoken][:, None], theirs, min_rank)
+        np.maximum(language, values, out=language)
+    return language
 
+
+def _static_block(
+    seekers: Sequence[Seeker], matrix: CandidateMatrix
+) -> tuple[FloatArray, FloatArray]:
+    """Return (seekers × distinct static combinations) experience and availability values."""
     years = np.array([np.nan if s.years is None else s.years for s in seekers], dtype=float)
-    gap = matrix.static_years[None, :] - years[:, None]
-    experience = np.where(
-        np.isnan(gap), UNKNOWN, np.clip(EXPERIENCE_EVEN + EXPERIENCE_STEP * gap, 0.0, 1.0)
-    )
+    experience = experience_values(years[:, None], matrix.static_years[None, :])
     masks = [matrix.availability_mask(s.availability) for s in seekers]
-    mask = np.array([m for m, _ in masks], dtype=np.int64)[:, None]
-    unknown = np.array([u for _, u in masks], dtype=np.float64)[:, None]
-    theirs_slots = matrix.static_availability[None, :]
-    inter = np.bitwise_count(theirs_slots & mask).astype(np.float64)
-    union = np.bitwise_count(theirs_slots | mask).astype(np.float64) + unknown
-    no_slots = np.array([not s.availability for s in seekers])[:, None] | (theirs_slots == 0)
-    availability = np.where(no_slots, UNKNOWN, inter / np.maximum(union, 1.0))
-    demand = np.array(
-        [
-            demand_value(s, None if demands is None else demands[number])
-            for number, s in enumerate(seekers)
-        ]
-    )[:, None]
-
-    static = (
-        share["experience"] * experience
-        + share["availability"] * availability
-        + share["load"] * matrix.static_load[None, :]
-        + share["demand"] * demand
+    availability = availability_values(
+        np.array([m for m, _ in masks], dtype=np.int64)[:, None],
+        np.array([u for _, u in masks], dtype=np.float64)[:, None],
+        np.array([bool(s.availability) for s in seekers])[:, None],
+        matrix.static_availability[None, :],
     )
-    static[:, ~matrix.static_eligible] = _OUT
-    occ_table = share["occupation"] * occupation
-    lang_table = np.where(language > 0, share["language"] * language, _OUT)
-    for name, table, values in (
-        ("occupation", occ_table, occupation),
-        ("language", lang_table, language),
-        ("experience", static, experience),
-        ("availability", static, availability),
-        ("load", static, np.broadcast_to(matrix.static_load[None, :], static.shape)),
-        ("demand", static, np.broadcast_to(demand, static.shape)),
-    ):
-        if name in must:
-            table[values < must[name]] = _OUT
+    return experience, availability
 
-    result = occ_table[:, matrix.occ_key]
-    result += lang_table[:, matrix.lang_key]
-    result += static[:, matrix.static_key]
 
+def _skill_coverage(seekers: Sequence[Seeker], matrix: CandidateMatrix) -> FloatArray:
+    """Return (seekers × candidates) IDF-weighted shares of each seeker's skills covered."""
     indptr, indices, data = [0], [], []
     for seeker in seekers:
         for column, fraction in skill_weights(seeker, matrix):
             indices.append(column)
             data.append(fraction)
         indptr.append(len(indices))
-    wanted = sparse.csr_matrix((data, indices, indptr), shape=(count, len(matrix.skill_ids)))
-    coverage = np.asarray((wanted @ matrix.skills.T).todense())
-    result += share["skills"] * coverage
-    if "skills" in must:
-        result[coverage < must["skills"] - 1e-12] = _OUT
+    shape = (len(seekers), len(matrix.skill_ids))
+    wanted = sparse.csr_matrix((data, indices, indptr), shape=shape)
+    coverage: FloatArray = np.asarray((wanted @ matrix.skills.T).todense())
+    return coverage
 
+
+def _weighted(tables: _BlockTables, matrix: CandidateMatrix, weights: Weights) -> FloatArray:
+    """Return (seekers × candidates) weighted scores; -inf where a must-have fails."""
+    share = weights.normalized()
+    must = weights.must_have
+    static = (
+        share["experience"] * tables.experience
+        + share["availability"] * tables.availability
+        + share["load"] * matrix.static_load[None, :]
+        + share["demand"] * tables.demand
+    )
+    static[:, ~matrix.static_eligible] = _OUT
+    occ_table = share["occupation"] * tables.occupation
+    lang_table = np.where(tables.language > 0, share["language"] * tables.language, _OUT)
+    for name, table, values in (
+        ("occupation", occ_table, tables.occupation),
+        ("language", lang_table, tables.language),
+        ("experience", static, tables.experience),
+        ("availability", static, tables.availability),
+        ("load", static, np.broadcast_to(matrix.static_load[None, :], static.shape)),
+        ("demand", static, np.broadcast_to(tables.demand, static.shape)),
+    ):
+        if name in must:
+            table[values < must[name]] = _OUT
+
+    result: FloatArray = occ_table[:, matrix.occ_key]
+    result += lang_table[:, matrix.lang_key]
+    result += static[:, matrix.static_key]
+    result += share["skills"] * tables.skills
+    if "skills" in must:
+        result[tables.skills < must["skills"] - 1e-12] = _OUT
+    return result
+
+
+def _filter_pairs(
+    result: FloatArray, seekers: Sequence[Seeker], matrix: CandidateMatrix, cross_city: bool
+) -> None:
+    """Set -inf where the community rule, consent or a block excludes a pair."""
     codes = {community: code for code, community in enumerate(matrix.communities)}
     mine = np.array([codes.get(s.community, -1) for s in seekers])[:, None]
     allowed = mine == matrix.community_code[None, :]
@@ -211,8 +237,118 @@ def _score_block(
         blocked = matrix.blocked_by.get(seeker.id)
         if blocked is not None:
             result[number, blocked] = _OUT
-    tables = _BlockTables(occupation, language, experience, availability, coverage, demand)
-    return result, tables
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Every pair a seeker may be proposed, ordered by (seeker, candidate row)."""
+
+    rows: npt.NDArray[np.intp]
+    columns: npt.NDArray[np.intp]
+    values: FloatArray
+    features: FloatArray  # pairs × FEATURES, to explain the proposals
+
+
+def _edges(
+    seekers: Sequence[Seeker],
+    matrix: CandidateMatrix,
+    weights: Weights,
+    demands: Sequence[float | None],
+    cross_city: bool,
+    top_m: int | None,
+    min_score: float,
+) -> _Edges | None:
+    """Score the seekers block by block and keep each one's ``top_m`` feasible pairs."""
+    found: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray, FloatArray]] = []
+    for first in range(0, len(seekers), BLOCK):
+        block, tables = _score_block(
+            seekers[first : first + BLOCK],
+            matrix,
+            weights,
+            demands[first : first + BLOCK],
+            cross_city,
+        )
+        block[block < min_score] = _OUT
+        if top_m is not None and top_m < block.shape[1]:
+            cut = block.shape[1] - top_m
+            # Sorted, so edges come ordered by (seeker, candidate): see _proposals.
+            keep = np.sort(np.argpartition(block, cut, axis=1)[:, cut:], axis=1)
+        else:
+            keep = np.broadcast_to(np.arange(block.shape[1])[None, :], block.shape)
+        values = np.take_along_axis(block, keep, axis=1)
+        rows = np.broadcast_to(np.arange(block.shape[0])[:, None], keep.shape)
+        feasible = np.isfinite(values)
+        # Keep the features of the surviving edges only: they explain the proposals.
+        features = tables.values(matrix, rows[feasible], keep[feasible])
+        found.append((rows[feasible] + first, keep[feasible], values[feasible], features))
+    if not found or not any(len(rows) for rows, _, _, _ in found):
+        return None
+    rows, columns, values, features = (np.concatenate(part) for part in zip(*found, strict=True))
+    return _Edges(rows, columns, values, features)
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """Each edge repeated once per free slot of its candidate: the solver's columns."""
+
+    rows: npt.NDArray[np.intp]  # the seeker of each (seeker, slot) edge
+    columns: npt.NDArray[np.intp]  # the slot of each edge
+    values: FloatArray  # the pair's score
+    owner: npt.NDArray[np.intp]  # the candidate row of each slot
+    count: int
+
+
+def _slots(edges: _Edges, matrix: CandidateMatrix, max_slots: int | None) -> _Slots:
+    """Expand each candidate used by an edge into as many slots as it still has room."""
+    used, candidate_of_edge = np.unique(edges.columns, return_inverse=True)
+    slot_count = np.maximum(matrix.capacity_left[used].astype(np.int64), 0)
+    if max_slots is not None:
+        slot_count = np.minimum(slot_count, max_slots)
+    first_slot = np.concatenate(([0], np.cumsum(slot_count)))
+    repeat = slot_count[candidate_of_edge]
+    offsets = np.arange(int(repeat.sum())) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    return _Slots(
+        rows=np.repeat(edges.rows, repeat),
+        columns=np.repeat(first_slot[candidate_of_edge], repeat) + offsets,
+        values=np.repeat(edges.values, repeat),
+        owner=np.repeat(used, slot_count),
+        count=int(first_slot[-1]),
+    )
+
+
+def _solve(slots: _Slots, seekers: int, dense: bool) -> list[tuple[int, int]]:
+    """Return the (seeker, slot) pairs of a minimum-cost assignment, sorted by seeker."""
+    # Costs 2 - score lie in [1, 2]; leaving a seeker out costs more than any reshuffle of
+    # the others could save, so the most seekers are served first, then the best total.
+    left_out = float(seekers + 3)
+    if dense:
+        cost = np.full((seekers, slots.count), left_out)
+        cost[slots.rows, slots.columns] = 2.0 - slots.values
+        assigned_rows, assigned_slots = linear_sum_assignment(cost)
+        pairs = [
+            (r, s)
+            for r, s in zip(assigned_rows.tolist(), assigned_slots.tolist(), strict=True)
+            if cost[r, s] < left_out
+        ]
+        return sorted(pairs)
+    # One private "nobody" column per seeker makes a full matching always exist. Edges
+    # come grouped by seeker, in order, so the CSR arrays can be laid out directly.
+    per_row = np.bincount(slots.rows, minlength=seekers)
+    edges = sparse.csr_matrix(
+        (2.0 - slots.values, slots.columns, np.concatenate(([0], np.cumsum(per_row)))),
+        shape=(seekers, slots.count),
+    )
+    nobody = sparse.csr_matrix(
+        (np.full(seekers, left_out), np.arange(seekers), np.arange(seekers + 1)),
+        shape=(seekers, seekers),
+    )
+    graph = sparse.hstack([edges, nobody], format="csr")
+    assigned_rows, assigned_slots = min_weight_full_bipartite_matching(graph)
+    return sorted(
+        (r, s)
+        for r, s in zip(assigned_rows.tolist(), assigned_slots.tolist(), strict=True)
+        if s < slots.count
+    )
 
 
 def assign(
@@ -241,111 +377,30 @@ def assign(
     """
     weights = weights or DEFAULT_WEIGHTS
     demands = [None if demand is None else demand.get(s.id) for s in seekers]
-    edge_rows: list[npt.NDArray[np.intp]] = []
-    edge_columns: list[npt.NDArray[np.intp]] = []
-    edge_values: list[FloatArray] = []
-    edge_features: list[FloatArray] = []
-    for first in range(0, len(seekers), BLOCK):
-        block, tables = _score_block(
-            seekers[first : first + BLOCK],
-            matrix,
-            weights,
-            demands[first : first + BLOCK],
-            cross_city,
-        )
-        block[block < min_score] = _OUT
-        if top_m is not None and top_m < block.shape[1]:
-            cut = block.shape[1] - top_m
-            # Sorted, so edges come ordered by (seeker, candidate): see searchsorted below.
-            keep = np.sort(np.argpartition(block, cut, axis=1)[:, cut:], axis=1)
-        else:
-            keep = np.broadcast_to(np.arange(block.shape[1])[None, :], block.shape)
-        values = np.take_along_axis(block, keep, axis=1)
-        rows = np.broadcast_to(np.arange(block.shape[0])[:, None], keep.shape)
-        feasible = np.isfinite(values)
-        edge_rows.append(rows[feasible] + first)
-        edge_columns.append(keep[feasible])
-        edge_values.append(values[feasible])
-        # Keep the features of the surviving edges only: they explain the proposals.
-        edge_features.append(tables.values(matrix, rows[feasible], keep[feasible]))
-    rows_all = np.concatenate(edge_rows) if edge_rows else np.empty(0, dtype=np.intp)
-    if len(rows_all) == 0:
+    edges = _edges(seekers, matrix, weights, demands, cross_city, top_m, min_score)
+    if edges is None:
         return []
-    columns_all = np.concatenate(edge_columns)
-    values_all = np.concatenate(edge_values)
-    features_all = np.concatenate(edge_features)
-
-    # Slots: each candidate used by an edge, repeated as often as it still has room.
-    used, candidate_of_edge = np.unique(columns_all, return_inverse=True)
-    slot_count = np.maximum(matrix.capacity_left[used].astype(np.int64), 0)
-    if max_slots is not None:
-        slot_count = np.minimum(slot_count, max_slots)
-    first_slot = np.concatenate(([0], np.cumsum(slot_count)))
-    repeat = slot_count[candidate_of_edge]
-    slot_rows = np.repeat(rows_all, repeat)
-    slot_values = np.repeat(values_all, repeat)
-    offsets = np.arange(int(repeat.sum())) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-    slot_columns = np.repeat(first_slot[candidate_of_edge], repeat) + offsets
-    slots = int(first_slot[-1])
-    slot_owner = np.repeat(used, slot_count)
-
-    # Costs 2 - score lie in [1, 2]; leaving a seeker out costs more than any reshuffle of
-    # the others could save, so the most seekers are served first, then the best total.
-    count = len(seekers)
-    left_out = float(count + 3)
-    if dense:
-        cost = np.full((count, slots), left_out)
-        cost[slot_rows, slot_columns] = 2.0 - slot_values
-        assigned_rows, assigned_slots = linear_sum_assignment(cost)
-        pairs = [
-            (r, s)
-            for r, s in zip(assigned_rows.tolist(), assigned_slots.tolist(), strict=True)
-            if cost[r, s] < left_out
-        ]
-    else:
-        # One private "nobody" column per seeker makes a full matching always exist. Edges
-        # come grouped by seeker, in order, so the CSR arrays can be laid out directly.
-        per_row = np.bincount(slot_rows, minlength=count)
-        edges = sparse.csr_matrix(
-            (2.0 - slot_values, slot_columns, np.concatenate(([0], np.cumsum(per_row)))),
-            shape=(count, slots),
-        )
-        nobody = sparse.csr_matrix(
-            (np.full(count, left_out), np.arange(count), np.arange(count + 1)),
-            shape=(count, count),
-        )
-        graph = sparse.hstack([edges, nobody], format="csr")
-        assigned_rows, assigned_slots = min_weight_full_bipartite_matching(graph)
-        pairs = [
-            (r, s)
-            for r, s in zip(assigned_rows.tolist(), assigned_slots.tolist(), strict=True)
-            if s < slots
-        ]
-
-    chosen_rows = np.array([r for r, _ in sorted(pairs)], dtype=np.intp)
-    chosen_columns = slot_owner[np.array([s for _, s in sorted(pairs)], dtype=np.intp)]
+    slots = _slots(edges, matrix, max_slots)
+    pairs = _solve(slots, len(seekers), dense)
+    chosen_rows = np.array([r for r, _ in pairs], dtype=np.intp)
+    chosen_columns = slots.owner[np.array([s for _, s in pairs], dtype=np.intp)]
     # Edges are ordered by (seeker, candidate): find each proposal's edge by bisection.
     edge = np.searchsorted(
-        rows_all * len(matrix) + columns_all, chosen_rows * len(matrix) + chosen_columns
+        edges.rows * len(matrix) + edges.columns, chosen_rows * len(matrix) + chosen_columns
     )
     proposals: list[Proposal] = []
     for number, row, features in zip(
-        chosen_rows.tolist(), chosen_columns.tolist(), features_all[edge].tolist(), strict=True
+        chosen_rows.tolist(), chosen_columns.tolist(), edges.features[edge].tolist(), strict=True
     ):
         seeker = seekers[number]
-        proposals.append(
-            Proposal(
-                seeker_id=seeker.id,
-                candidate_id=matrix.candidates[row].id,
-                suggestion=explained(
-                    seeker,
-                    matrix,
-                    row,
-                    dict(zip(FEATURES, features, strict=True)),
-                    weights,
-                    demand_known=demands[number] is not None or seeker.demand is not None,
-                    skill_label=skill_label,
-                ),
-            )
+        explanation = explained(
+            seeker,
+            matrix,
+            row,
+            dict(zip(FEATURES, features, strict=True)),
+            weights,
+            demand_known=demands[number] is not None or seeker.demand is not None,
+            skill_label=skill_label,
         )
+        proposals.append(Proposal(seeker.id, matrix.candidates[row].id, explanation))
     return proposals

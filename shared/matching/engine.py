@@ -13,10 +13,6 @@ import numpy.typing as npt
 from shared.matching.explain import reasons
 from shared.matching.features import (
     CURRENT_OCCUPATION_FACTOR,
-    EXPERIENCE_EVEN,
-    EXPERIENCE_STEP,
-    NATIVE_BONUS,
-    UNKNOWN,
     PairFeatures,
     demand_value,
     idf,
@@ -25,7 +21,8 @@ from shared.matching.features import (
     relatedness,
 )
 from shared.matching.matrix import CandidateMatrix, FloatArray
-from shared.matching.profiles import NATIVE_RANK, Candidate, Seeker, level_rank
+from shared.matching.profiles import Candidate, Seeker, level_rank
+from shared.matching.tables import availability_values, experience_values, language_values
 from shared.matching.weights import FEATURES, Weights
 
 DEFAULT_WEIGHTS = Weights()
@@ -97,31 +94,18 @@ def language_table(seeker: Seeker, matrix: CandidateMatrix, min_rank: int) -> Fl
         column = matrix.language_ids.get(code)
         mine = level_rank(level)
         if column is None or mine < min_rank or min_rank <= 0:
-            continue
+            continue  # the formula gives 0 for every profile: skip the arithmetic
         theirs = profiles[:, column].astype(np.int64)
-        quality = (1 - NATIVE_BONUS) * np.minimum(theirs, mine) / NATIVE_RANK
-        if mine == NATIVE_RANK:
-            quality += NATIVE_BONUS
-        np.maximum(values, np.where(theirs >= min_rank, quality, 0.0), out=values)
+        np.maximum(values, language_values(mine, theirs, min_rank), out=values)
     return values
 
 
 def static_tables(seeker: Seeker, matrix: CandidateMatrix) -> tuple[FloatArray, FloatArray]:
     """Return experience and availability values of each distinct static combination."""
-    years = matrix.years_values
-    if seeker.years is None:
-        experience = np.full(len(years), UNKNOWN)
-    else:
-        gap = np.clip(EXPERIENCE_EVEN + EXPERIENCE_STEP * (years - seeker.years), 0.0, 1.0)
-        experience = np.where(np.isnan(years), UNKNOWN, gap)
-    masks = matrix.mask_values
-    if not seeker.availability:
-        availability = np.full(len(masks), UNKNOWN)
-    else:
-        mask, unknown = matrix.availability_mask(seeker.availability)
-        inter = np.bitwise_count(masks & mask).astype(np.float64)
-        union = np.bitwise_count(masks | mask).astype(np.float64) + unknown
-        availability = np.where(masks == 0, UNKNOWN, inter / np.maximum(union, 1.0))
+    years = np.nan if seeker.years is None else seeker.years
+    experience = experience_values(years, matrix.years_values)
+    mask, unknown = matrix.availability_mask(seeker.availability)
+    availability = availability_values(mask, unknown, bool(seeker.availability), matrix.mask_values)
     return experience[matrix.static_years_key], availability[matrix.static_mask_key]
 
 
@@ -161,52 +145,88 @@ def _score(
     region = _region(seeker, matrix, cross_city, own_community)
     if region is None or not seeker.consented or len(matrix) == 0:
         return 0, np.empty(0), None
+    skills = skill_weights(seeker, matrix)
+    experience, availability = static_tables(seeker, matrix)
+    tables = _Tables(
+        occupation=occupation_table(seeker, matrix),
+        language=language_table(seeker, matrix, weights.min_rank),
+        experience=experience,
+        availability=availability,
+        demand=demand_value(seeker, demand),
+        skills={matrix.skill_names[column]: fraction for column, fraction in skills},
+    )
+    result = _gather(matrix, region, *_weighted_tables(tables, matrix, weights))
+    _add_skills(result, matrix, region, skills, weights)
+    _block_out(result, seeker, matrix, region)
+    return region.start, result, tables
+
+
+def _weighted_tables(
+    tables: _Tables, matrix: CandidateMatrix, weights: Weights
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Return the weighted occupation, language and static tables; -inf where filtered."""
     share = weights.normalized()
     must = weights.must_have
-    start, stop = region.start, region.stop
-    demanded = demand_value(seeker, demand)
-
-    occupation = occupation_table(seeker, matrix)
-    language = language_table(seeker, matrix, weights.min_rank)
-    experience, availability = static_tables(seeker, matrix)
-    occ_table = share["occupation"] * occupation
-    lang_table = np.where(language > 0, share["language"] * language, _OUT)
+    occ_table = share["occupation"] * tables.occupation
+    lang_table = np.where(tables.language > 0, share["language"] * tables.language, _OUT)
     static = (
-        share["experience"] * experience
-        + share["availability"] * availability
+        share["experience"] * tables.experience
+        + share["availability"] * tables.availability
         + share["load"] * matrix.static_load
-        + share["demand"] * demanded
+        + share["demand"] * tables.demand
     )
     static = np.where(matrix.static_eligible, static, _OUT)
     for name, table, values in (
-        ("occupation", occ_table, occupation),
-        ("language", lang_table, language),
-        ("experience", static, experience),
-        ("availability", static, availability),
+        ("occupation", occ_table, tables.occupation),
+        ("language", lang_table, tables.language),
+        ("experience", static, tables.experience),
+        ("availability", static, tables.availability),
         ("load", static, matrix.static_load),
     ):
         if name in must:
             table[values < must[name]] = _OUT
-    if "demand" in must and demanded < must["demand"]:
+    if "demand" in must and tables.demand < must["demand"]:
         static[:] = _OUT
+    return occ_table, lang_table, static
 
-    # Each feature was computed once per distinct value; gather them per row.
+
+def _gather(
+    matrix: CandidateMatrix,
+    region: Region,
+    occ_table: FloatArray,
+    lang_table: FloatArray,
+    static: FloatArray,
+) -> FloatArray:
+    """Gather the per-distinct-value tables into one score per row of the region."""
+    start, stop = region.start, region.stop
     profile = occ_table[matrix.profile_occ] + lang_table[matrix.profile_lang]
     result = np.take(profile, matrix.profile_key[start:stop])
     own_start, own_stop = region.own
     keys = matrix.static_key[start:stop]
     if own_start == 0 and own_stop == stop - start and region.include_own:
         result += np.take(static, keys)
+        return result
+    # Rows outside the seeker's community need cross-city consent on both sides.
+    part = np.take(np.where(matrix.static_cross_ok, static, _OUT), keys)
+    if region.include_own:
+        part[own_start:own_stop] = np.take(static, keys[own_start:own_stop])
     else:
-        # Rows outside the seeker's community need cross-city consent on both sides.
-        part = np.take(np.where(matrix.static_cross_ok, static, _OUT), keys)
-        if region.include_own:
-            part[own_start:own_stop] = np.take(static, keys[own_start:own_stop])
-        else:
-            part[own_start:own_stop] = _OUT
-        result += part
+        part[own_start:own_stop] = _OUT
+    result += part
+    return result
 
-    skills = skill_weights(seeker, matrix)
+
+def _add_skills(
+    result: FloatArray,
+    matrix: CandidateMatrix,
+    region: Region,
+    skills: list[tuple[int, float]],
+    weights: Weights,
+) -> None:
+    """Add the skills feature to the region's rows (sparse: only rows with a skill)."""
+    start, stop = region.start, region.stop
+    share = weights.normalized()["skills"]
+    must = weights.must_have
     coverage = np.zeros(stop - start) if "skills" in must else None
     for column, fraction in skills:
         rows = matrix.skill_rows[matrix.skill_indptr[column] : matrix.skill_indptr[column + 1]]
@@ -215,11 +235,15 @@ def _score(
         if coverage is not None:
             coverage[rows] += fraction
         else:
-            result[rows] += share["skills"] * fraction
+            result[rows] += share * fraction
     if coverage is not None:
-        result += share["skills"] * coverage
+        result += share * coverage
         result[coverage < must["skills"] - 1e-12] = _OUT
 
+
+def _block_out(result: FloatArray, seeker: Seeker, matrix: CandidateMatrix, region: Region) -> None:
+    """Set -inf on the rows the seeker excluded or blocked, or whose candidate blocked it."""
+    start, stop = region.start, region.stop
     for candidate_id in seeker.blocked | seeker.excluded:
         row = matrix.index.get(candidate_id)
         if row is not None and start <= row < stop:
@@ -228,15 +252,6 @@ def _score(
     if blocked is not None:
         inside = blocked[(blocked >= start) & (blocked < stop)]
         result[inside - start] = _OUT
-    tables = _Tables(
-        occupation=occupation,
-        language=language,
-        experience=experience,
-        availability=availability,
-        demand=demanded,
-        skills={matrix.skill_names[column]: fraction for column, fraction in skills},
-    )
-    return start, result, tables
 
 
 def scores(

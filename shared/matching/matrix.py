@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -95,136 +96,26 @@ class CandidateMatrix:
         pool = list(candidates)
         # Group rows by community so a local search reads one contiguous slice.
         pool.sort(key=lambda c: (c.community is not None, c.community or ""))
-        rows = len(pool)
-        index: dict[Hashable, int] = {}
-        for row, candidate in enumerate(pool):
-            if candidate.id in index:
-                raise ValueError(f"duplicate candidate id: {candidate.id!r}")
-            index[candidate.id] = row
-
-        communities: dict[str | None, tuple[int, int]] = {}
-        community_code = np.empty(rows, dtype=np.int32)
-        for row, candidate in enumerate(pool):
-            start, _ = communities.get(candidate.community, (row, row))
-            communities[candidate.community] = (start, row + 1)
-            community_code[row] = len(communities) - 1
-
         keys = np.array([occupation_keys(c.occupation) for c in pool], dtype=np.int32)
-        keys = keys.reshape(rows, 4)
-        occ_codes, occ_key = np.unique(keys, axis=0, return_inverse=True)
-
-        skill_ids: dict[str, int] = {}
-        indices: list[int] = []
-        indptr = [0]
-        for candidate in pool:
-            indices.extend(
-                skill_ids.setdefault(s, len(skill_ids)) for s in sorted(candidate.skills)
-            )
-            indptr.append(len(indices))
-        incidence = sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.float64), np.array(indices, dtype=np.int32), indptr),
-            shape=(rows, len(skill_ids)),
-        )
-        by_skill = incidence.tocsc()
-        by_skill.sort_indices()
-        frequency = np.diff(by_skill.indptr)
-        skill_idf = np.array([idf(int(f), rows) for f in frequency], dtype=np.float64)
-
-        language_ids: dict[str, int] = {}
-        for candidate in pool:
-            for code in candidate.languages:
-                language_ids.setdefault(code, len(language_ids))
-        ranks = np.zeros((rows, max(1, len(language_ids))), dtype=np.int8)
-        for row, candidate in enumerate(pool):
-            for code, level in candidate.languages.items():
-                ranks[row, language_ids[code]] = level_rank(level)
-        lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
-
-        occ_key = occ_key.reshape(-1).astype(np.intp)
-        lang_key = lang_key.reshape(-1).astype(np.intp)
-        profile_key, profile_first = _factorize([occ_key, lang_key])
-
-        slot_ids: dict[str, int] = {}
-        availability = np.zeros(rows, dtype=np.int64)
-        for row, candidate in enumerate(pool):
-            mask = 0
-            for slot in candidate.availability:
-                mask |= 1 << slot_ids.setdefault(slot, len(slot_ids))
-            availability[row] = mask
-        if len(slot_ids) > MAX_SLOTS:
-            raise ValueError(f"more than {MAX_SLOTS} distinct availability slots")
-
-        years = np.array(
-            [np.nan if c.years is None else float(c.years) for c in pool], dtype=np.float64
-        )
-        capacity = np.array([c.capacity for c in pool], dtype=np.int32)
-        capacity_left = np.array([c.capacity_left for c in pool], dtype=np.int32)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            load = np.where(capacity > 0, np.clip(capacity_left / capacity, 0.0, 1.0), 0.0)
-        consented = np.array([c.consented for c in pool], dtype=bool)
-        eligible = consented & (capacity_left > 0)
-        cross_ok = np.array([c.cross_city_ok or c.remote_ok for c in pool], dtype=bool)
-        # NaN never equals itself, so unique() would keep every unknown-years row apart.
-        years_key = np.where(np.isnan(years), -1e300, years)
-        static_key, first = _factorize([years_key, availability, load, eligible, cross_ok])
-
-        static_years = years[first]
-        years_key, years_first = _factorize([years_key[first]])
-        mask_key, mask_first = _factorize([availability[first]])
+        occ_codes, occ_key = np.unique(keys.reshape(len(pool), 4), axis=0, return_inverse=True)
         occ_codes = occ_codes.astype(np.int32).reshape(-1, 4)
-        occ_by_prefix: list[dict[int, KeyArray]] = []
-        for depth in range(4):
-            groups: dict[int, list[int]] = {}
-            for position, prefix in enumerate(occ_codes[:, depth].tolist()):
-                if prefix >= 0:
-                    groups.setdefault(prefix, []).append(position)
-            occ_by_prefix.append({k: np.array(v, dtype=np.intp) for k, v in groups.items()})
-
-        blocked: dict[Hashable, list[int]] = {}
-        for row, candidate in enumerate(pool):
-            for seeker_id in candidate.blocked:
-                blocked.setdefault(seeker_id, []).append(row)
-
+        occ_key = occ_key.reshape(-1).astype(np.intp)
+        languages = _languages(pool)
+        profile_key, profile_first = _factorize([occ_key, languages["lang_key"]])
         return cls(
             candidates=tuple(pool),
-            index=index,
-            communities=communities,
-            community_code=community_code,
+            index=_index(pool),
+            **_communities(pool),
             occ_codes=occ_codes,
             occ_key=occ_key,
-            skill_ids=skill_ids,
-            skill_names=tuple(skill_ids),
-            skills=incidence,
-            skill_indptr=by_skill.indptr.astype(np.int64),
-            skill_rows=by_skill.indices.astype(np.int32),
-            skill_idf=skill_idf,
-            language_ids=language_ids,
-            language_ranks=np.asfortranarray(ranks),
-            lang_profiles=lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
-            lang_key=lang_key,
+            **_skills(pool),
+            **languages,
             profile_occ=occ_key[profile_first],
-            profile_lang=lang_key[profile_first],
+            profile_lang=languages["lang_key"][profile_first],
             profile_key=profile_key,
-            slot_ids=slot_ids,
-            years=years,
-            availability=availability,
-            capacity=capacity,
-            capacity_left=capacity_left,
-            load=load,
-            eligible=eligible,
-            cross_ok=cross_ok,
-            static_key=static_key,
-            static_years=static_years,
-            static_availability=availability[first],
-            static_load=load[first],
-            static_eligible=eligible[first],
-            static_cross_ok=cross_ok[first],
-            years_values=static_years[years_first],
-            static_years_key=years_key,
-            mask_values=availability[first][mask_first],
-            static_mask_key=mask_key,
-            occ_by_prefix=tuple(occ_by_prefix),
-            blocked_by={k: np.array(v, dtype=np.int32) for k, v in blocked.items()},
+            **_static(pool),
+            occ_by_prefix=_occ_by_prefix(occ_codes),
+            blocked_by=_blocked_by(pool),
         )
 
     def __post_init__(self) -> None:
@@ -255,3 +146,184 @@ class CandidateMatrix:
         if column is None:
             return idf(0, len(self.candidates))
         return self._idf_list[column]
+
+
+def _index(pool: Sequence[Candidate]) -> dict[Hashable, int]:
+    index: dict[Hashable, int] = {}
+    for row, candidate in enumerate(pool):
+        if candidate.id in index:
+            raise ValueError(f"duplicate candidate id: {candidate.id!r}")
+        index[candidate.id] = row
+    return index
+
+
+class _Communities(TypedDict):
+    communities: dict[str | None, tuple[int, int]]
+    community_code: Int32Array
+
+
+class _Skills(TypedDict):
+    skill_ids: dict[str, int]
+    skill_names: tuple[str, ...]
+    skills: sparse.csr_matrix
+    skill_indptr: IntArray
+    skill_rows: Int32Array
+    skill_idf: FloatArray
+
+
+class _Languages(TypedDict):
+    language_ids: dict[str, int]
+    language_ranks: npt.NDArray[np.int8]
+    lang_profiles: npt.NDArray[np.int8]
+    lang_key: KeyArray
+
+
+class _Static(TypedDict):
+    slot_ids: dict[str, int]
+    years: FloatArray
+    availability: IntArray
+    capacity: Int32Array
+    capacity_left: Int32Array
+    load: FloatArray
+    eligible: BoolArray
+    cross_ok: BoolArray
+    static_key: KeyArray
+    static_years: FloatArray
+    static_availability: IntArray
+    static_load: FloatArray
+    static_eligible: BoolArray
+    static_cross_ok: BoolArray
+    years_values: FloatArray
+    static_years_key: KeyArray
+    mask_values: IntArray
+    static_mask_key: KeyArray
+
+
+def _communities(pool: Sequence[Candidate]) -> _Communities:
+    """Each community's (first, stop) rows, and each row's community number."""
+    communities: dict[str | None, tuple[int, int]] = {}
+    community_code = np.empty(len(pool), dtype=np.int32)
+    for row, candidate in enumerate(pool):
+        start, _ = communities.get(candidate.community, (row, row))
+        communities[candidate.community] = (start, row + 1)
+        community_code[row] = len(communities) - 1
+    return {"communities": communities, "community_code": community_code}
+
+
+def _skills(pool: Sequence[Candidate]) -> _Skills:
+    """The rows × skills incidence (CSR), its CSC twin's arrays, and each skill's IDF."""
+    skill_ids: dict[str, int] = {}
+    indices: list[int] = []
+    indptr = [0]
+    for candidate in pool:
+        indices.extend(skill_ids.setdefault(s, len(skill_ids)) for s in sorted(candidate.skills))
+        indptr.append(len(indices))
+    incidence = sparse.csr_matrix(
+        (np.ones(len(indices), dtype=np.float64), np.array(indices, dtype=np.int32), indptr),
+        shape=(len(pool), len(skill_ids)),
+    )
+    by_skill = incidence.tocsc()
+    by_skill.sort_indices()
+    frequency = np.diff(by_skill.indptr)
+    return {
+        "skill_ids": skill_ids,
+        "skill_names": tuple(skill_ids),
+        "skills": incidence,
+        "skill_indptr": by_skill.indptr.astype(np.int64),
+        "skill_rows": by_skill.indices.astype(np.int32),
+        "skill_idf": np.array([idf(int(f), len(pool)) for f in frequency], dtype=np.float64),
+    }
+
+
+def _languages(pool: Sequence[Candidate]) -> _Languages:
+    """The rows × languages level ranks, and their distinct profiles."""
+    language_ids: dict[str, int] = {}
+    for candidate in pool:
+        for code in candidate.languages:
+            language_ids.setdefault(code, len(language_ids))
+    ranks = np.zeros((len(pool), max(1, len(language_ids))), dtype=np.int8)
+    for row, candidate in enumerate(pool):
+        for code, level in candidate.languages.items():
+            ranks[row, language_ids[code]] = level_rank(level)
+    lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
+    return {
+        "language_ids": language_ids,
+        "language_ranks": np.asfortranarray(ranks),
+        "lang_profiles": lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
+        "lang_key": lang_key.reshape(-1).astype(np.intp),
+    }
+
+
+def _availability(pool: Sequence[Candidate]) -> tuple[dict[str, int], IntArray]:
+    """Number the availability slots, and return each row's slots as a bit mask."""
+    slot_ids: dict[str, int] = {}
+    availability = np.zeros(len(pool), dtype=np.int64)
+    for row, candidate in enumerate(pool):
+        mask = 0
+        for slot in candidate.availability:
+            mask |= 1 << slot_ids.setdefault(slot, len(slot_ids))
+        availability[row] = mask
+    if len(slot_ids) > MAX_SLOTS:
+        raise ValueError(f"more than {MAX_SLOTS} distinct availability slots")
+    return slot_ids, availability
+
+
+def _static(pool: Sequence[Candidate]) -> _Static:
+    """The per-row facts, and their distinct (years, slots, load, flags) combinations."""
+    slot_ids, availability = _availability(pool)
+    years = np.array(
+        [np.nan if c.years is None else float(c.years) for c in pool], dtype=np.float64
+    )
+    capacity = np.array([c.capacity for c in pool], dtype=np.int32)
+    capacity_left = np.array([c.capacity_left for c in pool], dtype=np.int32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load = np.where(capacity > 0, np.clip(capacity_left / capacity, 0.0, 1.0), 0.0)
+    consented = np.array([c.consented for c in pool], dtype=bool)
+    eligible = consented & (capacity_left > 0)
+    cross_ok = np.array([c.cross_city_ok or c.remote_ok for c in pool], dtype=bool)
+    # NaN never equals itself, so unique() would keep every unknown-years row apart.
+    years_key = np.where(np.isnan(years), -1e300, years)
+    static_key, first = _factorize([years_key, availability, load, eligible, cross_ok])
+    static_years_key, years_first = _factorize([years_key[first]])
+    static_mask_key, mask_first = _factorize([availability[first]])
+    return {
+        "slot_ids": slot_ids,
+        "years": years,
+        "availability": availability,
+        "capacity": capacity,
+        "capacity_left": capacity_left,
+        "load": load,
+        "eligible": eligible,
+        "cross_ok": cross_ok,
+        "static_key": static_key,
+        "static_years": years[first],
+        "static_availability": availability[first],
+        "static_load": load[first],
+        "static_eligible": eligible[first],
+        "static_cross_ok": cross_ok[first],
+        "years_values": years[first][years_first],
+        "static_years_key": static_years_key,
+        "mask_values": availability[first][mask_first],
+        "static_mask_key": static_mask_key,
+    }
+
+
+def _occ_by_prefix(occ_codes: Int32Array) -> tuple[dict[int, KeyArray], ...]:
+    """Per prefix level (major … detailed): prefix -> indices into occ_codes having it."""
+    found: list[dict[int, KeyArray]] = []
+    for depth in range(4):
+        groups: dict[int, list[int]] = {}
+        for position, prefix in enumerate(occ_codes[:, depth].tolist()):
+            if prefix >= 0:
+                groups.setdefault(prefix, []).append(position)
+        found.append({k: np.array(v, dtype=np.intp) for k, v in groups.items()})
+    return tuple(found)
+
+
+def _blocked_by(pool: Sequence[Candidate]) -> dict[Hashable, Int32Array]:
+    """Seeker id -> the rows of the candidates who blocked that seeker."""
+    blocked: dict[Hashable, list[int]] = {}
+    for row, candidate in enumerate(pool):
+        for seeker_id in candidate.blocked:
+            blocked.setdefault(seeker_id, []).append(row)
+    return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}

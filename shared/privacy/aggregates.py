@@ -8,6 +8,8 @@ threshold-1. Zeros are published: a zero reveals no person.
 
 Hub side: public figures below `suppress_below` are withheld, the rest rounded to `base`;
 rates are computed from the rounded public figures, never from a withheld numerator.
+Figures published at several groupings of one table must be protected together, not one
+by one: `shared.privacy.disclosure` does that with these thresholds.
 """
 
 from __future__ import annotations

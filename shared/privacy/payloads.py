@@ -8,6 +8,7 @@ from shared.privacy.generalize import EXPERIENCE_BANDS, ConnectorFacts, Generali
 from shared.privacy.refs import is_ref
 from shared.taxonomy import Level
 
+#: The wire Profile's fields, in order; the hub's quick loader accepts exactly these too.
 PROFILE_FIELDS = (
     "ref",
     "version",

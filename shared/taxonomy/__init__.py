@@ -16,7 +16,6 @@ from shared.taxonomy.skills import (
     SkillVocabulary,
     UnknownSkill,
     default_skills,
-    idf_from_counts,
 )
 from shared.taxonomy.soc import (
     Level,
@@ -50,6 +49,5 @@ __all__ = [
     "default_demand",
     "default_skills",
     "default_taxonomy",
-    "idf_from_counts",
     "normalize_code",
 ]

@@ -25,11 +25,10 @@ import bisect
 import csv
 import functools
 import io
-import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -95,20 +94,6 @@ def split_skill_list(text: str) -> list[str]:
     return [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
 
 
-def idf_from_counts(counts: Mapping[str, int], documents: int) -> dict[str, float]:
-    """Return smoothed IDF weights ln((1 + N) / (1 + df)) + 1 for each counted skill.
-
-    `counts` maps a skill id to the number of documents (profiles) holding it and
-    `documents` is N. The weights are >= 1, and a skill held by everyone weighs 1.
-    """
-    if documents < 0 or any(count < 0 for count in counts.values()):
-        raise ValueError("counts and documents must not be negative")
-    total = max(documents, max(counts.values(), default=0))
-    return {
-        skill_id: math.log((1 + total) / (1 + count)) + 1.0 for skill_id, count in counts.items()
-    }
-
-
 class SkillVocabulary:
     """Skills by id, with fuzzy normalization of free text to skill ids."""
 
@@ -120,7 +105,6 @@ class SkillVocabulary:
             by_id[skill.id] = skill
         self._by_id = by_id
         self.cutoff = cutoff
-        self._idf: dict[str, float] = {}
         # folded text -> (priority, index of skill); the smallest priority wins a text.
         best: dict[str, tuple[tuple[int, int], int]] = {}
         ordered = list(by_id.values())
@@ -224,21 +208,6 @@ class SkillVocabulary:
     def skill_ids(self, texts: str | Iterable[str]) -> list[str]:
         """Return the skill ids a skills field names, in input order."""
         return [match.id for match in self.normalize_many(texts)]
-
-    def set_document_frequencies(self, counts: Mapping[str, int], documents: int) -> None:
-        """Weight skills by rarity among `documents` profiles (see idf_from_counts)."""
-        self._idf = idf_from_counts(counts, documents)
-        self._idf_default = math.log(1 + documents) + 1.0
-
-    def idf(self, skill_id: str) -> float:
-        """Return the rarity weight of a skill; 1.0 for every skill until frequencies are set.
-
-        The ESCO data carries no usage counts, so the prior is uniform; a caller with a pool
-        of profiles sets document frequencies, and then an unseen skill weighs the most.
-        """
-        if not self._idf:
-            return 1.0
-        return self._idf.get(skill_id, self._idf_default)
 
 
 def _core(label: str, heads: set[str]) -> str:

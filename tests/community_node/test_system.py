@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from community_node.app import create_app
-from community_node.config import DEFAULT_SECRET_KEY, InsecureConfiguration
 from community_node.extensions import db
+from shared.web.settings import DEFAULT_SECRET_KEY, InsecureConfiguration
 from tests.community_node.conftest import node_config
 
 
@@ -34,6 +34,7 @@ def test_healthz_ok(client: FlaskClient, app: Flask) -> None:
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
+        "service": "community_node",
         "database": db.engine.dialect.name,
         "community": "testville",
     }

@@ -6,6 +6,7 @@ history (which `connector-hub init` runs in production) in step with them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import JSON, String, column, insert, select, table, text
 
 from hub.app import create_app
+from hub.database import UTCDateTime
 from hub.extensions import db
 from tests.hub.conftest import hub_config
 from tests.migration_checks import assert_audit_log_is_append_only, drift, empty_schema
@@ -61,3 +63,44 @@ def test_profiles_version_starts_at_zero_for_existing_communities(empty_hub: Fla
 def test_audit_log_is_append_only_in_the_database(empty_hub: Flask) -> None:
     upgrade()
     assert_audit_log_is_append_only(db)
+
+
+def test_last_sync_at_is_backfilled_from_the_sync_audit_events(empty_hub: Flask) -> None:
+    upgrade(revision="c2d7a9e4f810")
+    events = table(
+        "audit_events",
+        column("at", UTCDateTime()),
+        column("actor", String()),
+        column("action", String()),
+        column("entity_type", String()),
+        column("details", JSON()),
+    )
+    synced = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+    rows = [
+        (synced - dt.timedelta(days=2), "community:halifax", "profiles.batch"),
+        (synced, "community:halifax", "outcomes.replace"),
+        # Not syncs: a later key registration, and staff acting on the community.
+        (synced + dt.timedelta(days=1), "community:halifax", "community.public_key"),
+        (synced + dt.timedelta(days=2), "staff:1", "community.set_status"),
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO communities (slug, name, country, status, created_at, profiles_version) "
+            "VALUES ('halifax', 'Halifax', 'CA', 'ACTIVE', CURRENT_TIMESTAMP, 0), "
+            "('moncton', 'Moncton', 'CA', 'ACTIVE', CURRENT_TIMESTAMP, 0)"
+        ))  # fmt: skip
+        conn.execute(
+            insert(events),
+            [
+                {"at": at, "actor": actor, "action": action, "entity_type": "community",
+                 "details": {}}
+                for at, actor, action in rows
+            ],
+        )  # fmt: skip
+    upgrade()
+    communities = table(
+        "communities", column("slug", String()), column("last_sync_at", UTCDateTime())
+    )
+    with db.engine.connect() as conn:
+        found = dict(conn.execute(select(communities.c.slug, communities.c.last_sync_at)).all())
+    assert found == {"halifax": synced, "moncton": None}

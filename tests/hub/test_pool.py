@@ -1,4 +1,4 @@
-"""The hub's connection pool on PostgreSQL: no ping per request, a dead idle connection replaced."""
+"""The hub's PostgreSQL pool (shared.web.database): no ping per request, dead idle ones replaced."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, text
 
-from hub import config
 from hub.extensions import db
+from shared.web import database as config
 
 
 @pytest.fixture

@@ -86,3 +86,11 @@ def test_a_nul_in_a_form_is_refused_before_any_database_read(hub_client: FlaskCl
     response = hub_client.post("/login", data={"email": "ana\x00@example.org", "password": "x"})
     assert response.status_code == 422
     assert "NUL" in response.text
+
+
+def test_ids_beyond_the_integer_column_are_404_before_any_lookup(hub_client: FlaskClient) -> None:
+    # The largest id that can exist still reaches the view (which first wants a token).
+    assert hub_client.get("/api/v1/introductions/2147483647").status_code == 401
+    response = hub_client.get("/api/v1/introductions/2147483648")
+    assert response.status_code == 404
+    assert response.get_json()["code"] == 404

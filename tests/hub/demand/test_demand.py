@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hub.audit.models import AuditEvent
-from hub.communities.models import CommunityStatus
+from hub.communities.models import Community, CommunityStatus
 from hub.communities.services import Credentials, add_community, set_status
 from hub.extensions import db
 from shared.hubclient import HubClient
@@ -62,6 +63,8 @@ def test_put_replaces_the_set_and_the_public_get_lists_it(
     assert first.json == {"signals": [sig("15", 0.4), sig("29", 0.81)]}
     # A second PUT replaces the whole set.
     again = halifax_api.put(URL, json={"signals": [sig("29", 0.7)]})
+    stamped = db.session.scalar(select(Community.last_sync_at).where(Community.slug == "halifax"))
+    assert stamped is not None  # a demand push is a sync
     assert again.json == {"signals": [sig("29", 0.7)]}
     assert portland_api.put(URL, json={"signals": [sig("29", 0.35)]}).status_code == 200
 

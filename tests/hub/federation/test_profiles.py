@@ -162,6 +162,54 @@ def test_key_reused_with_another_body_is_422(halifax_api: Api) -> None:
     assert held()[ref(1)].version == 1
 
 
+def test_a_reused_key_is_logged_as_a_security_event(
+    halifax_api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    halifax_api.post(BATCH, json={"items": [profile(1)]}, key="secret-key-7")
+    with caplog.at_level("WARNING", logger="hub.security"):
+        response = halifax_api.post(
+            BATCH, json={"items": [profile(1, version=2)]}, key="secret-key-7"
+        )
+    assert response.status_code == 422
+    [event] = [r for r in caplog.records if r.name == "hub.security"]
+    message = event.getMessage()
+    halifax = db.session.scalar(select(Community.id).where(Community.slug == "halifax"))
+    assert f"community={halifax} " in message and f"path={BATCH}" in message
+    # Neither the key nor anything of the body: only a prefix of the key's hash.
+    assert "secret-key-7" not in message and ref(1) not in message
+
+
+def test_a_nul_echoed_from_a_rejected_item_is_answered_not_stored(halifax_api: Api) -> None:
+    """PostgreSQL's jsonb cannot hold a NUL: storing the answer used to be a 500."""
+    items = [profile(1), {**profile(2), "ref": "ab\x00cd"}, {**profile(3), "bad\x00field": 1}]
+    response = halifax_api.post(BATCH, json={"items": items}, key="nul")
+    assert statuses(response) == ["created", "rejected", "rejected"]
+    assert response.get_json()["results"][1]["ref"] == "ab\x00cd"
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    assert held()[ref(1)].version == 1  # the valid item's work committed all the same
+
+
+def last_sync(slug: str = "halifax") -> Any:
+    db.session.expire_all()
+    return db.session.scalar(select(Community.last_sync_at).where(Community.slug == slug))
+
+
+def test_a_sync_stamps_last_sync_at_with_its_data(halifax_api: Api) -> None:
+    assert halifax_api.post(BATCH, json={"items": []}).status_code == 422
+    assert last_sync() is None  # a refused batch is no sync
+    assert statuses(halifax_api.batch(profile(1))) == ["created"]
+    first = last_sync()
+    assert first is not None and first.tzinfo is not None
+    # A batch that changes nothing is a sync all the same: the node was heard from.
+    assert statuses(halifax_api.batch(profile(1))) == ["stale"]
+    second = last_sync()
+    assert second is not None and second >= first
+    assert halifax_api.put(SNAPSHOT, json={"refs": [ref(1)], "version": 1}).status_code == 200
+    third = last_sync()
+    assert third is not None and third >= second
+    assert last_sync("stlouis") is None
+
+
 def test_the_key_is_per_community(halifax_api: Api, stlouis_api: Api) -> None:
     assert statuses(halifax_api.post(BATCH, json={"items": [profile(1)]}, key="same")) == [
         "created"

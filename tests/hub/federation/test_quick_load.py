@@ -97,7 +97,6 @@ def test_invalid_tombstones_and_shapes_are_left_to_the_schemas(item: Any) -> Non
     assert isinstance(result, ItemError)
 
 
-
 def test_a_batch_mixes_quick_and_schema_loads_in_item_order() -> None:
     items = [profile(1), {**profile(2), "remote_ok": "yes"}, tombstone(3, version=4)]
     results = load_items(items)

@@ -12,11 +12,13 @@ from shared.matching import (
     CandidateMatrix,
     Seeker,
     Weights,
+    assign,
     pair_features,
     rank,
     ranking,
     score,
     scores,
+    synthetic,
 )
 from shared.matching.assign import score_block
 
@@ -177,6 +179,30 @@ def test_batch_scores_equal_the_reference(seed: int) -> None:
         assert np.array_equal(np.isfinite(block[number]), np.isfinite(expected))
         finite = np.isfinite(expected)
         np.testing.assert_allclose(block[number][finite], expected[finite], atol=1e-9)
+
+
+@pytest.mark.parametrize("cross_city", [False, True])
+def test_batch_assignment_scores_equal_the_engine_per_pair(cross_city: bool) -> None:
+    """The batch and the per-seeker engine share their formulas: same scores, same filters."""
+    communities = ("halifax", "moncton")
+    matrix = CandidateMatrix.build(synthetic.candidates(400, seed=3, communities=communities))
+    seekers = synthetic.seekers(120, seed=5, communities=communities)
+    weights = Weights(must_have={"language": 0.3})
+    block = score_block(seekers, matrix, weights, cross_city=cross_city)
+    for number, seeker in enumerate(seekers):
+        start, engine = scores(seeker, matrix, weights, cross_city=cross_city)
+        expected = np.full(len(matrix), -np.inf)
+        expected[start : start + len(engine)] = engine
+        assert np.array_equal(np.isfinite(block[number]), np.isfinite(expected))
+        finite = np.isfinite(expected)
+        np.testing.assert_allclose(block[number][finite], expected[finite], rtol=0, atol=1e-12)
+    proposals = assign(seekers, matrix, weights, cross_city=cross_city)
+    assert len(proposals) > len(seekers) // 2
+    for proposal in proposals:
+        seeker = seekers[int(str(proposal.seeker_id)[1:])]
+        start, engine = scores(seeker, matrix, weights, cross_city=cross_city)
+        row = matrix.index[proposal.candidate_id]
+        assert proposal.score == pytest.approx(engine[row - start], rel=0, abs=1e-12)
 
 
 def test_scores_stay_in_the_unit_interval() -> None:

@@ -172,6 +172,10 @@ def test_skills_are_weighted_by_rarity() -> None:
     assert rare > common
     nobody = dataclasses.replace(SEEKER, skills=frozenset())
     assert skills_value(nobody, pool[0], matrix.idf) == 0
+    # A skill everyone holds weighs 1; one nobody in the pool holds weighs the most.
+    assert idf(10, 10) == pytest.approx(1.0)
+    assert matrix.idf("unheard of") == pytest.approx(idf(0, 10))
+    assert matrix.idf("unheard of") > matrix.idf("wound care")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from shared.taxonomy import (
     SkillVocabulary,
     UnknownSkill,
     default_skills,
-    idf_from_counts,
 )
 from shared.taxonomy.skills import fold, parse_skills_csv, split_skill_list
 
@@ -120,7 +119,6 @@ def test_normalize_many_splits_a_field_and_keeps_each_skill_once(
     assert split_skill_list(" a ;b,, c\n") == ["a", "b", "c"]
 
 
-
 def test_vocabulary_checks_its_input() -> None:
     with pytest.raises(ValueError, match="duplicate"):
         SkillVocabulary([Skill("a", "x"), Skill("a", "y")])
@@ -140,18 +138,6 @@ def test_a_small_vocabulary_matches_cores_and_prefers_preferred_labels() -> None
     match = vocabulary.normalize("forklift")
     assert match is not None and match.id == "alt"  # an alternative label beats a core
     assert fold("Crème Brûlée's") == "creme brulees"
-
-
-def test_idf_weights_rarity() -> None:
-    weights = idf_from_counts({"common": 90, "rare": 1}, 100)
-    assert weights["rare"] > weights["common"] >= 1.0
-    assert idf_from_counts({"all": 10}, 10)["all"] == pytest.approx(1.0)
-    with pytest.raises(ValueError):
-        idf_from_counts({"x": -1}, 3)
-    vocabulary = SkillVocabulary([Skill("a", "x"), Skill("b", "y")])
-    assert vocabulary.idf("a") == 1.0  # uniform until frequencies are known
-    vocabulary.set_document_frequencies({"a": 5}, 10)
-    assert vocabulary.idf("b") > vocabulary.idf("a")
 
 
 def test_extraction_splits_joined_labels_and_drops_descriptions() -> None:

@@ -1,0 +1,13 @@
+"""The public roll-up's query arguments, shared by the API and the staff dashboard."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from hub.outcomes.services import ROLLUP_LEVELS
+from shared.protocol import PERIOD_PATTERN
+
+
+class RollupArgsSchema(Schema):
+    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), load_default=None)
+    by = fields.String(validate=validate.OneOf(ROLLUP_LEVELS), load_default="community")

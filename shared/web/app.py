@@ -1,0 +1,88 @@
+"""Pieces of an application factory both services share: URLs, proxies, API and CSRF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flask
+import flask_smorest
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
+
+from shared.web.database import MAX_ID
+
+#: Where every JSON API blueprint is mounted.
+API_PREFIX = "/api/v1"
+
+
+def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
+    """Put ``app`` behind its trusted proxies, then run each registration step in order."""
+    trust_proxies(app)
+    for step in steps:
+        step(app)
+    return app
+
+
+def init_staff_ui(app: Flask, csrf: CSRFProtect, login_manager: LoginManager) -> None:
+    """Turn on what the staff pages need: CSRF-checked forms and session login."""
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs: ids beyond the INTEGER column's range simply do not match (404).
+
+    Without the bound, ``/things/2147483648`` reaches the database, where PostgreSQL
+    refuses the comparison (a 500) instead of finding nothing.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def use_bounded_ids(app: Flask) -> None:
+    """Make ``<int:…>`` in every route of ``app`` match only ids an INTEGER column holds."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def trust_proxies(app: Flask) -> None:
+    """Trust the ``X-Forwarded-*`` headers of exactly ``TRUSTED_PROXIES`` proxies (default 0).
+
+    Behind nginx (1), the app sees the client's scheme, host and address: an OAuth2 token
+    endpoint must see https, and logs the client. With 0 no header is believed, since
+    anyone could send one.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+
+def register_api_blueprints(
+    app: Flask,
+    api: flask_smorest.Api,
+    csrf: CSRFProtect,
+    blueprints: Iterable[flask_smorest.Blueprint],
+) -> None:
+    """Mount the JSON API under ``/api/v1``, exempt from the staff pages' CSRF check.
+
+    CSRFProtect checks every form post of the service; the API authenticates by bearer
+    token or client credentials, never by cookie, so a forged cross-site request carries
+    nothing it could use.
+    """
+    for blp in blueprints:
+        api.register_blueprint(blp, url_prefix=f"{API_PREFIX}{blp.url_prefix or ''}")
+        csrf.exempt(blp)
+
+
+def register_machine_blueprint(app: Flask, csrf: CSRFProtect, blueprint: flask.Blueprint) -> None:
+    """Register a blueprint only machines call (e.g. a token endpoint): no CSRF check."""
+    app.register_blueprint(blueprint)
+    csrf.exempt(blueprint)
