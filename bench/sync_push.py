@@ -42,7 +42,8 @@ from bench import Figure, Result, Skipped, node_app
 from community_node.demo.generator import generate, insert_plan
 from community_node.extensions import db
 from community_node.participants.models import ConsentPurpose, ProfileStatus
-from community_node.sync import services as sync
+from community_node.sync import connection as hub_connection
+from community_node.sync import run as sync
 from community_node.sync.models import HubConnection, OutboxItem, OutboxKind, OutboxStatus
 from hub.communities.models import Community
 from hub.config import normalize_database_url
@@ -315,7 +316,7 @@ def _measure(name: str, label: str, url: str | None, hub: HubProcess, hub_url: s
     with node_app(url):
         started = time.perf_counter()
         load_listable_connectors(PROFILES)
-        sync.connect(hub.url, client_id.group(1), secret.group(1), actor="bench")
+        hub_connection.connect(hub.url, client_id.group(1), secret.group(1), actor="bench")
         payloads = _pending_profiles()
         results.append(
             Figure(
@@ -329,7 +330,7 @@ def _measure(name: str, label: str, url: str | None, hub: HubProcess, hub_url: s
         session, adapter = counting_session()
 
         def factory(connection: HubConnection) -> HubClient:
-            # As sync.default_client_factory builds it (with the kept token), on a session
+            # As hub_connection.default_client_factory builds it (with the kept token), on a session
             # that counts requests.
             return HubClient(
                 connection.url,

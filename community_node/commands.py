@@ -13,7 +13,6 @@ from community_node.imports.cli import commands as imports
 from community_node.introductions.cli import commands as introductions
 from community_node.matches.cli import commands as matches
 from community_node.matching.cli import commands as matching
-from community_node.outcomes.cli import commands as outcomes
 from community_node.reports.cli import commands as reports
 from community_node.sync.cli import commands as sync
 from shared.web.cli import domain_errors, init_command, users_group
@@ -49,7 +48,6 @@ def commands() -> list[click.Command]:
         *introductions,
         *matches,
         *matching,
-        *outcomes,
         *reports,
         *sync,
     ]

@@ -73,14 +73,7 @@ def _explain(graph: grimp.ImportGraph, component: list[str]) -> str:
     "package",
     [
         "hub",
-        pytest.param(
-            "community_node",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="node sync/matching cycle, removed by the sync split "
-                "(matching.services -> introductions.services -> sync.services -> back)",
-            ),
-        ),
+        "community_node",
         "shared",
     ],
 )

@@ -74,6 +74,7 @@ from community_node.participants.models import (
     StatusCategory,
     WorkAuthorization,
 )
+from shared.dates import add_months
 from shared.taxonomy import Level, default_taxonomy
 
 T = TypeVar("T")
@@ -145,16 +146,6 @@ def _at(day: dt.date, rng: random.Random, first_hour: int = 13, last_hour: int =
         day, dt.time(rng.randint(first_hour, last_hour), rng.randrange(0, 60, 5)), dt.UTC
     )
 
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for last_day in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, last_day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 class _Generator:
@@ -1003,7 +994,7 @@ class _Generator:
             person = self.plan.connectees[connectee]
             previous: OutcomeCategory | None = None
             for months in (3, 6, 12):
-                due = _add_months(met_on, months)
+                due = add_months(met_on, months)
                 if due + dt.timedelta(days=14) > self.today or self.rng.random() > 0.75:
                     continue
                 category = _pick(self.rng, categories, weights[months])

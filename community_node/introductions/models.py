@@ -10,19 +10,14 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
+from shared.protocol.introductions import IntroStatus
+
+__all__ = ["CrossCityIntro", "IntroDirection", "IntroStatus", "IntroSyncState", "NodeKeyPair"]
 
 
 class IntroDirection(enum.StrEnum):
     OUTGOING = "outgoing"  # our connectee, another community's connector
     INCOMING = "incoming"  # another community's connectee, our connector
-
-
-class IntroStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
 
 
 class CrossCityIntro(Base):

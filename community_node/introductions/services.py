@@ -11,10 +11,8 @@ requests whose connectee withdrew consent; ``connector-node introductions sync``
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
-from base64 import b64decode
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
@@ -25,27 +23,34 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.introductions.keys import private_key, register_public_key
 from community_node.introductions.models import (
     CrossCityIntro,
     IntroDirection,
     IntroStatus,
     IntroSyncState,
-    NodeKeyPair,
 )
+from community_node.matching import adapters
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import (
     Connectee,
     Connector,
     Consent,
-    ConsentPurpose,
     ProfileStatus,
+)
+from community_node.sync.connection import (
+    HubNotConfigured,
+    HubUnreachable,
+    default_client_factory,
+    get_connection,
+    load_answer,
 )
 from community_node.sync.models import HubConnection, ListedConnector
 from community_node.sync.outbox import node_key
-from community_node.sync.services import default_client_factory, get_connection
-from shared.crypto import CryptoError, generate_keypair, public_key_of, seal_text, unseal_text
+from shared.crypto import CryptoError, seal_text, unseal_text
 from shared.hubclient import Changes, HubError, HubRejected
 from shared.privacy import pseudonym
+from shared.protocol.introductions import IntroductionSchema
 
 CONSENT_PURPOSE = "cross_city"
 FEED_PAGES = 50
@@ -79,14 +84,6 @@ class IntrosHub(Protocol):
     def register_public_key(self, public_key: str) -> None: ...
 
 
-class HubNotConfigured(DomainError):
-    status = 409
-
-
-class HubUnreachable(DomainError):
-    status = 503
-
-
 # The hub connection ---------------------------------------------------------------------
 
 
@@ -118,59 +115,7 @@ def _hub_error(exc: HubError) -> DomainError:
     return HubUnreachable(f"The hub could not be reached or refused the node: {exc}")
 
 
-# Keys -------------------------------------------------------------------------------------
-
-
-def ensure_keypair() -> NodeKeyPair:
-    """Return this node's key pair, making one the first time; no commit."""
-    pair = db.session.scalars(select(NodeKeyPair).limit(1)).first()
-    if pair is None:
-        fresh = generate_keypair()
-        pair = NodeKeyPair(public_key=fresh.public, private_key=b64decode(fresh.private))
-        db.session.add(pair)
-        db.session.flush()
-    return pair
-
-
-def register_public_key(hub: Any) -> str | None:
-    """Register this node's public key with the hub (on ``hub connect``); no commit.
-
-    A hub client without the method (a test double) or a refusal is not fatal: the key is
-    registered again on the next connect or ``introductions sync``.
-    """
-    register = getattr(hub, "register_public_key", None)
-    pair = ensure_keypair()
-    if register is None:
-        return None
-    try:
-        register(pair.public_key)
-    except HubError:
-        return None
-    return pair.public_key
-
-
-def _private_key() -> bytes:
-    return bytes(ensure_keypair().private_key)
-
-
 # Consent, pitch and search ----------------------------------------------------------------
-
-
-def active_consent(connectee_id: int) -> Consent | None:
-    return db.session.scalars(
-        select(Consent)
-        .where(
-            Consent.connectee_id == connectee_id,
-            Consent.purpose == ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
-            Consent.withdrawn_at.is_(None),
-        )
-        .order_by(Consent.id.desc())
-        .limit(1)
-    ).first()
-
-
-def has_cross_city_consent(connectee_id: int) -> bool:
-    return active_consent(connectee_id) is not None
 
 
 def consent_ref(consent_id: int) -> str:
@@ -220,25 +165,30 @@ def get_intro(intro_id: int) -> CrossCityIntro:
     return intro
 
 
+_VIEW = IntroductionSchema()
+
+
+def _view(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Load one introduction as the hub sent it through the wire schema."""
+    return load_answer(_VIEW.load, raw, "introduction")
+
+
 def _apply_view(intro: CrossCityIntro, view: Mapping[str, Any]) -> None:
-    """Copy the hub's state of an introduction onto the local row."""
-    intro.hub_id = int(view["id"])
+    """Copy the hub's state of an introduction (loaded by ``_view``) onto the local row."""
+    intro.hub_id = view["id"]
     intro.status = IntroStatus(view["status"])
     intro.end_reason = view.get("end_reason")
-    intro.hub_seq = max(intro.hub_seq or 0, int(view["seq"]))
-    intro.card_sent = bool(view.get("card_sent")) or intro.card_sent
-    intro.directory_profile_id = int(view["profile_id"])
+    intro.hub_seq = max(intro.hub_seq or 0, view["seq"])
+    intro.card_sent = view["card_sent"] or intro.card_sent
+    intro.directory_profile_id = view["profile_id"]
     outgoing = view["direction"] == "outgoing"
     intro.other_community = view["to_community"] if outgoing else view["from_community"]
-    for name in ("decided_at", "expires_at"):
-        value = view.get(name)
-        setattr(intro, name, dt.datetime.fromisoformat(value) if value else None)
+    intro.decided_at = view.get("decided_at")
+    intro.expires_at = view.get("expires_at")
 
 
 def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> CrossCityIntro:
     """Ask the hub to introduce a consenting connectee to a connector elsewhere."""
-    from community_node.matching.services import pitch_of
-
     connectee = db.session.get(Connectee, connectee_id)
     if connectee is None:
         raise InvalidInput({"connectee_id": [f"No connectee {connectee_id}."]})
@@ -248,7 +198,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
             "can be introduced.",
             allowed=[],
         )
-    consent = active_consent(connectee.id)
+    consent = adapters.cross_city_consent(connectee.id)
     if consent is None:
         raise Conflict(
             "Record the connectee's consent to cross-city introductions first "
@@ -256,7 +206,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
             allowed=[],
             field="connectee_id",
         )
-    pitch = pitch_of(connectee)
+    pitch = adapters.pitch_of(connectee)
     hub = client()
     ref = consent_ref(consent.id)
     intro = CrossCityIntro(
@@ -271,7 +221,7 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
     db.session.flush()
     key = f"intro-{intro.id}-{secrets.token_hex(6)}"
     try:
-        view = hub.request_intro(directory_profile_id, pitch, ref, key)
+        view = _view(hub.request_intro(directory_profile_id, pitch, ref, key))
     except HubError as exc:
         db.session.rollback()
         raise _hub_error(exc) from exc
@@ -327,7 +277,7 @@ def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, An
     sealed_card = view.get("peer_card")
     if sealed_card and intro.their_card is None:
         try:
-            intro.their_card = json.loads(unseal_text(_private_key(), sealed_card))
+            intro.their_card = json.loads(unseal_text(private_key(), sealed_card))
         except (CryptoError, ValueError):
             # Sealed to another key (ours changed?) or malformed: staff see it is missing.
             return
@@ -343,7 +293,7 @@ def _incoming(view: Mapping[str, Any]) -> CrossCityIntro:
         connector_id=connector_id,
         connector_ref=view["connector_ref"],
         pitch=dict(view["pitch"]),
-        requested_at=dt.datetime.fromisoformat(view["requested_at"]),
+        requested_at=view["requested_at"],
         created_by="system:intros",
     )
     db.session.add(intro)
@@ -365,7 +315,7 @@ def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
             continue
         assert intro.hub_id is not None
         try:
-            view = hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+            view = _view(hub.withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}"))
         except HubRejected as exc:
             if exc.status != 409:
                 raise
@@ -394,9 +344,10 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
         _withdraw_unconsented(hub, report)
         for _ in range(FEED_PAGES):
             page = hub.intro_inbox(state.cursor)
-            for view in page.items:
+            for raw in page.items:
+                view = _view(raw)
                 intro = db.session.scalar(
-                    select(CrossCityIntro).where(CrossCityIntro.hub_id == int(view["id"]))
+                    select(CrossCityIntro).where(CrossCityIntro.hub_id == view["id"])
                 )
                 if intro is None:
                     if view["direction"] != "incoming":
@@ -439,7 +390,7 @@ def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
     assert intro.hub_id is not None
     hub = client()
     try:
-        view = hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}")
+        view = _view(hub.decide_intro(intro.hub_id, decision, f"{decision}-{intro.hub_id}"))
         _apply_view(intro, view)
         _exchange_cards(hub, intro, view)
     except HubError as exc:
@@ -462,7 +413,7 @@ def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
         )
     assert intro.hub_id is not None
     try:
-        view = client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}")
+        view = _view(client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}"))
     except HubError as exc:
         db.session.rollback()
         raise _hub_error(exc) from exc
@@ -490,9 +441,3 @@ def _filters(args: Mapping[str, Any]) -> Select[Any]:
 def list_intros(args: Mapping[str, Any]) -> Page:
     stmt = apply_sort(_filters(args), args["sort"], SORTABLE, CrossCityIntro.id)
     return paginate(stmt, args["page"], args["per_page"])
-
-
-def public_key() -> str:
-    """This node's public key (made on first use)."""
-    pair = ensure_keypair()
-    return public_key_of(bytes(pair.private_key))

@@ -23,6 +23,7 @@ from community_node.matches.schemas import (
     ReferralUpdateSchema,
     TransitionSchema,
 )
+from community_node.matching import services as matching
 from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
 from shared.web.csv import csv_response
@@ -90,7 +91,13 @@ class Transitions(MethodView):
     @matches_blp.response(201, TransitionSchema)
     def post(self, data: dict[str, Any], match_id: int) -> MatchTransition:
         """Move the match on; an illegal move answers 409 with the allowed statuses."""
-        return services.transition(match_id, data["to"], actor=actor_label(), note=data.get("note"))
+        return services.transition(
+            match_id,
+            data["to"],
+            actor=actor_label(),
+            note=data.get("note"),
+            offer_next=matching.offer_next,
+        )
 
 
 @matches_blp.route("/<int:match_id>/meetings")

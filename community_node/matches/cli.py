@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from community_node.database import utcnow
 from community_node.matches import services
+from community_node.matching import services as matching
 from shared.web.cli import IsoMoment
 
 
@@ -22,7 +23,7 @@ from shared.web.cli import IsoMoment
 def tick_command(now: dt.datetime | None) -> None:
     """Expire unanswered proposals and list the follow-ups that are due (safe to rerun)."""
     now = now or utcnow()
-    expired = services.expire_overdue(now)
+    expired = services.expire_overdue(now, offer_next=matching.offer_next)
     if expired:
         click.echo(f"Expired {len(expired)} match(es): {', '.join(map(str, expired))}.")
     else:

@@ -6,12 +6,11 @@ an optional ``now`` so tests and ``connector-node tick --now`` can fix the clock
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import Select, func, select, update
@@ -46,6 +45,7 @@ from community_node.participants.models import (
     Connector,
     ProfileStatus,
 )
+from shared.dates import add_months
 
 SORTABLE = {
     "id": Match.id,
@@ -59,6 +59,18 @@ SORTABLE = {
 }
 
 TICK_ACTOR = "system:tick"
+#: A proposal counts as "expiring" on the dashboard this many days before it lapses.
+EXPIRING_WITHIN_DAYS = 3
+
+
+class OfferNext(Protocol):
+    """Offer an ended match's connectee the next best connector; no commit.
+
+    ``community_node.matching.services.offer_next`` is the real one: matching ranks
+    connectors and creates matches through this module, so it is handed in, not imported.
+    """
+
+    def __call__(self, match: Match, *, now: dt.datetime) -> object: ...
 
 
 # Matches ------------------------------------------------------------------------------
@@ -153,7 +165,13 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
 
 
 def _move(
-    match: Match, to: MatchStatus, *, actor: str, note: str | None, now: dt.datetime
+    match: Match,
+    to: MatchStatus,
+    *,
+    actor: str,
+    note: str | None,
+    now: dt.datetime,
+    offer_next: OfferNext | None = None,
 ) -> MatchTransition:
     """Apply one transition after its guards; the caller commits."""
     current = match.status
@@ -194,18 +212,11 @@ def _move(
     match.transitions.append(transition)
     db.session.flush()
     record(actor, "match.transition", "match", match.id, {"from": current.value, "to": to.value})
-    if to in (MatchStatus.DECLINED, MatchStatus.EXPIRED):
-        _offer_next(match, now)
+    if offer_next is not None and to in (MatchStatus.DECLINED, MatchStatus.EXPIRED):
+        # Misconfigured weights must not block a transition; `matching next` retries.
+        with contextlib.suppress(DomainError):
+            offer_next(match, now=now)
     return transition
-
-
-def _offer_next(match: Match, now: dt.datetime) -> None:
-    """Offer the connectee the next best connector (see community_node.matching)."""
-    from community_node.matching.services import offer_next  # matching imports this module
-
-    # Misconfigured weights must not block a transition; `matching next` retries.
-    with contextlib.suppress(DomainError):
-        offer_next(match, now=now)
 
 
 def _meeting_day(match: Match, now: dt.datetime) -> dt.date:
@@ -232,10 +243,14 @@ def transition(
     actor: str,
     note: str | None = None,
     now: dt.datetime | None = None,
+    offer_next: OfferNext | None = None,
 ) -> MatchTransition:
-    """Move a match to ``to`` if the lifecycle and its guards allow it."""
+    """Move a match to ``to`` if the lifecycle and its guards allow it.
+
+    A declined or expired match gets its connectee a next candidate from ``offer_next``.
+    """
     match = get_match(match_id, lock=True)
-    moved = _move(match, to, actor=actor, note=note, now=now or utcnow())
+    moved = _move(match, to, actor=actor, note=note, now=now or utcnow(), offer_next=offer_next)
     db.session.commit()
     return moved
 
@@ -455,10 +470,13 @@ def erase_referral_contacts(person_kind: str, person_id: int) -> None:
 # Expiry and follow-ups ------------------------------------------------------------------
 
 
-def expire_overdue(now: dt.datetime | None = None) -> list[int]:
+def expire_overdue(
+    now: dt.datetime | None = None, *, offer_next: OfferNext | None = None
+) -> list[int]:
     """Expire every match still awaiting an answer after its deadline; return their ids.
 
     Idempotent: an expired match is no longer awaiting an answer, so a rerun finds nothing.
+    Each expired match gets its connectee a next candidate from ``offer_next``.
     """
     now = now or utcnow()
     overdue = db.session.scalars(
@@ -475,16 +493,10 @@ def expire_overdue(now: dt.datetime | None = None) -> list[int]:
             actor=TICK_ACTOR,
             note=f"No answer within {days} days.",
             now=now,
+            offer_next=offer_next,
         )
     db.session.commit()
     return [m.id for m in overdue]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Return the same day ``months`` later, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -523,3 +535,14 @@ def due_follow_ups(today: dt.date) -> list[DueFollowUp]:
             if due_on <= today and (connectee_id, months) not in recorded:
                 due.append(DueFollowUp(connectee_id, months, due_on, met_on))
     return due
+
+
+def proposals_expiring(now: dt.datetime | None = None) -> int:
+    """Count proposed matches that lapse within a few days (or already have)."""
+    horizon = (now or utcnow()) + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
+    stmt = select(func.count(Match.id)).where(
+        Match.status == MatchStatus.PROPOSED,
+        Match.expires_at.is_not(None),
+        Match.expires_at <= horizon,
+    )
+    return db.session.scalar(stmt) or 0

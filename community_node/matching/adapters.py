@@ -1,4 +1,4 @@
-"""Node rows → the engine's Seeker and Candidate values (no scoring here)."""
+"""Node rows → the engine's Seeker and Candidate values, and the anonymized pitch (no scoring)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 
+from community_node.errors import InvalidInput
 from community_node.extensions import db
 from community_node.matches.lifecycle import NOT_COUNTED_FOR_CAPACITY
 from community_node.matches.models import Match
@@ -22,6 +24,7 @@ from community_node.participants.models import (
     ProfileStatus,
 )
 from shared.matching import Candidate, Seeker
+from shared.privacy import experience_band
 from shared.taxonomy.skills import default_skills
 
 #: Midpoints of the experience bands, for ranking directory profiles by years.
@@ -53,6 +56,20 @@ def _consents(purpose: ConsentPurpose, *, connectees: bool) -> tuple[set[int], s
         if subject is not None:
             (withdrawn if withdrawn_at is not None else active).add(subject)
     return active, withdrawn - active
+
+
+def cross_city_consent(connectee_id: int) -> Consent | None:
+    """The connectee's active consent to cross-city introductions, the newest one."""
+    return db.session.scalars(
+        select(Consent)
+        .where(
+            Consent.connectee_id == connectee_id,
+            Consent.purpose == ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Consent.id.desc())
+        .limit(1)
+    ).first()
 
 
 def consented_connectees() -> tuple[set[int], set[int]]:
@@ -148,3 +165,18 @@ def local_candidates(community: str | None, now: dt.datetime) -> list[Candidate]
             )
         )
     return candidates
+
+
+def pitch_of(connectee: Connectee) -> dict[str, Any]:
+    """The connectee as other communities may see them: allow-listed facts only."""
+    if connectee.target_occupation is None:
+        raise InvalidInput({"connectee_id": ["Record the connectee's target occupation first."]})
+    languages = [
+        {"language": lang.language, "level": lang.level.value} for lang in connectee.languages
+    ]
+    return {
+        "target_occupation": connectee.target_occupation,
+        "experience_band": experience_band(connectee.years_experience),
+        "languages": languages,
+        "skills": sorted(skill_ids(connectee.skills or ()))[:50],
+    }

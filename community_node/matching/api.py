@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from community_node.introductions import services as introductions
 from community_node.matching import services
 from community_node.matching.models import MatchProposalBatch, NextCandidate
 from community_node.matching.schemas import (
@@ -34,7 +35,7 @@ class Suggestions(MethodView):
     @matching_blp.response(200, SuggestionsSchema)
     def get(self, args: dict[str, Any], connectee_id: int) -> dict[str, Any]:
         """Rank local connectors for a connectee; below the threshold, add cross-city ones."""
-        return services.suggestions(connectee_id, args["k"])
+        return services.suggestions(connectee_id, args["k"], ask_hub=introductions.search_hub)
 
 
 @matching_blp.route("/proposals")

@@ -14,14 +14,14 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from sqlalchemy import exists, select
 
 from community_node.audit.services import record
 from community_node.database import utcnow
-from community_node.errors import DomainError, InvalidInput, NotFound
+from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.matches import services as matches
 from community_node.matches.lifecycle import TERMINAL
@@ -35,6 +35,7 @@ from community_node.matching.models import (
     RowStatus,
 )
 from community_node.participants.models import Connectee, Connector, ProfileStatus
+from community_node.sync.connection import HubNotConfigured, HubUnreachable, get_connection
 from shared.matching import (
     CandidateMatrix,
     InvalidWeights,
@@ -44,10 +45,20 @@ from shared.matching import (
     assign,
     rank,
 )
-from shared.privacy import experience_band
 from shared.taxonomy.skills import UnknownSkill, default_skills
 
 DEFAULT_CROSS_CITY_THRESHOLD = 0.5
+
+
+class AskHub(Protocol):
+    """Ask the hub's directory for connectors of other communities, ranked for a pitch.
+
+    ``community_node.introductions.services.search_hub`` is the real one; it raises
+    ``HubNotConfigured`` before ``hub connect`` and ``HubUnreachable`` when the hub fails.
+    Matching receives it rather than importing introductions, which builds on matching.
+    """
+
+    def __call__(self, pitch: Mapping[str, Any], k: int = ...) -> list[dict[str, Any]]: ...
 
 
 def _skill_label(skill_id: str) -> str:
@@ -90,8 +101,6 @@ def threshold() -> float:
 
 def community_slug() -> str | None:
     """This node's community slug as the hub knows it (None before ``hub connect``)."""
-    from community_node.sync.services import get_connection
-
     connection = get_connection()
     return connection.community if connection is not None else None
 
@@ -154,32 +163,17 @@ def local_suggestions(
     return [_rendered(s, connectors, left) for s in ranked]
 
 
-def pitch_of(connectee: Connectee) -> dict[str, Any]:
-    """The connectee as other communities may see them: allow-listed facts only."""
-    if connectee.target_occupation is None:
-        raise InvalidInput({"connectee_id": ["Record the connectee's target occupation first."]})
-    languages = [
-        {"language": lang.language, "level": lang.level.value} for lang in connectee.languages
-    ]
-    return {
-        "target_occupation": connectee.target_occupation,
-        "experience_band": experience_band(connectee.years_experience),
-        "languages": languages,
-        "skills": sorted(adapters.skill_ids(connectee.skills or ()))[:50],
-    }
-
-
-def _cross_city(connectee: Connectee) -> tuple[str, list[dict[str, Any]]]:
+def _cross_city(connectee: Connectee, ask_hub: AskHub | None) -> tuple[str, list[dict[str, Any]]]:
     """Search the hub for candidates elsewhere: (status, anonymized hits)."""
-    from community_node.introductions import services as intros  # the hub connection lives there
-
-    if not intros.has_cross_city_consent(connectee.id):
+    if adapters.cross_city_consent(connectee.id) is None:
         return "no_consent", []
-    try:
-        hits = intros.search_hub(pitch_of(connectee))
-    except intros.HubNotConfigured:
+    if ask_hub is None:
         return "no_hub", []
-    except intros.HubUnreachable as exc:
+    try:
+        hits = ask_hub(adapters.pitch_of(connectee))
+    except HubNotConfigured:
+        return "no_hub", []
+    except HubUnreachable as exc:
         return f"unavailable: {exc.message}"[:200], []
     except InvalidInput:
         return "no_target_occupation", []
@@ -187,9 +181,16 @@ def _cross_city(connectee: Connectee) -> tuple[str, list[dict[str, Any]]]:
 
 
 def suggestions(
-    connectee_id: int, k: int = 10, *, now: dt.datetime | None = None
+    connectee_id: int,
+    k: int = 10,
+    *,
+    now: dt.datetime | None = None,
+    ask_hub: AskHub | None = None,
 ) -> dict[str, Any]:
-    """Local suggestions for one connectee, and cross-city ones when local ones are weak."""
+    """Local suggestions for one connectee, and cross-city ones when local ones are weak.
+
+    Without ``ask_hub`` no other community is searched (``cross_city_status`` "no_hub").
+    """
     now = now or utcnow()
     connectee = _connectee(connectee_id)
     local = local_suggestions(connectee, k, now=now)
@@ -201,7 +202,7 @@ def suggestions(
     # features alone can lift an unrelated connector above the threshold.
     unrelated = all(s["contributions"].get("occupation", 0) <= 0 for s in local)
     if best is None or best < limit or unrelated:
-        cross_status, cross = _cross_city(connectee)
+        cross_status, cross = _cross_city(connectee, ask_hub)
     return {
         "connectee_id": connectee.id,
         "threshold": limit,
@@ -299,8 +300,6 @@ def accept(
     """Create matches for the accepted rows; the others are skipped. The batch is then final."""
     batch = get_batch(batch_id)
     if batch.status is not BatchStatus.DRAFT:
-        from community_node.errors import Conflict
-
         raise Conflict(f"Proposal batch {batch.id} was already reviewed.", allowed=[])
     rows = {row.id: row for row in batch.rows}
     unknown = [i for i in row_ids if i not in rows]
@@ -400,8 +399,6 @@ def next_candidate(match_id: int) -> NextCandidate:
     """Return the next candidate offered for a declined or expired match (made if missing)."""
     match = matches.get_match(match_id)
     if match.status not in OFFER_AFTER:
-        from community_node.errors import Conflict
-
         raise Conflict(
             f"Match {match.id} is {match.status.value}; a next candidate is offered once a "
             "match is declined or expired.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from community_node.matches.models import Match
 from community_node.outcomes.models import FollowUpOutcome
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import Connectee
+from shared.dates import add_months
 
 #: A follow-up may be recorded this many days before its milestone, never earlier:
 #: coordinators call in the week or two before, but a 3-month answer is no 6-month one.
@@ -29,13 +29,6 @@ SORTABLE = {
     "milestone_months": FollowUpOutcome.milestone_months,
     "connectee_id": FollowUpOutcome.connectee_id,
 }
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Return the same day ``months`` later, clamped to the end of a shorter month."""
-    years, month_index = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month_index + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def first_meeting(connectee_id: int) -> Match | None:

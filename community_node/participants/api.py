@@ -21,6 +21,7 @@ from community_node.participants.schemas import (
     ConsentListArgsSchema,
     ConsentPageSchema,
     ConsentSchema,
+    WithdrawSchema,
 )
 from community_node.security import actor_label, require_api_caller
 from shared.web.csv import csv_response
@@ -126,7 +127,8 @@ class Consents(MethodView):
 
 @consents_blp.route("/<int:consent_id>/withdraw")
 class Withdraw(MethodView):
+    @consents_blp.arguments(WithdrawSchema)
     @consents_blp.response(200, ConsentSchema)
-    def post(self, consent_id: int) -> Consent:
-        """Withdraw a consent."""
-        return services.withdraw_consent(consent_id, actor=actor_label())
+    def post(self, data: dict[str, Any], consent_id: int) -> Consent:
+        """Withdraw a consent; the optional ``note`` says why and stays on the record."""
+        return services.withdraw_consent(consent_id, actor=actor_label(), note=data.get("note"))

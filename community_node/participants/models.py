@@ -269,6 +269,9 @@ class Consent(Base):
     recorded_at: Mapped[created_at]
     withdrawn_at: Mapped[dt.datetime | None]
     withdrawn_by: Mapped[str | None] = mapped_column(String(80))
+    #: Why it was withdrawn, in the coordinator's words (personal data: it stays here,
+    #: never in the audit log or on the wire).
+    withdrawal_note: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def active(self) -> bool:

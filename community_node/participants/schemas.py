@@ -142,6 +142,7 @@ class ConsentSchema(Schema):
     recorded_at = fields.AwareDateTime(dump_only=True)
     withdrawn_at = fields.AwareDateTime(dump_only=True)
     withdrawn_by = fields.String(dump_only=True)
+    withdrawal_note = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
 
 
@@ -156,4 +157,6 @@ ConsentPageSchema = page_schema(ConsentSchema)
 
 
 class WithdrawSchema(Schema):
-    note = fields.String(validate=validate.Length(max=500))
+    """Why a consent is withdrawn (optional): kept on the consent record, never audited."""
+
+    note = TrimmedString(validate=validate.Length(max=500))

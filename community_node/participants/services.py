@@ -21,7 +21,6 @@ from community_node.participants.models import (
     Connector,
     ConnectorLanguage,
     Consent,
-    ConsentPurpose,
     ProfileStatus,
 )
 from community_node.sync.outbox import connector_changed
@@ -282,28 +281,19 @@ def grant_consent(data: Mapping[str, Any], *, actor: str) -> Consent:
     return consent
 
 
-def withdraw_consent(consent_id: int, *, actor: str) -> Consent:
+def withdraw_consent(consent_id: int, *, actor: str, note: str | None = None) -> Consent:
+    """Stamp a consent withdrawn, with the coordinator's note if any; the record stays."""
     consent = db.session.get(Consent, consent_id)
     if consent is None:
         raise NotFound(f"No consent {consent_id}.")
     if consent.withdrawn_at is not None:
         raise Conflict("This consent is already withdrawn.")
     consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
+    consent.withdrawal_note = (note or "").strip() or None
     record(actor, "consent.withdraw", "consent", consent.id, {"purpose": consent.purpose.value})
     connector_changed(consent)
     db.session.commit()
     return consent
-
-
-def has_active_consent(
-    purpose: ConsentPurpose, *, connectee_id: int | None = None, connector_id: int | None = None
-) -> bool:
-    stmt = select(Consent.id).where(Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
-    if connectee_id is not None:
-        stmt = stmt.where(Consent.connectee_id == connectee_id)
-    else:
-        stmt = stmt.where(Consent.connector_id == connector_id)
-    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def list_consents(args: Mapping[str, Any]) -> Page:

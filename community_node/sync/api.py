@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from community_node.pagination import Page
 from community_node.security import actor_label, require_api_caller
-from community_node.sync import services
+from community_node.sync import deadletters, resources, run
 from community_node.sync.models import HubResource, OutboxItem
 from community_node.sync.schemas import (
     DeadLetterArgsSchema,
@@ -43,7 +43,7 @@ class Status(MethodView):
     @sync_blp.response(200, SyncStatusSchema)
     def get(self) -> dict[str, Any]:
         """Show the hub connection, last success, pending and dead counts, backoff."""
-        return services.status()
+        return run.status()
 
 
 @sync_blp.route("/dead-letters")
@@ -52,7 +52,7 @@ class DeadLetters(MethodView):
     @sync_blp.response(200, OutboxItemPageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """List the changes the hub refused; their payloads are anonymized."""
-        return services.list_dead_letters(args)
+        return deadletters.list_dead_letters(args)
 
 
 @sync_blp.route("/dead-letters/<int:seq>/requeue")
@@ -60,7 +60,7 @@ class Requeue(MethodView):
     @sync_blp.response(200, OutboxItemSchema)
     def post(self, seq: int) -> OutboxItem:
         """Send a dead item again on the next sync."""
-        return services.requeue(seq, actor=actor_label())
+        return deadletters.requeue(seq, actor=actor_label())
 
 
 @resources_blp.route("")
@@ -69,7 +69,7 @@ class Resources(MethodView):
     @resources_blp.response(200, ResourcePageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """List shared resources; works while the hub is down."""
-        return services.list_resources(args)
+        return resources.list_resources(args)
 
 
 @resources_blp.route("/<int:resource_id>")
@@ -77,4 +77,4 @@ class Resource(MethodView):
     @resources_blp.response(200, ResourceSchema)
     def get(self, resource_id: int) -> HubResource:
         """Read one shared resource."""
-        return services.get_resource(resource_id)
+        return resources.get_resource(resource_id)

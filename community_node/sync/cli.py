@@ -7,16 +7,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from community_node.errors import DomainError
-from community_node.sync import services
+from community_node.sync import connection as hub_connection
+from community_node.sync import run
 from shared.hubclient import HubError
 
 commands: list[click.Command] = []
 
 
-def _client_factory() -> services.ClientFactory:
+def _client_factory() -> hub_connection.ClientFactory:
     # Tests (and the federation harness) may set SYNC_CLIENT_FACTORY to a fake hub.
-    factory: services.ClientFactory = current_app.config.get(
-        "SYNC_CLIENT_FACTORY", services.default_client_factory
+    factory: hub_connection.ClientFactory = current_app.config.get(
+        "SYNC_CLIENT_FACTORY", hub_connection.default_client_factory
     )
     return factory
 
@@ -40,7 +41,7 @@ def hub_group() -> None:
 def hub_connect(url: str, client_id: str, client_secret: str) -> None:
     """Verify the hub credentials with the hub, then store them."""
     try:
-        connection, who = services.connect(
+        connection, who = hub_connection.connect(
             url, client_id, client_secret, actor="cli", client_factory=_client_factory()
         )
     except DomainError as exc:
@@ -60,7 +61,7 @@ def hub_connect(url: str, client_id: str, client_secret: str) -> None:
 @with_appcontext
 def hub_status() -> None:
     """Show the hub connection and the health of syncing (never the secret)."""
-    info = services.status()
+    info = run.status()
     if not info["configured"]:
         click.echo("No hub is configured. Use `connector-node hub connect`.")
         return
@@ -88,7 +89,7 @@ def hub_status() -> None:
 @with_appcontext
 def sync_command(full: bool, force: bool) -> None:
     """Push changes, outcomes and demand; pull resources; sync cross-city introductions."""
-    report = services.run_sync(full=full, client_factory=_client_factory(), ignore_backoff=force)
+    report = run.run_sync(full=full, client_factory=_client_factory(), ignore_backoff=force)
     if not report.configured:
         click.echo("No hub is configured; nothing to sync. Use `connector-node hub connect`.")
         return

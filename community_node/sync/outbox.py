@@ -81,7 +81,6 @@ def _facts(connector: Connector) -> ConnectorFacts:
     )
 
 
-
 def listable_connectors() -> list[Connector]:
     """Approved connectors with an active directory-listing consent."""
     consented = exists().where(

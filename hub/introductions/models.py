@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.database import Base, JSONType, intpk, timestamp
+from shared.protocol.introductions import IntroStatus
 
-
-class IntroStatus(enum.StrEnum):
-    """requested → accepted | declined | withdrawn | expired."""
-
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"
+__all__ = ["IntroFeed", "IntroStatus", "Introduction"]
 
 
 class Introduction(Base):

@@ -6,6 +6,7 @@ import datetime as dt
 import email.utils
 import ipaddress
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,13 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
+from marshmallow import Schema, ValidationError
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
+
+from shared.protocol import BatchResultSchema, SnapshotResultSchema
+from shared.protocol.common import FeedPageSchema
 
 #: Every scope the federation protocol defines; a node asks for all of them.
 ALL_SCOPES: tuple[str, ...] = (
@@ -27,6 +35,41 @@ ALL_SCOPES: tuple[str, ...] = (
 
 #: Seconds before a token's expiry at which it is refetched rather than used.
 _TOKEN_LEEWAY = 30
+
+#: Answers worth asking again at once: the hub was briefly busy or failed on its side.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: A Retry-After longer than this is not waited out inside a call: the caller's own
+#: backoff (the node's outbox) takes over rather than holding a sync for minutes.
+RETRY_AFTER_CAP = 5.0
+
+
+class _HubRetry(Retry):
+    """urllib3's Retry, except that a long Retry-After ends the retries (see RETRY_AFTER_CAP)."""
+
+    def increment(self, method: Any = None, url: Any = None, *args: Any, **kwargs: Any) -> Any:
+        response = kwargs.get("response")
+        if response is not None and response.headers.get("Retry-After"):
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None or wait > RETRY_AFTER_CAP:
+                raise MaxRetryError(None, str(url), ResponseError("Retry-After too long"))  # type: ignore[arg-type]
+        return super().increment(method, url, *args, **kwargs)
+
+
+def default_retry() -> Retry:
+    """Two more tries for every call, writes included.
+
+    Safe for writes because every POST carries an Idempotency-Key (a replay gets the
+    stored answer) and every PUT replaces; a token request only asks again. The last
+    answer is returned rather than raised, so it maps onto the exception tree as usual.
+    """
+    return _HubRetry(
+        total=2,
+        backoff_factor=0.25,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 class HubError(Exception):
@@ -180,8 +223,20 @@ def _message(body: Any) -> str:
     return str(body)[:200]
 
 
+_BATCH_RESULT = BatchResultSchema()
+_SNAPSHOT_RESULT = SnapshotResultSchema()
+#: A change feed's page: the items stay as sent, each loaded by its own schema by the node.
+_FEED_PAGE = FeedPageSchema()
+
+
 class HubClient:
-    """Talk to one hub as one community; not thread-safe (one per sync run)."""
+    """Talk to one hub as one community; safe to share between threads.
+
+    The node pushes profile batches from several threads through one client: the token
+    is fetched under a lock, so a token that expires mid-push is fetched once, not once
+    per thread. Calls are retried within the run (``retry``, urllib3's ``Retry`` set on
+    the session's HTTP adapters; pass ``Retry(0)`` to turn it off).
+    """
 
     def __init__(
         self,
@@ -193,13 +248,21 @@ class HubClient:
         timeout: float = 10,
         scopes: Iterable[str] = ALL_SCOPES,
         token: Mapping[str, Any] | None = None,
+        retry: Retry | None = None,
     ) -> None:
         self.base_url = check_hub_url(base_url)
         self.timeout = timeout
         self.scopes = tuple(scopes)
         self.granted_scopes: tuple[str, ...] = ()
         self.counter = _Counter()
+        self._token_lock = threading.Lock()
+        self._count_lock = threading.Lock()
         self._http = session or requests.Session()
+        retries = retry if retry is not None else default_retry()
+        for adapter in self._http.adapters.values():
+            # The injected session's own adapters (tests mount theirs): retry on them.
+            if isinstance(adapter, HTTPAdapter):
+                adapter.max_retries = retries
         self._oauth = OAuth2Session(
             client_id,
             client_secret,
@@ -246,9 +309,20 @@ class HubClient:
             )
         return response
 
-    def _access_token(self, *, renew: bool = False) -> str:
+    def _access_token(self, *, refused: str | None = None) -> str:
+        """The access token to send; fetched when missing, expiring, or ``refused``.
+
+        Under the lock: the first thread to find the token stale fetches one, and the
+        others waiting on the lock then use it. ``refused`` is the token a 401 answered;
+        once another thread has replaced it, the replacement is used, not refetched.
+        """
+        with self._token_lock:
+            return self._current_token(refused)
+
+    def _current_token(self, refused: str | None) -> str:
         token = self._oauth.token
-        if renew or not token or token.is_expired(leeway=_TOKEN_LEEWAY):
+        stale = refused is not None and bool(token) and token.get("access_token") == refused
+        if stale or not token or token.is_expired(leeway=_TOKEN_LEEWAY):
             try:
                 token = self._oauth.fetch_token(
                     self.token_url, grant_type="client_credentials", timeout=self.timeout
@@ -267,8 +341,9 @@ class HubClient:
     # Transport ------------------------------------------------------------------------
 
     def _count(self, path: str) -> None:
-        self.counter.requests += 1
-        self.counter.by_path[path] = self.counter.by_path.get(path, 0) + 1
+        with self._count_lock:
+            self.counter.requests += 1
+            self.counter.by_path[path] = self.counter.by_path.get(path, 0) + 1
 
     def _send(
         self,
@@ -278,11 +353,11 @@ class HubClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
-        renew: bool = False,
+        access_token: str,
     ) -> requests.Response:
         all_headers = {
             "Accept": "application/json",
-            "Authorization": f"Bearer {self._access_token(renew=renew)}",
+            "Authorization": f"Bearer {access_token}",
             **(headers or {}),
         }
         data: bytes | None = None
@@ -319,11 +394,15 @@ class HubClient:
         params: Mapping[str, Any] | None = None,
         ok: Sequence[int] = (200,),
     ) -> requests.Response:
-        response = self._send(method, path, body=body, headers=headers, params=params)
+        sent = self._access_token()
+        response = self._send(
+            method, path, body=body, headers=headers, params=params, access_token=sent
+        )
         if response.status_code == 401:
             # The token may have been revoked or outlived its clock: fetch one more, once.
+            renewed = self._access_token(refused=sent)
             response = self._send(
-                method, path, body=body, headers=headers, params=params, renew=True
+                method, path, body=body, headers=headers, params=params, access_token=renewed
             )
         status = response.status_code
         if status in ok:
@@ -354,6 +433,14 @@ class HubClient:
         except ValueError as exc:
             raise HubUnavailable("The hub answered with something other than JSON.") from exc
 
+    def _load(self, response: requests.Response, schema: Schema, what: str) -> dict[str, Any]:
+        """Load an answer through its wire schema; a malformed one is the hub's failure."""
+        try:
+            loaded: dict[str, Any] = schema.load(self._json(response))
+        except ValidationError as exc:
+            raise HubUnavailable(f"The hub's {what} answer is malformed: {exc.messages}") from exc
+        return loaded
+
     # The API --------------------------------------------------------------------------
 
     def whoami(self) -> dict[str, Any]:
@@ -377,34 +464,18 @@ class HubClient:
             body=_Body(f'{{"items":[{encoded}]}}'.encode()),
             headers={"Idempotency-Key": idempotency_key},
         )
-        data = self._json(response)
-        try:
-            results = [
-                ItemResult(
-                    ref=None if r.get("ref") is None else str(r["ref"]),
-                    version=None if r.get("version") is None else int(r["version"]),
-                    status=str(r["status"]),
-                    errors=r.get("errors"),
-                )
-                for r in data["results"]
-            ]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HubUnavailable("The hub's batch answer is malformed.") from exc
+        data = self._load(response, _BATCH_RESULT, "batch")
+        results = [ItemResult(**result) for result in data["results"]]
         if len(results) != len(items):
             raise HubUnavailable("The hub's batch answer does not have one result per item.")
         return results
 
     def put_snapshot(self, refs: Sequence[str], version: int) -> SnapshotResult:
         """PUT the full list of refs this node lists now."""
-        data = self._json(
-            self._request(
-                "PUT", "/api/v1/profiles/snapshot", body={"refs": list(refs), "version": version}
-            )
+        response = self._request(
+            "PUT", "/api/v1/profiles/snapshot", body={"refs": list(refs), "version": version}
         )
-        try:
-            return SnapshotResult(kept=int(data["kept"]), tombstoned=int(data["tombstoned"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HubUnavailable("The hub's snapshot answer is malformed.") from exc
+        return SnapshotResult(**self._load(response, _SNAPSHOT_RESULT, "snapshot"))
 
     def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None:
         """Replace this community's aggregate cells for one period (``YYYY-Qn``)."""
@@ -427,16 +498,8 @@ class HubClient:
         new_etag = response.headers.get("ETag")
         if response.status_code == 304:
             return NotModified(etag=new_etag or etag)
-        data = self._json(response)
-        try:
-            return Changes(
-                items=list(data["items"]),
-                next=int(data["next"]),
-                more=bool(data["more"]),
-                etag=new_etag,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HubUnavailable("The hub's change feed answer is malformed.") from exc
+        page = self._load(response, _FEED_PAGE, "change feed")
+        return Changes(items=page["items"], next=page["next"], more=page["more"], etag=new_etag)
 
     # Cross-city introductions --------------------------------------------------------
 
@@ -494,13 +557,8 @@ class HubClient:
     def intro_inbox(self, since: int) -> Changes:
         """Read this community's introductions (both directions) changed after ``since``."""
         response = self._request("GET", "/api/v1/introductions/inbox", params={"since": since})
-        data = self._object(response, "introductions feed")
-        try:
-            return Changes(
-                items=list(data["items"]), next=int(data["next"]), more=bool(data["more"])
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HubUnavailable("The hub's introductions feed answer is malformed.") from exc
+        page = self._load(response, _FEED_PAGE, "introductions feed")
+        return Changes(items=page["items"], next=page["next"], more=page["more"])
 
     def get_intro(self, intro_id: int) -> dict[str, Any]:
         """Read one introduction this community is a side of."""
@@ -541,9 +599,7 @@ class HubClient:
 
     def register_public_key(self, public_key: str) -> None:
         """Register this node's public key; other nodes seal contact cards to it."""
-        self._request(
-            "PUT", "/api/v1/communities/me/public-key", body={"public_key": public_key}
-        )
+        self._request("PUT", "/api/v1/communities/me/public-key", body={"public_key": public_key})
 
     def close(self) -> None:
         self._oauth.close()

@@ -120,3 +120,15 @@ class Dispatch(fields.Field):  # type: ignore[type-arg]
             raise ValidationError("Expected an object.")
         # The key's presence decides, so {"deleted": false, …} fails as a tombstone.
         return (self.tombstone() if "deleted" in value else self.record()).load(value)
+
+
+class FeedPageSchema(StrictSchema):
+    """The envelope of any change feed's page (resources, introductions).
+
+    The items stay as sent: each feed's item schema (``ResourceChangesSchema``,
+    ``IntroFeedSchema``) says what they hold, and the reader loads them one by one.
+    """
+
+    items = fields.List(fields.Dict(keys=fields.String()), required=True)
+    next = StrictInteger(required=True)
+    more = StrictBoolean(required=True)

@@ -7,6 +7,7 @@ cross-city consent record; the hub never learns who the connectee is.
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from marshmallow import fields, validate
@@ -22,8 +23,22 @@ from shared.protocol.common import (
 from shared.protocol.directory import DirectoryEntrySchema
 from shared.protocol.profiles import LanguageSchema
 
-#: States of an introduction: requested → accepted | declined | withdrawn | expired.
-INTRO_STATUSES: tuple[str, ...] = ("requested", "accepted", "declined", "withdrawn", "expired")
+
+class IntroStatus(enum.StrEnum):
+    """States of an introduction: requested → accepted | declined | withdrawn | expired.
+
+    The one definition: the hub and the node both store these values in their
+    ``introstatus`` columns and send them on the wire.
+    """
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+INTRO_STATUSES: tuple[str, ...] = tuple(status.value for status in IntroStatus)
 #: Why an introduction ended without either node deciding it.
 INTRO_END_REASONS: tuple[str, ...] = (
     "declined",

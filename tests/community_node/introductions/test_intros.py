@@ -9,6 +9,7 @@ import pytest
 
 from community_node.extensions import db
 from community_node.introductions.models import CrossCityIntro, NodeKeyPair
+from community_node.matching.adapters import cross_city_consent
 from community_node.participants.models import ConsentPurpose, ProfileStatus
 from community_node.sync.models import HubConnection, ListedConnector
 from shared.crypto import seal_text, unseal_text
@@ -128,9 +129,7 @@ def test_withdrawn_consent_withdraws_waiting_requests(
 
 
 def consenting_consent(connectee_id: int) -> int:
-    from community_node.introductions.services import active_consent
-
-    consent = active_consent(connectee_id)
+    consent = cross_city_consent(connectee_id)
     assert consent is not None
     return consent.id
 

@@ -206,16 +206,3 @@ def test_tick_with_nothing_to_do(runner: Any) -> None:
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0
     assert result.output.splitlines() == ["No proposals to expire.", "No follow-ups due."]
-
-
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [
-        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
-        (dt.date(2024, 11, 30), 3, dt.date(2025, 2, 28)),
-        (dt.date(2025, 10, 15), 12, dt.date(2026, 10, 15)),
-        (dt.date(2025, 8, 31), 6, dt.date(2026, 2, 28)),
-    ],
-)
-def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
-    assert services.add_months(day, months) == expected

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from community_node.extensions import db
 from community_node.matches.models import MatchStatus
+from community_node.matching import services
 from community_node.matching.models import NextCandidate
 from community_node.participants.models import (
     ConnectorLanguage,
@@ -15,6 +17,7 @@ from community_node.participants.models import (
     LanguageLevel,
     ProfileStatus,
 )
+from community_node.sync.connection import HubUnreachable
 from community_node.sync.models import HubConnection
 from tests.community_node.factories import (
     ConnecteeFactory,
@@ -150,6 +153,30 @@ def test_cross_city_without_a_hub(api: Any, nurse_seeker: Any) -> None:
     ConsentFactory(connectee_id=nurse_seeker.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
     body = api.get(f"{SUGGEST}/{nurse_seeker.id}").get_json()
     assert body["local"] == [] and body["cross_city_status"] == "no_hub"
+
+
+def test_the_hub_is_asked_through_the_port_matching_is_given(
+    app: Any, nurse_seeker: Any
+) -> None:
+    """Matching searches other communities only through the ``ask_hub`` it receives."""
+    ConsentFactory(connectee_id=nurse_seeker.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
+    assert services.suggestions(nurse_seeker.id)["cross_city_status"] == "no_hub"
+    asked: list[dict[str, Any]] = []
+
+    def ask_hub(pitch: Mapping[str, Any], k: int = 10) -> list[dict[str, Any]]:
+        asked.append(dict(pitch))
+        return [{"directory_profile_id": 9, "community": "stlouis"}]
+
+    body = services.suggestions(nurse_seeker.id, ask_hub=ask_hub)
+    assert body["cross_city_status"] == "searched"
+    assert body["cross_city"] == [{"directory_profile_id": 9, "community": "stlouis"}]
+    assert asked[0]["target_occupation"] == "29-1141" and "first_name" not in asked[0]
+
+    def down(pitch: Mapping[str, Any], k: int = 10) -> list[dict[str, Any]]:
+        raise HubUnreachable("timed out")
+
+    body = services.suggestions(nurse_seeker.id, ask_hub=down)
+    assert body["cross_city_status"] == "unavailable: timed out"
 
 
 def test_batch_proposal_then_accept(api: Any) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from community_node.audit.models import AuditEvent
 from community_node.extensions import db
+from community_node.participants.models import Consent
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
 
 NEW_CONNECTEE: dict[str, Any] = {
@@ -125,6 +126,23 @@ def test_erase_removes_personal_data_but_keeps_the_record(api: Any) -> None:
     assert body["phone"] is None and body["notes"] is None
     assert body["status"] == "deactivated"
     assert body["target_occupation"] == "29-1141"
+
+
+def test_a_withdrawal_keeps_the_coordinators_note_off_the_audit_log(api: Any) -> None:
+    person = ConnectorFactory()
+    granted = api.post(
+        "/api/v1/consents",
+        json={"connector_id": person.id, "purpose": "directory_listing", "policy_version": "1"},
+    )
+    url = f"/api/v1/consents/{granted.json['id']}/withdraw"
+    withdrawn = api.post(url, json={"note": "  Moved to Calgary, asked by phone.  "})
+    assert withdrawn.status_code == 200
+    assert withdrawn.json["withdrawal_note"] == "Moved to Calgary, asked by phone."
+    consent = db.session.get(Consent, granted.json["id"])
+    assert consent is not None and consent.withdrawal_note == "Moved to Calgary, asked by phone."
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "consent.withdraw"))
+    assert all("Calgary" not in str(event.details) for event in events)
+    assert api.post(url, json={"note": "x" * 501}).status_code == 422
 
 
 def test_consent_grant_and_withdraw(api: Any) -> None:

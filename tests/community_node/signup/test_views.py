@@ -28,8 +28,8 @@ from community_node.participants.models import (
     skill_ids_for,
 )
 from community_node.signup.services import ACTOR
+from community_node.sync import connection as hub_connection
 from community_node.sync import outbox
-from community_node.sync import services as sync
 from community_node.sync.models import OutboxItem, OutboxKind
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory, ConsentFactory
 from tests.community_node.sync.fakehub import FakeHub
@@ -247,7 +247,7 @@ def test_a_volunteer_with_directory_consent_is_listed_once_staff_approve(
     """The sign-up's outbox notification runs in its transaction, but the directory lists
     approved connectors only: the profile is enqueued when staff approve, not before."""
     hub = FakeHub()
-    sync.connect(
+    hub_connection.connect(
         "https://hub.example.org", "cid", "secret", actor="test", client_factory=hub.factory()
     )
     for _ in range(4):  # with the volunteer, a cell of five nurses: published as is

@@ -21,7 +21,8 @@ from community_node.introductions.models import (
 )
 from community_node.participants.models import Connector
 from community_node.participants.services import CONNECTORS, create_person
-from community_node.sync import outbox, services
+from community_node.sync import connection as hub_connection
+from community_node.sync import demand, outbox, outcomes, push, run
 from community_node.sync.models import (
     HubConnection,
     HubResource,
@@ -57,7 +58,7 @@ def hub() -> FakeHub:
 
 @pytest.fixture
 def connected(app: Flask, hub: FakeHub) -> HubConnection:
-    connection, _ = services.connect(
+    connection, _ = hub_connection.connect(
         "https://hub.example.org", "cid", "secret", actor="test", client_factory=hub.factory()
     )
     hub.calls.clear()
@@ -115,9 +116,9 @@ def ref_of(connector_id: int) -> str:
     return outbox.directory_ref(connector_id)
 
 
-def sync(hub: FakeHub, **kw: Any) -> services.SyncReport:
+def sync(hub: FakeHub, **kw: Any) -> run.SyncReport:
     kw.setdefault("now", NOW)
-    return services.run_sync(client_factory=hub.factory(), rng=random.Random(1), **kw)
+    return run.run_sync(client_factory=hub.factory(), rng=random.Random(1), **kw)
 
 
 def five(api: Any, start: int = 0, **extra: Any) -> list[int]:
@@ -137,7 +138,7 @@ def test_connect_verifies_with_whoami_and_enqueues_what_is_listable(
     app: Flask, api: Any, hub: FakeHub
 ) -> None:
     ids = five(api)
-    connection, who = services.connect(
+    connection, who = hub_connection.connect(
         "https://hub.example.org/", "cid", "secret", actor="test", client_factory=hub.factory()
     )
     # The node's public key for sealed contact cards is registered on connect.
@@ -152,17 +153,17 @@ def test_connect_verifies_with_whoami_and_enqueues_what_is_listable(
 def test_a_rejected_connect_stores_nothing(app: Flask, hub: FakeHub) -> None:
     hub.failures.append(HubAuthError("invalid_client"))
     with pytest.raises(HubAuthError):
-        services.connect(
+        hub_connection.connect(
             "https://hub.example.org", "cid", "bad", actor="t", client_factory=hub.factory()
         )
-    assert services.get_connection() is None
+    assert hub_connection.get_connection() is None
 
 
 def test_connect_refuses_plain_http_off_loopback(app: Flask, hub: FakeHub) -> None:
     from community_node.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as info:
-        services.connect(
+        hub_connection.connect(
             "http://hub.example.org", "c", "s", actor="t", client_factory=hub.factory()
         )
     assert "https" in info.value.extra["errors"]["url"][0]
@@ -362,7 +363,7 @@ def test_batches_hold_at_most_the_configured_size(
 ) -> None:
     _tombstones(250)
     report = sync(hub)
-    # Batches travel side by side (services.PUSH_CONCURRENCY): they may arrive in any order.
+    # Batches travel side by side (push.PUSH_CONCURRENCY): they may arrive in any order.
     assert sorted(len(batch) for _, batch in hub.batches) == [50, 100, 100]
     assert report.sent == 250
     seqs = [i.seq for i in items()]
@@ -391,7 +392,7 @@ def test_a_failure_stops_new_batches_and_records_those_in_flight(
     assert report.error and "down" in report.error
     # The first batch goes alone; then PUSH_CONCURRENCY (3) travel together, one of which
     # fails: the other two are still recorded as sent, and no fifth batch is started.
-    assert services.PUSH_CONCURRENCY == 3
+    assert push.PUSH_CONCURRENCY == 3
     assert len(hub.attempted_keys) == 4
     assert report.sent == 3 * SIZE == len(items(status=OutboxStatus.SENT))
     pending = items(status=OutboxStatus.PENDING)
@@ -415,7 +416,7 @@ def test_the_idempotency_key_is_stable_across_retries(
     assert not sync(hub).ok
     pending = items(status=OutboxStatus.PENDING)
     assert all(i.attempts == 1 and i.last_error for i in pending)
-    first_key = services.idempotency_key(services.read_pending()[:5])
+    first_key = push.idempotency_key(push.read_pending()[:5])
     report = sync(hub, now=NOW + dt.timedelta(hours=7))
     assert report.ok
     assert hub.attempted_keys == [first_key, first_key]
@@ -446,10 +447,10 @@ def test_a_hub_outage_backs_off_with_jitter_and_honours_retry_after(
 
 def test_backoff_grows_exponentially_up_to_a_cap() -> None:
     rng = random.Random(3)
-    delays = [services.backoff_delay(n, None, rng) for n in range(1, 12)]
+    delays = [run.backoff_delay(n, None, rng) for n in range(1, 12)]
     assert delays[0] <= 30 and delays[3] >= 120
-    assert max(delays) <= services.BACKOFF_CAP
-    assert services.backoff_delay(1, 900, rng) >= 900
+    assert max(delays) <= run.BACKOFF_CAP
+    assert run.backoff_delay(1, 900, rng) >= 900
 
 
 def test_a_rejected_batch_goes_to_the_dead_letters(
@@ -524,7 +525,7 @@ def test_a_snapshot_lets_the_hub_tombstone_what_the_node_forgot(
 
 
 def test_no_hub_configured_is_a_quiet_no_op(app: Flask, hub: FakeHub, runner: Any) -> None:
-    assert services.run_sync(client_factory=hub.factory()).configured is False
+    assert run.run_sync(client_factory=hub.factory()).configured is False
     result = runner.invoke(args=["sync"])
     assert result.exit_code == 0
     assert "No hub is configured" in result.output
@@ -571,7 +572,7 @@ def test_outcomes_are_put_per_quarter_suppressed_and_only_when_changed(
 
 
 def test_recent_quarters() -> None:
-    assert services.recent_quarters(dt.date(2026, 2, 1)) == [
+    assert outcomes.recent_quarters(dt.date(2026, 2, 1)) == [
         "2025-Q2",
         "2025-Q3",
         "2025-Q4",
@@ -820,7 +821,7 @@ def test_an_introductions_failure_backs_off_but_keeps_what_was_pushed(
     report = sync(hub)
     assert report.error is not None and "503" in report.error
     assert report.sent == 5 and not items(status=OutboxStatus.PENDING)
-    state = db.session.get(SyncState, services.DESTINATION)
+    state = db.session.get(SyncState, run.DESTINATION)
     assert state is not None and state.consecutive_failures == 1
     assert state.backoff_until is not None and state.backoff_until >= NOW + dt.timedelta(
         seconds=120
@@ -837,7 +838,7 @@ def test_demand_signals_go_to_the_hub_when_they_change(
     app: Flask, connected: HubConnection, hub: FakeHub
 ) -> None:
     # No demand table: nothing to say, nothing sent.
-    assert services.demand_signals() == []
+    assert demand.demand_signals() == []
     assert sync(hub).ok and "put_demand" not in hub.calls and hub.demand is None
 
     upload(DEMAND_CSV.encode(), actor="test")
@@ -864,10 +865,10 @@ def test_a_metro_configured_node_reports_that_metros_signals(
     app: Flask, app_config: dict[str, Any], connected: HubConnection, hub: FakeHub
 ) -> None:
     app.config["DEMAND_METRO"] = "38300"  # Pittsburgh, PA
-    signals = services.demand_signals()
+    signals = demand.demand_signals()
     groups = [s["major_group"] for s in signals]
     assert "29" in groups and groups == sorted(groups)
     assert all(0 <= s["signal"] <= 1 and round(s["signal"], 2) == s["signal"] for s in signals)
     assert DemandSetSchema().load({"signals": signals}) == {"signals": signals}
     app.config["DEMAND_METRO"] = "9999999"  # a metro the data lacks: nothing is sent
-    assert services.demand_signals() == []
+    assert demand.demand_signals() == []

@@ -16,6 +16,7 @@ from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import create_user
 from community_node.database import utcnow
 from community_node.extensions import db
+from community_node.matches import services as matches
 from community_node.matches.models import MatchStatus
 from community_node.participants.models import (
     Connectee,
@@ -25,7 +26,7 @@ from community_node.participants.models import (
     LanguageLevel,
     ProfileStatus,
 )
-from community_node.web.queries import add_months, follow_ups_due
+from community_node.web.queries import dashboard_counts
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
@@ -204,20 +205,28 @@ def test_follow_ups_use_the_first_meeting_per_connectee(app: Flask) -> None:
         first_met_on=dt.date(2026, 6, 1),
     )
     MatchFactory(status=MatchStatus.PROPOSED)  # never met: nothing due
-    assert follow_ups_due(today) == 3
+    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
+    assert dashboard_counts(now).follow_ups_due == 3
 
 
-@pytest.mark.parametrize(
-    ("day", "months", "expected"),
-    [
-        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
-        (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-        (dt.date(2026, 11, 15), 3, dt.date(2027, 2, 15)),
-        (dt.date(2026, 5, 31), 12, dt.date(2027, 5, 31)),
-    ],
-)
-def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
-    assert add_months(day, months) == expected
+def test_the_dashboard_counts_what_the_services_list(app: Flask) -> None:
+    """The dashboard's counts are the services' own lists, deactivated connectees left out."""
+    today = dt.date(2026, 7, 1)
+    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
+    MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))  # 3, 6, 12 due
+    gone = MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))
+    deactivated = db.session.get(Connectee, gone.connectee_id)
+    assert deactivated is not None
+    deactivated.status = ProfileStatus.DEACTIVATED  # not followed up: its three are not due
+    MatchFactory(expires_at=now + dt.timedelta(days=1))
+    MatchFactory(expires_at=now + dt.timedelta(days=10))
+    db.session.commit()
+    counts = dashboard_counts(now)
+    due = matches.due_follow_ups(today)
+    assert counts.follow_ups_due == len(due) == 3
+    assert deactivated.id not in {d.connectee_id for d in due}
+    assert counts.proposals_expiring == matches.proposals_expiring(now) == 1
+
 
 
 # Lists ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
 import time
 from typing import Any
 
@@ -340,3 +341,102 @@ def test_a_kept_token_is_used_until_it_expires(mock: Any) -> None:
     client.whoami()
     assert token_route.call_count == 1
     assert client.token is not None and client.token["access_token"] == "tok-new"
+
+
+# Threads and retries ---------------------------------------------------------------
+
+
+def test_threads_fetch_an_expired_token_once(mock: Any) -> None:
+    """A kept token that has expired: threads pushing at once ask for one token, not one each."""
+    expired = {**token_body("old"), "expires_at": int(time.time()) - 60}
+    client = HubClient(HUB, "client-1", "secret-1", timeout=3.5, token=expired)
+
+    def slow_token(request: Any) -> tuple[int, dict[str, str], str]:
+        time.sleep(0.2)  # long enough for every thread to find the token stale
+        return 200, {}, json.dumps(token_body("new"))
+
+    token_route = mock.add_callback(responses.POST, TOKEN_URL, callback=slow_token)
+    whoami = mock.get(f"{HUB}/api/v1/whoami", json={"community": "halifax"})
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        start.wait()
+        try:
+            client.whoami()
+        except BaseException as exc:  # noqa: BLE001  (reported below, in the test's thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert token_route.call_count == 1
+    assert whoami.call_count == 6
+    sent = {
+        call.request.headers["Authorization"] for call in mock.calls if "whoami" in call.request.url
+    }
+    assert sent == {"Bearer new"}
+    assert client.counter.by_path == {"/oauth/token": 1, "/api/v1/whoami": 6}
+
+
+def test_a_refused_token_is_renewed_once_across_threads(mock: Any, client: HubClient) -> None:
+    """A token revoked mid-push: the first 401 renews it; the others use the new one."""
+    mock.post(TOKEN_URL, json=token_body("tok-1"))
+    assert client._access_token() == "tok-1"
+    mock.replace(responses.POST, TOKEN_URL, json=token_body("tok-2"))
+    # The first thread whose call was refused renews the token ...
+    assert client._access_token(refused="tok-1") == "tok-2"
+    # ... another refused with the same old token takes the renewed one: no third fetch.
+    assert client._access_token(refused="tok-1") == "tok-2"
+    assert len([c for c in mock.calls if c.request.url == TOKEN_URL]) == 2
+
+
+def test_a_brief_failure_is_retried_within_the_call_with_the_same_key(
+    mock: Any, client: HubClient
+) -> None:
+    add_token(mock)
+    url = f"{HUB}/api/v1/profiles/batch"
+    mock.post(url, status=503)
+    mock.post(url, status=502)
+    mock.post(url, json={"results": [{"ref": REF, "version": 1, "status": "deleted"}]})
+    results = client.push_profiles([{"ref": REF, "version": 1, "deleted": True}], "1-1")
+    assert [r.status for r in results] == ["deleted"]
+    batch_calls = [c for c in mock.calls if c.request.url == url]
+    assert len(batch_calls) == 3
+    assert {c.request.headers["Idempotency-Key"] for c in batch_calls} == {"1-1"}
+    assert {c.request.req_kwargs["timeout"] for c in mock.calls} == {3.5}
+
+
+def test_a_short_retry_after_is_waited_a_long_one_left_to_the_caller(
+    mock: Any, client: HubClient
+) -> None:
+    add_token(mock)
+    url = f"{HUB}/api/v1/whoami"
+    mock.get(url, status=429, headers={"Retry-After": "0"})
+    mock.get(url, json={"community": "halifax"})
+    assert client.whoami() == {"community": "halifax"}
+    mock.replace(responses.GET, url, status=429, headers={"Retry-After": "120"})
+    before = len(mock.calls)
+    with pytest.raises(HubRateLimited) as info:
+        client.whoami()
+    assert info.value.retry_after == 120
+    assert len(mock.calls) == before + 1  # not retried: the outbox's backoff takes over
+
+
+def test_retries_end_and_the_last_answer_is_raised(mock: Any, client: HubClient) -> None:
+    add_token(mock)
+    url = f"{HUB}/api/v1/whoami"
+    route = mock.get(url, status=500)
+    with pytest.raises(HubUnavailable, match="500"):
+        client.whoami()
+    assert route.call_count == 3  # the call and two retries
+
+
+def test_a_malformed_answer_is_unavailable_not_a_crash(mock: Any, client: HubClient) -> None:
+    add_token(mock)
+    mock.get(f"{HUB}/api/v1/introductions/inbox", json={"items": [], "next": "7", "more": False})
+    with pytest.raises(HubUnavailable, match="malformed"):
+        client.intro_inbox(0)
