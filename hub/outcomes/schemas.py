@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hub.outcomes.models import ROLLUP_LEVELS
 from shared.protocol import PERIOD_PATTERN
-
-#: The groupings the public roll-up can be read at; the services check their argument too.
-ROLLUP_LEVELS = ("community", "major_group", "community_major_group", "national")
 
 
 class RollupArgsSchema(Schema):

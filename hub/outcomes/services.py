@@ -20,8 +20,7 @@ from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
-from hub.outcomes.models import OutcomeCell
-from hub.outcomes.schemas import ROLLUP_LEVELS
+from hub.outcomes.models import ROLLUP_LEVELS, OutcomeCell
 from shared.privacy.disclosure import TOTAL, ProtectedTable, protect_table
 from shared.protocol import EMPLOYED_METRICS, METRICS, PERIOD_RE
 
