@@ -26,9 +26,11 @@ run-node: $(STAMP)
 ## Install with test extras, then lint, type-check and run every test
 test: $(STAMP) lint typecheck pytest
 
+## Lint, check the import contracts, and check every imported package is declared
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/deptry .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

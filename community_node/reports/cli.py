@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from community_node.reports import services
+from community_node.reports.schemas import GROUPINGS, PERIODS
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 
@@ -23,12 +24,10 @@ def report_group() -> None:
 
 def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--period", type=click.Choice(services.PERIODS), default="quarter", show_default=True
-        ),
+        click.option("--period", type=click.Choice(PERIODS), default="quarter", show_default=True),
         click.option("--from", "start", type=_DATE, help="First intake date (YYYY-MM-DD)."),
         click.option("--to", "end", type=_DATE, help="Last intake date (YYYY-MM-DD)."),
-        click.option("--group-by", type=click.Choice(services.GROUPINGS), default=None),
+        click.option("--group-by", type=click.Choice(GROUPINGS), default=None),
         click.option("--csv", "as_csv", is_flag=True, help="CSV instead of JSON lines."),
     ]
     for option in reversed(options):

@@ -6,7 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from community_node.reports.services import GROUPINGS, PERIODS
+#: Cohort periods and row groupings a report can be asked for (the CLI offers the same).
+PERIODS = ("month", "quarter", "year", "all")
+GROUPINGS = ("major_group",)
 
 
 class ReportArgsSchema(Schema):

@@ -35,9 +35,6 @@ from community_node.participants.models import Connectee, ProfileStatus
 from shared.taxonomy import default_taxonomy
 from shared.web.csv import write_csv
 
-PERIODS = ("month", "quarter", "year", "all")
-GROUPINGS = ("major_group",)
-
 #: Match states that can only be reached after the introduction was made.
 INTRODUCED_OR_LATER = (
     MatchStatus.INTRODUCED,

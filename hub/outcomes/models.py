@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.database import Base, intpk, timestamp
 
+#: The groupings the public roll-up is read at (the API's and the dashboard's ``by``).
+ROLLUP_LEVELS = ("community", "major_group", "community_major_group", "national")
+
 
 class OutcomeCell(Base):
     """(community, period, major group, metric) → value, or suppressed (value NULL)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from hub.outcomes.services import ROLLUP_LEVELS
+from hub.outcomes.models import ROLLUP_LEVELS
 from shared.protocol import PERIOD_PATTERN
 
 

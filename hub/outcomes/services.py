@@ -20,11 +20,10 @@ from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
-from hub.outcomes.models import OutcomeCell
+from hub.outcomes.models import ROLLUP_LEVELS, OutcomeCell
 from shared.privacy.disclosure import TOTAL, ProtectedTable, protect_table
 from shared.protocol import EMPLOYED_METRICS, METRICS, PERIOD_RE
 
-ROLLUP_LEVELS = ("community", "major_group", "community_major_group", "national")
 #: A roll-up row's columns, in the order the CSV and the dashboard show them.
 ROLLUP_COLUMNS = (
     "period",

@@ -18,8 +18,9 @@ from hub.auth.models import Role
 from hub.auth.services import authenticate
 from hub.communities.services import get_community, set_status
 from hub.extensions import login_manager
+from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
-from hub.outcomes.services import ROLLUP_COLUMNS, ROLLUP_LEVELS, reported_periods, rollup
+from hub.outcomes.services import ROLLUP_COLUMNS, reported_periods, rollup
 from hub.resources.schemas import ResourceDraftSchema
 from hub.resources.services import list_resources, publish, unpublish
 from hub.web import queries

@@ -17,7 +17,8 @@ from hub.auth.models import Role, StaffUser
 from hub.communities.models import CommunityStatus
 from hub.communities.services import Credentials, add_community, rotate_secret, set_status
 from hub.extensions import db
-from hub.outcomes.services import ROLLUP_LEVELS, replace_cells
+from hub.outcomes.models import ROLLUP_LEVELS
+from hub.outcomes.services import replace_cells
 from hub.web.views import LEVEL_LABELS
 from tests.hub.conftest import hub_config
 from tests.hub.federation.conftest import Api, profile, tombstone
