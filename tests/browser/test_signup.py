@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in, seeded_node, serving
 
 pytestmark = pytest.mark.browser
@@ -105,3 +106,9 @@ def test_a_volunteer_signs_up_without_javascript(browser: Any, live_server: str)
         assert urlsplit(page.url).path == "/join/thanks"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/join", "/join/connectee", "/join/connector"])
+def test_public_pages_pass_axe_and_fit_a_phone(page: Any, path: str) -> None:
+    page.goto(path)
+    check_page(page, f"node {path}")
