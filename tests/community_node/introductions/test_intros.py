@@ -122,8 +122,9 @@ def test_withdrawn_consent_withdraws_waiting_requests(
     response = api.post(f"/api/v1/consents/{consent}/withdraw")
     assert response.status_code in (200, 201), response.get_json()
     report = api.post(f"{INTROS}/sync").get_json()
-    assert report["withdrawn"] == 1
-    assert ("withdraw", intro["hub_id"]) in hub.calls
+    assert report["withdrawn"] == 1 and report["erased"] == 1
+    # Withdrawing cross-city consent erases at the hub, which ends the waiting request.
+    assert ("erase", (intro["hub_id"], "consent_withdrawn")) in hub.calls
     body = api.get(f"{INTROS}/{intro['id']}").get_json()
     assert body["status"] == "withdrawn" and body["end_reason"] == "consent_withdrawn"
 
