@@ -20,16 +20,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityStatus
 from hub.database import utcnow
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.extensions import db
+from hub.idempotency.models import IdempotencyRecord
 from hub.introductions.models import Introduction, IntroFeed, IntroStatus
 from hub.profiles.models import Profile
 from shared.crypto import CryptoError, check_public_key
+from shared.protocol.introductions import IntroductionSchema
 
 DEFAULT_EXPIRY_DAYS = 30
 DEFAULT_RETENTION_DAYS = 90
@@ -97,7 +99,7 @@ def view(intro: Introduction, caller: Community) -> dict[str, Any]:
     if intro.status is IntroStatus.ACCEPTED and intro.erased_at is None:
         peer = db.session.get(Community, peer_id)
         peer_key = peer.public_key if peer is not None else None
-    return {
+    shown: dict[str, Any] = {
         "id": intro.id,
         "seq": intro.seq,
         "direction": side,
@@ -116,9 +118,12 @@ def view(intro: Introduction, caller: Community) -> dict[str, Any]:
         "card_sent": bool(intro.card_from if outgoing else intro.card_to),
         "peer_public_key": peer_key,
         "peer_card": intro.card_to if outgoing else intro.card_from,
-        "erased_at": intro.erased_at,
-        "erased_by": intro.erased_by,
     }
+    if intro.erased_at is not None:
+        # Only then: nodes older than erasure reject unknown fields, and keep working
+        # with every introduction nobody erased.
+        shown.update(erased_at=intro.erased_at, erased_by=intro.erased_by)
+    return shown
 
 
 def _end(
@@ -318,6 +323,34 @@ def _forget(intro: Introduction) -> list[str]:
     return held
 
 
+def _scrub_stored_answers(intro: Introduction) -> int:
+    """Replace stored idempotent answers that showed this introduction with its state now.
+
+    A replay of the request, a decision or a card must not hand back the pitch, the
+    consent ref or a card after they were deleted; it gets the erased view instead (so a
+    replayed request still does not create a second introduction).
+    """
+    records = db.session.scalars(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.community_id.in_((intro.from_community_id, intro.to_community_id)),
+            IdempotencyRecord.created_at >= intro.requested_at,
+            # A coarse filter in SQL (every introduction view has a pitch key); exact below.
+            cast(IdempotencyRecord.response, Text).like('%"pitch"%'),
+        )
+    ).all()
+    scrubbed = 0
+    for stored in records:
+        answer = stored.response
+        if not (isinstance(answer, dict) and answer.get("id") == intro.id and "seq" in answer):
+            continue
+        community = db.session.get(Community, stored.community_id)
+        if community is None:
+            continue
+        stored.response = IntroductionSchema().dump(view(intro, community))
+        scrubbed += 1
+    return scrubbed
+
+
 def erase(
     caller: Community,
     intro_id: int,
@@ -353,12 +386,19 @@ def erase(
     intro.erased_at, intro.erased_by = now, side
     _touch(intro, now)
     db.session.flush()
+    scrubbed = _scrub_stored_answers(intro)
     record(
         actor,
         "introduction.erase",
         "introduction",
         intro.id,
-        {"side": side, "reason": reason, "deleted": deleted, "ended": ended},
+        {
+            "side": side,
+            "reason": reason,
+            "deleted": deleted,
+            "ended": ended,
+            "stored_answers": scrubbed,
+        },
     )
     return view(intro, caller)
 
@@ -387,12 +427,13 @@ def purge(now: dt.datetime | None = None, *, actor: str = "system:purge") -> int
     for intro in due:
         deleted = _forget(intro)
         intro.purged_at = now
+        scrubbed = _scrub_stored_answers(intro)
         record(
             actor,
             "introduction.purge",
             "introduction",
             intro.id,
-            {"deleted": deleted, "retention_days": days},
+            {"deleted": deleted, "retention_days": days, "stored_answers": scrubbed},
         )
     db.session.flush()
     return len(due)

@@ -143,7 +143,7 @@ class IntroductionSchema(StrictSchema):
     card_sent = fields.Boolean(required=True)
     peer_public_key = fields.String(allow_none=True)
     peer_card = fields.String(allow_none=True)
-    # Erasure (null until a side asks): the pitch and both cards are gone, pitch is null.
+    # Sent only once a side asked for erasure: then the pitch (null) and cards are gone.
     erased_at = fields.AwareDateTime(allow_none=True, load_default=None)
     erased_by = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(ERASING_SIDES)

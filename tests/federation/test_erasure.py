@@ -166,6 +166,12 @@ def test_erasing_the_connectee_reaches_the_hub_and_the_other_city(
     assert row["card_from"] is None and row["card_to"] is None
     assert row["erased_at"] is not None and row["erased_by"] == "requester"
     assert row["status"] in ("accepted", "ACCEPTED")
+    # Nor do the answers it stored for idempotent replays keep a copy.
+    stored = json.dumps(
+        [_json(r["response"]) for r in _rows(databases(c.hub), "idempotency_records")]
+    )
+    for value in (held["consent_ref"], held["card_from"], held["card_to"]):
+        assert value not in stored
     # St. Louis: no card, no pitch.
     at_b = c.b.get(f"/introductions/{theirs_id}")
     assert at_b["their_card"] is None and at_b["pitch"] == {} and at_b["hub_erased_at"]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hub.audit.models import AuditEvent
 from hub.communities.services import Credentials
 from hub.extensions import db
+from hub.idempotency.models import IdempotencyRecord
 from hub.introductions.models import Introduction
 from shared.crypto import generate_keypair, seal_text
 from tests.hub.federation.conftest import Api
@@ -61,6 +62,10 @@ def test_requester_erases_an_accepted_introduction(
     assert body["peer_card"] is None and body["consent_ref"] is None and body["allowed"] == []
     row = _row(intro["id"])
     assert (row.pitch, row.consent_ref, row.card_from, row.card_to) == ({}, None, None, None)
+    # Nor do the stored answers of earlier calls keep a copy for a replay to hand back.
+    stored = json.dumps([r.response for r in db.session.scalars(select(IdempotencyRecord))])
+    assert CONSENT not in stored and '"target_occupation"' not in stored
+    assert '"peer_card": null' in stored and '"peer_card": "' not in stored
 
     # The other side learns it from its feed, with nothing left to read.
     (item,) = stlouis_api.get(f"{INTROS}/inbox?since={seen}").get_json()["items"]
@@ -83,6 +88,7 @@ def test_requester_erases_an_accepted_introduction(
         "reason": "erasure",
         "deleted": ["pitch", "consent_ref", "card_from", "card_to"],
         "ended": False,
+        "stored_answers": 4,  # the request, the acceptance and the two cards
     }
     assert second.details is not None and second.details["already"] is True
     assert CONSENT not in json.dumps([first.details, second.details])
