@@ -43,6 +43,15 @@ class IntroSchema(Schema):
         allow_none=True,
         metadata={"description": "The other node's contact card, decrypted (staff only)."},
     )
+    erase_requested_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When this node's participant was erased or withdrew consent."},
+    )
+    erase_reason = fields.String(allow_none=True)
+    hub_erased_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When the hub deleted the pitch and cards (either side asked)."},
+    )
 
 
 IntroPageSchema = page_schema(IntroSchema)
@@ -53,3 +62,42 @@ class IntroSyncSchema(Schema):
     new_incoming = fields.Integer()
     cards_received = fields.Integer()
     withdrawn = fields.Integer()
+    erased = fields.Integer(metadata={"description": "Erasures the hub confirmed."})
+    erased_by_peer = fields.Integer(
+        metadata={"description": "Erasures the other side asked for, applied here."}
+    )
+
+
+class DisclosureArgsSchema(Schema):
+    connectee_id = fields.Integer(validate=validate.Range(min=1))
+    connector_id = fields.Integer(validate=validate.Range(min=1))
+
+
+class SentSchema(Schema):
+    what = fields.String(metadata={"description": "pitch or card"})
+    fields_ = fields.List(
+        fields.String(),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "The names of the fields sent (never their values)."},
+    )
+    at = fields.String(allow_none=True, metadata={"description": "When (ISO 8601)."})
+
+
+class DisclosureSchema(Schema):
+    introduction_id = fields.Integer()
+    hub_id = fields.Integer(allow_none=True)
+    direction = fields.Enum(IntroDirection, by_value=True)
+    community = fields.String(
+        allow_none=True, metadata={"description": "The community the data went to."}
+    )
+    status = fields.Enum(IntroStatus, by_value=True)
+    requested_at = fields.AwareDateTime()
+    sent = fields.List(fields.Nested(SentSchema))
+    erase_requested_at = fields.AwareDateTime(allow_none=True)
+    erase_reason = fields.String(allow_none=True)
+    hub_erased_at = fields.AwareDateTime(allow_none=True)
+
+
+class DisclosuresSchema(Schema):
+    items = fields.List(fields.Nested(DisclosureSchema))

@@ -12,6 +12,7 @@ from hub.idempotency.api import KEY_DOC, idempotent
 from hub.introductions import services
 from hub.security import actor_label, current_community, require_scope
 from shared.protocol.introductions import (
+    EraseRequestSchema,
     IntroductionSchema,
     IntroFeedSchema,
     IntroRequestSchema,
@@ -105,6 +106,21 @@ class Cards(MethodView):
     def post(self, data: dict[str, Any], intro_id: int) -> dict[str, Any]:
         """Send the caller's contact card, sealed to the other community's public key."""
         return services.post_card(current_community(), intro_id, data["sealed"], actor_label())
+
+
+@blp.route("/<int:intro_id>/erase")
+class Erase(MethodView):
+    @blp.doc(security=[{"oauth2": ["intros:write"]}], **KEY_DOC)
+    @require_scope("intros:write")
+    @idempotent
+    @blp.arguments(EraseRequestSchema)
+    @blp.response(200, IntroductionSchema)
+    def post(self, data: dict[str, Any], intro_id: int) -> dict[str, Any]:
+        """Delete the pitch, consent ref and both cards (either side; idempotent).
+
+        A waiting request ends as withdrawn; the other side sees ``erased_at`` in its feed.
+        """
+        return services.erase(current_community(), intro_id, data["reason"], actor_label())
 
 
 @keys_blp.route("/me/public-key")
