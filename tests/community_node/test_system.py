@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -157,9 +158,37 @@ def test_production_refuses_the_default_secret(tmp_path: Path, secret: str | Non
 
 def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
     config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
-    config.update(ENV="production", TESTING=False, SECRET_KEY="a" * 64)
+    config.update(
+        ENV="production",
+        TESTING=False,
+        SECRET_KEY=token_urlsafe(48),
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+    )
     app = create_app(config)
     assert app.config["ENV"] == "production"
+
+
+@pytest.mark.parametrize("secret", ["x", "changeme", "", "   ", "x" * 40])
+def test_production_from_the_environment_refuses_a_weak_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("NODE_ENV", "production")
+    monkeypatch.setenv("NODE_SECRET_KEY", secret)
+    monkeypatch.setenv("NODE_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    with pytest.raises(InsecureConfiguration, match="NODE_SECRET_KEY"):
+        create_app(None)
+
+
+def test_a_capitalized_production_is_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NODE_ENV=Production once ran as development, with the public development key.
+    monkeypatch.setenv("NODE_ENV", "Production")
+    monkeypatch.delenv("NODE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    with pytest.raises(InsecureConfiguration, match="NODE_SECRET_KEY"):
+        create_app(None)
 
 
 def test_production_from_environment_refuses_default_secret(

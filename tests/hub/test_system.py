@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from flask.testing import FlaskClient
 
 from hub.app import create_app
 from hub.config import InsecureConfiguration
+from hub.extensions import db
 
 
 def test_healthz_reports_the_database(hub_client: FlaskClient) -> None:
@@ -58,11 +61,43 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     create_app(
         {
             "ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": token_urlsafe(48),
             "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
             "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         }
     )
+
+
+def test_an_unknown_environment_name_refuses_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HUB_ENV=prod once ran silently as development, with the public development key.
+    monkeypatch.setenv("HUB_ENV", "prod")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    with pytest.raises(InsecureConfiguration, match="HUB_ENV must be one of production, "):
+        create_app()
+
+
+def test_a_numeric_secret_key_from_the_environment_stays_text_and_logins_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Parsed as JSON, HUB_SECRET_KEY=123 became the number 123, and every login was a 500.
+    monkeypatch.setenv("HUB_SECRET_KEY", "123")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "123"
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token
+        response = client.post(
+            "/login", data={"email": "a@example.org", "password": "wrong", "csrf_token": token[1]}
+        )
+        assert response.status_code == 200
+        db.engine.dispose()
 
 
 def test_environment_configures_with_hub_prefix_and_database_url(

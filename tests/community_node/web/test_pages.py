@@ -45,7 +45,7 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
 @pytest.fixture
 def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
     """A browser session logged in as a coordinator."""
-    assert login(client, coordinator.email).status_code == 302
+    assert login(client, coordinator.email).status_code == 303
     return client
 
 
@@ -53,7 +53,7 @@ def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
 def viewer_client(app: Flask) -> FlaskClient:
     viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
     client = app.test_client()
-    assert login(client, viewer.email).status_code == 302
+    assert login(client, viewer.email).status_code == 303
     return client
 
 
@@ -128,7 +128,8 @@ def test_a_nul_character_is_refused_not_sent_to_the_database(
 
 def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> None:
     response = login(client, coordinator.email)
-    assert response.headers["Location"] == "/"
+    # 303 See Other: the browser follows with a GET, and a reload never posts the form again.
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
     page = client.get("/")
     assert page.status_code == 200
     assert "Dashboard" in page.text
@@ -156,7 +157,8 @@ def test_login_follows_only_local_next(
 
 
 def test_logout(staff_client: FlaskClient) -> None:
-    assert staff_client.post("/logout").status_code == 302
+    response = staff_client.post("/logout")
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
     assert staff_client.get("/").status_code == 302
 
 
@@ -428,7 +430,7 @@ def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
     response = client.post(
         "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token[1]}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.post(f"/connectees/{person.id}", data={"phone": "666"}).status_code == 400
     page = client.get(f"/connectees/{person.id}").text
     form_token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -351,8 +352,9 @@ def test_session_cookie_is_secure_in_production(tmp_path: Path) -> None:
     production = create_app(
         {
             "ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": token_urlsafe(48),
             "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "memory://",  # one process: no Redis needed here
             "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         }
     )
