@@ -137,7 +137,8 @@ def _setting(name: str) -> Callable[[], str]:
 
 def _on_breach(rule: Rule) -> Callable[[RequestLimit], Response]:
     def respond(limit: RequestLimit) -> Response:
-        breach = Breach(rule, max(1, math.ceil(limit.reset_at - time.time())))
+        # When the oldest counted try leaves the window: then one more is allowed.
+        breach = Breach(rule, max(1, math.ceil(limit.window[0] - time.time())))
         extra = rule.log_fields() if rule.log_fields is not None else {}
         security_event(
             "rate_limited", rule.name, endpoint=request.endpoint, limit=str(limit.limit), **extra
