@@ -137,3 +137,39 @@ def test_ids_beyond_the_integer_column_are_404_before_any_lookup(hub_client: Fla
     response = hub_client.get("/api/v1/introductions/2147483648")
     assert response.status_code == 404
     assert response.get_json()["code"] == 404
+
+
+# Behind a proxy ----------------------------------------------------------------------------
+
+
+def _token_request(client: FlaskClient, forwarded_for: str | None, peer: str) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": peer},
+    )
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"TRUSTED_PROXIES": 1, "RATELIMIT_TOKEN": "2 per minute"}]
+)
+def test_behind_one_proxy_each_client_is_limited_by_its_own_address(
+    hub_client: FlaskClient,
+) -> None:
+    nginx = "127.0.0.1"
+    assert [_token_request(hub_client, "203.0.113.10", nginx) for _ in range(3)] == [401, 401, 429]
+    assert _token_request(hub_client, "203.0.113.11", nginx) == 401  # another client
+    # A client's own X-Forwarded-For comes first; nginx appends the address it saw.
+    assert _token_request(hub_client, "198.51.100.1, 203.0.113.10", nginx) == 429
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"TRUSTED_PROXIES": 0, "RATELIMIT_TOKEN": "2 per minute"}]
+)
+def test_facing_clients_a_forged_forwarded_for_is_ignored(hub_client: FlaskClient) -> None:
+    client = "192.0.2.50"
+    answers = [_token_request(hub_client, f"203.0.113.{n}", client) for n in range(1, 4)]
+    assert answers == [401, 401, 429]
