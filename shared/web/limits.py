@@ -27,10 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
-from werkzeug.wrappers import Response
 
 from shared.web.errors import answer
 from shared.web.security_log import security_event
@@ -117,7 +116,7 @@ def init_limits(app: Flask) -> Limiter:
     app.extensions[EXTENSION] = limiter
     app.register_error_handler(RateLimitExceeded, _answer_breach)
     for endpoint, view in list(app.view_functions.items()):
-        wrapped = view
+        wrapped: Callable[..., Any] = view
         for rule in getattr(view, _RULES, ()):
             wrapped = limiter.limit(
                 _setting(rule.setting),
