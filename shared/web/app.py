@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from shared.web.database import MAX_ID
+from shared.web.limits import init_limits
 
 #: Where every JSON API blueprint is mounted.
 API_PREFIX = "/api/v1"
@@ -24,6 +25,7 @@ def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
     trust_proxies(app)
     for step in steps:
         step(app)
+    init_limits(app)  # last: it applies the limits the registered views declare
     return app
 
 
