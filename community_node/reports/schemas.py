@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from community_node.reports.services import GROUPINGS, PERIODS
+from shared.protocol.common import BaseSchema
 
 
-class ReportArgsSchema(Schema):
+class ReportArgsSchema(BaseSchema):
     """Which cohorts a report covers and how it slices them."""
 
     period = fields.String(
@@ -34,7 +35,7 @@ class ReportArgsSchema(Schema):
             raise ValidationError("Must not be before 'from'.", field_name="to")
 
 
-class _RowSchema(Schema):
+class _RowSchema(BaseSchema):
     period = fields.String()
     major_group = fields.String()
     major_group_title = fields.String()
