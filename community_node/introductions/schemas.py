@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from community_node.introductions.models import IntroDirection, IntroStatus
 from community_node.pagination import PageArgsSchema, page_schema
