@@ -20,6 +20,4 @@ def blueprint() -> Blueprint:
     HTML forms check their own fields for NULs, so a person sees the message beside the
     field; JSON bodies meet the same check in every schema (``BaseSchema``).
     """
-    return system_blueprint(
-        db, service="community_node", identity=_identity, check_forms=False
-    )
+    return system_blueprint(db, service="community_node", identity=_identity, check_forms=False)

@@ -73,9 +73,7 @@ def test_a_nul_in_any_string_field_is_refused_field_by_field(api: ApiClient) -> 
         "/api/v1/matches", json={"connectee_id": 1, "connector_id": 2, "note": "hi\x00there"}
     )
     assert response.status_code == 422
-    assert response.get_json()["errors"]["json"] == {
-        "note": ["Must not contain a NUL character."]
-    }
+    assert response.get_json()["errors"]["json"] == {"note": ["Must not contain a NUL character."]}
 
 
 def nested(depth: int) -> bytes:
@@ -83,9 +81,7 @@ def nested(depth: int) -> bytes:
 
 
 def test_deep_json_is_refused_before_authentication(client: FlaskClient) -> None:
-    response = client.post(
-        "/api/v1/matches", data=nested(100_000), content_type="application/json"
-    )
+    response = client.post("/api/v1/matches", data=nested(100_000), content_type="application/json")
     assert response.status_code == 400
     assert "nests deeper" in response.get_json()["message"]
 
