@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
@@ -71,9 +71,17 @@ class BaseSchema(Schema):
     that forgets it (a Dict, a List of str, a custom field) cannot let one through.
     """
 
+    #: Fields whose items are each loaded later through their own schema (a batch's
+    #: items, a feed page's): a NUL rejects that one item there, not the whole envelope.
+    nul_checked_per_item: ClassVar[frozenset[str]] = frozenset()
+
     @pre_load(pass_collection=True)
     def _refuse_nul(self, data: Any, **kwargs: Any) -> Any:
-        errors = _nul_errors(data)
+        if isinstance(data, Mapping) and self.nul_checked_per_item:
+            data_seen = {k: v for k, v in data.items() if k not in self.nul_checked_per_item}
+        else:
+            data_seen = data
+        errors = _nul_errors(data_seen)
         if errors:
             raise ValidationError(errors)
         return data
@@ -170,6 +178,8 @@ class FeedPageSchema(StrictSchema):
     The items stay as sent: each feed's item schema (``ResourceChangesSchema``,
     ``IntroFeedSchema``) says what they hold, and the reader loads them one by one.
     """
+
+    nul_checked_per_item = frozenset({"items"})
 
     items = fields.List(fields.Dict(keys=fields.String()), required=True)
     next = StrictInteger(required=True)
