@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields
 
 from community_node.introductions.models import IntroDirection, IntroStatus
 from community_node.pagination import PageArgsSchema, page_schema
+from shared.fields import Id
+from shared.protocol.common import BaseSchema
 
 
-class IntroRequestSchema(Schema):
-    connectee_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    directory_profile_id = fields.Integer(
+class IntroRequestSchema(BaseSchema):
+    connectee_id = Id(required=True)
+    directory_profile_id = Id(
         required=True,
-        validate=validate.Range(min=1),
         metadata={"description": "The hub directory id of the connector (from suggestions)."},
     )
 
@@ -20,20 +21,20 @@ class IntroRequestSchema(Schema):
 class IntroListArgsSchema(PageArgsSchema):
     direction = fields.Enum(IntroDirection, by_value=True)
     status = fields.Enum(IntroStatus, by_value=True)
-    connectee_id = fields.Integer()
-    connector_id = fields.Integer()
+    connectee_id = Id()
+    connector_id = Id()
 
 
-class IntroSchema(Schema):
-    id = fields.Integer()
-    hub_id = fields.Integer(allow_none=True)
+class IntroSchema(BaseSchema):
+    id = Id()
+    hub_id = Id(allow_none=True)
     direction = fields.Enum(IntroDirection, by_value=True)
     status = fields.Enum(IntroStatus, by_value=True)
     end_reason = fields.String(allow_none=True)
     other_community = fields.String(allow_none=True)
-    directory_profile_id = fields.Integer(allow_none=True)
-    connectee_id = fields.Integer(allow_none=True)
-    connector_id = fields.Integer(allow_none=True)
+    directory_profile_id = Id(allow_none=True)
+    connectee_id = Id(allow_none=True)
+    connector_id = Id(allow_none=True)
     pitch = fields.Dict(metadata={"description": "The anonymized pitch the hub carried."})
     requested_at = fields.AwareDateTime()
     decided_at = fields.AwareDateTime(allow_none=True)
@@ -57,7 +58,7 @@ class IntroSchema(Schema):
 IntroPageSchema = page_schema(IntroSchema)
 
 
-class IntroSyncSchema(Schema):
+class IntroSyncSchema(BaseSchema):
     changed = fields.Integer()
     new_incoming = fields.Integer()
     cards_received = fields.Integer()
@@ -68,12 +69,12 @@ class IntroSyncSchema(Schema):
     )
 
 
-class DisclosureArgsSchema(Schema):
-    connectee_id = fields.Integer(validate=validate.Range(min=1))
-    connector_id = fields.Integer(validate=validate.Range(min=1))
+class DisclosureArgsSchema(BaseSchema):
+    connectee_id = Id()
+    connector_id = Id()
 
 
-class SentSchema(Schema):
+class SentSchema(BaseSchema):
     what = fields.String(metadata={"description": "pitch or card"})
     fields_ = fields.List(
         fields.String(),
@@ -84,9 +85,9 @@ class SentSchema(Schema):
     at = fields.String(allow_none=True, metadata={"description": "When (ISO 8601)."})
 
 
-class DisclosureSchema(Schema):
-    introduction_id = fields.Integer()
-    hub_id = fields.Integer(allow_none=True)
+class DisclosureSchema(BaseSchema):
+    introduction_id = Id()
+    hub_id = Id(allow_none=True)
     direction = fields.Enum(IntroDirection, by_value=True)
     community = fields.String(
         allow_none=True, metadata={"description": "The community the data went to."}
@@ -99,5 +100,5 @@ class DisclosureSchema(Schema):
     hub_erased_at = fields.AwareDateTime(allow_none=True)
 
 
-class DisclosuresSchema(Schema):
+class DisclosuresSchema(BaseSchema):
     items = fields.List(fields.Nested(DisclosureSchema))

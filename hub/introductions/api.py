@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 
 from hub.idempotency.api import KEY_DOC, idempotent
 from hub.introductions import services
 from hub.security import actor_label, current_community, require_scope
+from shared.protocol.common import BaseSchema
 from shared.protocol.introductions import (
     EraseRequestSchema,
     IntroductionSchema,
@@ -35,7 +36,7 @@ keys_blp = Blueprint(
 )
 
 
-class InboxArgsSchema(Schema):
+class InboxArgsSchema(BaseSchema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from shared.fields import Id
 from shared.protocol.common import (
     EXPERIENCE_BANDS,
     REF_PATTERN,
     SKILL_PATTERN,
     SocCode,
-    StrictInteger,
     StrictSchema,
 )
 from shared.protocol.directory import DirectoryEntrySchema
@@ -83,7 +83,7 @@ class PitchSchema(StrictSchema):
 class IntroRequestSchema(StrictSchema):
     """Node A asks for an introduction to a listed connector (the directory ``id``)."""
 
-    profile_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    profile_id = Id(strict=True, required=True)
     pitch = fields.Nested(PitchSchema, required=True)
     consent_ref = fields.String(
         required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref.")
@@ -125,14 +125,14 @@ class IntroductionSchema(StrictSchema):
     ``peer_public_key`` appears once accepted; ``peer_card`` once the other node sent it.
     """
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     seq = fields.Integer(required=True)
     direction = fields.String(required=True, validate=validate.OneOf(("outgoing", "incoming")))
     status = fields.String(required=True, validate=validate.OneOf(INTRO_STATUSES))
     end_reason = fields.String(allow_none=True, validate=validate.OneOf(INTRO_END_REASONS))
     from_community = fields.String(required=True)
     to_community = fields.String(required=True)
-    profile_id = fields.Integer(required=True)
+    profile_id = Id(required=True)
     connector_ref = fields.String(allow_none=True)
     consent_ref = fields.String(allow_none=True)
     pitch = fields.Nested(PitchSchema, required=True, allow_none=True)
