@@ -17,7 +17,7 @@ from typing import Any
 
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
@@ -44,28 +44,6 @@ def published_schema(app: Flask) -> OpenApiSchema:
     response = app.test_client().get(f"{API_PREFIX}/openapi.json")
     assert response.status_code == 200, response.status_code
     return schemathesis.openapi.from_dict(response.get_json())
-
-
-def fuzz_operation(
-    schema: OpenApiSchema, label: str, app: Flask, headers: Mapping[str, str]
-) -> None:
-    """Run generated requests for one operation (``"POST /api/v1/x"``) outside the plugin.
-
-    For the operations a known issue item still breaks: they are excluded from the
-    parametrized run and tested here (generated cases only, no coverage phase) under a
-    strict xfail, since schemathesis' pytest plugin crashes on an unexpected pass of its
-    own items.
-    """
-    method, path = label.split(" ", 1)
-    operation = schema[path][method]
-
-    # More examples than the parametrized run: the known failure must show every time.
-    @settings(FUZZ_SETTINGS, max_examples=max(FUZZ_SETTINGS.max_examples, 100))
-    @given(case=operation.as_strategy())
-    def run(case: Any) -> None:
-        call(case, app, headers)
-
-    run()
 
 
 def call(case: Any, app: Flask, headers: Mapping[str, str]) -> None:

@@ -211,7 +211,6 @@ def test_raw_bytes(api: Any, raw: bytes, content_type: str) -> None:
     _check(api.post("/api/v1/connectees", data=raw, content_type=content_type))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 3 (deep JSON nesting): fixed on branch hard")
 @settings(FUZZ)
 @example(depth=100_000, opener="[", url="/api/v1/connectees")
 @given(
