@@ -161,4 +161,3 @@ def matches_for(kind: participants.PersonKind[Any], person_id: int) -> Sequence[
     column = Match.connectee_id if kind is participants.CONNECTEES else Match.connector_id
     stmt = select(Match).where(column == person_id).order_by(Match.id.desc())
     return db.session.scalars(stmt).all()
-

@@ -85,7 +85,10 @@ def _queue(kind_name: str, page_number: int) -> Any:
 
 
 def _render(
-    kind_name: str, page_number: int, failed: tuple[int, ReviewForm] | None = None, status: int = 200
+    kind_name: str,
+    page_number: int,
+    failed: tuple[int, ReviewForm] | None = None,
+    status: int = 200,
 ) -> tuple[str, int]:
     page = _queue(kind_name, page_number)
     forms = {p.id: ReviewForm(prefix=_prefix(kind_name, p.id), formdata=None) for p in page.items}

@@ -19,8 +19,8 @@ from community_node.participants.schemas import (
     ConnectorListArgsSchema,
     ConnectorSchema,
 )
-from community_node.signup.choices import languages
 from community_node.security import actor_label, current_staff, require_role
+from community_node.signup.choices import languages
 from community_node.web import filters, queries
 from community_node.web.forms import ConnecteeEditForm, LoginForm
 from shared.web.login import local_target
@@ -31,6 +31,7 @@ bp.add_app_template_global(queries.person_name)
 
 #: Ids beyond PostgreSQL's INTEGER are no record; the route answers 404 instead of failing.
 ID = "int(max=2147483647)"
+
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | tuple[str, int] | Response:
@@ -130,9 +131,7 @@ def _render_list(kind_name: str, page: Page, sort: str) -> str:
         sort_links={link["key"]: link for link in sort_links},
         language_options=languages(),
         prev_url=_query_url(endpoint, keep, page=page.page - 1) if page.page > 1 else None,
-        next_url=_query_url(endpoint, keep, page=page.page + 1)
-        if page.page < page.pages
-        else None,
+        next_url=_query_url(endpoint, keep, page=page.page + 1) if page.page < page.pages else None,
     )
 
 

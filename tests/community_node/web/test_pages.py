@@ -173,12 +173,8 @@ def test_filter_by_language_and_word(staff_client: FlaskClient) -> None:
     _people()
     assert rows(staff_client.get("/connectees?language=uk").text) == ["Oleksandr Bondarenko"]
     assert rows(staff_client.get("/connectees?q=triage").text) == ["Amira Haddad"]
-    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == [
-        "Amira Haddad"
-    ]
-    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == [
-        "Oleksandr Bondarenko"
-    ]
+    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == ["Amira Haddad"]
+    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == ["Oleksandr Bondarenko"]
     html = staff_client.get("/connectees?q=nobody").text
     assert "Nothing matches these filters." in html
 
@@ -365,3 +361,35 @@ def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
         f"/connectees/{person.id}", data={"phone": "666", "csrf_token": form_token[1]}
     )
     assert response.status_code == 302
+
+
+# Roles and the frame ----------------------------------------------------------------
+
+
+def test_the_menu_links_every_area_and_admin_only_for_admins(
+    staff_client: FlaskClient, app: Flask
+) -> None:
+    html = staff_client.get("/").text
+    for path in ("/people/review", "/matching", "/introductions", "/imports", "/reports", "/hub"):
+        assert f'<a href="{path}">' in html, path
+    assert '<a href="/admin">' not in html
+    create_user("root@example.org", "Ada Admin", Role.ADMIN, PASSWORD, actor="test")
+    admin = app.test_client()
+    login(admin, "root@example.org")
+    assert '<a href="/admin">' in admin.get("/").text
+
+
+def test_the_frame_has_no_inline_style(staff_client: FlaskClient) -> None:
+    html = staff_client.get("/connectees").text
+    assert "<style" not in html and "style=" not in html
+    assert "/shared-web/static/staff.css" in html
+    with staff_client.get("/shared-web/static/staff.css") as css:
+        assert css.status_code == 200 and ".table-scroll" in css.text
+
+
+def test_the_list_filters_by_language_name(staff_client: FlaskClient) -> None:
+    _people()
+    html = staff_client.get("/connectees?language=uk").text
+    assert '<option value="uk" selected>Ukrainian</option>' in html
+    assert rows(html) == ["Oleksandr Bondarenko"]
+    assert "Ukrainian" in html and ">uk " not in html

@@ -58,7 +58,9 @@ def _seed(now: dt.datetime) -> dict[str, object]:
     MatchFactory(expires_at=now + dt.timedelta(days=1), status=MatchStatus.DECLINED)
     # Met 7 months ago: the 3- and 6-month follow-ups are due, minus the one recorded.
     met = MatchFactory(status=MatchStatus.MET, first_met_on=now.date() - dt.timedelta(days=215))
-    FollowUpOutcomeFactory(connectee=db.session.get(Connectee, met.connectee_id), milestone_months=3)
+    FollowUpOutcomeFactory(
+        connectee=db.session.get(Connectee, met.connectee_id), milestone_months=3
+    )
     monday = now.date() - dt.timedelta(days=now.weekday())
     this_week = dt.datetime.combine(monday, dt.time(10), dt.UTC) + dt.timedelta(days=2)
     meeting = MeetingFactory(scheduled_for=this_week)
@@ -75,10 +77,18 @@ def _seed(now: dt.datetime) -> dict[str, object]:
         direction=IntroDirection.INCOMING, status=IntroStatus.ACCEPTED, created_by="hub"
     )
     db.session.add_all([intro, answered])
-    db.session.add(OutboxItem(kind=OutboxKind.PROFILE, key="p1", payload={}, status=OutboxStatus.DEAD))
+    db.session.add(
+        OutboxItem(kind=OutboxKind.PROFILE, key="p1", payload={}, status=OutboxStatus.DEAD)
+    )
     db.session.add(SyncState(destination=sync.DESTINATION, last_error="HubUnreachable: timed out"))
     db.session.commit()
-    return {"waiting": waiting, "expiring": expiring, "meeting": meeting, "intro": intro, "met": met}
+    return {
+        "waiting": waiting,
+        "expiring": expiring,
+        "meeting": meeting,
+        "intro": intro,
+        "met": met,
+    }
 
 
 def test_today_counts_are_the_services_counts(staff_client: FlaskClient, app: Flask) -> None:
