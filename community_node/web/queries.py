@@ -141,11 +141,12 @@ def today(now: dt.datetime | None = None) -> Today:
 
 def person_name(kind_name: str, person_id: int | None) -> str:
     """Name a connectee or connector a row refers to by id ("connector #4" if none is found)."""
-    kind = participants.CONNECTEES if kind_name == "connectee" else participants.CONNECTORS
     if person_id is None:
         return f"a {kind_name}"
     try:
-        return participants.get_person(kind, person_id).full_name
+        if kind_name == "connectee":
+            return participants.get_person(participants.CONNECTEES, person_id).full_name
+        return participants.get_person(participants.CONNECTORS, person_id).full_name
     except NotFound:
         return f"{kind_name} #{person_id}"
 
