@@ -117,6 +117,7 @@ def test_the_menu_collapses_on_a_phone_and_opens_by_keyboard(page: Any) -> None:
     summary.focus()
     page.keyboard.press("Enter")
     assert connectees.is_visible()
+    check_page(page, "Menu open on a phone")
     connectees.click()
     page.wait_for_url(re.compile(r"/connectees$"))
     check_page(page, "Connectees on a phone")
