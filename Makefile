@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run run-node test lint typecheck pytest bench clean
+.PHONY: run run-node test lint typecheck pytest fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 4
+
+## A longer hunt for 500s: schemathesis and the fuzz tests with many fresh examples each
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 4 -p no:cacheprovider \
+		tests/hub/test_schemathesis.py tests/community_node/test_schemathesis.py \
+		tests/community_node/test_fuzz_api.py
 
 ## Run the benchmarks and print each figure beside its target
 bench: $(STAMP)

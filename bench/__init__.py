@@ -90,7 +90,7 @@ def node_app(url: str | None) -> Iterator[Flask]:
     with tempfile.TemporaryDirectory(prefix="cn-bench-") as tmp:
         app = create_app(
             {
-                "ENV": "bench",
+                "ENV": "testing",
                 "SECRET_KEY": "bench-only",
                 "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
                 "WTF_CSRF_ENABLED": False,

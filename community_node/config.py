@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_SIGNUP": True,
     # The privacy-policy version recorded with the consents given on the sign-up forms.
     "CONSENT_POLICY_VERSION": "2026-01",
+    # Sign-up posts per client address (NODE_RATELIMIT_SIGNUP): a person corrects a form a
+    # few times; a script sends thousands. Raise it for an intake event where many people
+    # sign up from one network.
+    "RATELIMIT_SIGNUP": "10 per hour",
     "API_TITLE": "Connector Network community node",
 }
 
@@ -46,12 +50,16 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         text_settings=TEXT_SETTINGS,
     )
     check_settings(app.config)
+    if app.config["RATELIMIT_KEY_PREFIX"] is None:
+        # Several nodes (and the hub) may count in one Redis: never in each other's keys.
+        app.config["RATELIMIT_KEY_PREFIX"] = f"node:{app.config['COMMUNITY_SLUG']}"
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
     """Refuse to start with a setting the node cannot use, naming its variable."""
     settings.check_int(config, "NODE", "SYNC_BATCH_SIZE", low=1, high=MAX_BATCH_ITEMS)
     settings.check_bool(config, "NODE", "PUBLIC_SIGNUP")
+    settings.check_rate_limit(config, "NODE", "RATELIMIT_SIGNUP")
     version = config["CONSENT_POLICY_VERSION"]
     if (
         not isinstance(version, str)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
 
+from shared.fields import Id as Id  # the one bounded id both services use
 from shared.taxonomy import UnknownOccupation, default_taxonomy, normalize_code
-from shared.web.database import MAX_ID
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -56,8 +56,3 @@ class TrimmedString(fields.String):
         if self.required and not text:
             raise ValidationError("Must not be blank.")
         return text
-
-
-def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
-    """A record id: a positive integer that fits the database's INTEGER column."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from community_node.errors import InvalidInput
 from community_node.extensions import db
+from shared.protocol.common import BaseSchema
 from shared.web import pagination
 from shared.web.pagination import Page, PageSchema, page_schema
 
@@ -28,7 +29,7 @@ __all__ = [
 MAX_PER_PAGE = 200
 
 
-class PageArgsSchema(Schema):
+class PageArgsSchema(BaseSchema):
     """Query arguments every list accepts."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))

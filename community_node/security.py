@@ -6,16 +6,14 @@ from flask import Blueprint, abort, g, request
 from flask_login import current_user
 
 from community_node.auth.models import Role, StaffUser
-from community_node.auth.services import user_for_token
-from community_node.extensions import db, login_manager
+from community_node.auth.services import load_active_user, user_for_token
+from community_node.extensions import login_manager
+from shared.web.security_log import security_event
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | None:
-    user = db.session.get(StaffUser, int(user_id))
-    return user if user is not None and user.active else None
+# The session's account while it is active (shared.web.staff, as on the hub).
+login_manager.user_loader(load_active_user)
 
 
 def current_staff() -> StaffUser | None:
@@ -43,6 +41,9 @@ def require_api_caller(blueprint: Blueprint, *, write_role: Role = Role.COORDINA
         scheme, _, secret = header.partition(" ")
         user = user_for_token(secret.strip()) if scheme.lower() == "bearer" else None
         if user is None:
+            # Never the token itself: only whether one was sent.
+            reason = "invalid_token" if scheme.lower() == "bearer" else "no_token"
+            security_event("token_refused", reason, path=request.path)
             abort(401, description="Send a valid personal API token: Authorization: Bearer …")
         g.staff_user = user
         if request.method not in SAFE_METHODS and not user.role.allows(write_role):

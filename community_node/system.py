@@ -17,9 +17,7 @@ def _identity() -> dict[str, Any]:
 def blueprint() -> Blueprint:
     """Build the node's ``system`` blueprint.
 
-    JSON bodies are checked for NULs here; HTML forms check their own fields, so a person
-    sees the message beside the field.
+    HTML forms check their own fields for NULs, so a person sees the message beside the
+    field; JSON bodies meet the same check in every schema (``BaseSchema``).
     """
-    return system_blueprint(
-        db, service="community_node", identity=_identity, check_forms=False, check_json=True
-    )
+    return system_blueprint(db, service="community_node", identity=_identity, check_forms=False)

@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_ISSUER": "connector-hub",
     "API_AUDIENCE": "connector-hub",
     "ACCESS_TOKEN_LIFETIME": 15 * 60,  # seconds
+    # Token requests per client address (HUB_RATELIMIT_TOKEN). A node keeps its token for
+    # its 15 minutes and fetches the next when it expires or is refused: a few an hour.
+    # Generous, so that cities behind one address, or a busy demo on one machine, never
+    # meet it; a flood of guessed secrets does.
+    "RATELIMIT_TOKEN": "60 per minute",
     "API_TITLE": "Connector Network hub",
 }
 
@@ -45,3 +50,4 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app, overrides, prefix="HUB", defaults=DEFAULTS, database_file="hub.sqlite"
     )
     check_key_encryption_key(app.config)
+    settings.check_rate_limit(app.config, "HUB", "RATELIMIT_TOKEN")

@@ -15,7 +15,6 @@ import binascii
 import datetime as dt
 import functools
 import json
-import logging
 import threading
 import time
 from collections import OrderedDict
@@ -28,7 +27,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import MissingAuthorizationError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, request
 from joserfc.errors import ExpiredTokenError
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, select
@@ -37,11 +36,7 @@ from hub.auth.keys import unretired_kids, verification_keyset
 from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.errors import Forbidden, Unauthorized
 from hub.extensions import db
-
-#: Refused tokens and clients, suspended communities' calls: what an attack looks like.
-#: Each record carries ``security_event`` (a dict) for structured handlers; the message
-#: says the same as ``key=value`` text. Never a secret, a token or a personal value.
-security_log = logging.getLogger("hub.security")
+from shared.web.security_log import security_event as shared_security_event
 
 REALM = "connector-hub"
 _PROTECTOR = "hub.resource_protector"
@@ -109,15 +104,7 @@ def security_event(
     ``client_id`` must name a registered client: an unknown one is whatever the caller
     typed (maybe a pasted secret), so it is never logged.
     """
-    fields: dict[str, Any] = {
-        "event": event,
-        "reason": reason,
-        "client_id": client_id,
-        "community_id": community_id,
-        "remote_addr": request.remote_addr if has_request_context() else None,
-    }
-    text = " ".join(f"{key}={value}" for key, value in fields.items() if value is not None)
-    security_log.warning("security %s", text, extra={"security_event": fields})
+    shared_security_event(event, reason, client_id=client_id, community_id=community_id)
 
 
 def _invalid_token(description: str) -> Unauthorized:

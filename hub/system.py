@@ -15,4 +15,4 @@ def blueprint() -> Blueprint:
     bodies need no walk: every string the API takes is checked by a pattern that admits
     no NUL (refs, codes, skill ids, base64), and batches are large.
     """
-    return system_blueprint(db, service="hub", check_forms=True, check_json=False)
+    return system_blueprint(db, service="hub", check_forms=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from community_node.fields import OccupationCode
+from shared.protocol.common import BaseSchema
 
 
-class DemandUploadSchema(Schema):
+class DemandUploadSchema(BaseSchema):
     file = Upload(
         required=True,
         metadata={
@@ -17,13 +18,13 @@ class DemandUploadSchema(Schema):
     )
 
 
-class DemandQuerySchema(Schema):
+class DemandQuerySchema(BaseSchema):
     occupation = OccupationCode(
         required=True, metadata={"description": "SOC 2018 code, e.g. 29-1141."}
     )
 
 
-class DemandSummarySchema(Schema):
+class DemandSummarySchema(BaseSchema):
     source = fields.String(
         metadata={"description": "upload (the node's own table), oews (its metro) or none."}
     )
@@ -35,7 +36,7 @@ class DemandSummarySchema(Schema):
     uploaded_at = fields.DateTime(allow_none=True)
 
 
-class DemandSignalSchema(Schema):
+class DemandSignalSchema(BaseSchema):
     occupation = fields.String()
     title = fields.String(allow_none=True)
     source = fields.String()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from community_node.eligibility.models import Outcome
 from community_node.fields import TrimmedString
@@ -15,13 +15,12 @@ from community_node.participants.models import (
     LanguageLevel,
     WorkAuthorization,
 )
+from shared.fields import MAX_ID as MAX_ID  # the routes' bound too
+from shared.fields import Id
+from shared.protocol.common import BaseSchema
 
-#: Ids are 32-bit on PostgreSQL; a larger one can only be unknown, and would not bind.
-MAX_ID = 2**31 - 1
-_id_range = validate.Range(min=1, max=MAX_ID)
 
-
-class CriterionSchema(Schema):
+class CriterionSchema(BaseSchema):
     criterion = fields.String(required=True)
     passed = fields.Boolean(required=True)
     missing = fields.Boolean(
@@ -30,12 +29,12 @@ class CriterionSchema(Schema):
     reason = fields.String(required=True)
 
 
-class EligibilityDecisionSchema(Schema):
+class EligibilityDecisionSchema(BaseSchema):
     """One evaluation of one applicant, or a staff override."""
 
-    id = fields.Integer(dump_only=True)
-    connectee_id = fields.Integer(allow_none=True)
-    connector_id = fields.Integer(allow_none=True)
+    id = Id(dump_only=True)
+    connectee_id = Id(allow_none=True)
+    connector_id = Id(allow_none=True)
     ruleset_version = fields.String()
     outcome = fields.Enum(Outcome, by_value=True)
     criteria = fields.List(fields.Nested(CriterionSchema))
@@ -52,18 +51,18 @@ EligibilityDecisionPageSchema = page_schema(EligibilityDecisionSchema)
 
 
 class DecisionListArgsSchema(PageArgsSchema):
-    connectee_id = fields.Integer(validate=_id_range)
-    connector_id = fields.Integer(validate=_id_range)
+    connectee_id = Id()
+    connector_id = Id()
     outcome = fields.Enum(Outcome, by_value=True)
     current = fields.Boolean()
     is_override = fields.Boolean()
 
 
-class SubjectSchema(Schema):
+class SubjectSchema(BaseSchema):
     """Exactly one applicant: a connectee or a connector."""
 
-    connectee_id = fields.Integer(strict=True, validate=_id_range)
-    connector_id = fields.Integer(strict=True, validate=_id_range)
+    connectee_id = Id(strict=True)
+    connector_id = Id(strict=True)
 
     @validates_schema
     def _exactly_one(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -78,7 +77,7 @@ class OverrideSchema(SubjectSchema):
     reason = TrimmedString(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ReevaluationSchema(Schema):
+class ReevaluationSchema(BaseSchema):
     evaluated = fields.Integer(
         metadata={"description": "Pending applicants evaluated under the active rules."}
     )
@@ -86,7 +85,7 @@ class ReevaluationSchema(Schema):
     ruleset_version = fields.String()
 
 
-class ConnecteeRulesSchema(Schema):
+class ConnecteeRulesSchema(BaseSchema):
     min_education_level = fields.Enum(EducationLevel, by_value=True, allow_none=True)
     require_resume = fields.Boolean()
     min_english_level = fields.Enum(LanguageLevel, by_value=True, allow_none=True)
@@ -98,13 +97,13 @@ class ConnecteeRulesSchema(Schema):
     require_target_occupation = fields.Boolean()
 
 
-class ConnectorRulesSchema(Schema):
+class ConnectorRulesSchema(BaseSchema):
     min_years_in_field = fields.Integer(allow_none=True)
     require_local_network = fields.Boolean()
     min_years_local = fields.Integer(allow_none=True)
 
 
-class RuleSetSchema(Schema):
+class RuleSetSchema(BaseSchema):
     """The active rules; ``null`` means a criterion is switched off."""
 
     version = fields.String(

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from shared.protocol.common import BaseSchema
 
 
-class UploadSchema(Schema):
+class UploadSchema(BaseSchema):
     file = Upload(
         required=True, metadata={"description": "A .csv or .xlsx file in the column template."}
     )
 
 
-class ImportArgsSchema(Schema):
+class ImportArgsSchema(BaseSchema):
     dry_run = fields.Boolean(
         load_default=False,
         metadata={"description": "Validate and count what would change, writing nothing."},
     )
 
 
-class RowErrorSchema(Schema):
+class RowErrorSchema(BaseSchema):
     row = fields.Integer(metadata={"description": "Spreadsheet row; the header is row 1."})
     column = fields.String()
     message = fields.String()
 
 
-class ImportReportSchema(Schema):
+class ImportReportSchema(BaseSchema):
     """What an import did (or, on a dry run, would do)."""
 
     kind = fields.String()

@@ -7,9 +7,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from community_node.introductions import services
+from community_node.introductions import erasure, services
 from community_node.introductions.models import CrossCityIntro
 from community_node.introductions.schemas import (
+    DisclosureArgsSchema,
+    DisclosuresSchema,
     IntroListArgsSchema,
     IntroPageSchema,
     IntroRequestSchema,
@@ -52,6 +54,23 @@ class Sync(MethodView):
     def post(self) -> dict[str, int]:
         """Pull the hub's introductions feed now and exchange contact cards."""
         return services.sync()
+
+
+@introductions_blp.route("/disclosures")
+class Disclosures(MethodView):
+    @introductions_blp.arguments(DisclosureArgsSchema, location="query")
+    @introductions_blp.response(200, DisclosuresSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Where one participant's data went across cities, and when each hub copy was erased.
+
+        Give exactly one of ``connectee_id`` and ``connector_id``. Field names, communities
+        and dates only: nothing personal, so it stays true after an erasure.
+        """
+        return {
+            "items": erasure.disclosures(
+                connectee_id=args.get("connectee_id"), connector_id=args.get("connector_id")
+            )
+        }
 
 
 @introductions_blp.route("/<int:intro_id>")

@@ -25,7 +25,8 @@ def sync_command() -> None:
     click.echo(
         f"Introductions synced: {report['changed']} changed, {report['new_incoming']} new "
         f"incoming, {report['cards_received']} card(s) received, "
-        f"{report['withdrawn']} withdrawn."
+        f"{report['withdrawn']} withdrawn, {report['erased']} erased at the hub, "
+        f"{report['erased_by_peer']} erased by the other side."
     )
 
 

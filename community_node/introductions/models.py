@@ -25,6 +25,8 @@ class CrossCityIntro(Base):
 
     ``their_card`` is the other node's contact card for its participant, opened with this
     node's private key (it is personal data, like the rest of the node's records).
+    ``disclosures`` lists what this node sent for its own participant (field names and
+    when, never values), so staff can show the person where their data went.
     """
 
     __tablename__ = "cross_city_intros"
@@ -51,6 +53,13 @@ class CrossCityIntro(Base):
     card_sent: Mapped[bool] = mapped_column(default=False)
     their_card: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     hub_seq: Mapped[int] = mapped_column(default=0)
+    disclosures: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Set in the transaction that erased our participant or withdrew their cross-city
+    # consent; the next sync asks the hub to erase, and ``hub_erased_at`` is its answer
+    # (or, when the other side asked, the erasure the feed brought).
+    erase_requested_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    erase_reason: Mapped[str | None] = mapped_column(String(20))
+    hub_erased_at: Mapped[dt.datetime | None]
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[created_at]
     updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)

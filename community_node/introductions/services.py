@@ -7,6 +7,8 @@ answer. Once accepted, each node sends its participant's contact card sealed to 
 node's public key, and opens the card it receives with its own private key: the hub only
 ever holds ciphertext. ``sync`` pulls the feed, sends and opens cards, and withdraws
 requests whose connectee withdrew consent; ``connector-node introductions sync`` runs it.
+Before pulling, it asks the hub to erase the introductions of participants erased here or
+who withdrew cross-city consent (see ``erasure``), and the feed brings the other side's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.introductions import erasure
 from community_node.introductions.keys import private_key, register_public_key
 from community_node.introductions.models import (
     CrossCityIntro,
@@ -79,6 +82,10 @@ class IntrosHub(Protocol):
 
     def post_contact_card(
         self, intro_id: int, sealed: str, idempotency_key: str
+    ) -> dict[str, Any]: ...
+
+    def erase_intro(
+        self, intro_id: int, idempotency_key: str, reason: str = "erasure"
     ) -> dict[str, Any]: ...
 
     def register_public_key(self, public_key: str) -> None: ...
@@ -226,6 +233,9 @@ def request(connectee_id: int, directory_profile_id: int, *, actor: str) -> Cros
         db.session.rollback()
         raise _hub_error(exc) from exc
     _apply_view(intro, view)
+    erasure.note_disclosure(
+        intro, "pitch", [*(f"pitch.{name}" for name in pitch), "consent_ref"], intro.requested_at
+    )
     record(
         actor,
         "cross_city_intro.request",
@@ -262,6 +272,8 @@ def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, An
     """Send our sealed card if due, and open theirs if it arrived; no commit."""
     if intro.status is not IntroStatus.ACCEPTED or intro.hub_id is None:
         return
+    if intro.erase_requested_at is not None or intro.hub_erased_at is not None:
+        return  # erased: nothing more travels either way
     peer_key = view.get("peer_public_key")
     if not intro.card_sent and peer_key:
         card = _card(intro)
@@ -273,6 +285,7 @@ def _exchange_cards(hub: IntrosHub, intro: CrossCityIntro, view: Mapping[str, An
                 if exc.status != 409:  # 409: already sent (a lost answer); either way done
                     raise
             intro.card_sent = True
+            erasure.note_disclosure(intro, "card", [f"card.{name}" for name in card])
             record("system:intros", "cross_city_intro.card_sent", "cross_city_intro", intro.id)
     sealed_card = view.get("peer_card")
     if sealed_card and intro.their_card is None:
@@ -292,7 +305,7 @@ def _incoming(view: Mapping[str, Any]) -> CrossCityIntro:
         direction=IntroDirection.INCOMING,
         connector_id=connector_id,
         connector_ref=view["connector_ref"],
-        pitch=dict(view["pitch"]),
+        pitch=dict(view["pitch"] or {}),  # none if erased before we first saw it
         requested_at=view["requested_at"],
         created_by="system:intros",
     )
@@ -307,6 +320,7 @@ def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
             CrossCityIntro.direction == IntroDirection.OUTGOING,
             CrossCityIntro.status == IntroStatus.REQUESTED,
             CrossCityIntro.hub_id.is_not(None),
+            CrossCityIntro.erase_requested_at.is_(None),  # erasure ends those
         )
     ).all()
     for intro in waiting:
@@ -326,6 +340,29 @@ def _withdraw_unconsented(hub: IntrosHub, report: dict[str, int]) -> None:
         report["withdrawn"] += 1
 
 
+def _send_erasures(hub: IntrosHub, report: dict[str, int]) -> None:
+    """Ask the hub to erase every introduction marked for it here; no commit."""
+    for intro in erasure.pending():
+        assert intro.hub_id is not None
+        reason = intro.erase_reason or "erasure"
+        try:
+            raw = hub.erase_intro(intro.hub_id, f"erase-{intro.hub_id}", reason)
+        except HubRejected as exc:
+            if exc.status != 404:
+                raise
+            # The hub has no such introduction (its data was reset): it holds nothing.
+            erasure.confirmed(intro, None, None)
+            report["erased"] += 1
+            continue
+        view = _view(raw)
+        waiting = intro.status is IntroStatus.REQUESTED
+        _apply_view(intro, view)
+        erasure.confirmed(intro, view.get("erased_at"), view.get("erased_by"))
+        report["erased"] += 1
+        if waiting and intro.status is not IntroStatus.REQUESTED:
+            report["withdrawn"] += 1
+
+
 def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str, int]:
     """Pull the introductions feed, exchange cards, withdraw unconsented requests; commit.
 
@@ -333,7 +370,14 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
     does so only on its first run and with ``--full``, to keep an idle sync small).
     """
     hub = hub or client()
-    report = {"changed": 0, "new_incoming": 0, "cards_received": 0, "withdrawn": 0}
+    report = {
+        "changed": 0,
+        "new_incoming": 0,
+        "cards_received": 0,
+        "withdrawn": 0,
+        "erased": 0,
+        "erased_by_peer": 0,
+    }
     state = db.session.scalars(select(IntroSyncState).limit(1)).first()
     if state is None:
         state = IntroSyncState(cursor=0)
@@ -341,6 +385,7 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
     try:
         if register_key:
             register_public_key(hub)
+        _send_erasures(hub, report)
         _withdraw_unconsented(hub, report)
         for _ in range(FEED_PAGES):
             page = hub.intro_inbox(state.cursor)
@@ -356,6 +401,8 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
                     report["new_incoming"] += 1
                 had_card = intro.their_card is not None
                 _apply_view(intro, view)
+                if erasure.forget_for_peer(intro, view):
+                    report["erased_by_peer"] += 1
                 db.session.flush()
                 _exchange_cards(hub, intro, view)
                 if intro.their_card is not None and not had_card:
@@ -383,6 +430,8 @@ def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
         )
     if intro.status is not IntroStatus.REQUESTED:
         raise Conflict(f"This introduction is already {intro.status.value}.", allowed=[])
+    if intro.erase_requested_at is not None:
+        raise Conflict("This introduction is being erased.", allowed=[])
     if decision == "accept" and intro.connector_id is None:
         raise Conflict(
             "The connector this request names is no longer listed here.", allowed=["decline"]
@@ -404,7 +453,11 @@ def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
 def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
     """Withdraw an outgoing request that is still waiting."""
     intro = get_intro(intro_id)
-    if intro.direction is not IntroDirection.OUTGOING or intro.status is not IntroStatus.REQUESTED:
+    if (
+        intro.direction is not IntroDirection.OUTGOING
+        or intro.status is not IntroStatus.REQUESTED
+        or intro.erase_requested_at is not None
+    ):
         raise Conflict(
             "Only a waiting outgoing request can be withdrawn.",
             allowed=["accept", "decline"]

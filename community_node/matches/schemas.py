@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from community_node.fields import TrimmedString
 from community_node.matches.lifecycle import allowed_next
 from community_node.matches.models import MatchStatus, MeetingMode, ReferralResult
 from community_node.pagination import PageArgsSchema, page_schema
 from community_node.participants.models import CapacityPeriod
+from shared.fields import Id
+from shared.protocol.common import BaseSchema
 
 
-class TransitionSchema(Schema):
+class TransitionSchema(BaseSchema):
     """One status change; POST only sends ``to`` and ``note``."""
 
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    match_id = Id(dump_only=True)
     from_status = fields.Enum(MatchStatus, by_value=True, dump_only=True, allow_none=True)
     to = fields.Enum(MatchStatus, by_value=True, required=True, load_only=True)
     to_status = fields.Enum(MatchStatus, by_value=True, dump_only=True)
@@ -24,9 +26,9 @@ class TransitionSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-class MeetingSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
+class MeetingSchema(BaseSchema):
+    id = Id(dump_only=True)
+    match_id = Id(dump_only=True)
     scheduled_for = fields.AwareDateTime(required=True)
     duration_minutes = fields.Integer(load_default=30, validate=validate.Range(min=5, max=480))
     mode = fields.Enum(MeetingMode, by_value=True, required=True)
@@ -36,7 +38,7 @@ class MeetingSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-class MeetingUpdateSchema(Schema):
+class MeetingUpdateSchema(BaseSchema):
     """What happens after scheduling: confirmations, and whether it took place."""
 
     held = fields.Boolean(allow_none=True)
@@ -44,11 +46,11 @@ class MeetingUpdateSchema(Schema):
     confirmed_by_connector = fields.Boolean()
 
 
-class ReferralSchema(Schema):
+class ReferralSchema(BaseSchema):
     """An introduction the connector made; ``contact_name`` stays on this node."""
 
-    id = fields.Integer(dump_only=True)
-    match_id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    match_id = Id(dump_only=True)
     contact_name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     organisation = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     sector = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
@@ -61,16 +63,16 @@ class ReferralSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-class ReferralUpdateSchema(Schema):
+class ReferralUpdateSchema(BaseSchema):
     result = fields.Enum(ReferralResult, by_value=True, required=True)
 
 
-class MatchSchema(Schema):
+class MatchSchema(BaseSchema):
     """A match as listed and exported; POST sends the pair, an optional score and note."""
 
-    id = fields.Integer(dump_only=True)
-    connectee_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    connector_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    id = Id(dump_only=True)
+    connectee_id = Id(required=True)
+    connector_id = Id(required=True)
     status = fields.Enum(MatchStatus, by_value=True, dump_only=True)
     score = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100))
     note = fields.String(
@@ -101,16 +103,16 @@ class MatchDetailSchema(MatchSchema):
 
 class MatchListArgsSchema(PageArgsSchema):
     status = fields.Enum(MatchStatus, by_value=True)
-    connectee_id = fields.Integer()
-    connector_id = fields.Integer()
+    connectee_id = Id()
+    connector_id = Id()
     open = fields.Boolean(metadata={"description": "Only matches that have not ended (or ended)."})
 
 
 MatchPageSchema = page_schema(MatchSchema)
 
 
-class CapacitySchema(Schema):
-    connector_id = fields.Integer()
+class CapacitySchema(BaseSchema):
+    connector_id = Id()
     capacity = fields.Integer()
     period = fields.Enum(CapacityPeriod, by_value=True)
     period_start = fields.AwareDateTime()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from community_node.matching.models import BatchStatus, RowStatus
+from shared.fields import Id
+from shared.protocol.common import BaseSchema
 
 
-class SuggestionArgsSchema(Schema):
+class SuggestionArgsSchema(BaseSchema):
     k = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
-class LocalSuggestionSchema(Schema):
-    connector_id = fields.Integer(required=True)
+class LocalSuggestionSchema(BaseSchema):
+    connector_id = Id(required=True)
     name = fields.String(required=True, metadata={"description": "For staff; never sent out."})
     occupation = fields.String(allow_none=True)
     capacity_left = fields.Integer()
@@ -21,10 +23,10 @@ class LocalSuggestionSchema(Schema):
     reasons = fields.List(fields.String())
 
 
-class CrossCitySuggestionSchema(Schema):
+class CrossCitySuggestionSchema(BaseSchema):
     """An anonymized connector of another community, from the hub's directory search."""
 
-    directory_profile_id = fields.Integer(required=True)
+    directory_profile_id = Id(required=True)
     community = fields.String(required=True)
     occupation = fields.String(required=True)
     occupation_title = fields.String()
@@ -35,8 +37,8 @@ class CrossCitySuggestionSchema(Schema):
     reasons = fields.List(fields.String())
 
 
-class SuggestionsSchema(Schema):
-    connectee_id = fields.Integer()
+class SuggestionsSchema(BaseSchema):
+    connectee_id = Id()
     threshold = fields.Float()
     best_local_score = fields.Float(allow_none=True)
     local = fields.List(fields.Nested(LocalSuggestionSchema))
@@ -49,28 +51,28 @@ class SuggestionsSchema(Schema):
     cross_city = fields.List(fields.Nested(CrossCitySuggestionSchema))
 
 
-class ProposeSchema(Schema):
+class ProposeSchema(BaseSchema):
     connectee_ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1)),
+        Id(),
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "Default: every approved connectee without an open match."},
     )
 
 
-class ProposalRowSchema(Schema):
-    id = fields.Integer()
-    connectee_id = fields.Integer()
-    connector_id = fields.Integer(allow_none=True)
+class ProposalRowSchema(BaseSchema):
+    id = Id()
+    connectee_id = Id()
+    connector_id = Id(allow_none=True)
     score = fields.Float(allow_none=True)
     contributions = fields.Dict(keys=fields.String(), values=fields.Float())
     reasons = fields.List(fields.String())
     status = fields.Enum(RowStatus, by_value=True)
-    match_id = fields.Integer(allow_none=True)
+    match_id = Id(allow_none=True)
     error = fields.String(allow_none=True)
 
 
-class ProposalBatchSchema(Schema):
-    id = fields.Integer()
+class ProposalBatchSchema(BaseSchema):
+    id = Id()
     status = fields.Enum(BatchStatus, by_value=True)
     created_by = fields.String()
     created_at = fields.AwareDateTime()
@@ -80,7 +82,7 @@ class ProposalBatchSchema(Schema):
     rows = fields.List(fields.Nested(ProposalRowSchema))
 
 
-class AcceptSchema(Schema):
+class AcceptSchema(BaseSchema):
     rows = fields.List(
         fields.Integer(validate=validate.Range(min=1)),
         required=True,
@@ -88,10 +90,10 @@ class AcceptSchema(Schema):
     )
 
 
-class NextCandidateSchema(Schema):
-    match_id = fields.Integer()
-    connectee_id = fields.Integer()
-    connector_id = fields.Integer(
+class NextCandidateSchema(BaseSchema):
+    match_id = Id()
+    connectee_id = Id()
+    connector_id = Id(
         allow_none=True, metadata={"description": "None: no untried connector fits now."}
     )
     score = fields.Float(allow_none=True)

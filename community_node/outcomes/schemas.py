@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from community_node.fields import OccupationCode
 from community_node.outcomes.models import MILESTONES, OutcomeCategory
 from community_node.pagination import PageArgsSchema, page_schema
+from shared.fields import Id
+from shared.protocol.common import BaseSchema
 
 _milestone = fields.Integer(
     validate=validate.OneOf(MILESTONES),
@@ -14,7 +16,7 @@ _milestone = fields.Integer(
 )
 
 
-class _OutcomeFieldsSchema(Schema):
+class _OutcomeFieldsSchema(BaseSchema):
     """Fields a coordinator may set, on creation and on correction."""
 
     milestone_months = _milestone
@@ -31,7 +33,7 @@ class _OutcomeFieldsSchema(Schema):
         metadata={"description": "When the follow-up took place; defaults to today."}
     )
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    match_id = fields.Integer(
+    match_id = Id(
         allow_none=True,
         metadata={"description": "The match it follows; defaults to the first met match."},
     )
@@ -40,8 +42,8 @@ class _OutcomeFieldsSchema(Schema):
 class OutcomeSchema(_OutcomeFieldsSchema):
     """A follow-up outcome as read and recorded through the API."""
 
-    id = fields.Integer(dump_only=True)
-    connectee_id = fields.Integer(required=True)
+    id = Id(dump_only=True)
+    connectee_id = Id(required=True)
     milestone_months = fields.Integer(
         required=True,
         validate=validate.OneOf(MILESTONES),
@@ -57,7 +59,7 @@ class OutcomeUpdateSchema(_OutcomeFieldsSchema):
 
 
 class OutcomeListArgsSchema(PageArgsSchema):
-    connectee_id = fields.Integer()
+    connectee_id = Id()
     milestone_months = _milestone
     category = fields.Enum(OutcomeCategory, by_value=True)
     attributed_to_program = fields.Boolean()

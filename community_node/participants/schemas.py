@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
 from community_node.fields import CountryCode, Id, LanguageCode, OccupationCode, TrimmedString
 from community_node.pagination import PageArgsSchema, page_schema
@@ -20,19 +20,20 @@ from community_node.participants.models import (
     StatusCategory,
     WorkAuthorization,
 )
+from shared.protocol.common import BaseSchema
 from shared.taxonomy import Level
 
 _skill = TrimmedString(validate=validate.Length(min=1, max=100))
 _slots = fields.List(fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)))
 
 
-class LanguageSchema(Schema):
+class LanguageSchema(BaseSchema):
     language = LanguageCode(required=True)
     level = fields.Enum(LanguageLevel, by_value=True, required=True)
 
 
-class _PersonSchema(Schema):
-    id = fields.Integer(dump_only=True)
+class _PersonSchema(BaseSchema):
+    id = Id(dump_only=True)
     first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -126,10 +127,10 @@ ConnecteePageSchema = page_schema(ConnecteeSchema)
 ConnectorPageSchema = page_schema(ConnectorSchema)
 
 
-class ConsentSchema(Schema):
+class ConsentSchema(BaseSchema):
     """A consent grant; withdraw it with POST …/withdraw."""
 
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     connectee_id = Id(allow_none=True)
     connector_id = Id(allow_none=True)
     purpose = fields.Enum(ConsentPurpose, by_value=True, required=True)
@@ -156,7 +157,7 @@ class ConsentListArgsSchema(PageArgsSchema):
 ConsentPageSchema = page_schema(ConsentSchema)
 
 
-class WithdrawSchema(Schema):
+class WithdrawSchema(BaseSchema):
     """Why a consent is withdrawn (optional): kept on the consent record, never audited."""
 
     note = TrimmedString(validate=validate.Length(max=500))

@@ -14,6 +14,7 @@ from community_node.auth.models import StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.introductions.erasure import mark_for_erasure
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import (
     Connectee,
@@ -21,6 +22,7 @@ from community_node.participants.models import (
     Connector,
     ConnectorLanguage,
     Consent,
+    ConsentPurpose,
     ProfileStatus,
 )
 from community_node.sync.outbox import connector_changed
@@ -200,6 +202,8 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
     from community_node.matches.services import erase_referral_contacts
 
     erase_referral_contacts(kind.name, person.id)
+    # The hub and the other city hold parts of this person too: the next sync erases them.
+    mark_for_erasure(kind.name, person.id, "erasure", actor=actor)
     record(actor, f"{kind.name}.erase", kind.name, person.id, {})
     connector_changed(person)
     db.session.commit()
@@ -291,6 +295,21 @@ def withdraw_consent(consent_id: int, *, actor: str, note: str | None = None) ->
     consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
     consent.withdrawal_note = (note or "").strip() or None
     record(actor, "consent.withdraw", "consent", consent.id, {"purpose": consent.purpose.value})
+    if consent.purpose is ConsentPurpose.CROSS_CITY_INTRODUCTIONS:
+        # What crossed under this consent is erased at the hub and the other city too.
+        kind, person_id = (
+            ("connectee", consent.connectee_id)
+            if consent.connectee_id is not None
+            else ("connector", consent.connector_id)
+        )
+        assert person_id is not None  # exactly one subject (a check constraint)
+        mark_for_erasure(
+            kind,
+            person_id,
+            "consent_withdrawn",
+            actor=actor,
+            consent_id=consent.id if kind == "connectee" else None,
+        )
     connector_changed(consent)
     db.session.commit()
     return consent

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.protocol.common import BaseSchema
 
 #: Cohort periods and row groupings a report can be asked for (the CLI offers the same).
 PERIODS = ("month", "quarter", "year", "all")
 GROUPINGS = ("major_group",)
 
 
-class ReportArgsSchema(Schema):
+class ReportArgsSchema(BaseSchema):
     """Which cohorts a report covers and how it slices them."""
 
     period = fields.String(
@@ -36,7 +38,7 @@ class ReportArgsSchema(Schema):
             raise ValidationError("Must not be before 'from'.", field_name="to")
 
 
-class _RowSchema(Schema):
+class _RowSchema(BaseSchema):
     period = fields.String()
     major_group = fields.String()
     major_group_title = fields.String()

@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import ValidationError, fields, post_load, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
 from community_node.fields import OccupationCode
 from community_node.participants.models import ConsentPurpose
 from community_node.participants.schemas import ConnecteeSchema, ConnectorSchema, LanguageSchema
+from shared.protocol.common import BaseSchema
 from shared.taxonomy import Level, default_taxonomy
 from shared.taxonomy.skills import split_skill_list
 from shared.text import contains_nul
@@ -132,7 +133,7 @@ def _by_mro(kind: type, messages: Callable[[type], Mapping[str, str]]) -> dict[s
     return merged
 
 
-class _SignUpSchema(Schema):
+class _SignUpSchema(BaseSchema):
     """What both forms add to their API schema: consents, language rows, reading a form."""
 
     languages: fields.List[Any] = LanguageRows(

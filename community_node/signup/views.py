@@ -21,6 +21,7 @@ from community_node.signup.schemas import (
     ConnectorSignUpSchema,
     form_errors,
 )
+from shared.web.limits import Rule, rate_limited
 
 bp = Blueprint("signup", __name__, url_prefix="/join")
 
@@ -55,6 +56,7 @@ def join() -> str:
 
 
 @bp.route("/<any(connectee, connector):kind>", methods=["GET", "POST"])
+@rate_limited(Rule("signup_per_address", "RATELIMIT_SIGNUP"))  # posts only: reading is free
 def apply(kind: str) -> tuple[str, int] | Response:
     form = FORMS[kind]
     if request.method == "GET":

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from community_node.pagination import PageArgsSchema, page_schema
 from community_node.sync.models import OutboxKind, OutboxStatus
+from shared.fields import Id
 from shared.protocol import AUDIENCES, RESOURCE_KINDS
+from shared.protocol.common import BaseSchema
 
 
-class SyncStatusSchema(Schema):
+class SyncStatusSchema(BaseSchema):
     configured = fields.Boolean(required=True)
     hub_url = fields.String(allow_none=True)
     community = fields.String(allow_none=True)
@@ -28,7 +30,7 @@ class SyncStatusSchema(Schema):
     resources = fields.Integer(metadata={"description": "Shared resources held locally."})
 
 
-class OutboxItemSchema(Schema):
+class OutboxItemSchema(BaseSchema):
     """An outbox item; its payload is already anonymized, so it is safe to show."""
 
     seq = fields.Integer(dump_only=True)
@@ -49,10 +51,10 @@ class DeadLetterArgsSchema(PageArgsSchema):
     kind = fields.Enum(OutboxKind, by_value=True)
 
 
-class ResourceSchema(Schema):
+class ResourceSchema(BaseSchema):
     """A shared resource published by national staff, as held in the node's copy."""
 
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     seq = fields.Integer(dump_only=True)
     kind = fields.String(dump_only=True)
     title = fields.String(dump_only=True)

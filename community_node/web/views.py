@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from community_node.auth.models import Role
-from community_node.auth.services import authenticate
+from community_node.auth.services import accounts
 from community_node.pagination import Page, PageArgsSchema
 from community_node.participants import services as participants
 from community_node.participants.schemas import (
@@ -22,8 +22,8 @@ from community_node.participants.schemas import (
 from community_node.security import actor_label, current_staff, require_role
 from community_node.signup.choices import languages
 from community_node.web import filters, queries
-from community_node.web.forms import ConnecteeEditForm, LoginForm
-from shared.web.login import local_target
+from community_node.web.forms import ConnecteeEditForm
+from shared.web.login import add_login_views
 
 bp = Blueprint("web", __name__)
 filters.register_filters(bp)
@@ -32,26 +32,8 @@ bp.add_app_template_global(queries.person_name)
 #: Ids beyond PostgreSQL's INTEGER are no record; the route answers 404 instead of failing.
 ID = "int(max=2147483647)"
 
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | tuple[str, int] | Response:
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
-            return redirect(local_target(request.args.get("next", ""), url_for("web.dashboard")))
-        flash("Email or password is wrong.", "error")
-    elif form.errors:  # a field left empty, or holding what no account could
-        return render_template("login.html", form=form), 422
-    return render_template("login.html", form=form)
-
-
-@bp.post("/logout")
-@login_required
-def logout() -> Response:
-    logout_user()
-    return redirect(url_for("web.login"))
+# Shared with the hub: one login (limited, logged) and logout for every service.
+add_login_views(bp, accounts, home="web.dashboard")
 
 
 @bp.app_context_processor

@@ -26,6 +26,7 @@ from hub.auth.keys import public_jwks, signing_keyset
 from hub.communities.models import ALL_SCOPES, CommunityStatus, OAuthClient
 from hub.communities.services import client_by_id
 from hub.security import security_event
+from shared.web.limits import Breach, Rule, rate_limited
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 EXTENSION = "hub.authorization_server"
@@ -150,7 +151,18 @@ def init_oauth(app: Flask) -> AuthorizationServer:
     return server
 
 
+def _slow_down(breach: Breach) -> ResponseReturnValue:
+    """OAuth2's JSON error shape (RFC 8628's ``slow_down``), never to be cached."""
+    response = jsonify(
+        error="slow_down",
+        error_description=f"Too many token requests. Try again in {breach.wait}.",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/token")
+@rate_limited(Rule("token_per_address", "RATELIMIT_TOKEN", answer=_slow_down))
 def issue_token() -> ResponseReturnValue:
     """Issue an access token (RFC 6749 §4.4); errors use OAuth2's own JSON shape."""
     server: AuthorizationServer = current_app.extensions[EXTENSION]

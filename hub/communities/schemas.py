@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from shared.protocol.common import BaseSchema
 
 
-class WhoAmISchema(Schema):
+class WhoAmISchema(BaseSchema):
     """The community an access token belongs to, and what the token allows."""
 
     community = fields.String(required=True, metadata={"description": "The community's slug."})

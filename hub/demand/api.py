@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 
 from hub.demand.services import replace_signals, table
 from hub.security import actor_label, current_caller, require_scope
 from shared.protocol import SOC_MAJOR_GROUPS
+from shared.protocol.common import BaseSchema
 from shared.protocol.demand import DemandSetSchema, DemandTableSchema
 
 blp = Blueprint(
@@ -21,7 +22,7 @@ blp = Blueprint(
 )
 
 
-class DemandArgsSchema(Schema):
+class DemandArgsSchema(BaseSchema):
     major_group = fields.String(validate=validate.OneOf(SOC_MAJOR_GROUPS), load_default=None)
     community = fields.String(validate=validate.Length(min=1, max=40), load_default=None)
 

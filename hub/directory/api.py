@@ -7,12 +7,13 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 
 from hub.directory.search import search
 from hub.directory.services import list_directory
 from hub.security import current_caller, require_scope
 from shared.protocol import DirectoryPageSchema, SocCode
+from shared.protocol.common import BaseSchema
 from shared.protocol.introductions import DirectorySearchArgsSchema, DirectorySearchSchema
 from shared.taxonomy import Level
 
@@ -24,7 +25,7 @@ blp = Blueprint(
 )
 
 
-class DirectoryArgsSchema(Schema):
+class DirectoryArgsSchema(BaseSchema):
     occupation = SocCode(metadata={"description": "A SOC code, e.g. 29-1141."})
     related = fields.String(
         validate=validate.OneOf([level.value for level in Level]),

@@ -6,12 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 
 from hub.idempotency.api import KEY_DOC, idempotent
 from hub.introductions import services
 from hub.security import actor_label, current_community, require_scope
+from shared.protocol.common import BaseSchema
 from shared.protocol.introductions import (
+    EraseRequestSchema,
     IntroductionSchema,
     IntroFeedSchema,
     IntroRequestSchema,
@@ -34,7 +36,7 @@ keys_blp = Blueprint(
 )
 
 
-class InboxArgsSchema(Schema):
+class InboxArgsSchema(BaseSchema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
 
 
@@ -105,6 +107,21 @@ class Cards(MethodView):
     def post(self, data: dict[str, Any], intro_id: int) -> dict[str, Any]:
         """Send the caller's contact card, sealed to the other community's public key."""
         return services.post_card(current_community(), intro_id, data["sealed"], actor_label())
+
+
+@blp.route("/<int:intro_id>/erase")
+class Erase(MethodView):
+    @blp.doc(security=[{"oauth2": ["intros:write"]}], **KEY_DOC)
+    @require_scope("intros:write")
+    @idempotent
+    @blp.arguments(EraseRequestSchema)
+    @blp.response(200, IntroductionSchema)
+    def post(self, data: dict[str, Any], intro_id: int) -> dict[str, Any]:
+        """Delete the pitch, consent ref and both cards (either side; idempotent).
+
+        A waiting request ends as withdrawn; the other side sees ``erased_at`` in its feed.
+        """
+        return services.erase(current_community(), intro_id, data["reason"], actor_label())
 
 
 @keys_blp.route("/me/public-key")

@@ -21,6 +21,7 @@ class Introduction(Base):
     ``consent_ref``, node B's ``connector_ref`` (copied from the profile when requested),
     and each side's contact card only as a box sealed to the other node's public key.
     ``seq`` is the newest change's number in the introductions feed both sides pull.
+    Erasure and retention delete the pitch, the consent ref and the cards, never the row.
     """
 
     __tablename__ = "introductions"
@@ -36,7 +37,8 @@ class Introduction(Base):
     to_community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
     connector_ref: Mapped[str] = mapped_column(String(64))
-    consent_ref: Mapped[str] = mapped_column(String(64), index=True)
+    # Null once erased or purged, like the pitch (emptied) and both cards.
+    consent_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     pitch: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[IntroStatus] = mapped_column(default=IntroStatus.REQUESTED)
     end_reason: Mapped[str | None] = mapped_column(String(40))
@@ -47,6 +49,15 @@ class Introduction(Base):
     # Base64 sealed boxes: the requester's card (for B) and the connector side's (for A).
     card_from: Mapped[str | None] = mapped_column(Text)
     card_to: Mapped[str | None] = mapped_column(Text)
+    # When the second card arrived: an accepted introduction's retention runs from here.
+    cards_exchanged_at: Mapped[dt.datetime | None]
+    # A side asked to erase it (its person was erased or withdrew cross-city consent):
+    # the pitch, the consent ref and both cards were deleted then.
+    erased_at: Mapped[dt.datetime | None]
+    erased_by: Mapped[str | None] = mapped_column(String(10))
+    # Retention ran out (HUB_INTRO_RETENTION_DAYS after it ended): same deletions; the
+    # record stays for counts.
+    purged_at: Mapped[dt.datetime | None]
 
 
 class IntroFeed(Base):

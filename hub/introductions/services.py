@@ -5,7 +5,12 @@ Requests still waiting end by themselves when they pass their deadline
 (``INTRO_EXPIRY_DAYS``, default 30), when the connector's profile is tombstoned, or when
 the requester withdraws them (node A does so when the connectee withdraws consent);
 ``sweep`` applies the first two, from ``connector-hub tick`` and lazily before reads.
-Callers commit, except the read helpers that sweep (they commit what they swept).
+
+Personal parts (the pitch, the consent ref, both sealed cards) leave the hub two ways:
+``erase``, when either node says its person was erased or withdrew cross-city consent
+(the change takes a feed seq, so the other node deletes its copy too), and ``purge``,
+``INTRO_RETENTION_DAYS`` (default 90) after an introduction ended. The row stays, for
+counts. Callers commit, except the read helpers that sweep (they commit what they swept).
 """
 
 from __future__ import annotations
@@ -15,18 +20,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityStatus
 from hub.database import utcnow
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.extensions import db
+from hub.idempotency.models import IdempotencyRecord
 from hub.introductions.models import Introduction, IntroFeed, IntroStatus
 from hub.profiles.models import Profile
 from shared.crypto import CryptoError, check_public_key
+from shared.protocol.introductions import IntroductionSchema
 
 DEFAULT_EXPIRY_DAYS = 30
+DEFAULT_RETENTION_DAYS = 90
 FEED_LIMIT = 200
 #: What each side may do to a request still waiting; nothing else is ever allowed.
 _ACTIONS = {"incoming": ("accept", "decline"), "outgoing": ("withdraw",)}
@@ -39,6 +47,10 @@ _TARGET = {
 
 def expiry_days() -> int:
     return int(current_app.config.get("INTRO_EXPIRY_DAYS", DEFAULT_EXPIRY_DAYS))
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("INTRO_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 
 def _next_seq() -> int:
@@ -63,6 +75,8 @@ def direction(intro: Introduction, caller: Community) -> str:
 def allowed_actions(intro: Introduction, caller: Community) -> list[str]:
     """The actions the caller may take now (``cards`` once accepted, until sent)."""
     side = direction(intro, caller)
+    if intro.erased_at is not None or intro.purged_at is not None:
+        return []
     if intro.status is IntroStatus.REQUESTED:
         return list(_ACTIONS[side])
     if intro.status is IntroStatus.ACCEPTED:
@@ -82,10 +96,10 @@ def view(intro: Introduction, caller: Community) -> dict[str, Any]:
     outgoing = side == "outgoing"
     peer_id = intro.to_community_id if outgoing else intro.from_community_id
     peer_key = None
-    if intro.status is IntroStatus.ACCEPTED:
+    if intro.status is IntroStatus.ACCEPTED and intro.erased_at is None:
         peer = db.session.get(Community, peer_id)
         peer_key = peer.public_key if peer is not None else None
-    return {
+    shown: dict[str, Any] = {
         "id": intro.id,
         "seq": intro.seq,
         "direction": side,
@@ -96,7 +110,7 @@ def view(intro: Introduction, caller: Community) -> dict[str, Any]:
         "profile_id": intro.profile_id,
         "connector_ref": None if outgoing else intro.connector_ref,
         "consent_ref": intro.consent_ref if outgoing else None,
-        "pitch": intro.pitch,
+        "pitch": intro.pitch or None,  # emptied once erased or purged
         "requested_at": intro.requested_at,
         "decided_at": intro.decided_at,
         "expires_at": intro.expires_at,
@@ -105,6 +119,11 @@ def view(intro: Introduction, caller: Community) -> dict[str, Any]:
         "peer_public_key": peer_key,
         "peer_card": intro.card_to if outgoing else intro.card_from,
     }
+    if intro.erased_at is not None:
+        # Only then: nodes older than erasure reject unknown fields, and keep working
+        # with every introduction nobody erased.
+        shown.update(erased_at=intro.erased_at, erased_by=intro.erased_by)
+    return shown
 
 
 def _end(
@@ -265,6 +284,8 @@ def post_card(
     now = now or utcnow()
     intro = _visible(caller, intro_id, lock=True)
     side = direction(intro, caller)
+    if intro.erased_at is not None or intro.purged_at is not None:
+        raise Conflict("This introduction was erased: no card travels any more.", allowed=[])
     if intro.status is not IntroStatus.ACCEPTED:
         raise Conflict(
             f"Contact cards travel only once an introduction is accepted; "
@@ -277,10 +298,145 @@ def post_card(
         intro.card_from = sealed
     else:
         intro.card_to = sealed
+    if intro.card_from is not None and intro.card_to is not None:
+        intro.cards_exchanged_at = now
     _touch(intro, now)
     db.session.flush()
     record(actor, "introduction.card", "introduction", intro.id, {"side": side})
     return view(intro, caller)
+
+
+def _forget(intro: Introduction) -> list[str]:
+    """Delete the introduction's personal parts; return the names of those that were held."""
+    held = [
+        name
+        for name, value in (
+            ("pitch", intro.pitch),
+            ("consent_ref", intro.consent_ref),
+            ("card_from", intro.card_from),
+            ("card_to", intro.card_to),
+        )
+        if value
+    ]
+    intro.pitch = {}
+    intro.consent_ref = intro.card_from = intro.card_to = None
+    return held
+
+
+def _scrub_stored_answers(intro: Introduction) -> int:
+    """Replace stored idempotent answers that showed this introduction with its state now.
+
+    A replay of the request, a decision or a card must not hand back the pitch, the
+    consent ref or a card after they were deleted; it gets the erased view instead (so a
+    replayed request still does not create a second introduction).
+    """
+    records = db.session.scalars(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.community_id.in_((intro.from_community_id, intro.to_community_id)),
+            IdempotencyRecord.created_at >= intro.requested_at,
+            # A coarse filter in SQL (every introduction view has a pitch key); exact below.
+            cast(IdempotencyRecord.response, Text).like('%"pitch"%'),
+        )
+    ).all()
+    scrubbed = 0
+    for stored in records:
+        answer = stored.response
+        if not (isinstance(answer, dict) and answer.get("id") == intro.id and "seq" in answer):
+            continue
+        community = db.session.get(Community, stored.community_id)
+        if community is None:
+            continue
+        stored.response = IntroductionSchema().dump(view(intro, community))
+        scrubbed += 1
+    return scrubbed
+
+
+def erase(
+    caller: Community,
+    intro_id: int,
+    reason: str,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Delete what the hub holds of an introduction's people, at either side's request.
+
+    A request still waiting ends (withdrawn). The change takes a feed seq, so the other
+    node learns it and deletes its own copy. Asking again changes nothing (idempotent);
+    the ask is still audited, since the other side may be asking for its own person.
+    """
+    now = now or utcnow()
+    intro = _visible(caller, intro_id, lock=True)
+    side = "requester" if direction(intro, caller) == "outgoing" else "connector"
+    if intro.erased_at is not None:
+        record(
+            actor,
+            "introduction.erase",
+            "introduction",
+            intro.id,
+            {"side": side, "reason": reason, "deleted": [], "already": True},
+        )
+        return view(intro, caller)
+    ended = intro.status is IntroStatus.REQUESTED
+    if ended:
+        intro.status = IntroStatus.WITHDRAWN
+        intro.end_reason = "erased" if reason == "erasure" else "consent_withdrawn"
+        intro.decided_at = now
+        intro.expires_at = None
+    deleted = _forget(intro)
+    intro.erased_at, intro.erased_by = now, side
+    _touch(intro, now)
+    db.session.flush()
+    scrubbed = _scrub_stored_answers(intro)
+    record(
+        actor,
+        "introduction.erase",
+        "introduction",
+        intro.id,
+        {
+            "side": side,
+            "reason": reason,
+            "deleted": deleted,
+            "ended": ended,
+            "stored_answers": scrubbed,
+        },
+    )
+    return view(intro, caller)
+
+
+def purge(now: dt.datetime | None = None, *, actor: str = "system:purge") -> int:
+    """Delete the personal parts of introductions ended over the retention period ago.
+
+    Retention runs from the decision (declined, withdrawn, expired), or for an accepted
+    introduction from the second card's arrival (from acceptance while a card is missing).
+    No feed seq is taken: each node keeps its own copy under its own rules.
+    """
+    now = now or utcnow()
+    days = retention_days()
+    anchor = func.coalesce(Introduction.cards_exchanged_at, Introduction.decided_at)
+    due = db.session.scalars(
+        select(Introduction)
+        .where(
+            Introduction.status != IntroStatus.REQUESTED,
+            Introduction.erased_at.is_(None),
+            Introduction.purged_at.is_(None),
+            anchor <= now - dt.timedelta(days=days),
+        )
+        .order_by(Introduction.id)
+        .with_for_update()
+    ).all()
+    for intro in due:
+        deleted = _forget(intro)
+        intro.purged_at = now
+        scrubbed = _scrub_stored_answers(intro)
+        record(
+            actor,
+            "introduction.purge",
+            "introduction",
+            intro.id,
+            {"deleted": deleted, "retention_days": days, "stored_answers": scrubbed},
+        )
+    db.session.flush()
+    return len(due)
 
 
 def feed(caller: Community, since: int, limit: int = FEED_LIMIT) -> dict[str, Any]:

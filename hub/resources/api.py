@@ -7,12 +7,13 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 from werkzeug.exceptions import Gone
 
 from hub.resources.services import changes_since
 from hub.security import require_scope
 from shared.protocol import ResourceChangesSchema
+from shared.protocol.common import BaseSchema
 
 blp = Blueprint(
     "resources",
@@ -22,7 +23,7 @@ blp = Blueprint(
 )
 
 
-class ChangesArgsSchema(Schema):
+class ChangesArgsSchema(BaseSchema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 

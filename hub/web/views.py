@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from hub.auth.models import Role
-from hub.auth.services import authenticate
+from hub.auth.services import accounts
 from hub.communities.services import get_community, set_status
 from hub.extensions import login_manager
 from hub.outcomes.models import ROLLUP_LEVELS
@@ -25,9 +25,9 @@ from hub.resources.schemas import ResourceDraftSchema
 from hub.resources.services import list_resources, publish, unpublish
 from hub.web import queries
 from hub.web.access import can, role_required, staff_actor
-from hub.web.forms import LoginForm, ResourceForm, StatusForm
+from hub.web.forms import ResourceForm, StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
-from shared.web.login import local_target
+from shared.web.login import add_login_views
 
 bp = Blueprint("web", __name__)
 
@@ -67,26 +67,8 @@ def _roles() -> dict[str, Any]:
 # Login ------------------------------------------------------------------------------
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
-    """Log a national staff member in, then go where the login page was asked from."""
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
-            target = local_target(request.args.get("next", ""), url_for("web.dashboard"))
-            return redirect(target, code=303)
-        # One message for every failure: it must not tell which accounts exist.
-        flash("Email or password is wrong.", "error")
-    return render_template("login.html", form=form)
-
-
-@bp.post("/logout")
-def logout() -> Response:
-    """End the session (a POST with the CSRF token, so no link can log anyone out)."""
-    logout_user()
-    return redirect(url_for("web.login"), code=303)
+# Shared with the nodes: one login (limited, logged) and logout for every service.
+add_login_views(bp, accounts, home="web.dashboard")
 
 
 # Dashboard --------------------------------------------------------------------------

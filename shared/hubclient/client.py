@@ -597,6 +597,22 @@ class HubClient:
         )
         return self._object(response, "introduction")
 
+    def erase_intro(
+        self, intro_id: int, idempotency_key: str, reason: str = "erasure"
+    ) -> dict[str, Any]:
+        """Ask the hub to delete an introduction's pitch, consent ref and both cards.
+
+        Either side may ask; ``reason`` is ``erasure`` or ``consent_withdrawn``. Asking
+        again is harmless: the answer shows ``erased_at`` as first recorded.
+        """
+        response = self._request(
+            "POST",
+            f"/api/v1/introductions/{intro_id}/erase",
+            body={"reason": reason},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._object(response, "introduction")
+
     def register_public_key(self, public_key: str) -> None:
         """Register this node's public key; other nodes seal contact cards to it."""
         self._request("PUT", "/api/v1/communities/me/public-key", body={"public_key": public_key})

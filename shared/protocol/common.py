@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from shared.taxonomy import MalformedCode, default_taxonomy, normalize_code
+from shared.text import NUL
 
 #: A reporting period: a calendar quarter such as ``2026-Q3``.
 PERIOD_PATTERN = r"^\d{4}-Q[1-4]\Z"
@@ -57,7 +58,56 @@ RESOURCE_KINDS: tuple[str, ...] = ("guide", "faq", "webinar", "template", "toolk
 AUDIENCES: tuple[str, ...] = ("staff", "connectors", "connectees", "all")
 
 
-class StrictSchema(Schema):
+#: What a string holding a NUL character is told, field by field.
+NUL_MESSAGE = "Must not contain a NUL character."
+
+
+class BaseSchema(Schema):
+    """The root of every schema of both services: no string may hold a NUL character.
+
+    PostgreSQL stores no text (nor jsonb string) with a NUL, so one that got past the
+    schema failed later as a 500 (e.g. when the hub stored an Idempotency-Key record).
+    The check runs before any field's own, on keys as well as values, so a field type
+    that forgets it (a Dict, a List of str, a custom field) cannot let one through.
+    """
+
+    #: Fields whose items are each loaded later through their own schema (a batch's
+    #: items, a feed page's): a NUL rejects that one item there, not the whole envelope.
+    nul_checked_per_item: ClassVar[frozenset[str]] = frozenset()
+
+    @pre_load(pass_collection=True)
+    def _refuse_nul(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, Mapping) and self.nul_checked_per_item:
+            data_seen = {k: v for k, v in data.items() if k not in self.nul_checked_per_item}
+        else:
+            data_seen = data
+        errors = _nul_errors(data_seen)
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+def _nul_errors(value: Any) -> Any:
+    """Return the error tree of the NULs in ``value``'s strings and keys, or ``None``."""
+    if isinstance(value, str):
+        return [NUL_MESSAGE] if NUL in value else None
+    if isinstance(value, Mapping):
+        errors: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                # The error names the key without its NUL: an answer that echoed it
+                # would fail to be stored (an idempotency record) just the same.
+                errors[key.replace(NUL, "\\u0000")] = [NUL_MESSAGE]
+            elif (found := _nul_errors(item)) is not None:
+                errors[key] = found
+        return errors or None
+    if isinstance(value, list | tuple):
+        found_items = {i: found for i, item in enumerate(value) if (found := _nul_errors(item))}
+        return found_items or None
+    return None
+
+
+class StrictSchema(BaseSchema):
     """A schema that rejects unknown fields (marshmallow's default, stated on purpose)."""
 
     class Meta:
@@ -128,6 +178,8 @@ class FeedPageSchema(StrictSchema):
     The items stay as sent: each feed's item schema (``ResourceChangesSchema``,
     ``IntroFeedSchema``) says what they hold, and the reader loads them one by one.
     """
+
+    nul_checked_per_item = frozenset({"items"})
 
     items = fields.List(fields.Dict(keys=fields.String()), required=True)
     next = StrictInteger(required=True)

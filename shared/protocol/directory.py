@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from shared.fields import Id
 from shared.protocol.common import StrictSchema
 from shared.protocol.profiles import LanguageSchema
 
@@ -11,7 +12,7 @@ from shared.protocol.profiles import LanguageSchema
 class DirectoryEntrySchema(StrictSchema):
     """One listed connector; ``id`` is the hub's handle (the node's ref never leaves it)."""
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     community = fields.String(required=True, metadata={"description": "The node's slug."})
     occupation = fields.String(required=True)
     occupation_level = fields.String(required=True)

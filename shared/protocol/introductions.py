@@ -12,12 +12,12 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from shared.fields import Id
 from shared.protocol.common import (
     EXPERIENCE_BANDS,
     REF_PATTERN,
     SKILL_PATTERN,
     SocCode,
-    StrictInteger,
     StrictSchema,
 )
 from shared.protocol.directory import DirectoryEntrySchema
@@ -46,7 +46,12 @@ INTRO_END_REASONS: tuple[str, ...] = (
     "expired",
     "profile_removed",
     "consent_withdrawn",
+    "erased",
 )
+#: Which side of an introduction asked the hub to erase it.
+ERASING_SIDES: tuple[str, ...] = ("requester", "connector")
+#: Why a node asks for erasure: the person was erased, or withdrew cross-city consent.
+ERASE_REASONS: tuple[str, ...] = ("erasure", "consent_withdrawn")
 #: A sealed contact card is small: a name, an email, a phone, a city (base64 of a box).
 MAX_SEALED_CHARS = 4096
 #: Base64 of 32 raw bytes.
@@ -78,7 +83,7 @@ class PitchSchema(StrictSchema):
 class IntroRequestSchema(StrictSchema):
     """Node A asks for an introduction to a listed connector (the directory ``id``)."""
 
-    profile_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    profile_id = Id(strict=True, required=True)
     pitch = fields.Nested(PitchSchema, required=True)
     consent_ref = fields.String(
         required=True, validate=validate.Regexp(REF_PATTERN, error="Not a ref.")
@@ -120,17 +125,17 @@ class IntroductionSchema(StrictSchema):
     ``peer_public_key`` appears once accepted; ``peer_card`` once the other node sent it.
     """
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     seq = fields.Integer(required=True)
     direction = fields.String(required=True, validate=validate.OneOf(("outgoing", "incoming")))
     status = fields.String(required=True, validate=validate.OneOf(INTRO_STATUSES))
     end_reason = fields.String(allow_none=True, validate=validate.OneOf(INTRO_END_REASONS))
     from_community = fields.String(required=True)
     to_community = fields.String(required=True)
-    profile_id = fields.Integer(required=True)
+    profile_id = Id(required=True)
     connector_ref = fields.String(allow_none=True)
     consent_ref = fields.String(allow_none=True)
-    pitch = fields.Nested(PitchSchema, required=True)
+    pitch = fields.Nested(PitchSchema, required=True, allow_none=True)
     requested_at = fields.AwareDateTime(required=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     expires_at = fields.AwareDateTime(allow_none=True)
@@ -138,6 +143,17 @@ class IntroductionSchema(StrictSchema):
     card_sent = fields.Boolean(required=True)
     peer_public_key = fields.String(allow_none=True)
     peer_card = fields.String(allow_none=True)
+    # Sent only once a side asked for erasure: then the pitch (null) and cards are gone.
+    erased_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    erased_by = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(ERASING_SIDES)
+    )
+
+
+class EraseRequestSchema(StrictSchema):
+    """Either side asks the hub to delete what it holds of an introduction's person."""
+
+    reason = fields.String(load_default="erasure", validate=validate.OneOf(ERASE_REASONS))
 
 
 class IntroFeedSchema(StrictSchema):

@@ -92,6 +92,8 @@ class TombstoneSchema(StrictSchema):
 class ProfileBatchSchema(StrictSchema):
     """The batch envelope; load each item with :func:`load_items` to judge it alone."""
 
+    nul_checked_per_item = frozenset({"items"})
+
     items = fields.List(
         fields.Raw(),
         required=True,

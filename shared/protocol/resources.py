@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from shared.fields import Id
 from shared.protocol.common import AUDIENCES, RESOURCE_KINDS, Dispatch, StrictSchema
 
 #: The most items one page of the change feed carries.
@@ -13,7 +14,7 @@ MAX_FEED_ITEMS = 200
 class ResourceSchema(StrictSchema):
     """A published resource: a body (Markdown) or a link."""
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     seq = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(RESOURCE_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -29,7 +30,7 @@ class ResourceSchema(StrictSchema):
 class ResourceTombstoneSchema(StrictSchema):
     """A resource the hub unpublished: drop the local copy."""
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     seq = fields.Integer(required=True)
     deleted = fields.Boolean(required=True, validate=validate.Equal(True))
 

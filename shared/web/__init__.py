@@ -6,5 +6,6 @@ from the environment (``settings``), engine options (``database``), error answer
 proxies and CSRF (``app``), command-line helpers (``cli``), Alembic's
 environment (``migrations``), the audit log (``audit``), staff accounts (``staff``,
 ``login``), the staff pages' layout and macros (``layout``, ``templates/``), form
-helpers (``forms``), pagination (``pagination``) and the guarded CSV writer (``csv``).
+helpers (``forms``), pagination (``pagination``), the guarded CSV writer (``csv``),
+rate limits (``limits``) and the security trail (``security_log``).
 """

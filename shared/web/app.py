@@ -1,4 +1,9 @@
-"""Pieces of an application factory both services share: URLs, proxies, API and CSRF."""
+"""Pieces of an application factory both services share: URLs, proxies, API and CSRF.
+
+:func:`assemble` also installs what every answer and request of both services gets:
+the JSON depth guard (first of all request hooks), the security headers, and an API
+docs page without inline script.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,60 @@ from typing import Any
 
 import flask
 import flask_smorest
-from flask import Flask
+from flask import Flask, render_template, url_for
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared.web.database import MAX_ID
+from shared.fields import MAX_ID
+from shared.web.headers import install_security_headers
+from shared.web.limits import init_limits
+from shared.web.system import refuse_deep_json
 
 #: Where every JSON API blueprint is mounted.
 API_PREFIX = "/api/v1"
 
 
 def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
-    """Put ``app`` behind its trusted proxies, then run each registration step in order."""
+    """Put ``app`` behind its trusted proxies, then run each registration step in order.
+
+    The depth guard goes first so that no later hook (authentication, the NUL guard)
+    parses a body nested deeply enough to exhaust the recursion limit.
+    """
     trust_proxies(app)
+    app.before_request(refuse_deep_json)
+    install_security_headers(app)
     for step in steps:
         step(app)
+    serve_docs_without_inline_script(app)
+    init_limits(app)  # last: it applies the limits the registered views declare
     return app
+
+
+#: flask-smorest's Swagger UI view; its page starts Swagger UI with an inline script.
+_SWAGGER_UI_VIEW = "api-docs.openapi_swagger_ui"
+
+
+def serve_docs_without_inline_script(app: Flask) -> None:
+    """Serve the Swagger UI page with its start-up script in a file (``api-docs.js``).
+
+    flask-smorest's own page writes the script inline, which the Content-Security-Policy
+    blocks; this page hands the same settings over as ``data-*`` attributes instead.
+    """
+    if _SWAGGER_UI_VIEW not in app.view_functions:
+        return
+
+    def swagger_ui() -> str:
+        return render_template(
+            "shared_web/swagger_ui.html",
+            title=app.config["API_TITLE"],
+            spec_url=url_for("api-docs.openapi_json"),
+            swagger_ui_url=app.config["OPENAPI_SWAGGER_UI_URL"],
+            swagger_ui_config=app.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+        )
+
+    app.view_functions[_SWAGGER_UI_VIEW] = swagger_ui
 
 
 def init_staff_ui(app: Flask, csrf: CSRFProtect, login_manager: LoginManager) -> None:

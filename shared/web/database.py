@@ -14,9 +14,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from shared.db import enable_sqlite_pragmas
-
-#: The largest id a PostgreSQL INTEGER column holds; larger ids cannot exist.
-MAX_ID = 2**31 - 1
+from shared.fields import MAX_ID as MAX_ID  # re-exported: its home is shared.fields
 
 #: A pooled connection unused for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 5.0

@@ -14,6 +14,8 @@ from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy import Select
 
+from shared.protocol.common import BaseSchema
+
 __all__ = ["Page", "PageSchema", "page_schema", "paginate"]
 
 
@@ -41,7 +43,7 @@ def paginate(db: SQLAlchemy, stmt: Select[Any], page: int, per_page: int) -> Pag
     return Page(items=list(result.items), total=result.total or 0, page=page, per_page=per_page)
 
 
-class PageSchema(Schema):
+class PageSchema(BaseSchema):
     """The envelope around one page of a list."""
 
     total = fields.Integer(required=True)

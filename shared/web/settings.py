@@ -8,11 +8,46 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many  # Flask-Limiter's own parser: a setting is read as it will be
 
 from shared.web.database import engine_options
 
 #: The development secret; a production start with it refuses to run.
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, never a real secret
+
+#: The environments a service knows (``<PREFIX>_ENV``, any case). An unknown name refuses
+#: to start: ``HUB_ENV=prod`` once ran silently as development, with the public key above.
+ENVIRONMENTS = ("production", "development", "testing")
+#: Secrets published in examples and tutorials, compared in lowercase: never a real key.
+WELL_KNOWN_SECRETS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "your-secret-key",
+        "supersecret",
+        "password",
+        "dev",
+        "development",
+        "test",
+        "testing",
+        "default",
+    }
+)
+#: The shortest production secret, in bytes (Flask signs sessions with HMAC-SHA1/256).
+MIN_SECRET_BYTES = 32
+#: A random key of 32 bytes or more holds far more distinct characters than this; fewer
+#: means a pattern (``"x" * 40``, ``"changeme" * 4``).
+MIN_SECRET_DISTINCT = 8
+HOW_TO_MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+#: Settings every service reads from the environment as written, never as JSON:
+#: ``HUB_SECRET_KEY=123`` must stay the text "123" (as a number every login answered 500).
+COMMON_TEXT_SETTINGS = ("ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX")
 
 #: Defaults every service starts from; a service's own ``DEFAULTS`` add to and override them.
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -24,6 +59,15 @@ COMMON_DEFAULTS: dict[str, Any] = {
     # Behind nginx, trust this many proxies' X-Forwarded-* headers (<PREFIX>_TRUSTED_PROXIES),
     # so the app sees the client's scheme, host and address. 0: the app faces clients itself.
     "TRUSTED_PROXIES": 0,
+    # Rate limits (shared.web.limits): where the counters live, e.g. redis://127.0.0.1:6379/0
+    # (<PREFIX>_RATELIMIT_STORAGE_URI). None: in memory, outside production only; production
+    # must name it, since each gunicorn worker would otherwise count on its own.
+    "RATELIMIT_STORAGE_URI": None,
+    # Prepended to every counter's key, so services sharing one Redis never share counts
+    # (None: the service's own, e.g. "hub" or "node:halifax").
+    "RATELIMIT_KEY_PREFIX": None,
+    # Failed staff logins, per account and per client address (<PREFIX>_RATELIMIT_LOGIN).
+    "RATELIMIT_LOGIN": "5 per minute; 20 per hour",
     # The staff web UI's session and CSRF settings, the same on the hub and on every node.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SECURE": None,  # None: True in production, False elsewhere
@@ -64,13 +108,14 @@ def load_config(
     app.config.from_mapping({**COMMON_DEFAULTS, **defaults})
     if overrides is None:
         app.config.from_prefixed_env(prefix)
-        for key in text_settings:
+        for key in (*COMMON_TEXT_SETTINGS, *text_settings):
             if f"{prefix}_{key}" in os.environ:
                 app.config[key] = os.environ[f"{prefix}_{key}"]
         if os.environ.get("DATABASE_URL"):
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(overrides)
+    resolve_environment(app.config, prefix)
     resolve_session_cookie(app.config)  # TLS-only in production (nginx terminates it)
     uri = app.config["SQLALCHEMY_DATABASE_URI"] or sqlite_file_uri(app.instance_path, database_file)
     uri = normalize_database_url(uri)
@@ -82,6 +127,19 @@ def load_config(
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     check_production_safety(app.config, prefix)
     check_int(app.config, prefix, "TRUSTED_PROXIES", low=0, high=10)
+    resolve_rate_limit_storage(app.config, prefix)
+    check_rate_limit(app.config, prefix, "RATELIMIT_LOGIN")
+
+
+def resolve_environment(config: MutableMapping[str, Any], prefix: str) -> None:
+    """Name the environment in lowercase; refuse one that is none of :data:`ENVIRONMENTS`."""
+    value = config.get("ENV")
+    name = value.strip().lower() if isinstance(value, str) else value
+    if name not in ENVIRONMENTS:
+        raise InsecureConfiguration(
+            f"{prefix}_ENV must be one of {', '.join(ENVIRONMENTS)} (any case), not {value!r}."
+        )
+    config["ENV"] = name
 
 
 def resolve_session_cookie(config: MutableMapping[str, Any]) -> None:
@@ -104,14 +162,59 @@ def normalize_database_url(url: str) -> str:
 
 
 def check_production_safety(config: Mapping[str, Any], prefix: str) -> None:
-    """Refuse to start in production with the development (or no) secret key."""
-    if config.get("ENV") == "production" and config.get("SECRET_KEY") in (
-        DEFAULT_SECRET_KEY,
-        "",
-        None,
-    ):
+    """Refuse a secret key that is not text, and in production one that is not random.
+
+    Flask signs the session cookie with it: whoever knows it can sign in as anyone. So in
+    production it must be at least 32 bytes, not a published value, and not a pattern.
+    """
+    secret = config.get("SECRET_KEY")
+    problem = None
+    if not isinstance(secret, str):
+        problem = f"must be text, not {type(secret).__name__}"
+    elif config.get("ENV") == "production":
+        if secret.strip().lower() in WELL_KNOWN_SECRETS:
+            problem = "is a published example, not a secret"
+        elif len(secret.encode()) < MIN_SECRET_BYTES:
+            problem = f"is shorter than {MIN_SECRET_BYTES} bytes"
+        elif len(set(secret)) < MIN_SECRET_DISTINCT:
+            problem = "is a pattern (too few distinct characters), not random"
+    if problem is not None:
         raise InsecureConfiguration(
-            f"{prefix}_ENV=production needs {prefix}_SECRET_KEY set to a long random value"
+            f"{prefix}_SECRET_KEY {problem}. Set it to a long random value, made with: "
+            f"{HOW_TO_MAKE_A_SECRET}"
+        )
+
+
+def resolve_rate_limit_storage(config: MutableMapping[str, Any], prefix: str) -> None:
+    """Count in memory unless told otherwise; production must name the storage.
+
+    In memory, each gunicorn worker keeps its own counts (a limit of 5 becomes 5 per
+    worker) and a restart forgets them: fine for development and tests, not what an
+    operator should get without asking. Production refuses to start until
+    ``<PREFIX>_RATELIMIT_STORAGE_URI`` names one, normally Redis; a single-process
+    deployment may still write ``memory://`` on purpose.
+    """
+    uri = config.get("RATELIMIT_STORAGE_URI")
+    if uri is None and config.get("ENV") != "production":
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+        return
+    if not isinstance(uri, str) or "://" not in uri:
+        raise InsecureConfiguration(
+            f"{prefix}_RATELIMIT_STORAGE_URI must name where rate limits are counted, shared "
+            f"by every worker (e.g. redis://127.0.0.1:6379/0), not {uri!r}."
+        )
+
+
+def check_rate_limit(config: Mapping[str, Any], prefix: str, key: str) -> None:
+    """Refuse a rate limit that is not written like "5 per minute; 20 per hour"."""
+    value = config[key]
+    try:
+        parsed = parse_many(value) if isinstance(value, str) else []
+    except ValueError:
+        parsed = []
+    if not parsed:
+        raise ValueError(
+            f'{prefix}_{key} must be limits like "5 per minute; 20 per hour", not {value!r}.'
         )
 
 

@@ -151,5 +151,15 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     page = context.new_page()
     page.requested_urls = []
     page.on("request", lambda request: page.requested_urls.append(request.url))
+    # Chromium reports each thing the Content-Security-Policy blocked on the console: a
+    # page that needs an inline script (or a style source the policy lacks) fails here.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], violations

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from community_node.participants.models import (
@@ -20,19 +22,24 @@ from community_node.participants.models import (
 )
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
 
+# ``make fuzz`` sets FUZZ_EXAMPLES for a longer run.
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES") or 40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-# Text a JSON body or a URL can carry; lone surrogates cannot be encoded as UTF-8 at all.
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | text
+# Any text at all: NUL, and lone surrogates, which json.dumps writes as the \\ud800
+# escapes JSON allows (a URL carries them as raw bytes instead, see query_values).
+text = st.text(max_size=60)
+# Any integer, with the storage limits (32- and 64-bit, SQLite's REAL) drawn often.
+edges = [2**31 - 1, 2**31, -(2**31) - 1, 2**53 + 1, 2**63 - 1, 2**63, 2**64, 10**300]
+any_int = st.integers() | st.sampled_from(edges + [-n for n in edges])
+json_scalars = st.none() | st.booleans() | any_int | st.floats() | text
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
-    max_leaves=10,
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(text, inner, max_size=6),
+    max_leaves=30,
 )
 
 # Plausible values reach deeper code than pure noise; mixing both probes the edges.
@@ -43,8 +50,8 @@ language = st.fixed_dictionaries(
         "level": st.sampled_from([lv.value for lv in LanguageLevel]) | text,
     }
 )
-big_int = st.integers(min_value=-(2**70), max_value=2**70)
-some_id = st.integers(min_value=-(2**70), max_value=2**70)
+big_int = any_int
+some_id = any_int
 iso_date = st.dates(min_value=dt.date(1, 1, 1)).map(dt.date.isoformat)
 
 
@@ -60,10 +67,7 @@ PERSON_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "status": plausible(st.sampled_from([s.value for s in ProfileStatus])),
     "skills": plausible(st.lists(text, max_size=5)),
     "availability": plausible(st.lists(st.sampled_from(AVAILABILITY_SLOTS) | text, max_size=4)),
-    # One entry per language: duplicates hit the known 500 below.
-    "languages": plausible(
-        st.lists(language, max_size=4, unique_by=lambda lang: str(lang["language"]).lower())
-    ),
+    "languages": plausible(st.lists(language, max_size=4)),
     "notes": plausible(text),
 }
 CONNECTEE_FIELDS: dict[str, st.SearchStrategy[Any]] = {
@@ -79,8 +83,7 @@ CONNECTEE_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "years_experience": plausible(big_int),
     "resume_on_file": plausible(st.booleans()),
     "intake_date": plausible(iso_date),
-    # Any id other than None hits the known coordinator_id 500 below.
-    "coordinator_id": st.none() | st.booleans() | st.lists(json_scalars, max_size=3),
+    "coordinator_id": plausible(some_id),
     "job_ready": plausible(st.booleans()),
 }
 CONNECTOR_FIELDS: dict[str, st.SearchStrategy[Any]] = {
@@ -117,12 +120,20 @@ LIST_PARAMS = [
     "page", "per_page", "sort", "status", "occupation", "related", "language", "q",
     "job_ready", "available", "remote_ok",
 ]  # fmt: skip
+# Raw bytes reach the server as they are (percent-encoded): invalid UTF-8 and lone
+# surrogates (b"\\xed\\xa0\\x80") included.
 query_values = (
-    text
-    | st.sampled_from(["", "-id", "last_name", "-", "true", "false", "0", "-1", "201", "major"])
-    | some_id.map(str)
+    text.map(lambda value: value.encode("utf-8", "surrogatepass"))
+    | st.binary(max_size=20)
+    | st.sampled_from([b"", b"-id", b"last_name", b"-", b"true", b"0", b"-1", b"201", b"major"])
+    | some_id.map(lambda n: str(n).encode())
 )
-query_strings = st.dictionaries(st.sampled_from(LIST_PARAMS) | text, query_values, max_size=5)
+query_strings = st.lists(
+    st.tuples(
+        st.sampled_from([name.encode() for name in LIST_PARAMS]) | query_values, query_values
+    ),
+    max_size=5,
+).map(lambda pairs: "&".join(f"{quote(name)}={quote(value)}" for name, value in pairs))
 
 
 def _dumps(body: Any) -> str:
@@ -150,7 +161,7 @@ def test_create_connector(api: Any, body: Any) -> None:
 @settings(FUZZ)
 @given(body=bodies(CONNECTEE_FIELDS, base=False))
 def test_patch_connectee(api: Any, body: Any) -> None:
-    person = ConnecteeFactory(languages=[])  # a level change hits the known 500 below
+    person = ConnecteeFactory()
     url = f"/api/v1/connectees/{person.id}"
     _check(api.patch(url, data=_dumps(body), content_type="application/json"))
 
@@ -158,7 +169,7 @@ def test_patch_connectee(api: Any, body: Any) -> None:
 @settings(FUZZ)
 @given(body=bodies(CONNECTOR_FIELDS, base=False))
 def test_patch_connector(api: Any, body: Any) -> None:
-    person = ConnectorFactory(languages=[])  # a level change hits the known 500 below
+    person = ConnectorFactory()
     url = f"/api/v1/connectors/{person.id}"
     _check(api.patch(url, data=_dumps(body), content_type="application/json"))
 
@@ -170,7 +181,7 @@ def test_patch_connector(api: Any, body: Any) -> None:
     params=query_strings,
 )
 def test_list_and_export_with_random_queries(
-    api: Any, plural: str, export: bool, params: dict[str, str]
+    api: Any, plural: str, export: bool, params: str
 ) -> None:
     url = f"/api/v1/{plural}" + ("/export.csv" if export else "")
     _check(api.get(url, query_string=params))
@@ -198,6 +209,21 @@ def test_grant_consent(api: Any, body: Any) -> None:
 )
 def test_raw_bytes(api: Any, raw: bytes, content_type: str) -> None:
     _check(api.post("/api/v1/connectees", data=raw, content_type=content_type))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 item 3 (deep JSON nesting): fixed on branch hard")
+@settings(FUZZ)
+@example(depth=100_000, opener="[", url="/api/v1/connectees")
+@given(
+    depth=st.integers(1, 200_000),
+    opener=st.sampled_from(["[", '{"a":']),
+    url=st.sampled_from(["/api/v1/connectees", "/api/v1/consents", "/api/v1/matches"]),
+)
+def test_deeply_nested_json(api: Any, depth: int, opener: str, url: str) -> None:
+    # Built as text: json.dumps itself would recurse. 200,000 levels stay under 2 MB.
+    closer = "]" if opener == "[" else "}"
+    body = opener * depth + "1" + closer * depth
+    _check(api.post(url, data=body, content_type="application/json"))
 
 
 # Server errors fuzzing once found, kept as regression tests -----------------------------

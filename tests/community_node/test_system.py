@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -157,9 +159,37 @@ def test_production_refuses_the_default_secret(tmp_path: Path, secret: str | Non
 
 def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
     config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
-    config.update(ENV="production", TESTING=False, SECRET_KEY="a" * 64)
+    config.update(
+        ENV="production",
+        TESTING=False,
+        SECRET_KEY=token_urlsafe(48),
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+    )
     app = create_app(config)
     assert app.config["ENV"] == "production"
+
+
+@pytest.mark.parametrize("secret", ["x", "changeme", "", "   ", "x" * 40])
+def test_production_from_the_environment_refuses_a_weak_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("NODE_ENV", "production")
+    monkeypatch.setenv("NODE_SECRET_KEY", secret)
+    monkeypatch.setenv("NODE_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    with pytest.raises(InsecureConfiguration, match="NODE_SECRET_KEY"):
+        create_app(None)
+
+
+def test_a_capitalized_production_is_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NODE_ENV=Production once ran as development, with the public development key.
+    monkeypatch.setenv("NODE_ENV", "Production")
+    monkeypatch.delenv("NODE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    with pytest.raises(InsecureConfiguration, match="NODE_SECRET_KEY"):
+        create_app(None)
 
 
 def test_production_from_environment_refuses_default_secret(
@@ -249,3 +279,55 @@ def test_sign_up_settings_have_defaults_come_from_the_environment_and_are_checke
         monkeypatch.setenv("NODE_CONSENT_POLICY_VERSION", version)
         with pytest.raises(ValueError, match="NODE_CONSENT_POLICY_VERSION"):
             create_app(None)
+
+
+# Behind a proxy ----------------------------------------------------------------------------
+
+
+def _sign_up(client: FlaskClient, forwarded_for: str | None, peer: str) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    response = client.post(
+        "/join/connectee",
+        data={"website": "http://spam.example"},  # the honeypot: thanked, nothing stored
+        headers=headers,
+        environ_base={"REMOTE_ADDR": peer},
+    )
+    return response.status_code
+
+
+@pytest.mark.parametrize("app_config", [{"TRUSTED_PROXIES": 1, "RATELIMIT_SIGNUP": "2 per hour"}])
+def test_behind_one_proxy_each_client_is_limited_by_its_own_address(
+    client: FlaskClient,
+) -> None:
+    # Without ProxyFix every client had nginx's address: one limit for the whole city.
+    nginx = "127.0.0.1"
+    assert [_sign_up(client, "203.0.113.10", nginx) for _ in range(3)] == [303, 303, 429]
+    assert _sign_up(client, "203.0.113.11", nginx) == 303  # another client
+    assert _sign_up(client, "198.51.100.1, 203.0.113.10", nginx) == 429  # forged first hop
+
+
+@pytest.mark.parametrize("app_config", [{"TRUSTED_PROXIES": 0, "RATELIMIT_SIGNUP": "2 per hour"}])
+def test_facing_clients_a_forged_forwarded_for_is_ignored(client: FlaskClient) -> None:
+    answers = [_sign_up(client, f"203.0.113.{n}", "192.0.2.50") for n in range(1, 4)]
+    assert answers == [303, 303, 429]
+
+
+# The security trail ------------------------------------------------------------------------
+
+
+def test_refused_api_tokens_are_logged_never_the_token(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="community_node.security")
+    forged = "cnn_abcd1234_not-a-real-token-at-all"
+    assert client.get("/api/v1/connectees").status_code == 401
+    headers = {"Authorization": f"Bearer {forged}"}
+    assert client.get("/api/v1/connectees", headers=headers).status_code == 401
+    events = [r.security_event for r in caplog.records if r.name == "community_node.security"]
+    assert [(e["event"], e["reason"]) for e in events] == [
+        ("token_refused", "no_token"),
+        ("token_refused", "invalid_token"),
+    ]
+    assert events[1]["path"] == "/api/v1/connectees"
+    assert events[1]["remote_addr"] == "127.0.0.1"
+    assert forged not in caplog.text and "abcd1234" not in caplog.text

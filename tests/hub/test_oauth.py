@@ -425,3 +425,42 @@ def test_percent_encoded_credentials_still_authenticate(
         "/oauth/token", data={"grant_type": "client_credentials"}, headers=_raw_basic(raw)
     )
     assert response.status_code == 200, response.get_json()
+
+
+# Limits ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hub_app_config", [{"RATELIMIT_TOKEN": "3 per minute"}])
+def test_token_requests_are_limited_per_address_with_an_oauth_answer(
+    hub_client: FlaskClient, halifax: Credentials
+) -> None:
+    here, there = {"REMOTE_ADDR": "203.0.113.5"}, {"REMOTE_ADDR": "203.0.113.6"}
+    answers = [
+        request_token(hub_client, halifax, environ_base=here).status_code,
+        request_token(hub_client, halifax, "nope", environ_base=here).status_code,
+        _post_token(hub_client, basic(halifax, "guessed"), here).status_code,
+    ]
+    assert answers == [200, 400, 401]  # every request counts, good or bad
+    refused = request_token(hub_client, halifax, environ_base=here)
+    assert refused.status_code == 429
+    assert refused.get_json() == {
+        "error": "slow_down",
+        "error_description": refused.get_json()["error_description"],
+    }
+    assert refused.get_json()["error_description"].startswith("Too many token requests.")
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert request_token(hub_client, halifax, environ_base=there).status_code == 200
+
+
+def _post_token(client: FlaskClient, headers: dict[str, str], address: dict[str, str]) -> Any:
+    data = {"grant_type": "client_credentials"}
+    return client.post("/oauth/token", data=data, headers=headers, environ_base=address)
+
+
+def test_the_default_token_limit_leaves_room_for_many_nodes_on_one_address(
+    hub_client: FlaskClient, halifax: Credentials
+) -> None:
+    # A node fetches a token every 15 minutes at most; 40 cities behind one address (or a
+    # test federation on loopback) still fetch theirs in one minute.
+    assert all(request_token(hub_client, halifax).status_code == 200 for _ in range(40))

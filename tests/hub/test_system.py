@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from flask.testing import FlaskClient
 
 from hub.app import create_app
 from hub.config import InsecureConfiguration
+from hub.extensions import db
 
 
 def test_healthz_reports_the_database(hub_client: FlaskClient) -> None:
@@ -58,11 +61,43 @@ def test_production_refuses_the_development_secret(tmp_path: Path) -> None:
     create_app(
         {
             "ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": token_urlsafe(48),
             "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
             "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         }
     )
+
+
+def test_an_unknown_environment_name_refuses_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HUB_ENV=prod once ran silently as development, with the public development key.
+    monkeypatch.setenv("HUB_ENV", "prod")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    with pytest.raises(InsecureConfiguration, match="HUB_ENV must be one of production, "):
+        create_app()
+
+
+def test_a_numeric_secret_key_from_the_environment_stays_text_and_logins_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Parsed as JSON, HUB_SECRET_KEY=123 became the number 123, and every login was a 500.
+    monkeypatch.setenv("HUB_SECRET_KEY", "123")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/hub.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "123"
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        page = client.get("/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert token
+        response = client.post(
+            "/login", data={"email": "a@example.org", "password": "wrong", "csrf_token": token[1]}
+        )
+        assert response.status_code == 200
+        db.engine.dispose()
 
 
 def test_environment_configures_with_hub_prefix_and_database_url(
@@ -102,3 +137,39 @@ def test_ids_beyond_the_integer_column_are_404_before_any_lookup(hub_client: Fla
     response = hub_client.get("/api/v1/introductions/2147483648")
     assert response.status_code == 404
     assert response.get_json()["code"] == 404
+
+
+# Behind a proxy ----------------------------------------------------------------------------
+
+
+def _token_request(client: FlaskClient, forwarded_for: str | None, peer: str) -> int:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    response = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": peer},
+    )
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"TRUSTED_PROXIES": 1, "RATELIMIT_TOKEN": "2 per minute"}]
+)
+def test_behind_one_proxy_each_client_is_limited_by_its_own_address(
+    hub_client: FlaskClient,
+) -> None:
+    nginx = "127.0.0.1"
+    assert [_token_request(hub_client, "203.0.113.10", nginx) for _ in range(3)] == [401, 401, 429]
+    assert _token_request(hub_client, "203.0.113.11", nginx) == 401  # another client
+    # A client's own X-Forwarded-For comes first; nginx appends the address it saw.
+    assert _token_request(hub_client, "198.51.100.1, 203.0.113.10", nginx) == 429
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"TRUSTED_PROXIES": 0, "RATELIMIT_TOKEN": "2 per minute"}]
+)
+def test_facing_clients_a_forged_forwarded_for_is_ignored(hub_client: FlaskClient) -> None:
+    client = "192.0.2.50"
+    answers = [_token_request(hub_client, f"203.0.113.{n}", client) for n in range(1, 4)]
+    assert answers == [401, 401, 429]

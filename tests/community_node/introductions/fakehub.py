@@ -93,5 +93,24 @@ class FakeIntrosHub:
         self.calls.append(("card", (intro_id, sealed)))
         return self.view(intro_id, card_sent=True)
 
+    def erase_intro(
+        self, intro_id: int, idempotency_key: str, reason: str = "erasure"
+    ) -> dict[str, Any]:
+        """Erase like the hub: a waiting request ends, the pitch and cards go."""
+        self._check()
+        self.calls.append(("erase", (intro_id, reason)))
+        current = self.views.get(intro_id) or self.view(intro_id)
+        changes: dict[str, Any] = {
+            "pitch": None,
+            "peer_card": None,
+            "consent_ref": None,
+            "erased_at": dt.datetime(2026, 3, 2, tzinfo=dt.UTC).isoformat(),
+            "erased_by": "requester" if current["direction"] == "outgoing" else "connector",
+        }
+        if current["status"] == "requested":
+            end = "erased" if reason == "erasure" else "consent_withdrawn"
+            changes.update(status="withdrawn", end_reason=end)
+        return self.view(intro_id, **changes)
+
     def register_public_key(self, public_key: str) -> None:
         self.registered_key = public_key

@@ -5,39 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from community_node.extensions import db
 from community_node.introductions.models import CrossCityIntro, NodeKeyPair
 from community_node.matching.adapters import cross_city_consent
-from community_node.participants.models import ConsentPurpose, ProfileStatus
-from community_node.sync.models import HubConnection, ListedConnector
+from community_node.participants.models import ProfileStatus
+from community_node.sync.models import ListedConnector
 from shared.crypto import seal_text, unseal_text
 from shared.hubclient import HubRejected, HubUnavailable
-from tests.community_node.factories import ConnecteeFactory, ConnectorFactory, ConsentFactory
+from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
 from tests.community_node.introductions.fakehub import FakeIntrosHub
 
 INTROS = "/api/v1/introductions"
-
-
-@pytest.fixture
-def hub(app: Any) -> FakeIntrosHub:
-    fake = FakeIntrosHub()
-    app.config["INTROS_CLIENT_FACTORY"] = lambda connection: fake
-    db.session.add(
-        HubConnection(
-            url="http://127.0.0.1:1", client_id="x", client_secret="y", community="halifax"
-        )
-    )
-    db.session.commit()
-    return fake
-
-
-@pytest.fixture
-def consenting() -> Any:
-    connectee = ConnecteeFactory(status=ProfileStatus.APPROVED, phone="+1 902 555 0100")
-    ConsentFactory(connectee_id=connectee.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
-    return connectee
 
 
 def test_request_needs_consent_and_sends_only_the_pitch(
@@ -122,8 +100,9 @@ def test_withdrawn_consent_withdraws_waiting_requests(
     response = api.post(f"/api/v1/consents/{consent}/withdraw")
     assert response.status_code in (200, 201), response.get_json()
     report = api.post(f"{INTROS}/sync").get_json()
-    assert report["withdrawn"] == 1
-    assert ("withdraw", intro["hub_id"]) in hub.calls
+    assert report["withdrawn"] == 1 and report["erased"] == 1
+    # Withdrawing cross-city consent erases at the hub, which ends the waiting request.
+    assert ("erase", (intro["hub_id"], "consent_withdrawn")) in hub.calls
     body = api.get(f"{INTROS}/{intro['id']}").get_json()
     assert body["status"] == "withdrawn" and body["end_reason"] == "consent_withdrawn"
 

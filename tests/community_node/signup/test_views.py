@@ -455,3 +455,23 @@ def test_a_sign_up_is_one_commit(client: FlaskClient, monkeypatch: pytest.Monkey
     monkeypatch.setattr(db.session, "commit", counted)
     assert post(client, "connectee", CONNECTEE).status_code == 303
     assert len(commits) == 1
+
+
+# Limits ------------------------------------------------------------------------------------
+
+
+def test_sign_up_posts_are_limited_per_address(client: FlaskClient) -> None:
+    spam = {"website": "http://spam.example"}  # thanked and forgotten: a cheap post
+    here, there = {"REMOTE_ADDR": "198.51.100.20"}, {"REMOTE_ADDR": "198.51.100.21"}
+
+    def send(kind: str, address: dict[str, str]) -> Any:
+        return client.post(f"/join/{kind}", data={**CONNECTEE, **spam}, environ_base=address)
+
+    for kind in ["connectee", "connector"] * 5:  # one count for both forms
+        assert send(kind, here).status_code == 303
+    refused = send("connectee", here)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    assert "Too many requests. Try again in" in refused.text
+    assert client.get("/join/connectee", environ_base=here).status_code == 200  # reading is free
+    assert send("connectee", there).status_code == 303

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -39,7 +40,7 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
 @pytest.fixture
 def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
     """A browser session logged in as a coordinator."""
-    assert login(client, coordinator.email).status_code == 302
+    assert login(client, coordinator.email).status_code == 303
     return client
 
 
@@ -47,7 +48,7 @@ def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
 def viewer_client(app: Flask) -> FlaskClient:
     viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
     client = app.test_client()
-    assert login(client, viewer.email).status_code == 302
+    assert login(client, viewer.email).status_code == 303
     return client
 
 
@@ -122,7 +123,8 @@ def test_a_nul_character_is_refused_not_sent_to_the_database(
 
 def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> None:
     response = login(client, coordinator.email)
-    assert response.headers["Location"] == "/"
+    # 303 See Other: the browser follows with a GET, and a reload never posts the form again.
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
     page = client.get("/")
     assert page.status_code == 200
     assert "<h1>Today</h1>" in page.text
@@ -149,8 +151,117 @@ def test_login_follows_only_local_next(
     assert response.headers["Location"] == expected
 
 
+# Login limits and the security trail ---------------------------------------------------
+
+
+def _address(n: int) -> dict[str, str]:
+    """A client address of its own (TEST-NET), as the WSGI server reports it."""
+    return {"REMOTE_ADDR": f"198.51.100.{n}"}
+
+
+def test_200_wrong_passwords_then_the_right_one_does_not_log_in(
+    client: FlaskClient, coordinator: StaffUser
+) -> None:
+    # From ever-changing addresses: the account's own limit holds all the same.
+    answers = [
+        client.post(
+            "/login",
+            data={"email": coordinator.email, "password": f"guess {n}"},
+            environ_base=_address(n % 250 + 1),
+        ).status_code
+        for n in range(200)
+    ]
+    assert answers[:5] == [200] * 5 and set(answers[5:]) == {429}
+    right = login(client, coordinator.email)
+    assert right.status_code == 429
+    assert "Too many failed logins. Try again in" in right.text
+    assert 1 <= int(right.headers["Retry-After"]) <= 60
+    assert client.get("/").status_code == 302  # still not logged in
+
+
+def test_the_429_is_the_login_page_keeping_the_email(
+    client: FlaskClient, coordinator: StaffUser
+) -> None:
+    for _ in range(5):
+        login(client, coordinator.email, "wrong password!")
+    page = login(client, coordinator.email, "wrong password!")
+    assert page.status_code == 429 and page.mimetype == "text/html"
+    assert "Staff login" in page.text and f'value="{coordinator.email}"' in page.text
+    assert "wrong password!" not in page.text
+
+
+def test_an_unknown_account_is_limited_exactly_like_a_real_one(
+    client: FlaskClient, app: Flask, coordinator: StaffUser
+) -> None:
+    other = app.test_client()
+
+    def attempts(browser: FlaskClient, email: str, n: int) -> list[tuple[int, str]]:
+        found = []
+        for _ in range(7):
+            response = browser.post(
+                "/login", data={"email": email, "password": "guess"}, environ_base=_address(n)
+            )
+            page = _page_without(response.text, email)
+            found.append((response.status_code, re.sub(r"again in \d+ \w+", "", page)))
+        return found
+
+    real = attempts(client, coordinator.email, 1)
+    unknown = attempts(other, "nobody@example.org", 2)
+    assert [status for status, _ in real] == [200] * 5 + [429] * 2
+    assert [status for status, _ in real] == [status for status, _ in unknown]
+    assert [page for _, page in real] == [page for _, page in unknown]
+
+
+def test_failures_per_address_are_limited_across_accounts(
+    client: FlaskClient, app: Flask, coordinator: StaffUser
+) -> None:
+    # One password tried on many accounts from one address.
+    answers = [
+        client.post(
+            "/login",
+            data={"email": f"staff{n}@example.org", "password": "Spring2026!"},
+            environ_base=_address(7),
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [200] * 5 + [429]
+    elsewhere = app.test_client().post(
+        "/login",
+        data={"email": coordinator.email, "password": PASSWORD},
+        environ_base=_address(8),
+    )
+    assert elsewhere.status_code == 303
+
+
+def test_successful_logins_take_nothing_from_the_allowance(
+    app: Flask, coordinator: StaffUser
+) -> None:
+    for _ in range(7):
+        assert login(app.test_client(), coordinator.email).status_code == 303
+
+
+def test_failed_and_throttled_logins_are_logged_without_email_or_password(
+    client: FlaskClient, coordinator: StaffUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="community_node.security")
+    login(client, "nobody@example.org", "hunter2-secret")
+    for _ in range(5):
+        login(client, coordinator.email, "hunter2-secret")
+    events = [r.security_event for r in caplog.records if r.name == "community_node.security"]
+    assert [(e["event"], e["reason"]) for e in events] == [
+        ("login_failed", "unknown_account"),
+        *[("login_failed", "wrong_password")] * 4,
+        ("rate_limited", "login_per_address"),
+    ]
+    assert events[0]["staff_id"] is None and events[1]["staff_id"] == coordinator.id
+    assert events[1]["account"] == events[-1]["account"] != events[0]["account"]
+    assert all(e["remote_addr"] == "127.0.0.1" for e in events)
+    assert "@example.org" not in caplog.text and "hunter2" not in caplog.text
+
+
 def test_logout(staff_client: FlaskClient) -> None:
-    assert staff_client.post("/logout").status_code == 302
+    response = staff_client.post("/logout")
+    assert (response.status_code, response.headers["Location"]) == (303, "/login")
     assert staff_client.get("/").status_code == 302
 
 
@@ -352,7 +463,7 @@ def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
     response = client.post(
         "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token[1]}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.post(f"/connectees/{person.id}", data={"phone": "666"}).status_code == 400
     page = client.get(f"/connectees/{person.id}").text
     form_token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)

@@ -23,7 +23,7 @@ from tests.community_node.web.test_pages import PASSWORD, login
 
 @pytest.fixture
 def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    assert login(client, coordinator.email).status_code == 302
+    assert login(client, coordinator.email).status_code == 303
     return client
 
 
@@ -31,7 +31,7 @@ def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
 def viewer_client(app: Flask) -> FlaskClient:
     viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
     client = app.test_client()
-    assert login(client, viewer.email).status_code == 302
+    assert login(client, viewer.email).status_code == 303
     return client
 
 

@@ -33,7 +33,7 @@ from tests.community_node.web.test_pages import login
 
 @pytest.fixture
 def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    assert login(client, coordinator.email).status_code == 302
+    assert login(client, coordinator.email).status_code == 303
     return client
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 import pytest
@@ -77,6 +79,53 @@ def test_wrong_password_unknown_email_and_inactive_get_one_message(
         assert response.status_code == 200, email
         assert alerts(response.text) == ["Email or password is wrong."], email
         assert client.get("/").status_code == 302, email
+
+
+def test_a_form_that_cannot_be_a_login_is_422(hub_client: FlaskClient) -> None:
+    # The same answer as the nodes' (one shared view): the form with its field errors.
+    response = login(hub_client, "", "")
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_200_wrong_passwords_then_the_right_one_does_not_log_in(
+    hub_client: FlaskClient, staff: Callable[[Role], StaffUser]
+) -> None:
+    email = staff(Role.ADMIN).email
+    answers = [
+        login(
+            hub_client,
+            email,
+            f"guess {n}",
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n % 250 + 1}"},
+        ).status_code
+        for n in range(200)
+    ]
+    assert answers[:5] == [200] * 5 and set(answers[5:]) == {429}
+    right = login(hub_client, email)
+    assert right.status_code == 429
+    assert 1 <= int(right.headers["Retry-After"]) <= 60
+    assert "Staff login" in right.text  # the login page, saying how long to wait
+    assert "Too many failed logins. Try again in" in right.text
+    assert hub_client.get("/").status_code == 302
+
+
+def test_failed_logins_leave_a_trail_in_hub_security(
+    hub_client: FlaskClient,
+    staff: Callable[[Role], StaffUser],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="hub.security")
+    for _ in range(6):
+        login(hub_client, staff(Role.ADMIN).email, "hunter2-secret")
+    events = [r.security_event for r in caplog.records if r.name == "hub.security"]
+    assert [(e["event"], e["reason"]) for e in events] == [
+        *[("login_failed", "wrong_password")] * 5,
+        ("rate_limited", "login_per_account"),
+    ]
+    assert {e["account"] for e in events} == {events[0]["account"]}
+    assert events[0]["staff_id"] == staff(Role.ADMIN).id
+    assert "@example.org" not in caplog.text and "hunter2" not in caplog.text
 
 
 def test_a_deactivated_account_loses_its_session(
@@ -352,8 +401,9 @@ def test_session_cookie_is_secure_in_production(tmp_path: Path) -> None:
     production = create_app(
         {
             "ENV": "production",
-            "SECRET_KEY": "x" * 40,
+            "SECRET_KEY": token_urlsafe(48),
             "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "memory://",  # one process: no Redis needed here
             "KEY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         }
     )

@@ -1,0 +1,48 @@
+"""The scan that refuses deep JSON before any parser recurses into it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from shared.web.system import MAX_JSON_DEPTH, json_depth
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [
+        (b"", 0),
+        (b"42", 0),
+        (b'{"a": 1}', 1),
+        (b'{"a": [1, {"b": []}]}', 4),
+        (b'["[[[[", "]]]]"]', 1),  # brackets inside strings are text
+        (b'["\\"[[[[", "\\\\", [1]]', 2),  # escaped quotes do not end a string
+        (b"[" * 5 + b"]" * 5, 5),
+        (b"[" * 5, 5),  # unbalanced: the parse will fail, the depth still counts
+    ],
+)
+def test_depth(body: bytes, depth: int) -> None:
+    assert json_depth(body) == depth
+
+
+def test_utf16_bodies_are_scanned_as_text() -> None:
+    # U+2200 is the bytes 00 22 in UTF-16-LE: a false quote must not hide real brackets.
+    text = '["\u2200", ' + "[" * 70 + "]" * 70 + "]"
+    assert json_depth(text.encode("utf-16-le")) == 71
+    assert json_depth(text.encode("utf-16")) == 71
+
+
+def test_a_body_as_json_dumps_writes_it() -> None:
+    value: object = {"k": "x"}
+    for _ in range(MAX_JSON_DEPTH - 1):
+        value = [value, "]]"]
+    assert json_depth(json.dumps(value).encode()) == MAX_JSON_DEPTH
+
+
+def test_a_body_of_the_largest_size_is_scanned_in_well_under_a_second() -> None:
+    body = b"[" * (5 * 1024 * 1024) + b"]" * (5 * 1024 * 1024)  # the node's 10 MiB limit
+    started = time.perf_counter()
+    assert json_depth(body) == 5 * 1024 * 1024
+    assert time.perf_counter() - started < 2.0
