@@ -537,12 +537,32 @@ def due_follow_ups(today: dt.date) -> list[DueFollowUp]:
     return due
 
 
-def proposals_expiring(now: dt.datetime | None = None) -> int:
-    """Count proposed matches that lapse within a few days (or already have)."""
+def _expiring(now: dt.datetime | None) -> Select[Any]:
     horizon = (now or utcnow()) + dt.timedelta(days=EXPIRING_WITHIN_DAYS)
-    stmt = select(func.count(Match.id)).where(
+    return select(Match).where(
         Match.status == MatchStatus.PROPOSED,
         Match.expires_at.is_not(None),
         Match.expires_at <= horizon,
     )
+
+
+def proposals_expiring(now: dt.datetime | None = None) -> int:
+    """Count proposed matches that lapse within a few days (or already have)."""
+    stmt = select(func.count()).select_from(_expiring(now).subquery())
     return db.session.scalar(stmt) or 0
+
+
+def expiring_proposals(now: dt.datetime | None = None, limit: int = 20) -> list[Match]:
+    """List the proposed matches ``proposals_expiring`` counts, the soonest to lapse first."""
+    stmt = _expiring(now).order_by(Match.expires_at, Match.id).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def meetings_between(start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+    """List the meetings scheduled in [start, end), earliest first, with their matches."""
+    stmt = (
+        select(Meeting)
+        .where(Meeting.scheduled_for >= start, Meeting.scheduled_for < end)
+        .order_by(Meeting.scheduled_for, Meeting.id)
+    )
+    return list(db.session.scalars(stmt))

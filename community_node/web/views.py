@@ -1,4 +1,4 @@
-"""Staff pages: login, dashboard, lists and detail pages of connectees and connectors."""
+"""Staff pages: login, Today, lists and detail pages of connectees and connectors."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from community_node.participants.schemas import (
     ConnectorSchema,
 )
 from community_node.security import actor_label, current_staff, require_role
-from community_node.web import queries
+from community_node.signup.choices import languages
+from community_node.web import filters, queries
 from community_node.web.forms import ConnecteeEditForm
-from shared.taxonomy import UnknownOccupation, default_taxonomy
 from shared.web.login import add_login_views
 
 bp = Blueprint("web", __name__)
+filters.register_filters(bp)
+bp.add_app_template_global(queries.person_name)
 
 #: Ids beyond PostgreSQL's INTEGER are no record; the route answers 404 instead of failing.
 ID = "int(max=2147483647)"
@@ -34,10 +36,21 @@ ID = "int(max=2147483647)"
 add_login_views(bp, accounts, home="web.dashboard")
 
 
+@bp.app_context_processor
+def _roles() -> dict[str, bool]:
+    """Tell every template what the caller may do, so it shows only the buttons that work."""
+    user = current_staff()
+    return {
+        "can_write": user is not None and user.role.allows(Role.COORDINATOR),
+        "is_admin": user is not None and user.role.allows(Role.ADMIN),
+    }
+
+
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    return render_template("dashboard.html", counts=queries.dashboard_counts())
+    """Today: what needs a coordinator now, each row linking to where it is handled."""
+    return render_template("dashboard.html", today=queries.today())
 
 
 #: Columns a list page can be sorted by: (label, sort key) per kind of person.
@@ -98,10 +111,9 @@ def _render_list(kind_name: str, page: Page, sort: str) -> str:
         page=page,
         args=request.args,
         sort_links={link["key"]: link for link in sort_links},
+        language_options=languages(),
         prev_url=_query_url(endpoint, keep, page=page.page - 1) if page.page > 1 else None,
-        next_url=_query_url(endpoint, keep, page=page.page + 1)
-        if page.page < page.pages
-        else None,
+        next_url=_query_url(endpoint, keep, page=page.page + 1) if page.page < page.pages else None,
     )
 
 
@@ -121,15 +133,27 @@ def connectors() -> str:
     return _render_list("connectors", page, args["sort"])
 
 
-#: Fields the detail page shows elsewhere (the heading, the languages table) or not at all.
+#: Fields the detail page shows elsewhere (the heading, the languages table) or not at all:
+#: internal ones (ids, the coordinator's account id) mean nothing to the reader.
 _NOT_IN_FIELD_LIST = frozenset(
-    {"id", "first_name", "last_name", "languages", "notes", "created_at", "updated_at"}
+    {
+        "id",
+        "first_name",
+        "last_name",
+        "status",
+        "languages",
+        "notes",
+        "coordinator_id",
+        "created_at",
+        "updated_at",
+    }
 )
 _OCCUPATION_FIELDS = frozenset({"current_occupation", "target_occupation", "occupation"})
+_COUNTRY_FIELDS = frozenset({"country_of_origin", "education_country"})
 
 
 def _display(name: str, value: Any) -> str:
-    """Format one dumped field for reading."""
+    """Format one dumped field for reading: names, not codes."""
     if value is None or value == []:
         return "—"
     if isinstance(value, bool):
@@ -137,10 +161,9 @@ def _display(name: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v).replace("_", " ") for v in value)
     if name in _OCCUPATION_FIELDS:
-        try:
-            return f"{value} {default_taxonomy().get(value).title}"
-        except UnknownOccupation:
-            return str(value)
+        return filters.occupation_label(value)
+    if name in _COUNTRY_FIELDS:
+        return filters.country_name(value)
     return str(value).replace("_", " ") if name not in ("email", "phone") else str(value)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in
 
 pytestmark = pytest.mark.browser
@@ -21,14 +22,16 @@ def names(page: Any) -> list[str]:
 def test_login_wrong_then_right(page: Any, live_server: str) -> None:
     page.goto("/connectees")
     assert urlsplit(page.url).path == "/login"
+    check_page(page, "Login")
     log_in(page, COORDINATOR, "not the password")
     assert page.get_by_role("alert").inner_text() == "Email or password is wrong."
     assert urlsplit(page.url).path == "/login"
     log_in(page, COORDINATOR)
     assert page.url == f"{live_server}/"
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
-    assert page.locator("#count-connectees").inner_text() == "3"
-    assert page.locator("#count-connectors").inner_text() == "1"
+    assert page.get_by_role("heading", name="Today", exact=True).is_visible()
+    # The seeded three connectees and the connector signed up and wait for review.
+    assert page.locator("#count-submitted").inner_text() == "3"
+    assert page.locator("#count-connectors-submitted").inner_text() == "1"
 
 
 def test_filter_connectees_by_language_and_word(page: Any) -> None:
@@ -36,12 +39,14 @@ def test_filter_connectees_by_language_and_word(page: Any) -> None:
     page.get_by_role("link", name="Connectees").first.click()
     assert sorted(names(page)) == ["Amira Haddad", "Carlos Zapata", "Oleksandr Bondarenko"]
 
-    page.get_by_label("Language").fill("uk")
+    check_page(page, "Connectees")
+    page.get_by_label("Language").select_option(label="Ukrainian")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"language=uk"))
     assert names(page) == ["Oleksandr Bondarenko"]
+    assert "Ukrainian native" in page.locator("#people").inner_text()
 
-    page.get_by_label("Language").fill("")
+    page.get_by_label("Language").select_option(label="Any language")
     page.get_by_label("Search").fill("payroll")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"q=payroll"))
@@ -71,8 +76,10 @@ def test_coordinator_opens_detail_and_edits_phone(page: Any) -> None:
     page.get_by_role("link", name="Amira Haddad").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
     assert page.locator("#person-name").inner_text().startswith("Amira Haddad")
-    assert "29-1141 Registered Nurses" in page.locator("#fields").inner_text()
-    assert "ar" in page.locator("#languages").inner_text()
+    assert "Registered Nurses (29-1141)" in page.locator("#fields").inner_text()
+    assert "Arabic" in page.locator("#languages").inner_text()
+    assert "Coordinator id" not in page.locator("#fields").inner_text()
+    check_page(page, "Connectee")
 
     phone = page.get_by_label("Phone")
     assert phone.input_value() == "+1 902 555 0100"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from typing import Any
@@ -10,29 +9,24 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from community_node.audit.models import AuditEvent
 from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import create_user
 from community_node.database import utcnow
 from community_node.extensions import db
-from community_node.matches import services as matches
 from community_node.matches.models import MatchStatus
 from community_node.participants.models import (
     Connectee,
     ConnecteeLanguage,
-    Connector,
     ConsentPurpose,
     LanguageLevel,
-    ProfileStatus,
 )
-from community_node.web.queries import dashboard_counts
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
     ConsentFactory,
-    FollowUpOutcomeFactory,
     MatchFactory,
 )
 
@@ -133,7 +127,7 @@ def test_login_then_dashboard(client: FlaskClient, coordinator: StaffUser) -> No
     assert (response.status_code, response.headers["Location"]) == (303, "/")
     page = client.get("/")
     assert page.status_code == 200
-    assert "Dashboard" in page.text
+    assert "<h1>Today</h1>" in page.text
 
 
 @pytest.mark.parametrize(
@@ -271,75 +265,6 @@ def test_logout(staff_client: FlaskClient) -> None:
     assert staff_client.get("/").status_code == 302
 
 
-# Dashboard --------------------------------------------------------------------------
-
-
-def count(html: str, name: str) -> int:
-    match = re.search(rf'id="count-{name}">(\d+)<', html)
-    assert match, name
-    return int(match.group(1))
-
-
-def test_dashboard_counts(staff_client: FlaskClient, app: Flask) -> None:
-    now = utcnow()
-    ConnecteeFactory.create_batch(2)
-    ConnectorFactory()
-    # Expiring soon, already lapsed (still proposed), far off, and not a proposal any more.
-    MatchFactory(expires_at=now + dt.timedelta(days=1))
-    MatchFactory(expires_at=now - dt.timedelta(hours=1))
-    MatchFactory(expires_at=now + dt.timedelta(days=10))
-    MatchFactory(expires_at=now + dt.timedelta(days=1), status=MatchStatus.DECLINED)
-    # Met 7 months ago: the 3- and 6-month follow-ups are due, minus the one recorded.
-    met = MatchFactory(status=MatchStatus.MET, first_met_on=now.date() - dt.timedelta(days=215))
-    met_connectee = db.session.get(Connectee, met.connectee_id)
-    FollowUpOutcomeFactory(connectee=met_connectee, milestone_months=3)
-    html = staff_client.get("/").text
-    assert count(html, "connectees") == 2 + 5
-    assert count(html, "connectors") == 1 + 5
-    assert count(html, "submitted") == 7
-    waiting = select(func.count()).where(Connector.status == ProfileStatus.SUBMITTED)
-    assert count(html, "connectors-submitted") == db.session.scalar(waiting)
-    ConnectorFactory(status=ProfileStatus.SUBMITTED)
-    html = staff_client.get("/").text
-    assert count(html, "connectors-submitted") == db.session.scalar(waiting) > 0
-    assert count(html, "proposals-expiring") == 2
-    assert count(html, "follow-ups-due") == 1
-
-
-def test_follow_ups_use_the_first_meeting_per_connectee(app: Flask) -> None:
-    today = dt.date(2026, 7, 1)
-    first = MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))
-    # A later match of the same connectee must not push the milestones back.
-    MatchFactory(
-        connectee=db.session.get(Connectee, first.connectee_id),
-        status=MatchStatus.MET,
-        first_met_on=dt.date(2026, 6, 1),
-    )
-    MatchFactory(status=MatchStatus.PROPOSED)  # never met: nothing due
-    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
-    assert dashboard_counts(now).follow_ups_due == 3
-
-
-def test_the_dashboard_counts_what_the_services_list(app: Flask) -> None:
-    """The dashboard's counts are the services' own lists, deactivated connectees left out."""
-    today = dt.date(2026, 7, 1)
-    now = dt.datetime.combine(today, dt.time(12), dt.UTC)
-    MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))  # 3, 6, 12 due
-    gone = MatchFactory(status=MatchStatus.CLOSED, first_met_on=dt.date(2025, 6, 1))
-    deactivated = db.session.get(Connectee, gone.connectee_id)
-    assert deactivated is not None
-    deactivated.status = ProfileStatus.DEACTIVATED  # not followed up: its three are not due
-    MatchFactory(expires_at=now + dt.timedelta(days=1))
-    MatchFactory(expires_at=now + dt.timedelta(days=10))
-    db.session.commit()
-    counts = dashboard_counts(now)
-    due = matches.due_follow_ups(today)
-    assert counts.follow_ups_due == len(due) == 3
-    assert deactivated.id not in {d.connectee_id for d in due}
-    assert counts.proposals_expiring == matches.proposals_expiring(now) == 1
-
-
-
 # Lists ------------------------------------------------------------------------------
 
 
@@ -359,12 +284,8 @@ def test_filter_by_language_and_word(staff_client: FlaskClient) -> None:
     _people()
     assert rows(staff_client.get("/connectees?language=uk").text) == ["Oleksandr Bondarenko"]
     assert rows(staff_client.get("/connectees?q=triage").text) == ["Amira Haddad"]
-    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == [
-        "Amira Haddad"
-    ]
-    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == [
-        "Oleksandr Bondarenko"
-    ]
+    assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == ["Amira Haddad"]
+    assert rows(staff_client.get("/connectees?occupation=51-4121").text) == ["Oleksandr Bondarenko"]
     html = staff_client.get("/connectees?q=nobody").text
     assert "Nothing matches these filters." in html
 
@@ -428,8 +349,11 @@ def test_connectee_detail(staff_client: FlaskClient) -> None:
     html = response.text
     assert "Amira Haddad" in html
     assert "+1 902 555 0100" in html
-    assert "29-1141 Registered Nurses" in html
-    assert "<td>ar</td><td>native</td>" in html
+    # Names, not codes; no internal fields.
+    assert "Registered Nurses (29-1141)" in html
+    assert "<td>Syria</td>" in html
+    assert "<td>Arabic</td><td>native</td>" in html
+    assert "Coordinator id" not in html
     assert "local processing" in html and "directory listing" in html
     assert "cross city introductions" not in html
     assert "withdrawn" in html
@@ -548,3 +472,35 @@ def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
         f"/connectees/{person.id}", data={"phone": "666", "csrf_token": form_token[1]}
     )
     assert response.status_code == 302
+
+
+# Roles and the frame ----------------------------------------------------------------
+
+
+def test_the_menu_links_every_area_and_admin_only_for_admins(
+    staff_client: FlaskClient, app: Flask
+) -> None:
+    html = staff_client.get("/").text
+    for path in ("/people/review", "/matching", "/introductions", "/imports", "/reports", "/hub"):
+        assert f'<a href="{path}">' in html, path
+    assert '<a href="/admin">' not in html
+    create_user("root@example.org", "Ada Admin", Role.ADMIN, PASSWORD, actor="test")
+    admin = app.test_client()
+    login(admin, "root@example.org")
+    assert '<a href="/admin">' in admin.get("/").text
+
+
+def test_the_frame_has_no_inline_style(staff_client: FlaskClient) -> None:
+    html = staff_client.get("/connectees").text
+    assert "<style" not in html and "style=" not in html
+    assert "/shared-web/static/staff.css" in html
+    with staff_client.get("/shared-web/static/staff.css") as css:
+        assert css.status_code == 200 and ".table-scroll" in css.text
+
+
+def test_the_list_filters_by_language_name(staff_client: FlaskClient) -> None:
+    _people()
+    html = staff_client.get("/connectees?language=uk").text
+    assert '<option value="uk" selected>Ukrainian</option>' in html
+    assert rows(html) == ["Oleksandr Bondarenko"]
+    assert "Ukrainian" in html and ">uk " not in html

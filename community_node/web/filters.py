@@ -1,0 +1,63 @@
+"""Jinja filters that show staff names, not codes: "Arabic", "Syria", "Registered Nurses".
+
+The names come from the same tables the public sign-up forms offer (pycountry for ISO 639
+and ISO 3166, the SOC taxonomy for occupations), so a coordinator reads what the applicant
+picked. A code no table knows is shown as it is rather than hidden.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint
+
+from community_node.signup.choices import countries, languages
+from shared.taxonomy import UnknownOccupation, default_taxonomy
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    return dict(languages())
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    return dict(countries())
+
+
+def language_name(code: str | None) -> str:
+    """Name an ISO 639-1 language ("ar" → "Arabic")."""
+    if not code:
+        return "—"
+    return _language_names().get(code.lower(), code)
+
+
+def country_name(code: str | None) -> str:
+    """Name an ISO 3166 country by the name people use ("SY" → "Syria")."""
+    if not code:
+        return "—"
+    return _country_names().get(code.upper(), code)
+
+
+def occupation_title(code: str | None) -> str:
+    """Title a SOC occupation ("29-1141" → "Registered Nurses")."""
+    if not code:
+        return "—"
+    try:
+        return default_taxonomy().get(code).title
+    except UnknownOccupation:
+        return code
+
+
+def occupation_label(code: str | None) -> str:
+    """Title a SOC occupation with its code, for where staff search by code too."""
+    if not code:
+        return "—"
+    title = occupation_title(code)
+    return f"{title} ({code})" if title != code else code
+
+
+def register_filters(blueprint: Blueprint) -> None:
+    """Make the filters available to every template of the app that registers ``blueprint``."""
+    for show in (language_name, country_name, occupation_title, occupation_label):
+        blueprint.add_app_template_filter(show)
