@@ -25,6 +25,12 @@ class RowErrorSchema(Schema):
     message = fields.String()
 
 
+class PreviewRowSchema(Schema):
+    row = fields.Integer(metadata={"description": "Spreadsheet row; the header is row 1."})
+    email = fields.String()
+    action = fields.String(metadata={"description": "create or update"})
+
+
 class ImportReportSchema(Schema):
     """What an import did (or, on a dry run, would do)."""
 
@@ -37,3 +43,7 @@ class ImportReportSchema(Schema):
     dry_run = fields.Boolean()
     columns = fields.List(fields.String(), metadata={"description": "Columns with values."})
     errors = fields.List(fields.Nested(RowErrorSchema))
+    preview = fields.List(
+        fields.Nested(PreviewRowSchema),
+        metadata={"description": "Dry run: the first 200 rows it would create or update."},
+    )
