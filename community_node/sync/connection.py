@@ -84,9 +84,7 @@ def default_client_factory(connection: HubConnection) -> HubPort:
 
 def configured_client_factory() -> ClientFactory:
     """The app's client factory: tests and the federation harness set SYNC_CLIENT_FACTORY."""
-    factory: ClientFactory = current_app.config.get(
-        "SYNC_CLIENT_FACTORY", default_client_factory
-    )
+    factory: ClientFactory = current_app.config.get("SYNC_CLIENT_FACTORY", default_client_factory)
     return factory
 
 

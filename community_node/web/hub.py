@@ -32,7 +32,7 @@ _SYNC_JOB = "hub_sync_job"
 
 NOT_CONFIGURED = (
     "No hub is configured, so there is nothing to sync. An administrator connects this "
-    "node with `connector-node hub connect`."
+    "node with the command 'connector-node hub connect'."
 )
 
 

@@ -177,7 +177,10 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
             "type": "bar",
             "labels": [r["connector_name"] for r in data["referrals-per-connector"]],
             "datasets": [
-                {"label": "Referrals", "data": [r["referrals"] for r in data["referrals-per-connector"]]},
+                {
+                    "label": "Referrals",
+                    "data": [r["referrals"] for r in data["referrals-per-connector"]],
+                },
                 {"label": "Hired", "data": [r["hired"] for r in data["referrals-per-connector"]]},
             ],
         },

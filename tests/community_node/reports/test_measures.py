@@ -112,16 +112,16 @@ def referrals(app: Any) -> dict[str, Connector]:
 def test_referrals_per_connector(referrals: dict[str, Connector]) -> None:
     rows = services.referrals_per_connector()
 
-    assert [(r.connector_name, r.matches, r.referrals, r.tier1, r.tier2, r.hired) for r in rows] == [
+    assert [
+        (r.connector_name, r.matches, r.referrals, r.tier1, r.tier2, r.hired) for r in rows
+    ] == [
         ("Grace Hopper", 2, 4, 3, 1, 1),
         ("Ada Lovelace", 1, 1, 1, 0, 0),
     ]
     assert rows[0].connector_id == referrals["grace"].id
 
 
-def test_referrals_per_connector_in_a_date_range(
-    api: Any, referrals: dict[str, Connector]
-) -> None:
+def test_referrals_per_connector_in_a_date_range(api: Any, referrals: dict[str, Connector]) -> None:
     args = {"from": "2025-02-11", "to": "2025-03-01"}
     as_json = api.get(f"{URL}/referrals-per-connector", query_string=args).json
 
@@ -132,7 +132,9 @@ def test_referrals_per_connector_in_a_date_range(
     assert text.lstrip("\ufeff").splitlines()[0] == (
         "connector_id,connector_name,matches,referrals,tier1,tier2,hired"
     )
-    bad = api.get(f"{URL}/referrals-per-connector", query_string={"from": "2025-03-01", "to": "2025-01-01"})
+    bad = api.get(
+        f"{URL}/referrals-per-connector", query_string={"from": "2025-03-01", "to": "2025-01-01"}
+    )
     assert bad.status_code == 422
 
 
@@ -142,7 +144,13 @@ def test_xlsx_keeps_numbers_and_defuses_formulas() -> None:
     from openpyxl import load_workbook
 
     body = services.to_xlsx(
-        [("Referrals", ["connector_name", "referrals"], [{"connector_name": "=HYPERLINK(1)", "referrals": 3}])]
+        [
+            (
+                "Referrals",
+                ["connector_name", "referrals"],
+                [{"connector_name": "=HYPERLINK(1)", "referrals": 3}],
+            )
+        ]
     )
 
     sheet = load_workbook(BytesIO(body)).active

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from community_node.auth.models import Role, StaffUser
+from community_node.auth.models import Role
 from community_node.auth.services import create_user
 from community_node.extensions import db
 from community_node.participants.models import Connectee
@@ -21,10 +21,10 @@ from community_node.web import jobs
 
 PASSWORD = "correct horse battery"
 BAD = (
-    "first_name,last_name,email,target_occupation\r\n"
-    "Ana,Silva,ana@example.org,29-1141\r\n"
-    "Bo,Chen,not-an-email,29-1141\r\n"
-).encode()
+    b"first_name,last_name,email,target_occupation\r\n"
+    b"Ana,Silva,ana@example.org,29-1141\r\n"
+    b"Bo,Chen,not-an-email,29-1141\r\n"
+)
 GOOD = BAD.replace(b"not-an-email", b"bo@example.org")
 
 
@@ -120,7 +120,9 @@ def test_progress_is_reported_while_importing(app: Flask, staff: FlaskClient) ->
     data = f"first_name,last_name,email\r\n{rows}".encode()
     from community_node.imports import services
 
-    services.import_file("connectees", "big.csv", data, actor="test", progress=lambda d, t: seen.append((d, t)))
+    services.import_file(
+        "connectees", "big.csv", data, actor="test", progress=lambda d, t: seen.append((d, t))
+    )
 
     assert seen[0] == (0, 450)
     assert (200, 450) in seen
@@ -173,5 +175,3 @@ def test_expired_uploads_are_swept(app: Flask, staff: FlaskClient, tmp_path: Pat
     jobs.sweep(now=time.time() + jobs.JOB_TTL + 1)
 
     assert not list((tmp_path / "jobs").iterdir())
-
-

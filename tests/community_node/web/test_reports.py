@@ -16,10 +16,10 @@ from openpyxl import load_workbook
 
 from community_node.auth.models import Role
 from community_node.auth.services import create_user
-from community_node.reports import services
 from community_node.matches.models import MatchStatus, ReferralResult
 from community_node.outcomes.models import OutcomeCategory
 from community_node.participants.models import ProfileStatus
+from community_node.reports import services
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
