@@ -175,3 +175,30 @@ def test_expired_uploads_are_swept(app: Flask, staff: FlaskClient, tmp_path: Pat
     jobs.sweep(now=time.time() + jobs.JOB_TTL + 1)
 
     assert not list((tmp_path / "jobs").iterdir())
+
+
+def test_xlsx_upload_is_previewed_like_csv(staff: FlaskClient) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["first_name", "last_name", "email", "target_occupation"])
+    sheet.append(["Ana", "Silva", "ana@example.org", "29-1141"])
+    sheet.append(["Bo", "Chen", "bo@example.org", "99-9999"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    response = _preview(staff, buffer.getvalue(), "people.xlsx")
+
+    assert response.status_code == 422
+    cells = re.findall(r"<td>(.*?)</td>", response.text.split('id="row-errors"')[1])
+    assert cells[:2] == ["3", "target_occupation"]
+    assert _count() == 0
+
+
+def test_other_file_types_are_refused(staff: FlaskClient) -> None:
+    response = _preview(staff, GOOD, "people.txt")
+
+    assert response.status_code == 422
+    assert "Choose a .csv or .xlsx file." in response.text
