@@ -27,6 +27,12 @@ class RowErrorSchema(BaseSchema):
     message = fields.String()
 
 
+class PreviewRowSchema(BaseSchema):
+    row = fields.Integer(metadata={"description": "Spreadsheet row; the header is row 1."})
+    email = fields.String()
+    action = fields.String(metadata={"description": "create or update"})
+
+
 class ImportReportSchema(BaseSchema):
     """What an import did (or, on a dry run, would do)."""
 
@@ -39,3 +45,7 @@ class ImportReportSchema(BaseSchema):
     dry_run = fields.Boolean()
     columns = fields.List(fields.String(), metadata={"description": "Columns with values."})
     errors = fields.List(fields.Nested(RowErrorSchema))
+    preview = fields.List(
+        fields.Nested(PreviewRowSchema),
+        metadata={"description": "Dry run: the first 200 rows it would create or update."},
+    )

@@ -10,7 +10,14 @@ from marshmallow import RAISE
 from werkzeug.wrappers import Response
 
 from community_node.reports import services
-from community_node.reports.schemas import FunnelRowSchema, OutcomeRowSchema, ReportArgsSchema
+from community_node.reports.schemas import (
+    ConnectorReferralRowSchema,
+    FunnelRowSchema,
+    OutcomeRowSchema,
+    ReferralArgsSchema,
+    ReportArgsSchema,
+    TimeToMatchRowSchema,
+)
 from community_node.security import require_api_caller
 from shared.web.csv import csv_response
 
@@ -78,3 +85,44 @@ class OutcomesCsv(MethodView):
         """The outcomes report as CSV, the same rows and columns as the JSON."""
         rows = OutcomeRowSchema().dump(services.outcomes(**_query(args)), many=True)
         return csv_response(rows, services.OUTCOME_COLUMNS, _filename("outcomes", args))
+
+
+@reports_blp.route("/time-to-match")
+class TimeToMatch(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, TimeToMatchRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.TimeToMatchRow]:
+        """Days from intake to the first match that led to an introduction, per cohort."""
+        return services.time_to_match(**_query(args))
+
+
+@reports_blp.route("/time-to-match.csv")
+class TimeToMatchCsv(MethodView):
+    @reports_blp.arguments(ReportArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Time to match as CSV, the same rows and columns as the JSON."""
+        rows = TimeToMatchRowSchema().dump(services.time_to_match(**_query(args)), many=True)
+        return csv_response(rows, services.TIME_TO_MATCH_COLUMNS, _filename("time-to-match", args))
+
+
+@reports_blp.route("/referrals-per-connector")
+class ReferralsPerConnector(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, ConnectorReferralRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.ConnectorReferralRow]:
+        """Each connector's referrals made in the date range, the most first."""
+        return services.referrals_per_connector(args.get("from_"), args.get("to"))
+
+
+@reports_blp.route("/referrals-per-connector.csv")
+class ReferralsPerConnectorCsv(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Referrals per connector as CSV, the same rows and columns as the JSON."""
+        found = services.referrals_per_connector(args.get("from_"), args.get("to"))
+        rows = ConnectorReferralRowSchema().dump(found, many=True)
+        return csv_response(
+            rows, services.CONNECTOR_REFERRAL_COLUMNS, "referrals-per-connector.csv"
+        )

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from shared.fields import Id
 from shared.protocol.common import BaseSchema
 
 #: Cohort periods and row groupings a report can be asked for (the CLI offers the same).
@@ -68,3 +69,39 @@ class OutcomeRowSchema(_RowSchema):
     not_attributed = fields.Integer()
     attribution_unknown = fields.Integer()
     attribution_share = fields.Float(allow_none=True)
+
+
+class TimeToMatchRowSchema(_RowSchema):
+    """Days from intake to the first match that led to an introduction, in one cohort."""
+
+    matched = fields.Integer(metadata={"description": "Connectees matched (as in the funnel)."})
+    median_days = fields.Float(allow_none=True)
+    mean_days = fields.Float(allow_none=True)
+    max_days = fields.Integer(allow_none=True)
+
+
+class ReferralArgsSchema(BaseSchema):
+    """The dates of the referrals counted."""
+
+    from_ = fields.Date(
+        data_key="from", metadata={"description": "First referral date included (YYYY-MM-DD)."}
+    )
+    to = fields.Date(metadata={"description": "Last referral date included (YYYY-MM-DD)."})
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("from_"), data.get("to")
+        if start is not None and end is not None and start > end:
+            raise ValidationError("Must not be before 'from'.", field_name="to")
+
+
+class ConnectorReferralRowSchema(BaseSchema):
+    """One connector's referrals in the range."""
+
+    connector_id = Id()
+    connector_name = fields.String()
+    matches = fields.Integer(metadata={"description": "Matches with a referral in the range."})
+    referrals = fields.Integer()
+    tier1 = fields.Integer()
+    tier2 = fields.Integer()
+    hired = fields.Integer(metadata={"description": "Referrals whose result is hired."})

@@ -7,6 +7,8 @@ in UTC) falls in one period. docs/reports.md defines every count; keep the two i
 from __future__ import annotations
 
 import datetime as dt
+import io
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +31,17 @@ from sqlalchemy.sql.elements import ColumnElement
 from community_node.eligibility.models import EligibilityDecision
 from community_node.eligibility.models import Outcome as Eligibility
 from community_node.extensions import db
-from community_node.matches.models import Match, MatchStatus, MatchTransition, Referral
+from community_node.matches.models import (
+    Match,
+    MatchStatus,
+    MatchTransition,
+    Referral,
+    ReferralResult,
+)
 from community_node.outcomes.models import EMPLOYED_CATEGORIES, FollowUpOutcome, OutcomeCategory
-from community_node.participants.models import Connectee, ProfileStatus
+from community_node.participants.models import Connectee, Connector, ProfileStatus
 from shared.taxonomy import default_taxonomy
-from shared.web.csv import write_csv
+from shared.web.csv import cell_text, defuse_formula, write_csv
 
 #: Match states that can only be reached after the introduction was made.
 INTRODUCED_OR_LATER = (
@@ -82,8 +90,32 @@ class OutcomeRow:
     attribution_share: float | None
 
 
+@dataclass(frozen=True)
+class TimeToMatchRow:
+    period: str
+    major_group: str
+    major_group_title: str
+    matched: int
+    median_days: float | None
+    mean_days: float | None
+    max_days: int | None
+
+
+@dataclass(frozen=True)
+class ConnectorReferralRow:
+    connector_id: int
+    connector_name: str
+    matches: int
+    referrals: int
+    tier1: int
+    tier2: int
+    hired: int
+
+
 FUNNEL_COLUMNS = tuple(FunnelRow.__dataclass_fields__)
 OUTCOME_COLUMNS = tuple(OutcomeRow.__dataclass_fields__)
+TIME_TO_MATCH_COLUMNS = tuple(TimeToMatchRow.__dataclass_fields__)
+CONNECTOR_REFERRAL_COLUMNS = tuple(ConnectorReferralRow.__dataclass_fields__)
 
 
 # Cohorts ------------------------------------------------------------------------------
@@ -173,10 +205,9 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _stage_flags() -> dict[str, ColumnElement[int]]:
-    """Per connectee, 1 when they reached a stage, else 0 (correlated EXISTS subqueries)."""
-    mine = Match.connectee_id == Connectee.id
-    introduced = or_(
+def _introduced() -> ColumnElement[bool]:
+    """A match whose introduction was made: what the funnel counts as "matched"."""
+    return or_(
         Match.status.in_(INTRODUCED_OR_LATER),
         Match.first_met_on.is_not(None),
         # A match that exited (declined, expired, cancelled) after its introduction.
@@ -185,6 +216,12 @@ def _stage_flags() -> dict[str, ColumnElement[int]]:
             MatchTransition.to_status == MatchStatus.INTRODUCED,
         ),
     )
+
+
+def _stage_flags() -> dict[str, ColumnElement[int]]:
+    """Per connectee, 1 when they reached a stage, else 0 (correlated EXISTS subqueries)."""
+    mine = Match.connectee_id == Connectee.id
+    introduced = _introduced()
     tier1_referrals = (
         select(func.count(Referral.id))
         .where(Referral.match_id == Match.id, Referral.tier == 1)
@@ -329,7 +366,96 @@ def outcomes(
     return result
 
 
-# CSV ----------------------------------------------------------------------------------
+# Time to match ------------------------------------------------------------------------
+
+
+def _as_date(value: Any) -> dt.date:
+    # SQLite hands back the DATE() of a timestamp as text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def time_to_match(
+    period: str = "quarter",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    group_by: str | None = None,
+) -> list[TimeToMatchRow]:
+    """Days from intake to the proposal of the first match that led to an introduction.
+
+    Counted per cohort over the connectees the funnel calls matched; a proposal dated
+    before the intake (an intake date entered late) counts as 0 days.
+    """
+    keys, where = _cohort(period, start, end, group_by)
+    first_match = func.min(_utc_day(Match.proposed_at)).label("first_match")
+    per_connectee = (
+        select(*keys, cohort_day().label("cohort_day"), first_match)
+        .join(Match, Match.connectee_id == Connectee.id)
+        .where(*where, _introduced())
+        .group_by(Connectee.id, *keys, cohort_day())
+    )
+    days: dict[tuple[str, str, str], list[int]] = {}
+    for row in db.session.execute(per_connectee).mappings():
+        waited = (_as_date(row["first_match"]) - _as_date(row["cohort_day"])).days
+        days.setdefault(_key(period, group_by, row), []).append(max(0, waited))
+    return [
+        TimeToMatchRow(
+            *key,
+            matched=len(values),
+            median_days=float(statistics.median(values)),
+            mean_days=round(statistics.fmean(values), 1),
+            max_days=max(values),
+        )
+        for key, values in sorted(days.items())
+    ]
+
+
+# Referrals per connector --------------------------------------------------------------
+
+
+def referrals_per_connector(
+    start: dt.date | None = None, end: dt.date | None = None
+) -> list[ConnectorReferralRow]:
+    """Count each connector's referrals made between ``start`` and ``end`` (inclusive).
+
+    Connectors with no referral in the range are left out; the most referrals come first.
+    """
+    where: list[Any] = []
+    if start is not None:
+        where.append(Referral.referred_on >= start)
+    if end is not None:
+        where.append(Referral.referred_on <= end)
+    statement = (
+        select(
+            Connector.id,
+            Connector.first_name,
+            Connector.last_name,
+            func.count(func.distinct(Match.id)).label("matches"),
+            func.count(Referral.id).label("referrals"),
+            func.sum(_flag(Referral.tier == 1)).label("tier1"),
+            func.sum(_flag(Referral.tier == 2)).label("tier2"),
+            func.sum(_flag(Referral.result == ReferralResult.HIRED)).label("hired"),
+        )
+        .join(Match, Match.connector_id == Connector.id)
+        .join(Referral, Referral.match_id == Match.id)
+        .where(*where)
+        .group_by(Connector.id, Connector.first_name, Connector.last_name)
+        .order_by(func.count(Referral.id).desc(), Connector.last_name, Connector.id)
+    )
+    return [
+        ConnectorReferralRow(
+            connector_id=row.id,
+            connector_name=f"{row.first_name} {row.last_name}".strip(),
+            matches=int(row.matches),
+            referrals=int(row.referrals),
+            tier1=int(row.tier1 or 0),
+            tier2=int(row.tier2 or 0),
+            hired=int(row.hired or 0),
+        )
+        for row in db.session.execute(statement)
+    ]
+
+
+# CSV and XLSX -------------------------------------------------------------------------
 
 
 def to_csv(rows: Iterable[Any], columns: Sequence[str]) -> str:
@@ -340,3 +466,31 @@ def to_csv(rows: Iterable[Any], columns: Sequence[str]) -> str:
         bom=False,
         lineterminator="\n",
     )
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def to_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Mapping[str, Any]]]]) -> bytes:
+    """Write dumped report rows as a workbook, one sheet per (title, columns, rows).
+
+    Write-only mode streams rows instead of holding a cell object each. Numbers stay
+    numbers; every text cell goes through the CSV writer's formula guard.
+    """
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])  # Excel's limit on a sheet's name
+        sheet.append([defuse_formula(column) for column in columns])
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(column)) for column in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return defuse_formula(cell_text(value))

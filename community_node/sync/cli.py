@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from community_node.errors import DomainError
@@ -15,11 +14,7 @@ commands: list[click.Command] = []
 
 
 def _client_factory() -> hub_connection.ClientFactory:
-    # Tests (and the federation harness) may set SYNC_CLIENT_FACTORY to a fake hub.
-    factory: hub_connection.ClientFactory = current_app.config.get(
-        "SYNC_CLIENT_FACTORY", hub_connection.default_client_factory
-    )
-    return factory
+    return hub_connection.configured_client_factory()
 
 
 @click.group("hub")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -79,6 +80,12 @@ def default_client_factory(connection: HubConnection) -> HubPort:
         connection.client_secret,
         token=connection.access_token,
     )
+
+
+def configured_client_factory() -> ClientFactory:
+    """The app's client factory: tests and the federation harness set SYNC_CLIENT_FACTORY."""
+    factory: ClientFactory = current_app.config.get("SYNC_CLIENT_FACTORY", default_client_factory)
+    return factory
 
 
 def keep_token(connection: HubConnection, client: HubPort) -> None:

@@ -43,6 +43,7 @@ def test_import_answers_the_report(api: Any) -> None:
         "dry_run": False,
         "columns": ["email", "first_name", "last_name"],
         "errors": [],
+        "preview": [],
     }
     assert count(Connectee) == 1
     assert upload(api, "connectees", GOOD).json["unchanged"] == 1
@@ -158,3 +159,21 @@ def test_openapi_documents_the_upload(api: Any) -> None:
     (kind,) = path["parameters"]
     assert kind["schema"]["enum"] == ["connectees", "connectors"]
     assert "422" in post["responses"]
+
+
+def test_dry_run_lists_the_rows_it_would_create_or_update(api: Any) -> None:
+    upload(api, "connectees", GOOD)
+    two = GOOD.replace(b"Leclerc", b"Leclair") + b"Ana,Silva,ana@example.org\r\n"
+
+    response = api.post(
+        "/api/v1/imports/connectees?dry_run=true",
+        data={"file": (io.BytesIO(two), "people.csv")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 200, response.json
+    assert response.json["preview"] == [
+        {"row": 2, "email": "zoe@example.org", "action": "update"},
+        {"row": 3, "email": "ana@example.org", "action": "create"},
+    ]
+    assert count(Connectee) == 1

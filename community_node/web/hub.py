@@ -1,0 +1,172 @@
+"""The hub connection page: sync health, dead letters, "sync now", the demand table.
+
+"Sync now" runs ``sync.run.run_sync``, the same pass as ``connector-node sync --force``
+(a person pressing the button wants it now, not after the backoff), in a background job:
+it talks to the hub and may take seconds. The page polls the job's state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_login import login_required
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.wrappers import Response
+
+from community_node.auth.models import Role
+from community_node.demand import services as demand
+from community_node.errors import DomainError
+from community_node.security import actor_label, current_staff, require_role
+from community_node.sync import deadletters, run
+from community_node.sync.connection import configured_client_factory
+from community_node.sync.report import SyncReport
+from community_node.sync.schemas import DeadLetterArgsSchema
+from community_node.web import jobs
+from shared.web.forms import StaffForm
+
+bp = Blueprint("hub", __name__, url_prefix="/hub")
+
+#: The session key holding the token of the user's latest "sync now".
+_SYNC_JOB = "hub_sync_job"
+
+NOT_CONFIGURED = (
+    "No hub is configured, so there is nothing to sync. An administrator connects this "
+    "node with the command 'connector-node hub connect'."
+)
+
+
+class ActionForm(StaffForm):
+    """A button that posts: only the CSRF token."""
+
+
+class DemandForm(StaffForm):
+    file = FileField("Demand table (.csv)", validators=[FileRequired()])
+
+
+def _owner() -> int:
+    user = current_staff()
+    assert user is not None  # login_required ran first
+    return user.id
+
+
+def _can_write() -> bool:
+    user = current_staff()
+    return user is not None and user.role.allows(Role.COORDINATOR)
+
+
+def _sync_state() -> tuple[str | None, dict[str, Any] | None]:
+    token = session.get(_SYNC_JOB)
+    if not isinstance(token, str):
+        return None, None
+    return token, jobs.read_state(token, _owner())
+
+
+def _render(status: int = 200, **context: Any) -> tuple[str, int]:
+    token, state = _sync_state()
+    dead = deadletters.list_dead_letters(DeadLetterArgsSchema().load({"sort": "-seq"}))
+    page = render_template(
+        "hub/index.html",
+        status=run.status(),
+        dead=dead,
+        demand=demand.summary(),
+        sync_token=token,
+        sync_state=state,
+        action=ActionForm(),
+        demand_form=context.pop("demand_form", None) or DemandForm(),
+        can_write=_can_write(),
+        **context,
+    )
+    return page, status
+
+
+@bp.get("")
+@login_required
+def index() -> tuple[str, int]:
+    return _render()
+
+
+def _describe(report: SyncReport) -> dict[str, Any]:
+    """What the page says about one finished sync run."""
+    if not report.configured:
+        return {"ok": False, "message": NOT_CONFIGURED}
+    if report.error is not None:
+        return {
+            "ok": False,
+            "message": f"The hub could not be reached or refused the sync: {report.error}. "
+            "Pending changes stay in the outbox and are sent on the next sync.",
+        }
+    intros = report.intros or {}
+    return {
+        "ok": True,
+        "message": f"Synced: {report.sent} changes sent, {report.dead} refused, "
+        f"{report.resources_changed} shared resources updated, "
+        f"{sum(intros.values())} introduction updates.",
+    }
+
+
+@bp.post("/sync")
+@login_required
+def sync_now() -> Response | tuple[str, int]:
+    """Start a sync in the background; with no hub configured, say so at once."""
+    require_role(Role.COORDINATOR)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    if not run.status()["configured"]:
+        flash(NOT_CONFIGURED, "error")
+        return _render(409)
+    factory = configured_client_factory()
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        return _describe(run.run_sync(client_factory=factory, ignore_backoff=True))
+
+    jobs.sweep()
+    token = jobs.new_token()
+    jobs.start(token, _owner(), work)
+    session[_SYNC_JOB] = token
+    return redirect(url_for("hub.index"), 303)
+
+
+@bp.get("/sync/<token>")
+@login_required
+def sync_progress(token: str) -> str:
+    """The sync's status fragment htmx polls until the run has ended."""
+    state = jobs.read_state(token, _owner())
+    if state is None:
+        abort(404)
+    return render_template("hub/_sync.html", sync_token=token, sync_state=state)
+
+
+@bp.post("/dead-letters/<int(max=2147483647):seq>/requeue")
+@login_required
+def requeue(seq: int) -> Response | tuple[str, int]:
+    require_role(Role.COORDINATOR)
+    if not ActionForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    try:
+        deadletters.requeue(seq, actor=actor_label())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _render(exc.status)
+    flash(f"Change {seq} is queued again; the next sync sends it.", "success")
+    return redirect(url_for("hub.index"), 303)
+
+
+@bp.post("/demand")
+@login_required
+def demand_upload() -> Response | tuple[str, int]:
+    """Replace the local demand table with a CSV (the API's format), all rows or none."""
+    require_role(Role.COORDINATOR)
+    form = DemandForm()
+    if not form.validate_on_submit():
+        return _render(422, demand_form=form)
+    upload = form.file.data
+    with upload.stream:
+        content = upload.read()
+    try:
+        summary = demand.upload(content, actor=actor_label())
+    except DomainError as exc:
+        return _render(exc.status, demand_form=form, demand_failed=exc)
+    flash(f"Demand table uploaded: {summary['occupations']:,} occupations.", "success")
+    return redirect(url_for("hub.index"), 303)

@@ -1,0 +1,232 @@
+"""The reports page: funnel, outcomes, placement rate, time to match, referrals per connector.
+
+Every number comes from ``reports.services``, the functions the API serves, dumped with
+the API's schemas; the downloads are those same rows as CSV (the API's writer) or XLSX.
+Each chart reads its numbers from a JSON data island beside the table that shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import login_required
+from marshmallow import RAISE, Schema, ValidationError
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from community_node.reports import services
+from community_node.reports.schemas import (
+    PERIODS,
+    ConnectorReferralRowSchema,
+    FunnelRowSchema,
+    OutcomeRowSchema,
+    ReportArgsSchema,
+    TimeToMatchRowSchema,
+)
+from shared.web.csv import csv_response
+from shared.web.forms import StaffForm
+
+bp = Blueprint("reports_ui", __name__, url_prefix="/reports")
+
+
+class ReportForm(StaffForm):
+    """The period, dates and grouping of every report on the page (a GET form)."""
+
+    class Meta:
+        csrf = False  # it only reads
+
+    period = SelectField(
+        "Cohort period",
+        choices=[SelectChoice(p, "All time" if p == "all" else p.capitalize()) for p in PERIODS],
+        default="quarter",
+    )
+    from_ = DateField("From", name="from")
+    to = DateField("To")
+    group_by = SelectField(
+        "Group",
+        choices=[
+            SelectChoice("", "All occupations"),
+            SelectChoice("major_group", "By occupation group"),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """One downloadable report: its rows, dumped with the API's schema."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Callable[[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _query(args: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "period": args["period"],
+        "start": args.get("from_"),
+        "end": args.get("to"),
+        "group_by": args.get("group_by"),
+    }
+
+
+def _dumped(schema: Schema, rows: Any) -> list[dict[str, Any]]:
+    dumped: list[dict[str, Any]] = schema.dump(rows, many=True)
+    return dumped
+
+
+REPORTS: dict[str, Report] = {
+    "funnel": Report(
+        "Funnel",
+        services.FUNNEL_COLUMNS,
+        lambda a: _dumped(FunnelRowSchema(), services.funnel(**_query(a))),
+    ),
+    "outcomes": Report(
+        "Outcomes",
+        services.OUTCOME_COLUMNS,
+        lambda a: _dumped(OutcomeRowSchema(), services.outcomes(**_query(a))),
+    ),
+    "time-to-match": Report(
+        "Time to match",
+        services.TIME_TO_MATCH_COLUMNS,
+        lambda a: _dumped(TimeToMatchRowSchema(), services.time_to_match(**_query(a))),
+    ),
+    "referrals-per-connector": Report(
+        "Referrals per connector",
+        services.CONNECTOR_REFERRAL_COLUMNS,
+        lambda a: _dumped(
+            ConnectorReferralRowSchema(),
+            services.referrals_per_connector(a.get("from_"), a.get("to")),
+        ),
+    ),
+}
+
+
+def _load_args() -> tuple[ReportForm, dict[str, Any] | None]:
+    """Read the report arguments with the API's schema; None (and the form's errors) if bad."""
+    form = ReportForm(request.args)
+    raw = {key: value for key, value in request.args.items() if value != ""}
+    try:
+        return form, ReportArgsSchema().load(raw, unknown=RAISE)
+    except ValidationError as err:
+        messages = dict(err.messages) if isinstance(err.messages, Mapping) else {}
+        form.add_errors({("from_" if k == "from" else k): v for k, v in messages.items()})
+        return form, None
+
+
+def _label(row: Mapping[str, Any], grouped: bool) -> str:
+    period = "All time" if row["period"] == services.ALL else row["period"]
+    return f"{period} · {row['major_group_title']}" if grouped else period
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
+def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str, Any]:
+    """The numbers each chart draws, taken from the rows its table shows."""
+    funnel = data["funnel"]
+    labels = [_label(row, grouped) for row in funnel]
+    stages = ("applied", "eligible", "matched", "met", "referred", "employed")
+    outcome_labels = [
+        f"{_label(r, grouped)} · {r['milestone_months']} months · {r['category']}"
+        for r in data["outcomes"]
+    ]
+    return {
+        "funnel": {
+            "type": "bar",
+            "labels": labels,
+            "datasets": [
+                {"label": stage.capitalize(), "data": [row[stage] for row in funnel]}
+                for stage in stages
+            ],
+        },
+        "placement": {
+            "type": "line",
+            "labels": labels,
+            "datasets": [
+                {
+                    "label": "Placement rate (%)",
+                    "data": [_percent(row["placement_rate"]) for row in funnel],
+                },
+                {
+                    "label": "Employed in field (%)",
+                    "data": [_percent(row["employed_in_field_rate"]) for row in funnel],
+                },
+            ],
+        },
+        "outcomes": {
+            "type": "bar",
+            "labels": outcome_labels,
+            "datasets": [
+                {"label": "Outcomes", "data": [r["outcomes"] for r in data["outcomes"]]},
+                {"label": "Attributed", "data": [r["attributed"] for r in data["outcomes"]]},
+            ],
+        },
+        "time-to-match": {
+            "type": "bar",
+            "labels": [_label(r, grouped) for r in data["time-to-match"]],
+            "datasets": [
+                {"label": "Median days", "data": [r["median_days"] for r in data["time-to-match"]]},
+                {"label": "Mean days", "data": [r["mean_days"] for r in data["time-to-match"]]},
+            ],
+        },
+        "referrals-per-connector": {
+            "type": "bar",
+            "labels": [r["connector_name"] for r in data["referrals-per-connector"]],
+            "datasets": [
+                {
+                    "label": "Referrals",
+                    "data": [r["referrals"] for r in data["referrals-per-connector"]],
+                },
+                {"label": "Hired", "data": [r["hired"] for r in data["referrals-per-connector"]]},
+            ],
+        },
+    }
+
+
+@bp.get("")
+@login_required
+def index() -> tuple[str, int]:
+    form, args = _load_args()
+    if args is None:
+        return render_template("reports/index.html", form=form, data=None), 422
+    data = {name: report.rows(args) for name, report in REPORTS.items()}
+    grouped = args.get("group_by") is not None
+    page = render_template(
+        "reports/index.html",
+        form=form,
+        data=data,
+        grouped=grouped,
+        charts=_charts(data, grouped),
+        percent=_percent,
+        query={k: v for k, v in request.args.items() if v != ""},
+    )
+    return page, 200
+
+
+@bp.get("/<name>.<any(csv, xlsx):fmt>")
+@login_required
+def download(name: str, fmt: str) -> Response:
+    """One report as CSV (the API's writer and columns) or as an XLSX workbook."""
+    if name not in REPORTS:
+        abort(404)
+    _, args = _load_args()
+    if args is None:
+        abort(422, description="Fix the report's dates or period first.")
+    report = REPORTS[name]
+    rows = report.rows(args)
+    parts = [name] if name == "referrals-per-connector" else [name, args["period"]]
+    if args.get("group_by") and name != "referrals-per-connector":
+        parts.append(args["group_by"])
+    filename = "-".join(parts)
+    if fmt == "csv":
+        return csv_response(rows, report.columns, f"{filename}.csv")
+    body = services.to_xlsx([(report.title, report.columns, rows)])
+    return Response(
+        body,
+        mimetype=services.XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+    )

@@ -1,0 +1,24 @@
+"""The node's hub connection page in a real browser (no hub configured here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.a11y import check_page
+from tests.browser.conftest import COORDINATOR, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sync_now_without_a_hub_says_so(page: Any) -> None:
+    log_in(page, COORDINATOR)
+    page.goto("/hub")
+    assert "Not connected." in page.locator("#connection-state").inner_text()
+    check_page(page, "hub-connection")
+
+    page.get_by_role("button", name="Sync now").click()
+
+    assert "No hub is configured" in page.get_by_role("alert").first.inner_text()
+    check_page(page, "hub-connection-not-configured")
