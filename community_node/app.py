@@ -37,11 +37,13 @@ def register_blueprints(app: Flask) -> None:
     from community_node import system
     from community_node.api_registry import api_blueprints
     from community_node.signup import views as signup
+    from community_node.web import admin
     from community_node.web import views as web
 
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
     app.register_blueprint(web.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
