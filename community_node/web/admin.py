@@ -127,7 +127,6 @@ def _render_staff(form: StaffCreateForm | None = None, status: int = 200) -> tup
         users=users,
         form=form or StaffCreateForm(),
         role_forms={u.id: RoleForm(prefix=f"user-{u.id}", role=u.role.value) for u in users},
-        confirm=ConfirmForm(),
         me=current_staff(),
     )
     return page, status
@@ -224,7 +223,6 @@ def _render_tokens(
         tokens=[(t, _token_state(t)) for t in tokens],
         everyone=everyone,
         form=form or TokenCreateForm(),
-        confirm=ConfirmForm(),
         secret=secret,
     )
     return page, status
