@@ -246,7 +246,7 @@ def tokens() -> tuple[str, int] | Response:
     )
     # No redirect here: the secret is answered once, in this response, and never stored,
     # so it must not travel through a redirect's cookie or URL. Nothing may cache it.
-    page, status = _render_tokens(secret=issued.secret, status=201)
+    page, status = _render_tokens(TokenCreateForm(formdata=None), 201, issued.secret)
     response = make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -105,10 +105,10 @@ def test_a_coordinator_authorizes_the_api_docs_with_a_token_shown_once(page: Any
 
     # Swagger UI: Authorize with the token, then "Try it out" answers 200, not 401.
     page.goto("/api/docs")
-    page.get_by_role("button", name=re.compile("Authorize")).first.click()
-    page.locator(".modal-ux input[type=text], .modal-ux input[type=password]").first.fill(secret)
-    page.locator(".modal-ux").get_by_role("button", name="Authorize", exact=True).click()
-    page.locator(".modal-ux").get_by_role("button", name="Close").click()
+    page.locator(".auth-wrapper button.authorize").click()
+    page.locator(".auth-container input").first.fill(secret)
+    page.locator(".auth-btn-wrapper button.authorize").click()
+    page.locator(".auth-btn-wrapper button.btn-done").click()
     operation = page.locator(".opblock-get", has_text="/api/v1/connectees").first
     operation.locator(".opblock-summary").click()
     operation.get_by_role("button", name="Try it out").click()
