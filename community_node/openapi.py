@@ -14,7 +14,7 @@ from apispec import APISpec, BasePlugin
 BEARER_AUTH = "bearerAuth"
 
 
-class BearerAuthPlugin(BasePlugin):  # type: ignore[misc]  # apispec's plugin base is untyped
+class BearerAuthPlugin(BasePlugin):
     """Declare the bearer scheme and require it on every operation."""
 
     def init_spec(self, spec: APISpec) -> None:

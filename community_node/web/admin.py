@@ -8,6 +8,7 @@ admin sees and revokes everyone's.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -282,7 +283,7 @@ def audit_log() -> str:
         raw.pop(name, None)
     args = schema.load(raw)
     page = audit.list_events(args, args["page"], args["per_page"])
-    kept = {k: v for k, v in raw.items() if k != "page"}
+    kept: dict[str, Any] = {k: v for k, v in raw.items() if k != "page"}
     return render_template(
         "admin/audit.html",
         page=page,
@@ -296,7 +297,7 @@ def audit_log() -> str:
     )
 
 
-def _actor_names(events: list[Any]) -> dict[str, str]:
+def _actor_names(events: Sequence[Any]) -> dict[str, str]:
     """Staff names for ``staff:<id>`` actors (staff are not the people the log protects)."""
     names = {f"staff:{u.id}": u.name for u in auth.list_users()}
     return {e.actor: names[e.actor] for e in events if e.actor in names}
