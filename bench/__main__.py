@@ -1,4 +1,4 @@
-"""Run every benchmark (node, sync push, hub search, matching); print each beside its target."""
+"""Run every benchmark (node, pages, sync, hub search, matching); print each beside its target."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bench import (
     matching_rank,
     node_import,
     node_list_api,
+    node_pages,
     sync_push,
 )
 
@@ -36,8 +37,9 @@ def main() -> int:
             for result in bench(label, url):
                 print(result.line(), flush=True)
                 results.append(result)
-    # The matching engine needs no database: run it once, not per backend.
-    for matching in (matching_rank.run, matching_assign.run):
+    # The matching engine needs no database, and the staff pages' target is PostgreSQL's
+    # (BENCH_POSTGRES_URL or a local default): each runs once, not per backend.
+    for matching in (matching_rank.run, matching_assign.run, node_pages.run):
         for result in matching():
             print(result.line(), flush=True)
             results.append(result)

@@ -7,7 +7,12 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from community_node.auth.models import Role
-from community_node.auth.services import create_token, create_user, get_user_by_email
+from community_node.auth.services import (
+    create_token,
+    create_user,
+    get_user_by_email,
+    revoke_token,
+)
 from community_node.eligibility.cli import commands as eligibility
 from community_node.imports.cli import commands as imports
 from community_node.introductions.cli import commands as introductions
@@ -33,6 +38,18 @@ def tokens_create(email: str, name: str, days: int | None) -> None:
     with domain_errors():
         issued = create_token(get_user_by_email(email), name, actor="cli", expires_in_days=days)
     click.echo(issued.secret)
+
+
+@tokens_group.command("revoke")
+@click.option(
+    "--id", "token_id", type=click.IntRange(1, 2147483647), required=True, help="The token's id."
+)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API token: every request that presents it is refused from now on."""
+    with domain_errors():
+        token = revoke_token(token_id, actor="cli")
+    click.echo(f"Revoked token {token.id} ({token.name}) of {token.user.email}.")
 
 
 def commands() -> list[click.Command]:

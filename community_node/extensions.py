@@ -10,10 +10,16 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from community_node.database import Base
+from community_node.openapi import BearerAuthPlugin
 from shared.apispec import schema_name
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+api = Api(
+    spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+        "extra_plugins": [BearerAuthPlugin()],
+    }
+)
 login_manager = LoginManager()
 csrf = CSRFProtect()

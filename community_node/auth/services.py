@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from community_node.audit.services import record
-from community_node.auth.models import ApiToken, StaffUser
+from community_node.auth.models import ApiToken, Role, StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
@@ -85,10 +85,89 @@ def user_for_token(secret: str) -> StaffUser | None:
     return token.user
 
 
-def revoke_token(token_id: int, *, actor: str) -> None:
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"No API token {token_id}.")
+def revoke_token(token_id: int, *, actor: str) -> ApiToken:
+    """Stop a token working from now on; revoking it again changes nothing."""
+    token = get_token(token_id)
+    if token.revoked_at is not None:
+        return token
     token.revoked_at = utcnow()
     record(actor, "api_token.revoke", "api_token", token.id, {})
     db.session.commit()
+    return token
+
+
+# Managing accounts and tokens from the admin pages ------------------------------------
+
+
+def list_users() -> list[StaffUser]:
+    """Every staff account, active ones first, then by name."""
+    return list(
+        db.session.scalars(
+            select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)
+        )
+    )
+
+
+def get_user(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(f"No staff account {user_id}.")
+    return user
+
+
+def _active_admins_besides(user: StaffUser) -> int:
+    return len(
+        db.session.scalars(
+            select(StaffUser.id).where(
+                StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id
+            )
+        ).all()
+    )
+
+
+def _keep_an_admin(user: StaffUser) -> None:
+    # Without one active admin nobody could manage accounts again except from the shell.
+    if user.role is Role.ADMIN and user.active and _active_admins_besides(user) == 0:
+        raise Conflict(f"{user.email} is the last active admin; make another admin first.")
+
+
+def change_role(user_id: int, role: Role, *, actor: str) -> StaffUser:
+    """Give an account another role, audit it, and commit."""
+    user = get_user(user_id)
+    if user.role is role:
+        return user
+    if role is not Role.ADMIN:
+        _keep_an_admin(user)
+    previous, user.role = user.role, role
+    record(
+        actor, "staff_user.role", "staff_user", user.id, {"from": previous.value, "to": role.value}
+    )
+    db.session.commit()
+    return user
+
+
+def deactivate_user(user_id: int, *, actor: str) -> StaffUser:
+    """Close an account: its sessions end and its tokens stop working (both check ``active``)."""
+    user = get_user(user_id)
+    if not user.active:
+        return user
+    _keep_an_admin(user)
+    user.active = False
+    record(actor, "staff_user.deactivate", "staff_user", user.id, {})
+    db.session.commit()
+    return user
+
+
+def list_tokens(user: StaffUser | None = None) -> list[ApiToken]:
+    """Tokens, newest first: one account's, or everyone's when ``user`` is None."""
+    stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if user is not None:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def get_token(token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No API token {token_id}.")
+    return token

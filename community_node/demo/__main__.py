@@ -53,6 +53,21 @@ def _with_size(f: click.decorators.FC) -> click.decorators.FC:
     return f
 
 
+#: The coordinator's day, page by page (the walk-through the banner prints first).
+_TOUR = [
+    ("Today: what needs you now", "/"),
+    ("Review a sign-up: accept or decline", "/people/review"),
+    ("A connectee: open one from the list", "/connectees"),
+    ("Their suggestions; Propose one", "/matching/<connectee id>"),
+    ("A match: meeting, referrals, outcome", "/matches/<match id>"),
+    ("Cross-city introductions", "/introductions"),
+    ("Imports (CSV/XLSX, dry run first)", "/imports"),
+    ("Reports, charts and downloads", "/reports"),
+    ("The hub connection", "/hub"),
+    (f"Admin (as {DEMO_STAFF[0][0]})", "/admin"),
+]
+
+
 @click.group()
 def main() -> None:
     """Run a demo community node with synthetic data."""
@@ -89,6 +104,11 @@ def serve(
         "  Log in (synthetic data only):",
         *(f"    {email:<26} {DEMO_PASSWORD}   ({role.value})" for email, _, role in DEMO_STAFF),
         "",
+        f"  In the browser first, a coordinator's day (log in as {DEMO_STAFF[1][0]}):",
+        *(f"    {n:>2}. {label:<38} {url}{path}" for n, (label, path) in enumerate(_TOUR, 1)),
+        "",
+        "  Then with curl, through the API (or create a personal token on /admin/tokens",
+        "  and paste it into Authorize on the API docs page):",
         f"  API docs: {url}/api/docs",
     ]
     if result.token:

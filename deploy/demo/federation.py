@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 HUB_PORT = 8000
 DEMO_ADMIN = "demo@example.org"
 DEMO_PASSWORD = "connector-demo"  # noqa: S105 - the demo's printed login, as on the nodes
+DEMO_COORDINATOR = "coordinator@example.org"  # the nodes' demo coordinator (demo/loader.py)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,37 @@ def first_id(page: Any) -> str | None:
     return str(items[0]["id"]) if items else None
 
 
+def browser_tour(tokens: dict[str, str]) -> list[str]:
+    """The coordinator's day in the browser, on Halifax: the first path a newcomer takes."""
+    halifax = next(c for c in CITIES if c.slug == "halifax")
+    token = tokens["halifax"]
+    nurse_id = first_id(
+        api_get(halifax, token, "/connectees", status="approved", occupation="29-1141",
+                per_page=1)
+    ) or "<id>"  # fmt: skip
+    match_id = first_id(api_get(halifax, token, "/matches", per_page=1)) or "<id>"
+    url = f"http://127.0.0.1:{halifax.port}"
+    steps = [
+        ("Today: what needs you now", "/"),
+        ("Review a sign-up: accept or decline", "/people/review"),
+        ("A connectee: profile, eligibility", f"/connectees/{nurse_id}"),
+        ("Their suggestions; Propose one", f"/matching/{nurse_id}"),
+        ("A match: meeting, referrals, outcome", f"/matches/{match_id}"),
+        ("Cross-city introductions", "/introductions"),
+        ("Imports (CSV/XLSX, dry run first)", "/imports"),
+        ("Reports, charts and downloads", "/reports"),
+        ("The hub connection; sync now", "/hub"),
+        (f"Admin (as {DEMO_ADMIN})", "/admin"),
+    ]
+    return [
+        "  In the browser first: a coordinator's day in Halifax (every city works alike)",
+        f"    Log in at {url}/login as {DEMO_COORDINATOR} / {DEMO_PASSWORD}",
+        *(f"    {n:>2}. {label:<38} {url}{path}" for n, (label, path) in enumerate(steps, 1)),
+        "  Then with curl, through the API: use the tokens above, or create your own on",
+        f"  {url}/admin/tokens and paste it into Authorize on {url}/api/docs.",
+    ]
+
+
 def walkthrough(tokens: dict[str, str]) -> list[str]:
     """The copy-paste commands of the matching and cross-city walk-through."""
     halifax, portland, pittsburgh = (
@@ -317,6 +349,8 @@ def main() -> None:
     print(f"\n  The hub and every node: log in as {DEMO_ADMIN} / {DEMO_PASSWORD} (admin)")
     print(f"  Public sign-up forms: http://127.0.0.1:{CITIES[0].port}/join (each city has its own)")
     print("  Logs, databases, API tokens (*.token): var/demo/.  Ctrl-C stops everything.")
+    print()
+    print("\n".join(browser_tour(tokens)))
     print()
     print("\n".join(walkthrough(tokens)))
     print("=" * 72, flush=True)

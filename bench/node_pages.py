@@ -1,0 +1,172 @@
+"""Staff page latency: list, person and match pages of a node with 10,000 connectees.
+
+Through the Flask test client with a logged-in coordinator's session, as a browser asks
+for them (server-side rendering included, the network not). Issue 13 asks for page p95
+≤ 100 ms at 10,000 connectees and 3,000 connectors on PostgreSQL; ``/healthz``, timed in
+the same run, is the reference for what the app costs before any page work.
+
+PostgreSQL is the target, so this one runs on it whenever a server answers:
+``BENCH_POSTGRES_URL``, else ``postgresql://postgres@127.0.0.1:5432/connector_bench``
+(a scratch database: its node tables are dropped and recreated). Run it alone with
+``python -m bench.node_pages``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from bench import POSTGRES_URL_VARIABLE, Figure, Result, Skipped, machine, node_app, percentile
+from community_node.auth.models import Role
+from community_node.auth.services import create_user
+from community_node.demo.generator import generate, insert_plan
+from community_node.extensions import db
+from community_node.matches.models import Match
+from community_node.participants.models import Connectee
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/connector_bench"
+CONNECTEES = 10_000
+CONNECTORS = 3_000
+REQUESTS = 100  # per page kind
+WARMUP = 10
+TARGET_P95_MS = 100.0
+PASSWORD = "bench-password"  # noqa: S105 - a scratch database's only account
+
+#: Query strings of the list pages, cycled: default, sorted, filtered, later pages, search.
+CONNECTEE_QUERIES = (
+    "",
+    "?sort=-intake_date",
+    "?status=approved&sort=last_name",
+    "?page=3",
+    "?q=santos",
+    "?sort=-intake_date&page=2",
+)
+CONNECTOR_QUERIES = ("", "?sort=-capacity", "?status=approved&sort=last_name", "?page=3", "?q=lee")
+
+
+def postgres_url() -> str:
+    return os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
+
+
+def _reachable(url: str) -> str | None:
+    """Return why the server cannot be used, or None when it answers."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def _time(client: FlaskClient, paths: Callable[[int], str], count: int) -> list[float]:
+    samples = []
+    for n in range(WARMUP + count):
+        path = paths(n)
+        t0 = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        if n >= WARMUP:
+            samples.append(elapsed)
+    return samples
+
+
+def _figures(label: str, name: str, samples: list[float], target: float | None) -> list[Figure]:
+    return [
+        Figure(f"{label}: {name}: p50", percentile(samples, 50), "ms"),
+        Figure(
+            f"{label}: {name}: p95",
+            percentile(samples, 95),
+            "ms",
+            target,
+            f"{len(samples)} requests",
+        ),
+    ]
+
+
+def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
+    """Seed a fresh node with the demo generator, log in, and time each kind of page."""
+    url = url or postgres_url()
+    name = "staff pages (logged-in coordinator)"
+    if not url.startswith("postgresql"):
+        return [Skipped(f"{label}: {name}", "measured on PostgreSQL only (the target's database)")]
+    problem = _reachable(url)
+    if problem is not None:
+        return [Skipped(f"{label}: {name}", f"no PostgreSQL at {url}: {problem}")]
+    with node_app(url) as app:
+        started = time.perf_counter()
+        user = create_user("bench@example.org", "Bench", Role.COORDINATOR, PASSWORD, actor="bench")
+        plan = generate(
+            connectees=CONNECTEES,
+            connectors=CONNECTORS,
+            seed=42,
+            today=dt.date.today() - dt.timedelta(days=1),
+            staff_ids=[user.id],
+        )
+        insert_plan(plan)
+        db.session.commit()
+        with db.engine.begin() as conn:  # fresh statistics, as autovacuum would give soon
+            conn.execute(sa.text("ANALYZE"))
+        setup_s = time.perf_counter() - started
+        connectee_ids = list(db.session.scalars(sa.select(Connectee.id)))
+        match_ids = list(db.session.scalars(sa.select(Match.id)))
+        rng = random.Random(7)
+        people = [rng.choice(connectee_ids) for _ in range(WARMUP + REQUESTS)]
+        matches = [rng.choice(match_ids) for _ in range(WARMUP + REQUESTS)] if match_ids else []
+        served = {rule.rule for rule in app.url_map.iter_rules()}
+        match_page = next(
+            (r for r in served if r.startswith("/matches/<") and r.count("/") == 2), None
+        )
+
+        client = app.test_client()
+        login = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        if login.status_code != 303:
+            raise RuntimeError(f"login answered {login.status_code}")
+        db.session.remove()  # each request opens its own session, as in production
+
+        results: list[Result] = [
+            Figure(
+                f"{label}: load {CONNECTEES:,} connectees + {CONNECTORS:,} connectors "
+                f"({len(match_ids):,} matches, demo generator)",
+                setup_s,
+                "s",
+            )
+        ]
+        reference = _time(client, lambda n: "/healthz", REQUESTS)
+        results += _figures(label, "reference /healthz", reference, None)
+        pages: list[tuple[str, Callable[[int], str]]] = [
+            ("/connectees list", lambda n: f"/connectees{CONNECTEE_QUERIES[n % 6]}"),
+            ("/connectors list", lambda n: f"/connectors{CONNECTOR_QUERIES[n % 5]}"),
+            ("/connectees/<id> person", lambda n: f"/connectees/{people[n]}"),
+        ]
+        if match_page is not None and matches:
+            pages.append(("/matches/<id> match", lambda n: f"/matches/{matches[n]}"))
+        for page_name, paths in pages:
+            results += _figures(label, page_name, _time(client, paths, REQUESTS), TARGET_P95_MS)
+        if match_page is None:
+            results.append(Skipped(f"{label}: /matches/<id> match", "not served yet"))
+    return results
+
+
+def main() -> int:
+    info = machine()
+    print("Staff page latency")
+    print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()))
+    results = run()
+    for result in results:
+        print(result.line(), flush=True)
+    return 1 if any(getattr(r, "ok", None) is False for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
