@@ -109,13 +109,14 @@ def serving(app: Flask) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """A seeded node per test module, so one module's writes never shift another's counts."""
     with seeded_node(tmp_path_factory.mktemp("browser")) as app:
         yield app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[str]:
     with serving(live_app) as url:
         yield url
