@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from community_node.audit.services import record
-from community_node.auth.models import ApiToken, Role, StaffUser
+from community_node.auth.models import ApiToken, StaffUser
 from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
@@ -99,63 +99,14 @@ def revoke_token(token_id: int, *, actor: str) -> ApiToken:
 # Managing accounts and tokens from the admin pages ------------------------------------
 
 
-def list_users() -> list[StaffUser]:
-    """Every staff account, active ones first, then by name."""
-    return list(
-        db.session.scalars(
-            select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)
-        )
-    )
-
-
-def get_user(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound(f"No staff account {user_id}.")
-    return user
-
-
-def _active_admins_besides(user: StaffUser) -> int:
-    return len(
-        db.session.scalars(
-            select(StaffUser.id).where(
-                StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id
-            )
-        ).all()
-    )
-
-
-def _keep_an_admin(user: StaffUser) -> None:
-    # Without one active admin nobody could manage accounts again except from the shell.
-    if user.role is Role.ADMIN and user.active and _active_admins_besides(user) == 0:
-        raise Conflict(f"{user.email} is the last active admin; make another admin first.")
-
-
-def change_role(user_id: int, role: Role, *, actor: str) -> StaffUser:
-    """Give an account another role, audit it, and commit."""
-    user = get_user(user_id)
-    if user.role is role:
-        return user
-    if role is not Role.ADMIN:
-        _keep_an_admin(user)
-    previous, user.role = user.role, role
-    record(
-        actor, "staff_user.role", "staff_user", user.id, {"from": previous.value, "to": role.value}
-    )
-    db.session.commit()
-    return user
-
-
-def deactivate_user(user_id: int, *, actor: str) -> StaffUser:
-    """Close an account: its sessions end and its tokens stop working (both check ``active``)."""
-    user = get_user(user_id)
-    if not user.active:
-        return user
-    _keep_an_admin(user)
-    user.active = False
-    record(actor, "staff_user.deactivate", "staff_user", user.id, {})
-    db.session.commit()
-    return user
+#: Every staff account, active ones first, then by name.
+list_users = accounts.list_users
+#: The account with this id, or 404.
+get_user = accounts.get
+#: Give an account another role (one active admin is always kept), audit it, and commit.
+change_role = accounts.change_role
+#: Close an account: its sessions end and its tokens stop working (both check ``active``).
+deactivate_user = accounts.deactivate
 
 
 def list_tokens(user: StaffUser | None = None) -> list[ApiToken]:

@@ -1,5 +1,6 @@
 """Admin pages: staff accounts and roles, API tokens, the audit log, the eligibility rules.
 
+Staff accounts and the audit log are the pages the hub has too (``shared.web.admin``).
 Everything here is for admins, except the tokens page: a coordinator manages their own
 personal tokens there (to script against the API or to authorize on /api/docs), while an
 admin sees and revokes everyone's.
@@ -8,28 +9,20 @@ admin sees and revokes everyone's.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
-from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import Forbidden as ForbiddenHTTP
 from werkzeug.wrappers import Response
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import IntegerField, StringField
 from wtforms.validators import Optional
 
 from community_node.audit import services as audit
 from community_node.auth import services as auth
 from community_node.auth.models import ApiToken, Role, StaffUser
-from community_node.auth.schemas import (
-    AuditArgsSchema,
-    RoleChangeSchema,
-    StaffUserCreateSchema,
-    TokenCreateSchema,
-)
+from community_node.auth.schemas import TokenCreateSchema
 from community_node.database import utcnow
 from community_node.eligibility.rules import (
     AUTHORIZATION_LABELS,
@@ -40,36 +33,27 @@ from community_node.eligibility.rules import (
 from community_node.eligibility.services import RulesUnavailable, active_rules
 from community_node.errors import DomainError, InvalidInput
 from community_node.security import actor_label, current_staff, require_role
+from shared.web.admin import AdminBinding, ConfirmForm, add_admin_views, load_into
 from shared.web.forms import StaffForm
-from shared.web.staff import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+# Staff accounts and the audit log: the same pages as the hub's.
+add_admin_views(
+    bp,
+    AdminBinding(
+        accounts=auth.accounts,
+        audit=audit.audit_log,
+        require_admin=lambda: require_role(Role.ADMIN),
+        actor=actor_label,
+        current=current_staff,
+    ),
+)
+
 ID = "int(max=2147483647)"
-ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
 
-# Forms: rendering and CSRF only; the schemas above and the services validate. ------------
-
-
-class StaffCreateForm(StaffForm):
-    email = EmailField("Email")
-    name = StringField("Name")
-    # The schema checks the choice (one source of validation), with its own message.
-    role = SelectField(
-        "Role", choices=ROLE_CHOICES, default=Role.COORDINATOR.value, validate_choice=False
-    )
-    password = PasswordField(
-        "Password", description=f"At least {MIN_PASSWORD_LENGTH} characters; share it privately."
-    )
-
-
-class RoleForm(StaffForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
-
-
-class ConfirmForm(StaffForm):
-    """A button that posts: only the CSRF token travels."""
+# Forms: rendering and CSRF only; the schemas and the services validate. -----------------
 
 
 class TokenCreateForm(StaffForm):
@@ -79,16 +63,6 @@ class TokenCreateForm(StaffForm):
         validators=[Optional()],
         description="Leave empty for a token that does not expire.",
     )
-
-
-def _load(schema: Schema, form: StaffForm, data: dict[str, Any]) -> dict[str, Any] | None:
-    """Load form data with the schema; on errors put them beside the fields and return None."""
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as err:
-        form.add_errors(err.messages_dict)
-        return None
-    return loaded
 
 
 def _text(form: StaffForm, name: str) -> str:
@@ -116,84 +90,6 @@ def index() -> str:
         staff=auth.list_users(),
         tokens=[t for t in auth.list_tokens() if _token_state(t) == "active"],
     )
-
-
-# Staff accounts --------------------------------------------------------------------------
-
-
-def _render_staff(form: StaffCreateForm | None = None, status: int = 200) -> tuple[str, int]:
-    users = auth.list_users()
-    page = render_template(
-        "admin/staff.html",
-        users=users,
-        form=form or StaffCreateForm(),
-        role_forms={u.id: RoleForm(prefix=f"user-{u.id}", role=u.role.value) for u in users},
-        me=current_staff(),
-    )
-    return page, status
-
-
-@bp.route("/staff", methods=["GET", "POST"])
-@login_required
-def staff() -> tuple[str, int] | Response:
-    require_role(Role.ADMIN)
-    if request.method == "GET":
-        return _render_staff()
-    form = StaffCreateForm()
-    if not form.validate_on_submit():
-        return _render_staff(form, 400)
-    data = {
-        "email": _text(form, "email"),
-        "name": _text(form, "name"),
-        "role": form.role.data,
-        "password": form.password.data or "",
-    }
-    loaded = _load(StaffUserCreateSchema(), form, data)
-    if loaded is None:
-        return _render_staff(form, 422)
-    try:
-        user = auth.create_user(
-            loaded["email"], loaded["name"], loaded["role"], loaded["password"], actor=actor_label()
-        )
-    except DomainError as exc:
-        return _render_staff(form, _refused(form, exc))
-    flash(f"Created the {user.role.value} account for {user.email}.", "success")
-    return redirect(url_for("admin.staff"), 303)
-
-
-@bp.post(f"/staff/<{ID}:user_id>/role")
-@login_required
-def change_role(user_id: int) -> tuple[str, int] | Response:
-    require_role(Role.ADMIN)
-    user = auth.get_user(user_id)
-    form = RoleForm(prefix=f"user-{user.id}")
-    loaded = _load(RoleChangeSchema(), form, {"role": form.role.data})
-    if not form.validate_on_submit() or loaded is None:
-        flash(f"Pick one of the roles for {user.email}.", "error")
-        return _render_staff(status=422)
-    try:
-        auth.change_role(user.id, loaded["role"], actor=actor_label())
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _render_staff(status=exc.status)
-    flash(f"{user.email} is now {loaded['role'].value}.", "success")
-    return redirect(url_for("admin.staff"), 303)
-
-
-@bp.post(f"/staff/<{ID}:user_id>/deactivate")
-@login_required
-def deactivate(user_id: int) -> tuple[str, int] | Response:
-    require_role(Role.ADMIN)
-    user = auth.get_user(user_id)
-    if not ConfirmForm().validate_on_submit():
-        return _render_staff(status=400)
-    try:
-        auth.deactivate_user(user.id, actor=actor_label())
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return _render_staff(status=exc.status)
-    flash(f"Deactivated {user.email}: they can no longer log in or use their tokens.", "success")
-    return redirect(url_for("admin.staff"), 303)
 
 
 # API tokens ------------------------------------------------------------------------------
@@ -239,7 +135,7 @@ def tokens() -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_tokens(form, 422 if form.errors.keys() - {"csrf_token"} else 400)
     data = {"name": _text(form, "name"), "expires_in_days": form.expires_in_days.data}
-    loaded = _load(TokenCreateSchema(), form, data)
+    loaded = load_into(TokenCreateSchema(), form, data)
     if loaded is None:
         return _render_tokens(form, 422)
     issued = auth.create_token(
@@ -266,41 +162,6 @@ def revoke(token_id: int) -> tuple[str, int] | Response:
     auth.revoke_token(token.id, actor=actor_label())
     flash(f"Revoked the token “{token.name}”: it no longer opens the API.", "success")
     return redirect(url_for("admin.tokens"), 303)
-
-
-# The audit log ---------------------------------------------------------------------------
-
-
-@bp.get("/audit")
-@login_required
-def audit_log() -> str:
-    require_role(Role.ADMIN)
-    raw = {k: v for k, v in request.args.items() if v.strip() != ""}
-    schema = AuditArgsSchema()
-    errors = schema.validate(raw)
-    for name, messages in errors.items():
-        flash(f"{name.replace('_', ' ').capitalize()}: {' '.join(map(str, messages))}", "error")
-        raw.pop(name, None)
-    args = schema.load(raw)
-    page = audit.list_events(args, args["page"], args["per_page"])
-    kept: dict[str, Any] = {k: v for k, v in raw.items() if k != "page"}
-    return render_template(
-        "admin/audit.html",
-        page=page,
-        args=raw,
-        choices=audit.distinct_values(),
-        actors=_actor_names(page.items),
-        prev_url=url_for("admin.audit_log", **kept, page=page.page - 1) if page.page > 1 else None,
-        next_url=url_for("admin.audit_log", **kept, page=page.page + 1)
-        if page.page < page.pages
-        else None,
-    )
-
-
-def _actor_names(events: Sequence[Any]) -> dict[str, str]:
-    """Staff names for ``staff:<id>`` actors (staff are not the people the log protects)."""
-    names = {f"staff:{u.id}": u.name for u in auth.list_users()}
-    return {e.actor: names[e.actor] for e in events if e.actor in names}
 
 
 # The eligibility rules -------------------------------------------------------------------

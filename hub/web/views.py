@@ -58,9 +58,9 @@ def _require_login() -> Response | None:
     return unauthorized
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _roles() -> dict[str, Any]:
-    # Templates hide the forms a role cannot use; the views refuse them all the same.
+    # Every page (admin pages too) hides the forms a role cannot use; views refuse them anyway.
     return {"can": can, "Role": Role}
 
 

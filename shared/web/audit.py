@@ -8,14 +8,16 @@ deletes, and a trigger in each service's migrations refuses them in the database
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, event
+from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import JSONType, created_at, intpk
+from shared.web.pagination import Page, paginate
 
 __all__ = ["AuditEventMixin", "AuditLog", "AuditLogIsAppendOnly"]
 
@@ -78,3 +80,32 @@ class AuditLog(Generic[E]):
         )
         self._db.session.add(event)
         return event
+
+    def list_events(self, filters: Mapping[str, Any], page: int, per_page: int) -> Page:
+        """One page of events, newest first, narrowed by actor, action, entity type and dates.
+
+        ``since`` and ``until`` are dates, both included; the rest match exactly.
+        """
+        model = self._model
+        stmt = select(model)
+        for key in ("actor", "action", "entity_type"):
+            if filters.get(key):
+                stmt = stmt.where(getattr(model, key) == filters[key])
+        if filters.get("since"):
+            stmt = stmt.where(model.at >= _start_of(filters["since"]))
+        if filters.get("until"):
+            stmt = stmt.where(model.at < _start_of(filters["until"] + dt.timedelta(days=1)))
+        return paginate(self._db, stmt.order_by(model.at.desc(), model.id.desc()), page, per_page)
+
+    def distinct_values(self) -> dict[str, list[str]]:
+        """The actions and entity types the log holds, for the filters' choices."""
+        model = self._model
+        session = self._db.session
+        return {
+            key: list(session.scalars(select(column).distinct().order_by(column)))
+            for key, column in (("action", model.action), ("entity_type", model.entity_type))
+        }
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)

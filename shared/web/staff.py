@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import created_at, intpk, str200, utcnow
+from shared.web.errors import NotFound
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -200,6 +201,59 @@ class StaffAccounts(Generic[U]):
         if user is None or not accepts_login(user, password):
             return None
         user.last_login_at = utcnow()
+        self._db.session.commit()
+        return user
+
+    # Managing accounts from the admin pages (and the CLI) -------------------------------
+
+    def list_users(self) -> list[U]:
+        """Every staff account, active ones first, then by name."""
+        model = self._model
+        stmt = select(model).order_by(model.active.desc(), model.name, model.id)
+        return list(self._db.session.scalars(stmt))
+
+    def get(self, user_id: int) -> U:
+        """Return the account with this id; a missing one is the service's 404."""
+        user = self._db.session.get(self._model, user_id)
+        if user is None:
+            raise NotFound(f"No staff account {user_id}.")
+        return user
+
+    def _keep_an_admin(self, user: U) -> None:
+        # Without one active admin nobody could manage accounts again except from the shell.
+        if user.role is not Role.ADMIN or not user.active:
+            return
+        model = self._model
+        others = self._db.session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.role == Role.ADMIN, model.active.is_(True), model.id != user.id)
+        )
+        if not others:
+            message = f"{user.email} is the last active admin; make another admin first."
+            raise self._conflict(message)
+
+    def change_role(self, user_id: int, role: Role, *, actor: str) -> U:
+        """Give an account another role, audit it, and commit."""
+        user = self.get(user_id)
+        if user.role is role:
+            return user
+        if role is not Role.ADMIN:
+            self._keep_an_admin(user)
+        previous, user.role = user.role, role
+        details = {"from": previous.value, "to": role.value}
+        self._record(actor, "staff_user.role", "staff_user", user.id, details)
+        self._db.session.commit()
+        return user
+
+    def deactivate(self, user_id: int, *, actor: str) -> U:
+        """Close an account: its sessions end (and any token it holds stops working)."""
+        user = self.get(user_id)
+        if not user.active:
+            return user
+        self._keep_an_admin(user)
+        user.active = False
+        self._record(actor, "staff_user.deactivate", "staff_user", user.id, {})
         self._db.session.commit()
         return user
 
