@@ -31,9 +31,8 @@ from community_node.eligibility.rules import (
     RuleSet,
 )
 from community_node.eligibility.services import RulesUnavailable, active_rules
-from community_node.errors import DomainError, InvalidInput
 from community_node.security import actor_label, current_staff, require_role
-from shared.web.admin import AdminBinding, ConfirmForm, add_admin_views, load_into
+from shared.web.admin import AdminBinding, ConfirmForm, add_admin_views, form_text, load_into
 from shared.web.forms import StaffForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -63,19 +62,6 @@ class TokenCreateForm(StaffForm):
         validators=[Optional()],
         description="Leave empty for a token that does not expire.",
     )
-
-
-def _text(form: StaffForm, name: str) -> str:
-    return str(form[name].data or "").strip()
-
-
-def _refused(form: StaffForm, exc: DomainError) -> int:
-    """Show a service's refusal on the form; return the status to answer with."""
-    if isinstance(exc, InvalidInput):
-        form.add_errors(exc.extra.get("errors", {}))
-    else:
-        form.form_errors.append(exc.message)
-    return exc.status
 
 
 # The admin's index -----------------------------------------------------------------------
@@ -134,7 +120,7 @@ def tokens() -> tuple[str, int] | Response:
     form = TokenCreateForm()
     if not form.validate_on_submit():
         return _render_tokens(form, 422 if form.errors.keys() - {"csrf_token"} else 400)
-    data = {"name": _text(form, "name"), "expires_in_days": form.expires_in_days.data}
+    data = {"name": form_text(form, "name"), "expires_in_days": form.expires_in_days.data}
     loaded = load_into(TokenCreateSchema(), form, data)
     if loaded is None:
         return _render_tokens(form, 422)

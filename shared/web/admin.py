@@ -33,6 +33,7 @@ __all__ = [
     "RoleChangeSchema",
     "StaffUserCreateSchema",
     "add_admin_views",
+    "form_text",
     "load_into",
 ]
 
@@ -121,7 +122,8 @@ def _refused(form: StaffForm, exc: DomainError) -> int:
     return exc.status
 
 
-def _text(form: StaffForm, name: str) -> str:
+def form_text(form: StaffForm, name: str) -> str:
+    """A text field's value, stripped (an empty field is an empty string)."""
     return str(form[name].data or "").strip()
 
 
@@ -175,8 +177,8 @@ def add_admin_views(bp: Blueprint, binding: AdminBinding) -> None:
         if not form.validate_on_submit():
             return render_staff(form, 400)
         data = {
-            "email": _text(form, "email"),
-            "name": _text(form, "name"),
+            "email": form_text(form, "email"),
+            "name": form_text(form, "name"),
             "role": form.role.data,
             "password": form.password.data or "",
         }
