@@ -61,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from hub import system
     from hub.api_registry import api_blueprints
     from hub.auth import oauth
-    from hub.web import admin
+    from hub.web import admin, resources
     from hub.web import views as web
 
     use_bounded_ids(app)
@@ -69,5 +69,6 @@ def register_blueprints(app: Flask) -> None:
     register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(resources.bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     register_api_blueprints(app, api, csrf, api_blueprints())

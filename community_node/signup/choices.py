@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import TypeVar
-
-import pycountry
 
 from community_node.participants.models import (
     AVAILABILITY_SLOTS,
@@ -25,7 +21,8 @@ from community_node.participants.models import (
     WorkAuthorization,
 )
 from community_node.signup.schemas import LANGUAGE_ROWS
-from shared.matching.profiles import LANGUAGE_NAMES
+from shared.names import countries as countries  # named once for both services
+from shared.names import languages as languages
 from shared.taxonomy import Level, default_taxonomy
 
 E = TypeVar("E", bound=enum.StrEnum)
@@ -143,40 +140,6 @@ AVAILABILITY: tuple[Option, ...] = tuple(
 )
 
 YES_NO: tuple[Option, ...] = (("yes", "Yes"), ("no", "No"))
-
-# "Malay (macrolanguage)", "Modern Greek (1453-)": the standard's qualifiers, not names.
-_QUALIFIER = re.compile(r"\s*\([^)]*\)")
-
-
-def labelled(labels: Mapping[E, str]) -> tuple[Option, ...]:
-    """Return (value, label) options in the enum's own order."""
-    return tuple((member.value, label) for member, label in labels.items())
-
-
-def _sort_key(label: str) -> str:
-    # "Åland Islands" sorts with the A's, not after "Zimbabwe".
-    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
-
-
-@functools.cache
-def countries() -> tuple[Option, ...]:
-    """Return ISO 3166 countries by the names people use ("Syria", not "Syrian Arab Republic")."""
-    options = [
-        (country.alpha_2, getattr(country, "common_name", None) or country.name)
-        for country in pycountry.countries
-    ]
-    return tuple(sorted(options, key=lambda option: _sort_key(option[1])))
-
-
-@functools.cache
-def languages() -> tuple[Option, ...]:
-    """Return the ISO 639-1 languages, named as match explanations name them where they do."""
-    options = [
-        (lang.alpha_2, LANGUAGE_NAMES.get(lang.alpha_2) or _QUALIFIER.sub("", lang.name))
-        for lang in pycountry.languages
-        if hasattr(lang, "alpha_2")
-    ]
-    return tuple(sorted(options, key=lambda option: _sort_key(option[1])))
 
 
 @functools.cache

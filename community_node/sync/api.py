@@ -69,7 +69,7 @@ class Resources(MethodView):
     @resources_blp.response(200, ResourcePageSchema)
     def get(self, args: dict[str, Any]) -> Page:
         """List shared resources; works while the hub is down."""
-        return resources.list_resources(args)
+        return resources.search_resources(args)
 
 
 @resources_blp.route("/<int:resource_id>")

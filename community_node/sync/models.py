@@ -121,5 +121,12 @@ class HubResource(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     language: Mapped[str] = mapped_column(String(10), index=True)
+    translations: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
     audience: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    # The file's description; its bytes stay on the hub and are fetched when opened.
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_media_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None]
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[dt.datetime | None]

@@ -63,7 +63,12 @@ class ResourceSchema(BaseSchema):
     url = fields.String(dump_only=True, allow_none=True)
     tags = fields.List(fields.String(), dump_only=True)
     language = fields.String(dump_only=True)
+    translations = fields.List(fields.Dict(), dump_only=True)
     audience = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    file_name = fields.String(dump_only=True, allow_none=True)
+    file_media_type = fields.String(dump_only=True, allow_none=True)
+    file_size = fields.Integer(dump_only=True, allow_none=True)
     published_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
@@ -71,6 +76,10 @@ ResourcePageSchema = page_schema(ResourceSchema)
 
 
 class ResourceListArgsSchema(PageArgsSchema):
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words, all of which a title, summary or tag holds."},
+    )
     kind = fields.String(validate=validate.OneOf(RESOURCE_KINDS))
     language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))
     audience = fields.String(validate=validate.OneOf(AUDIENCES))

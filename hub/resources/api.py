@@ -10,10 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, fields, validate
 from werkzeug.exceptions import Gone
 
-from hub.resources.services import changes_since
+from hub.resources.services import changes_since, file_of
 from hub.security import require_scope
 from shared.protocol import ResourceChangesSchema
 from shared.protocol.common import BaseSchema
+from shared.web.downloads import file_download
 
 blp = Blueprint(
     "resources",
@@ -54,6 +55,17 @@ class ResourceChanges(MethodView):
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+@blp.route("/<int(max=2147483647):resource_id>/file")
+class ResourceFileView(MethodView):
+    @blp.doc(security=[{"oauth2": ["resources:read"]}])
+    @require_scope("resources:read")
+    @blp.response(200, description="The file's bytes, as its media type.")
+    @blp.alt_response(404, description="No published resource, or one without a file.")
+    def get(self, resource_id: int) -> Any:
+        """The file of a resource the feed announced with ``file`` (its SHA-256 is the ETag)."""
+        return file_download(*file_of(resource_id))
 
 
 def _tags(header: str) -> set[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from hub.resources.files import FileRefused, check_file
 from hub.resources.services import list_resources, publish, unpublish
 from shared.protocol import AUDIENCES, RESOURCE_KINDS
 from shared.web.cli import domain_errors
@@ -27,6 +28,12 @@ def resources_group() -> None:
     help="A Markdown file with the body.",
 )
 @click.option("--url", help="A link instead of a body.")
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file (PDF, DOCX, PPTX, XLSX, ODT, ODP) instead of a body or a link.",
+)
 @click.option("--tags", default="", help="Comma-separated, e.g. licensing,nursing.")
 @click.option("--language", default="en", show_default=True)
 @click.option("--audience", type=click.Choice(AUDIENCES), default="staff", show_default=True)
@@ -37,14 +44,19 @@ def resources_publish(
     summary: str,
     body_file: Path | None,
     url: str | None,
+    file_path: Path | None,
     tags: str,
     language: str,
     audience: str,
 ) -> None:
-    """Publish a resource with a body (--body-file) or a link (--url)."""
-    if (body_file is None) == (url is None):
-        raise click.UsageError("Give exactly one of --body-file and --url.")
+    """Publish a resource with a body (--body-file), a link (--url) or a file (--file)."""
+    if [body_file, url, file_path].count(None) != 2:
+        raise click.UsageError("Give exactly one of --body-file, --url and --file.")
     body = body_file.read_text(encoding="utf-8") if body_file is not None else None
+    try:
+        file = check_file(file_path.name, file_path.read_bytes()) if file_path else None
+    except FileRefused as refused:
+        raise click.UsageError(str(refused)) from refused
     with domain_errors():
         resource = publish(
             kind=kind,
@@ -55,6 +67,7 @@ def resources_publish(
             tags=[t.strip() for t in tags.split(",") if t.strip()],
             language=language,
             audience=audience,
+            file=file,
             actor="cli",
         )
     click.echo(f"Published {resource.kind} {resource.id} (seq {resource.seq}): {resource.title}")

@@ -1,22 +1,73 @@
-"""What staff give to publish a resource, checked the same way from the CLI and the web UI."""
+"""What staff give to publish a resource, checked the same way from the CLI and the web UI.
+
+Messages speak the words of the form (a text, a link, a file), since staff read them
+beside its fields.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.protocol import ResourceSchema
+from shared.names import languages
+from shared.protocol import AUDIENCES, RESOURCE_KINDS, ResourceSchema
+from shared.protocol.resources import MAX_TRANSLATIONS, ResourceTranslationSchema
+
+#: Which field a resource's content is given in, as the form names it.
+CONTENT_FIELDS = {"body": "a text", "url": "a link", "file_name": "a file"}
 
 
 class ResourceDraftSchema(ResourceSchema):
-    """A resource to publish: the feed's own schema less what the hub assigns."""
+    """A resource to publish: the feed's own schema less what the hub assigns.
+
+    The file's bytes travel beside the draft (checked by ``hub.resources.files``);
+    ``file_name`` says that one was given, so one rule decides text, link or file.
+    """
 
     class Meta(ResourceSchema.Meta):
-        exclude = ("id", "seq", "published_at")
+        exclude = ("id", "seq", "published_at", "version", "file")
+
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(RESOURCE_KINDS, error="Choose one of the categories in the list."),
+    )
+    language = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            [code for code, _ in languages()], error="Choose a language from the list."
+        ),
+    )
+    audience = fields.String(
+        required=True,
+        validate=validate.OneOf(AUDIENCES, error="Choose who the resource is for from the list."),
+    )
+    file_name = fields.String(load_default=None, allow_none=True, load_only=True)
+    translations = fields.List(
+        fields.Nested(ResourceTranslationSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_TRANSLATIONS),
+    )
 
     @validates_schema
-    def _body_or_url(self, data: dict[str, Any], **kwargs: Any) -> None:
-        # Nodes show either the Markdown body or the link; a resource with both is ambiguous.
-        if (data.get("body") is None) == (data.get("url") is None):
-            raise ValidationError("Give a body or a url, not both.", "body")
+    def _one_content(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Nodes show the text, the link or the file; a resource with two is ambiguous.
+        given = [name for name in CONTENT_FIELDS if data.get(name) is not None]
+        if not given:
+            raise ValidationError("Write a text, give a link or upload a file.", "body")
+        if len(given) > 1:
+            chosen = " and ".join(CONTENT_FIELDS[name] for name in given)
+            raise ValidationError(
+                f"Give only one of a text, a link or a file (this has {chosen}).", given[-1]
+            )
+
+    @validates_schema
+    def _distinct_languages(self, data: dict[str, Any], **kwargs: Any) -> None:
+        seen = {data.get("language")}
+        for item in data.get("translations") or []:
+            if item["language"] in seen:
+                raise ValidationError(
+                    f"The title and summary in “{item['language']}” are given twice.",
+                    "translations",
+                )
+            seen.add(item["language"])

@@ -1,9 +1,9 @@
-"""Publish and unpublish shared resources; every change takes the next feed seq."""
+"""Publish, revise and unpublish shared resources; every change takes the next feed seq."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,8 @@ from hub.audit.services import record
 from hub.database import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.extensions import db
-from hub.resources.models import Resource, ResourceFeed
+from hub.resources.files import CheckedFile
+from hub.resources.models import Resource, ResourceFeed, ResourceFile, ResourceVersion
 from hub.resources.schemas import ResourceDraftSchema
 from shared.protocol import MAX_FEED_ITEMS
 
@@ -34,6 +35,57 @@ def _next_seq() -> int:
     return feed.last_seq
 
 
+def _content(resource: Resource) -> str:
+    if resource.file_sha256 is not None:
+        return "file"
+    return "link" if resource.url is not None else "body"
+
+
+def _checked(fields: dict[str, Any], file: CheckedFile | None) -> dict[str, Any]:
+    """Validate a draft with the schema the CLI and the web form use; return its values."""
+    draft = {**fields, "file_name": file.name if file is not None else None}
+    errors = ResourceDraftSchema().validate(draft)
+    if errors:
+        raise InvalidInput(errors)
+    loaded: dict[str, Any] = ResourceDraftSchema().load(draft)
+    loaded.pop("file_name", None)
+    return loaded
+
+
+def _store_file(resource: Resource, file: CheckedFile | None) -> None:
+    stored = db.session.get(ResourceFile, resource.id)
+    if file is None:
+        if stored is not None:
+            db.session.delete(stored)
+        resource.file_name = resource.file_media_type = resource.file_sha256 = None
+        resource.file_size = None
+        return
+    if stored is None:
+        db.session.add(ResourceFile(resource_id=resource.id, data=file.data))
+    else:
+        stored.data = file.data
+    resource.file_name = file.name
+    resource.file_media_type = file.media_type
+    resource.file_size = file.size
+    resource.file_sha256 = file.sha256
+
+
+def _keep_version(resource: Resource, note: str | None, actor: str, now: dt.datetime) -> None:
+    db.session.add(
+        ResourceVersion(
+            resource_id=resource.id,
+            version=resource.version,
+            title=resource.title,
+            content=_content(resource),
+            file_name=resource.file_name,
+            file_sha256=resource.file_sha256,
+            note=note,
+            actor=actor,
+            at=now,
+        )
+    )
+
+
 def publish(
     *,
     kind: str,
@@ -45,29 +97,123 @@ def publish(
     language: str,
     audience: str,
     actor: str,
+    translations: Sequence[Mapping[str, str]] = (),
+    file: CheckedFile | None = None,
 ) -> Resource:
-    """Publish a resource (a body or a link, not both); then commit."""
-    fields: dict[str, Any] = {
-        "kind": kind,
-        "title": title,
-        "summary": summary,
-        "body": body,
-        "url": url,
-        "tags": list(tags),
-        "language": language,
-        "audience": audience,
-    }
-    errors = ResourceDraftSchema().validate(fields)
-    if errors:
-        raise InvalidInput(errors)
+    """Publish a resource (a text, a link or a file: one of them); then commit."""
+    fields = _checked(
+        {
+            "kind": kind,
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "url": url,
+            "tags": list(tags),
+            "language": language,
+            "translations": [dict(t) for t in translations],
+            "audience": audience,
+        },
+        file,
+    )
     now = utcnow()
-    resource = Resource(seq=_next_seq(), **fields, published_at=now, updated_at=now)
+    resource = Resource(seq=_next_seq(), **fields, version=1, published_at=now, updated_at=now)
     db.session.add(resource)
     db.session.flush()
+    _store_file(resource, file)
+    _keep_version(resource, None, actor, now)
     record(actor, "resource.publish", "resource", resource.id, {"seq": resource.seq})
     _compact(now)
     db.session.commit()
     return resource
+
+
+def get_resource(resource_id: int) -> Resource:
+    """A published (not unpublished) resource, or 404."""
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.deleted:
+        raise NotFound(f"No published resource {resource_id}.")
+    return resource
+
+
+def revise(
+    resource_id: int,
+    changes: Mapping[str, Any],
+    *,
+    actor: str,
+    file: CheckedFile | None = None,
+    note: str | None = None,
+) -> Resource:
+    """Publish a new version of a resource: nodes replace their copy; then commit.
+
+    ``changes`` holds the draft's fields to change; a new ``file`` replaces the old one,
+    and a resource that had a file keeps it unless a text or a link replaces it.
+    """
+    resource = get_resource(resource_id)
+    current: dict[str, Any] = {
+        "kind": resource.kind,
+        "title": resource.title,
+        "summary": resource.summary,
+        "body": resource.body,
+        "url": resource.url,
+        "tags": list(resource.tags),
+        "language": resource.language,
+        "translations": list(resource.translations),
+        "audience": resource.audience,
+    }
+    merged = {**current, **changes}
+    replaced_by_other = changes.get("body") is not None or changes.get("url") is not None
+    keep_file = file is None and resource.file_sha256 is not None and not replaced_by_other
+    if file is not None or keep_file:
+        merged["body"] = merged["url"] = None
+    if keep_file:
+        stored = db.session.get(ResourceFile, resource.id)
+        assert stored is not None
+        fields = _checked(merged, _stored_as_checked(resource, stored.data))
+    else:
+        fields = _checked(merged, file)
+    now = utcnow()
+    for name, value in fields.items():
+        setattr(resource, name, value)
+    if not keep_file:
+        _store_file(resource, file)
+    resource.version += 1
+    resource.seq = _next_seq()
+    resource.updated_at = now
+    _keep_version(resource, note, actor, now)
+    details = {"seq": resource.seq, "version": resource.version}
+    record(actor, "resource.revise", "resource", resource.id, details)
+    _compact(now)
+    db.session.commit()
+    return resource
+
+
+def _stored_as_checked(resource: Resource, data: bytes) -> CheckedFile:
+    return CheckedFile(
+        name=resource.file_name or "resource",
+        media_type=resource.file_media_type or "application/octet-stream",
+        size=resource.file_size or len(data),
+        sha256=resource.file_sha256 or "",
+        data=data,
+    )
+
+
+def versions_of(resource_id: int) -> list[ResourceVersion]:
+    """A resource's versions, newest first."""
+    stmt = (
+        select(ResourceVersion)
+        .where(ResourceVersion.resource_id == resource_id)
+        .order_by(ResourceVersion.version.desc(), ResourceVersion.id.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def file_of(resource_id: int) -> tuple[Resource, bytes]:
+    """A published resource and its file's bytes; 404 when it has no file."""
+    resource = get_resource(resource_id)
+    stored = db.session.get(ResourceFile, resource_id)
+    if stored is None or resource.file_sha256 is None:
+        raise NotFound(f"Resource {resource_id} has no file.")
+    return resource, stored.data
 
 
 def unpublish(resource_id: int, actor: str) -> Resource:
@@ -80,11 +226,13 @@ def unpublish(resource_id: int, actor: str) -> Resource:
     resource.deleted = True
     resource.deleted_at = now
     resource.updated_at = now
-    # A tombstone keeps no content: nodes drop their copy.
+    # A tombstone keeps no content: nodes drop their copy, and the file goes too.
     resource.body = None
     resource.url = None
     resource.summary = ""
     resource.tags = []
+    resource.translations = []
+    _store_file(resource, None)
     record(actor, "resource.unpublish", "resource", resource.id, {"seq": resource.seq})
     _compact(now)
     db.session.commit()
@@ -161,8 +309,22 @@ def _wire(resource: Resource) -> dict[str, Any]:
         "summary": resource.summary,
         "body": resource.body,
         "url": resource.url,
+        "file": _wire_file(resource),
         "tags": list(resource.tags),
         "language": resource.language,
+        "translations": list(resource.translations),
         "audience": resource.audience,
+        "version": resource.version,
         "published_at": resource.published_at,
+    }
+
+
+def _wire_file(resource: Resource) -> dict[str, Any] | None:
+    if resource.file_sha256 is None:
+        return None
+    return {
+        "name": resource.file_name,
+        "media_type": resource.file_media_type,
+        "size": resource.file_size,
+        "sha256": resource.file_sha256,
     }

@@ -1,4 +1,4 @@
-"""Staff pages: login, the national dashboard, communities and shared resources.
+"""Staff pages: login, the national dashboard and communities (resources: ``resources``).
 
 Every page needs a logged-in national staff member; changing a community's standing
 needs the admin role, publishing and unpublishing resources the coordinator role.
@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from hub.auth.models import Role
@@ -21,11 +20,9 @@ from hub.extensions import login_manager
 from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
 from hub.outcomes.services import ROLLUP_COLUMNS, reported_periods, rollup
-from hub.resources.schemas import ResourceDraftSchema
-from hub.resources.services import list_resources, publish, unpublish
 from hub.web import queries
 from hub.web.access import can, role_required, staff_actor
-from hub.web.forms import ResourceForm, StatusForm
+from hub.web.forms import StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
 from shared.web.login import add_login_views
 
@@ -147,48 +144,3 @@ def community_status(slug: str) -> tuple[str, int] | Response:
     )
     flash(f"{changed.name} is now {changed.status.value}.", "success")
     return redirect(url_for("web.community", slug=slug), code=303)
-
-
-# Resources --------------------------------------------------------------------------
-
-
-def _render_resources(form: ResourceForm | None = None, status: int = 200) -> tuple[str, int]:
-    include_unpublished = request.args.get("all") == "1"
-    return render_template(
-        "resources.html",
-        resources=list_resources(include_deleted=include_unpublished),
-        include_unpublished=include_unpublished,
-        form=form if form is not None else ResourceForm(formdata=None),
-    ), status
-
-
-@bp.get("/resources")
-def resources() -> tuple[str, int]:
-    """List the shared resources (with ``?all=1`` the unpublished ones too)."""
-    return _render_resources()
-
-
-@bp.post("/resources")
-@role_required(Role.COORDINATOR)
-def publish_resource() -> tuple[str, int] | Response:
-    """Publish a resource, checked by the schema the service and the CLI use."""
-    form = ResourceForm()
-    if not form.validate_on_submit():
-        return _render_resources(form, 422)
-    try:
-        draft = ResourceDraftSchema().load(form.draft())
-    except ValidationError as error:
-        form.add_errors(error.messages_dict)
-        return _render_resources(form, 422)
-    resource = publish(**draft, actor=staff_actor())
-    flash(f"Published {resource.kind} “{resource.title}”: every node receives it.", "success")
-    return redirect(url_for("web.resources"), code=303)
-
-
-@bp.post(f"/resources/<{ID}:resource_id>/unpublish")
-@role_required(Role.COORDINATOR)
-def unpublish_resource(resource_id: int) -> Response:
-    """Unpublish a resource: the feed carries a tombstone to every node."""
-    resource = unpublish(resource_id, actor=staff_actor())
-    flash(f"Unpublished “{resource.title}”: nodes drop their copy.", "success")
-    return redirect(url_for("web.resources"), code=303)

@@ -501,6 +501,10 @@ class HubClient:
         page = self._load(response, _FEED_PAGE, "change feed")
         return Changes(items=page["items"], next=page["next"], more=page["more"], etag=new_etag)
 
+    def resource_file(self, resource_id: int) -> bytes:
+        """Read the bytes of a shared resource's file (the feed gives its name and digest)."""
+        return self._request("GET", f"/api/v1/resources/{int(resource_id)}/file").content
+
     # Cross-city introductions --------------------------------------------------------
 
     def _object(self, response: requests.Response, what: str) -> dict[str, Any]:

@@ -54,7 +54,9 @@ SOC_MAJOR_GROUPS: tuple[str, ...] = tuple(o.major for o in default_taxonomy().ma
 #: Outcome cells are per major group, "unknown" (no occupation) or "all" (the node's total).
 MAJOR_GROUPS: tuple[str, ...] = (*SOC_MAJOR_GROUPS, "unknown", "all")
 
-RESOURCE_KINDS: tuple[str, ...] = ("guide", "faq", "webinar", "template", "toolkit")
+#: Categories of shared resources ("toolkit" is kept: resources published before
+#: "training" existed still carry it).
+RESOURCE_KINDS: tuple[str, ...] = ("guide", "faq", "webinar", "template", "training", "toolkit")
 AUDIENCES: tuple[str, ...] = ("staff", "connectors", "connectees", "all")
 
 

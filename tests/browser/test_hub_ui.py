@@ -167,22 +167,25 @@ def test_coordinator_publishes_a_resource(page: Any) -> None:
     assert page.locator("#change-status").count() == 0  # admins only
 
     page.get_by_role("link", name="Resources").first.click()
-    page.get_by_label("Kind").select_option("webinar")
-    page.get_by_label("Title").fill("Interview practice for nurses")
-    page.get_by_label("Summary").fill("A recorded session")
+    form = page.locator("#publish")
+    form.get_by_label("Category").select_option("webinar")
+    page.get_by_label("Title", exact=True).fill("Interview practice for nurses")
+    page.get_by_label("Summary", exact=True).fill("A recorded session")
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
-    assert page.locator("#body-error").inner_text() == "Give a body or a url, not both."
-    assert page.get_by_label("Title").input_value() == "Interview practice for nurses"
+    message = "Write a text, give a link or upload a file."
+    assert page.locator("#body-error").inner_text() == message
+    assert page.get_by_label("Title", exact=True).input_value() == "Interview practice for nurses"
 
     page.get_by_label("Link").fill("https://example.org/webinar")
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").inner_text() == (
-        "Published webinar “Interview practice for nurses”: every node receives it."
+        "Published the webinar “Interview practice for nurses”: every node receives it."
     )
+    page.get_by_role("link", name="← All resources").click()
     row = page.locator("#resources tbody tr", has_text="Interview practice for nurses")
-    assert "webinar" in row.inner_text()
+    assert "Webinar" in row.inner_text()
 
     page.get_by_role("button", name="Unpublish Interview practice for nurses").click()
     page.wait_for_load_state()

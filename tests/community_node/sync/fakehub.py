@@ -11,6 +11,7 @@ from shared.hubclient import (
     Changes,
     CursorExpired,
     HubError,
+    HubRejected,
     ItemResult,
     JSONText,
     NotModified,
@@ -27,6 +28,7 @@ class FakeHub:
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     outcomes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     resources: list[dict[str, Any]] = field(default_factory=list)  # the feed, in seq order
+    files: dict[int, bytes] = field(default_factory=dict)  # resource id -> its file's bytes
     oldest_since: int = 0
     calls: list[str] = field(default_factory=list)
     attempted_keys: list[str] = field(default_factory=list)
@@ -112,6 +114,12 @@ class FakeHub:
         items, more = remaining[:2], len(remaining) > 2
         next_seq = items[-1]["seq"] if items else since
         return Changes(items=items, next=next_seq, more=more, etag=f'"{newest}"')
+
+    def resource_file(self, resource_id: int) -> bytes:
+        self._call("resource_file")
+        if resource_id not in self.files:
+            raise HubRejected("No file.", status=404, body={"message": "No file."})
+        return self.files[resource_id]
 
     def put_demand(self, signals: Sequence[Mapping[str, Any]]) -> None:
         self._call("put_demand")

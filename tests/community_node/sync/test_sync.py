@@ -592,9 +592,12 @@ def _resource(resource_id: int, seq: int, **extra: Any) -> dict[str, Any]:
         "summary": "How to",
         "body": "Text",
         "url": None,
+        "file": None,
         "tags": ["start"],
         "language": "en",
+        "translations": [],
         "audience": "staff",
+        "version": 1,
         "published_at": "2026-05-01T10:00:00+00:00",
         **extra,
     }

@@ -145,3 +145,22 @@ def test_expired_or_unknown_cursor_is_410(halifax_api: Api) -> None:
 def test_feed_needs_resources_read(api_for: Callable[..., Api], halifax: Credentials) -> None:
     assert api_for(halifax, "profiles:write").get(f"{FEED}?since=0").status_code == 403
     assert api_for(halifax, "resources:read").get(f"{FEED}?since=0").status_code == 200
+
+
+def test_cli_publishes_a_file_checked_by_its_contents(
+    hub_runner: FlaskCliRunner, halifax_api: Api, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "guide.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    args = ["resources", "publish", "--kind", "training", "--title", "Coffee chats",
+            "--summary", "How a first meeting goes"]  # fmt: skip
+    result = hub_runner.invoke(args=[*args, "--file", str(pdf)])
+    assert result.exit_code == 0, result.output
+    [item] = ResourceChangesSchema().load(halifax_api.get(FEED).get_json())["items"]
+    assert item["file"]["name"] == "guide.pdf" and item["body"] is None
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("<html></html>")
+    refused = hub_runner.invoke(args=[*args, "--file", str(fake)])
+    assert refused.exit_code == 2 and "named like a PDF but is not one" in refused.output
+    both = hub_runner.invoke(args=[*args, "--file", str(pdf), "--url", "https://example.org"])
+    assert both.exit_code == 2 and "exactly one of --body-file, --url and --file" in both.output

@@ -151,8 +151,8 @@ def test_resource_changes_dispatch_on_deleted() -> None:
     published = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
     resource = {
         "id": 1, "seq": 2, "kind": "faq", "title": "FAQ", "summary": "", "body": "Q/A",
-        "url": None, "tags": [], "language": "en", "audience": "all",
-        "published_at": published,
+        "url": None, "file": None, "tags": [], "language": "en", "translations": [],
+        "audience": "all", "version": 1, "published_at": published,
     }  # fmt: skip
     dumped = ResourceChangesSchema().dump(
         {"items": [resource, {"id": 3, "seq": 4, "deleted": True}], "next": 4, "more": False}
@@ -164,3 +164,25 @@ def test_resource_changes_dispatch_on_deleted() -> None:
         ResourceChangesSchema().load({**dumped, "items": [{"id": 3, "seq": 4, "deleted": False}]})
     with pytest.raises(ValidationError):
         ResourceChangesSchema().load({**dumped, "items": [{**dumped["items"][0], "x": 1}]})
+
+
+def test_a_resource_file_and_translations_are_checked_on_the_wire() -> None:
+    resource = {
+        "id": 1, "seq": 2, "kind": "training", "title": "Coffee chats", "summary": "",
+        "body": None, "url": None, "tags": [], "language": "en", "audience": "all",
+        "version": 3, "published_at": "2026-05-01T12:00:00+00:00",
+        "file": {"name": "chats.pdf", "media_type": "application/pdf", "size": 10,
+                 "sha256": "a" * 64},
+        "translations": [{"language": "fr", "title": "Cafés", "summary": "Rencontres"}],
+    }  # fmt: skip
+    page = {"items": [resource], "next": 2, "more": False}
+    assert ResourceChangesSchema().load(page)["items"][0]["file"]["size"] == 10
+    for bad in (
+        {"file": {**resource["file"], "sha256": "not hex"}},  # type: ignore[dict-item]
+        {"file": {**resource["file"], "size": 0}},  # type: ignore[dict-item]
+        {"translations": [{"language": "French", "title": "x", "summary": ""}]},
+        {"translations": [{"language": "fr", "title": "", "summary": ""}]},
+        {"version": 0},
+    ):
+        with pytest.raises(ValidationError):
+            ResourceChangesSchema().load({**page, "items": [{**resource, **bad}]})

@@ -1,0 +1,77 @@
+"""The names people use for languages and countries, for forms and pages of both services.
+
+Codes stay on the wire and in the databases; people read names: "Syria", not "Syrian Arab
+Republic" or "SY"; "Greek", not "Modern Greek (1453-)".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import pycountry
+
+from shared.matching.profiles import LANGUAGE_NAMES
+
+__all__ = [
+    "AUDIENCE_LABELS",
+    "RESOURCE_CATEGORIES",
+    "RTL_LANGUAGES",
+    "Option",
+    "countries",
+    "languages",
+    "sort_key",
+]
+
+#: A form choice: (code, name).
+Option = tuple[str, str]
+
+# "Malay (macrolanguage)", "Modern Greek (1453-)": the standard's qualifiers, not names.
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
+
+
+def sort_key(label: str) -> str:
+    """Sort names as people expect: "Åland Islands" with the A's, not after "Zimbabwe"."""
+    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
+
+
+@functools.cache
+def countries() -> tuple[Option, ...]:
+    """Return ISO 3166 countries by the names people use ("Syria", not "Syrian Arab Republic")."""
+    options = [
+        (country.alpha_2, getattr(country, "common_name", None) or country.name)
+        for country in pycountry.countries
+    ]
+    return tuple(sorted(options, key=lambda option: sort_key(option[1])))
+
+
+@functools.cache
+def languages() -> tuple[Option, ...]:
+    """Return the ISO 639-1 languages, named as match explanations name them where they do."""
+    options = [
+        (lang.alpha_2, LANGUAGE_NAMES.get(lang.alpha_2) or _QUALIFIER.sub("", lang.name))
+        for lang in pycountry.languages
+        if hasattr(lang, "alpha_2")
+    ]
+    return tuple(sorted(options, key=lambda option: sort_key(option[1])))
+
+
+#: How each resource category and audience reads on a page.
+RESOURCE_CATEGORIES: dict[str, str] = {
+    "guide": "Guide",
+    "faq": "FAQ",
+    "webinar": "Webinar",
+    "template": "Template",
+    "training": "Training",
+    "toolkit": "Toolkit",
+}
+AUDIENCE_LABELS: dict[str, str] = {
+    "staff": "Program staff",
+    "connectors": "Connectors",
+    "connectees": "Connectees",
+    "all": "Everyone",
+}
+
+#: Languages written right to left: text in them is laid out that way (``dir="rtl"``).
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ps", "ur", "prs", "ckb", "yi"})
