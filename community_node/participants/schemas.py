@@ -23,6 +23,12 @@ from community_node.participants.models import (
 from shared.protocol.common import BaseSchema
 from shared.taxonomy import Level
 
+#: A phone number as people write one: an optional leading +, 6 to 15 digits (E.164 has at
+#: most 15) with spaces, dots, dashes, slashes or brackets between them, and an optional
+#: extension ("x 12", "ext. 12"). One pattern, so the OpenAPI document states the rule too.
+PHONE_PATTERN = r"^\+?(?:[ ().\-/]*\d){6,15}[ ().\-/]*(?:(?:ext\.?|x) ?\d{1,6})?$"
+PHONE_MESSAGE = "Enter a phone number of 6 to 15 digits, such as +1 902 555 0100."
+
 _skill = TrimmedString(validate=validate.Length(min=1, max=100))
 _slots = fields.List(fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)))
 
@@ -37,7 +43,10 @@ class _PersonSchema(BaseSchema):
     first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    phone = TrimmedString(allow_none=True, validate=validate.Length(max=40))
+    phone = TrimmedString(
+        allow_none=True,
+        validate=[validate.Length(max=40), validate.Regexp(PHONE_PATTERN, error=PHONE_MESSAGE)],
+    )
     status = fields.Enum(ProfileStatus, by_value=True)
     skills = fields.List(_skill, validate=validate.Length(max=100))
     availability = _slots

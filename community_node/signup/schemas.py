@@ -93,8 +93,8 @@ class OccupationChoice(OccupationCode):
 
 def _no_such_occupation(text: str) -> str:
     message = "Choose an occupation from the list, or type its SOC code such as 15-1252."
-    best = default_taxonomy().search(text, limit=1)
-    if best and best[0].level is Level.DETAILED:
+    best = default_taxonomy().suggest(text, limit=1)
+    if best:
         message += f" Did you mean {best[0].code} {best[0].title}?"
     return message
 
@@ -133,7 +133,22 @@ def _by_mro(kind: type, messages: Callable[[type], Mapping[str, str]]) -> dict[s
     return merged
 
 
-class _SignUpSchema(BaseSchema):
+class PlainMessages(BaseSchema):
+    """Say marshmallow's messages in words for people filling in a form, not API clients."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        """Swap marshmallow's messages for plain ones, keeping those a field sets itself."""
+        kind = type(field_obj)
+        defaults = _by_mro(kind, lambda cls: getattr(cls, "default_error_messages", {}))
+        # A copy: the field shares its messages with the API schema's declared field.
+        messages = dict(field_obj.error_messages)
+        for key, text in _by_mro(kind, lambda cls: _FORM_MESSAGES.get(cls, {})).items():
+            if messages.get(key) == defaults.get(key):
+                messages[key] = text
+        field_obj.error_messages = messages
+
+
+class _SignUpSchema(PlainMessages):
     """What both forms add to their API schema: consents, language rows, reading a form."""
 
     languages: fields.List[Any] = LanguageRows(
@@ -148,17 +163,6 @@ class _SignUpSchema(BaseSchema):
         error_messages={"required": LOCAL_PROCESSING_REQUIRED},
     )
     consent_cross_city_introductions = fields.Boolean(load_default=False)
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
-        """Swap marshmallow's messages for plain ones, keeping those a field sets itself."""
-        kind = type(field_obj)
-        defaults = _by_mro(kind, lambda cls: getattr(cls, "default_error_messages", {}))
-        # A copy: the field shares its messages with the API schema's declared field.
-        messages = dict(field_obj.error_messages)
-        for key, text in _by_mro(kind, lambda cls: _FORM_MESSAGES.get(cls, {})).items():
-            if messages.get(key) == defaults.get(key):
-                messages[key] = text
-        field_obj.error_messages = messages
 
     @pre_load
     def _read_form(self, form: MultiDict[str, str], **kwargs: Any) -> dict[str, Any]:

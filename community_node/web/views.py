@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from community_node.auth.models import Role
-from community_node.auth.services import accounts
+from community_node.auth.services import accounts, list_users
+from community_node.errors import Conflict, InvalidInput
 from community_node.pagination import Page, PageArgsSchema
 from community_node.participants import services as participants
 from community_node.participants.schemas import (
@@ -21,8 +32,7 @@ from community_node.participants.schemas import (
 )
 from community_node.security import actor_label, current_staff, require_role
 from community_node.signup.choices import languages
-from community_node.web import filters, queries
-from community_node.web.forms import ConnecteeEditForm
+from community_node.web import filters, people_forms, queries
 from shared.web.login import add_login_views
 
 bp = Blueprint("web", __name__)
@@ -176,53 +186,146 @@ def _field_rows(schema: ConnecteeSchema | ConnectorSchema, person: Any) -> list[
     ]
 
 
-def _can_edit() -> bool:
-    user = current_staff()
-    return user is not None and user.role.allows(Role.COORDINATOR)
-
-
-def _render_detail(
-    kind: participants.PersonKind[Any],
-    person_id: int,
-    form: ConnecteeEditForm | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
+def _render_detail(kind: participants.PersonKind[Any], person_id: int) -> str:
     person = participants.get_person(kind, person_id)
     schema: ConnecteeSchema | ConnectorSchema = (
         ConnecteeSchema() if kind is participants.CONNECTEES else ConnectorSchema()
     )
-    if form is None and kind is participants.CONNECTEES and _can_edit():
-        form = ConnecteeEditForm(obj=person)
-    page = render_template(
+    return render_template(
         "person.html",
         kind=f"{kind.name}s",
         person=person,
         fields=_field_rows(schema, person),
         consents=queries.consents_for(kind, person_id),
         matches=queries.matches_for(kind, person_id),
-        form=form if _can_edit() else None,
     )
-    return page, status
 
 
-@bp.route(f"/connectees/<{ID}:person_id>", methods=["GET", "POST"])
+@bp.get(f"/connectees/<{ID}:person_id>")
 @login_required
-def connectee(person_id: int) -> tuple[str, int] | Response:
-    if request.method == "GET":
-        return _render_detail(participants.CONNECTEES, person_id)
-    require_role(Role.COORDINATOR)
-    participants.get_person(participants.CONNECTEES, person_id)  # 404 before validating
-    form = ConnecteeEditForm()
-    if not form.validate_on_submit():
-        return _render_detail(participants.CONNECTEES, person_id, form, 422)
-    participants.update_person(
-        participants.CONNECTEES, person_id, form.changes(), actor=actor_label()
-    )
-    flash("Saved.", "success")
-    return redirect(url_for("web.connectee", person_id=person_id))
+def connectee(person_id: int) -> str:
+    return _render_detail(participants.CONNECTEES, person_id)
 
 
 @bp.get(f"/connectors/<{ID}:person_id>")
 @login_required
-def connector(person_id: int) -> tuple[str, int]:
+def connector(person_id: int) -> str:
     return _render_detail(participants.CONNECTORS, person_id)
+
+
+# Adding and changing people ---------------------------------------------------------------
+
+_KINDS = "<any(connectees, connectors):plural>"
+
+
+@bp.route(f"/{_KINDS}/new", methods=["GET", "POST"])
+@login_required
+def person_new(plural: str) -> tuple[str, int] | Response:
+    """Add a connectee or connector with every field the API takes, checked by its schema."""
+    require_role(Role.COORDINATOR)
+    form = people_forms.FORMS[plural]
+    if request.method == "GET":
+        return _render_form(form, MultiDict(form.initial), {}, None), 200
+    return _post_form(form, None)
+
+
+@bp.route(f"/{_KINDS}/<{ID}:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def person_edit(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Change any field of a connectee or connector, checked as the API's PATCH checks it."""
+    require_role(Role.COORDINATOR)
+    form = people_forms.FORMS[plural]
+    person = participants.get_person(form.kind, person_id)  # 404 before reading the form
+    if request.method == "GET":
+        return _render_form(form, people_forms.values_of(form, person), {}, person), 200
+    return _post_form(form, person)
+
+
+def _post_form(form: people_forms.PersonForm, person: Any) -> tuple[str, int] | Response:
+    """Save a posted form, or re-render it changed by the button pressed (nothing stored)."""
+    values = _apply_action(request.form, request.form.get("action", "save"))
+    if values is not None:
+        return _render_form(form, values, {}, person), 200
+    try:
+        data = form.load(request.form, partial=person is not None)
+    except ValidationError as error:
+        return _render_form(form, request.form, people_forms.messages_of(error), person), 422
+    actor = actor_label()
+    try:
+        if person is None:
+            saved = participants.create_person(form.kind, data, actor=actor)
+        else:
+            saved = participants.update_person(form.kind, person.id, data, actor=actor)
+    except (Conflict, InvalidInput) as error:
+        errors = error.extra.get("errors") or {error.extra.get("field") or "form": [error.message]}
+        return _render_form(form, request.form, people_forms.field_messages(errors), person), 422
+    flash(f"{'Added' if person is None else 'Saved'} {saved.full_name}.", "success")
+    return redirect(url_for(f"web.{form.kind.name}", person_id=saved.id), code=303)
+
+
+def _apply_action(posted: MultiDict[str, str], action: str) -> MultiDict[str, str] | None:
+    """Return the form's values changed by a non-saving button, or None to save."""
+    language_rows = people_forms.rows(posted)
+    if action == "add_language":
+        return people_forms.with_rows(posted, [*language_rows, ("", "")])
+    if action.startswith("remove_language:"):
+        index = action.removeprefix("remove_language:")
+        keep = [row for n, row in enumerate(language_rows, 1) if str(n) != index]
+        return people_forms.with_rows(posted, keep or [("", "")])
+    if action.startswith("pick:"):
+        _, name, code = (action.split(":", 2) + ["", ""])[:3]
+        values = people_forms.with_rows(posted, language_rows)
+        if name in people_forms.OCCUPATION_FIELDS:
+            values[name] = people_forms.picker_text(code)
+        return values
+    if action == "use_skills":
+        values = people_forms.with_rows(posted, language_rows)
+        values["skills"] = people_forms.with_suggested_skills(posted.get("skills", ""))
+        return values
+    return None
+
+
+def _render_form(
+    form: people_forms.PersonForm,
+    values: MultiDict[str, str],
+    errors: Mapping[str, list[str]],
+    person: Any,
+) -> str:
+    language_rows = people_forms.rows(values) or [("", "")]
+    values = people_forms.with_rows(values, language_rows)
+    return render_template(
+        "people/form.html",
+        plural=form.plural,
+        kind=form.kind.name,
+        person=person,
+        values=values,
+        errors=people_forms.in_form_order(errors),
+        labels=people_forms.LABELS,
+        label_of=people_forms.label_of,
+        options=people_forms.OPTIONS,
+        coordinators=[(str(user.id), user.name) for user in list_users() if user.active],
+        language_rows=range(1, len(language_rows) + 1),
+        max_languages=people_forms.MAX_LANGUAGES,
+        occupation_hint=people_forms.occupation_hint,
+        skill_hints=people_forms.skill_hints(values.get("skills", "")),
+    )
+
+
+@bp.get("/people/occupations")
+@login_required
+def occupation_suggestions() -> str:
+    """The occupation picker's suggestions for what is typed in one of its inputs (htmx)."""
+    name = request.args.get("field", "")
+    if name not in people_forms.OCCUPATION_FIELDS:
+        name = people_forms.OCCUPATION_FIELDS[0]
+    typed = request.args.get(name, "")[:200]
+    show = get_template_attribute("people/_hints.html", "occupation")
+    return str(show(name, people_forms.occupation_hint(typed), typed))
+
+
+@bp.get("/people/skills")
+@login_required
+def skill_suggestions() -> str:
+    """What the skills vocabulary makes of each skill typed (htmx)."""
+    show = get_template_attribute("people/_hints.html", "skills")
+    return str(show(people_forms.skill_hints(request.args.get("skills", "")[:20000])))

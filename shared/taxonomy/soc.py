@@ -22,12 +22,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+from rapidfuzz import fuzz, process, utils
+
 DATA_PACKAGE = "shared.data"
 DATA_FILE = "soc_2018.csv"
 
 _CODE = re.compile(r"(\d{2})-?(\d{4})")
 _CODE_PREFIX = re.compile(r"\d{1,6}|\d{2}-\d{0,4}")
 _WORD = re.compile(r"[a-z0-9]+")
+#: Similarity (0-100, rapidfuzz WRatio) a misspelt title needs to be offered as the closest.
+CLOSEST_CUTOFF = 75.0
 
 
 class UnknownOccupation(KeyError):
@@ -150,6 +154,8 @@ class Taxonomy:
         self._title_words = {
             code: frozenset(_words(occ.title)) for code, occ in self._by_code.items()
         }
+        self._detailed = [occ for occ in self._by_code.values() if occ.level is Level.DETAILED]
+        self._detailed_titles = [utils.default_process(occ.title) for occ in self._detailed]
 
     @classmethod
     def from_csv(cls, text: str) -> Taxonomy:
@@ -245,6 +251,36 @@ class Taxonomy:
                 ranked.append((occ.level is not Level.DETAILED, -exact, occ.title, code))
         ranked.sort()
         return [self._by_code[code] for *_, code in ranked[:limit]]
+
+    def closest(
+        self, query: str, limit: int = 5, cutoff: float = CLOSEST_CUTOFF
+    ) -> list[Occupation]:
+        """Return the detailed occupations whose titles are closest to a misspelt one.
+
+        "Registred Nurse" finds Registered Nurses, "electrcian" Electricians: rapidfuzz's
+        WRatio tolerates typos and a title's extra words. Best first; none below ``cutoff``.
+        """
+        text = utils.default_process(query)
+        if not text or limit <= 0:
+            return []
+        found = process.extract(
+            text,
+            self._detailed_titles,
+            scorer=fuzz.WRatio,
+            processor=None,
+            limit=limit,
+            score_cutoff=cutoff,
+        )
+        return [self._detailed[index] for _, _, index in found]
+
+    def suggest(self, query: str, limit: int = 8) -> list[Occupation]:
+        """Offer detailed occupations for what someone typed in an occupation picker.
+
+        Title words or a code prefix first (``search``); when nothing starts that way,
+        the closest titles, so a misspelling still finds its occupation.
+        """
+        found = [occ for occ in self.search(query, limit) if occ.level is Level.DETAILED]
+        return found or self.closest(query, limit)
 
     def _with_prefix(self, prefix: str) -> list[str]:
         start = bisect.bisect_left(self._codes, prefix)

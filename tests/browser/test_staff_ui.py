@@ -81,14 +81,15 @@ def test_coordinator_opens_detail_and_edits_phone(page: Any) -> None:
     assert "Coordinator id" not in page.locator("#fields").inner_text()
     check_page(page, "Connectee")
 
+    page.get_by_role("link", name="Edit").click()
+    page.wait_for_url(re.compile(r"/connectees/\d+/edit$"))
     phone = page.get_by_label("Phone")
     assert phone.input_value() == "+1 902 555 0100"
     phone.fill("+1 902 555 0199")
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").inner_text() == "Saved."
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/connectees/\d+$"))
+    assert page.get_by_role("alert").inner_text() == "Saved Amira Haddad."
     page.reload()
-    assert page.get_by_label("Phone").input_value() == "+1 902 555 0199"
     assert "+1 902 555 0199" in page.locator("#fields").inner_text()
 
 
@@ -98,12 +99,11 @@ def test_viewer_sees_no_edit_form_and_cannot_post(page: Any) -> None:
     page.get_by_role("link", name="Carlos Zapata").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
     assert page.locator("#fields").is_visible()
-    assert page.locator("#edit").count() == 0
-    assert page.get_by_label("Phone").count() == 0
+    assert page.get_by_role("link", name="Edit").count() == 0
     # Even with a valid CSRF token (from the logout form) the write is refused.
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
     response = page.request.post(
-        page.url,
+        page.url + "/edit",
         form={"csrf_token": token, "phone": "666"},
         headers={"Referer": page.url},
         max_redirects=0,

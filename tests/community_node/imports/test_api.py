@@ -134,7 +134,7 @@ def test_xlsx_template_imports_back(api: Any, kind: str) -> None:
 
 
 def test_an_edited_export_imports_back_unchanged(api: Any) -> None:
-    ConnecteeFactory(email="a@example.org", phone="-5", notes="=SUM(1)")
+    ConnecteeFactory(email="a@example.org", phone="-902 555 0100", notes="=SUM(1)")
     ConnecteeFactory(email="b@example.org", phone=None)
     exported = api.get("/api/v1/connectees/export.csv")
     assert exported.status_code == 200

@@ -9,16 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from community_node.audit.models import AuditEvent
 from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import create_user
 from community_node.database import utcnow
-from community_node.extensions import db
 from community_node.matches.models import MatchStatus
 from community_node.participants.models import (
-    Connectee,
     ConnecteeLanguage,
     ConsentPurpose,
     LanguageLevel,
@@ -359,7 +355,8 @@ def test_connectee_detail(staff_client: FlaskClient) -> None:
     assert "withdrawn" in html
     assert f"#{match.id}" in html and "introduced" in html
     assert f'href="/connectors/{match.connector_id}"' in html
-    assert 'id="edit"' in html and 'name="phone"' in html
+    assert f'href="/connectees/{person.id}/edit"' in html
+    assert 'name="phone"' not in html  # the form has its own page now
 
 
 def test_connector_detail(staff_client: FlaskClient) -> None:
@@ -369,7 +366,7 @@ def test_connector_detail(staff_client: FlaskClient) -> None:
     assert "Grace Hopper" in html and "Navy Yard" in html
     assert f'href="/connectees/{match.connectee_id}"' in html
     assert "No consent recorded." in html
-    assert 'id="edit"' not in html  # only connectees have the edit form
+    assert f'href="/connectors/{connector.id}/edit"' in html
 
 
 def test_missing_person_is_404_html(staff_client: FlaskClient) -> None:
@@ -381,97 +378,10 @@ def test_missing_person_is_404_html(staff_client: FlaskClient) -> None:
     # Ids no database column can hold are simply not found (PostgreSQL would raise).
     for url in ("/connectees/2147483648", f"/connectors/{2**64}"):
         assert staff_client.get(url).status_code == 404
-    assert staff_client.post("/connectees/999", data={"phone": "1"}).status_code == 404
+    assert staff_client.post("/connectees/999/edit", data={"phone": "1"}).status_code == 404
 
 
-# Editing ----------------------------------------------------------------------------
-
-
-def test_coordinator_edits_phone_notes_job_ready(staff_client: FlaskClient) -> None:
-    person = ConnecteeFactory(phone=None, job_ready=False)
-    response = staff_client.post(
-        f"/connectees/{person.id}",
-        data={"phone": "  +1 902 555 0199 ", "notes": "Prefers mornings.", "job_ready": "y"},
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/connectees/{person.id}"
-    db.session.expire_all()
-    saved = db.session.get(Connectee, person.id)
-    assert saved is not None
-    assert (saved.phone, saved.notes, saved.job_ready) == (
-        "+1 902 555 0199",
-        "Prefers mornings.",
-        True,
-    )
-    audit = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "connectee.update")
-    ).one()
-    assert audit.entity_id == person.id
-    assert sorted(audit.details["fields"]) == ["job_ready", "notes", "phone"]
-    assert audit.actor.startswith("staff:")
-    assert "Saved." in staff_client.get(f"/connectees/{person.id}").text
-
-
-def test_blank_fields_clear_and_unchecked_box_is_false(staff_client: FlaskClient) -> None:
-    person = ConnecteeFactory(phone="555", notes="old", job_ready=True)
-    assert staff_client.post(f"/connectees/{person.id}", data={"phone": " "}).status_code == 302
-    db.session.expire_all()
-    saved = db.session.get(Connectee, person.id)
-    assert saved is not None
-    assert (saved.phone, saved.notes, saved.job_ready) == (None, None, False)
-
-
-def test_too_long_phone_is_refused(staff_client: FlaskClient) -> None:
-    person = ConnecteeFactory(phone="555")
-    response = staff_client.post(f"/connectees/{person.id}", data={"phone": "9" * 41})
-    assert response.status_code == 422
-    assert "Field cannot be longer than 40 characters." in response.text
-    db.session.expire_all()
-    saved = db.session.get(Connectee, person.id)
-    assert saved is not None and saved.phone == "555"
-
-
-def test_a_nul_character_in_notes_is_refused(staff_client: FlaskClient) -> None:
-    person = ConnecteeFactory(notes="kept")
-    response = staff_client.post(f"/connectees/{person.id}", data={"notes": "a\x00b"})
-    assert response.status_code == 422
-    assert "Remove the NUL character" in response.text
-    db.session.expire_all()
-    saved = db.session.get(Connectee, person.id)
-    assert saved is not None and saved.notes == "kept"
-
-
-def test_viewer_sees_no_form_and_cannot_post(viewer_client: FlaskClient) -> None:
-    person = ConnecteeFactory(phone="555")
-    html = viewer_client.get(f"/connectees/{person.id}").text
-    assert "555" in html
-    assert 'id="edit"' not in html
-    response = viewer_client.post(f"/connectees/{person.id}", data={"phone": "666"})
-    assert response.status_code == 403
-    assert "coordinator role" in response.text
-    db.session.expire_all()
-    saved = db.session.get(Connectee, person.id)
-    assert saved is not None and saved.phone == "555"
-
-
-@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
-def test_edit_needs_csrf_token(app: Flask, coordinator: StaffUser) -> None:
-    person = ConnecteeFactory(phone="555")
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)
-    assert token
-    response = client.post(
-        "/login", data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token[1]}
-    )
-    assert response.status_code == 303
-    assert client.post(f"/connectees/{person.id}", data={"phone": "666"}).status_code == 400
-    page = client.get(f"/connectees/{person.id}").text
-    form_token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
-    assert form_token
-    response = client.post(
-        f"/connectees/{person.id}", data={"phone": "666", "csrf_token": form_token[1]}
-    )
-    assert response.status_code == 302
+# Adding and editing people: tests/community_node/web/test_people_forms.py
 
 
 # Roles and the frame ----------------------------------------------------------------

@@ -348,3 +348,31 @@ def test_from_csv_builds_a_small_taxonomy() -> None:
 def test_from_csv_rejects_inconsistent_data(text: str) -> None:
     with pytest.raises(ValueError):
         Taxonomy.from_csv(text)
+
+
+# --- closest title for a misspelling ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("Registred Nurse", "29-1141"),
+        ("softwre developr", "15-1252"),
+        ("electrcian", "47-2111"),
+        ("civil enginer", "17-2051"),
+    ],
+)
+def test_closest_finds_the_title_of_a_misspelling(soc: Taxonomy, typed: str, code: str) -> None:
+    assert codes(soc.closest(typed, limit=1)) == [code]
+
+
+def test_closest_offers_nothing_for_gibberish_or_blank(soc: Taxonomy) -> None:
+    assert soc.closest("xyzzy") == []
+    assert soc.closest("  ") == []
+    assert soc.closest("nurse", limit=0) == []
+
+
+def test_suggest_prefers_word_search_then_falls_back_to_closest(soc: Taxonomy) -> None:
+    assert codes(soc.suggest("software dev")) == ["15-1252"]  # the broad group is left out
+    assert codes(soc.suggest("Registred Nurse", limit=1)) == ["29-1141"]
+    assert all(occ.level is Level.DETAILED for occ in soc.suggest("cooks"))
