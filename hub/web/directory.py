@@ -235,7 +235,9 @@ def _bars(labels: list[str], datasets: list[dict[str, Any]]) -> dict[str, Any]:
         "type": "bar",
         "indexAxis": "y",  # long group names read best down the side, on a phone too
         "labels": labels,
-        "datasets": datasets,
+        # Each dataset names its axis: the page's JSON sorts the keys, and Chart.js would
+        # put a dataset that names none on the first of them ("demand").
+        "datasets": [{"xAxisID": "x", **dataset} for dataset in datasets],
         "scales": _DEMAND_AXIS,
     }
 
