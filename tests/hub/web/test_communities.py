@@ -55,12 +55,20 @@ def test_list_shows_each_community(
 
     rows = table_rows(viewer.get("/communities").text, "communities")
     assert list(rows) == ["halifax", "stlouis"]
-    assert rows["halifax"][:7] == ["halifax", "Halifax", "NS", "CA", "active", "yes", "2"]
-    assert rows["halifax"][7].endswith("UTC") and rows["halifax"][8].endswith("UTC")
-    assert rows["halifax"][9:] == ["0", "—"]
+    assert rows["halifax"][:5] == ["halifax", "Halifax", "NS, CA", "active", "yes"]
+    assert rows["halifax"][5] == "2" and rows["halifax"][6].endswith("UTC")
+    assert rows["halifax"][7:] == ["0", "—"]
     assert rows["stlouis"] == [
-        "stlouis", "St. Louis", "MO", "US", "active", "no", "0", "—", "never", "0", "—",
-    ]  # fmt: skip
+        "stlouis",
+        "St. Louis",
+        "MO, US",
+        "active",
+        "no",
+        "0",
+        "never",
+        "0",
+        "—",
+    ]
 
 
 def test_the_list_shows_why_a_community_has_its_status_and_what_was_refused(
@@ -74,8 +82,8 @@ def test_the_list_shows_why_a_community_has_its_status_and_what_was_refused(
     admin.post("/communities/halifax/status", data={"status": "active", "reason": "Fixed"})
 
     rows = table_rows(admin.get("/communities").text, "communities")
-    assert rows["halifax"][4] == "active" and rows["halifax"][9:] == ["3", "Fixed"]
-    assert rows["stlouis"][4] == "silenced" and rows["stlouis"][9:] == ["0", "Bad data"]
+    assert rows["halifax"][3] == "active" and rows["halifax"][7:] == ["3", "Fixed"]
+    assert rows["stlouis"][3] == "silenced" and rows["stlouis"][7:] == ["0", "Bad data"]
     page = admin.get("/communities/halifax").text
     assert '<td id="status-reason">Fixed</td>' in page
     assert re.search(r'<td id="refused">3 ', page)
