@@ -345,3 +345,11 @@ def test_coverage_with_nothing_reported(viewer: FlaskClient) -> None:
     assert "No community is registered yet." in html
     assert "No gaps" in html
     assert len(rows(html, "empty-groups-table", "data-group")) == 22
+
+
+def test_the_pages_styles_and_chart_script_are_served(viewer: FlaskClient) -> None:
+    html = viewer.get("/directory/coverage").text
+    for asset in ("tables.css", "charts.css", "charts.js"):
+        url = f"/shared-web/static/{asset}"
+        assert f'"{url}"' in html
+        assert viewer.get(url).status_code == 200
