@@ -352,4 +352,6 @@ def test_the_pages_styles_and_chart_script_are_served(viewer: FlaskClient) -> No
     for asset in ("tables.css", "charts.css", "charts.js"):
         url = f"/shared-web/static/{asset}"
         assert f'"{url}"' in html
-        assert viewer.get(url).status_code == 200
+        response = viewer.get(url)
+        response.close()  # a static file is streamed: close it
+        assert response.status_code == 200
