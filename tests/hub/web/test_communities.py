@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Callable
@@ -179,6 +180,25 @@ def test_only_admins_change_status(
     assert response.status_code == 403
     assert "This needs the admin role." in response.text
     assert_still_active(halifax)
+
+
+def test_refused_items_count_the_last_seven_days_only(
+    viewer: FlaskClient, halifax: Credentials
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    for days, rejected in ((1, 2), (6, 3), (8, 50)):
+        db.session.add(
+            AuditEvent(
+                at=now - dt.timedelta(days=days),
+                actor="community:halifax",
+                action="profiles.batch",
+                entity_type="community",
+                entity_id=halifax.community.id,
+                details={"accepted": 1, "rejected": rejected},
+            )
+        )
+    db.session.commit()
+    assert table_rows(viewer.get("/communities").text, "communities")["halifax"][7] == "5"
 
 
 def rotations() -> list[AuditEvent]:
