@@ -179,6 +179,8 @@ def test_staff_see_coverage_gaps_as_charts_and_tables(page: Any) -> None:
         "() => document.querySelector('#chart-community').chart.data.labels.length"
     )
     at_phone_width(page, "coverage")
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 812})
+    page.locator("#groups figure").screenshot(path=str(SHOTS / "hubdir-chart-375.png"))
 
 
 def test_admin_rotates_a_client_secret(page: Any, hub: tuple[str, dict[str, Credentials]]) -> None:

@@ -5,6 +5,12 @@
 (function () {
   "use strict";
 
+  function shorten(value) {
+    var label = String(this.getLabelForValue(value));
+    var room = Math.max(12, Math.floor(this.chart.width / 22));
+    return label.length > room ? label.slice(0, room - 1) + "…" : label;
+  }
+
   function draw(canvas) {
     var island = document.getElementById(canvas.id + "-data");
     if (!island || typeof Chart === "undefined") return;
@@ -12,6 +18,14 @@
     if (!spec.labels.length) {
       canvas.closest("figure").hidden = true; // the table says there is nothing yet
       return;
+    }
+    var scales = spec.scales || { y: { beginAtZero: true } };
+    if (spec.indexAxis === "y") {
+      // Long names down the side: shortened on a narrow screen, whole in the tooltip
+      // and in the table.
+      scales = Object.assign({}, scales, {
+        y: Object.assign({}, scales.y, { ticks: { callback: shorten } }),
+      });
     }
     canvas.chart = new Chart(canvas, {
       type: spec.type,
@@ -21,7 +35,7 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: spec.scales || { y: { beginAtZero: true } },
+        scales: scales,
       },
     });
   }
