@@ -107,26 +107,26 @@ def _communities() -> dict[int, tuple[str, str]]:
     return {id_: (slug, name) for id_, slug, name in db.session.execute(stmt)}
 
 
-def _supply() -> dict[tuple[str, str], tuple[int, int]]:
-    """(slug, major) -> (listed connectors, open ones)."""
+def _supply(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(slug, major) -> (listed connectors, open ones), of the communities given.
+
+    Grouped by community id with no join: the communities' slugs are known already, and a
+    suspended community's rows are dropped here rather than by the database.
+    """
     major = func.substr(Profile.occupation, 1, 2)
     open_ = case(
         (Profile.accepting.is_(True) & or_(Profile.cross_city_ok, Profile.remote_ok), 1),
         else_=0,
     )
     stmt = (
-        select(Community.slug, major, func.count(), func.sum(open_))
-        .join(Community, Community.id == Profile.community_id)
-        .where(
-            Profile.deleted.is_(False),
-            Profile.occupation.is_not(None),
-            Community.status != CommunityStatus.SUSPENDED,
-        )
-        .group_by(Community.slug, major)
+        select(Profile.community_id, major, func.count(), func.sum(open_))
+        .where(Profile.deleted.is_(False), Profile.occupation.is_not(None))
+        .group_by(Profile.community_id, major)
     )
     return {
-        (slug, group): (count, int(opened or 0))
-        for slug, group, count, opened in db.session.execute(stmt)
+        (communities[community_id][0], group): (count, int(opened or 0))
+        for community_id, group, count, opened in db.session.execute(stmt)
+        if community_id in communities
     }
 
 
@@ -185,7 +185,7 @@ def coverage() -> Coverage:
     """Compute supply, waiting connectees and demand per group and per community."""
     communities = _communities()
     names = dict(communities.values())
-    supply = _supply()
+    supply = _supply(communities)
     waiting = _waiting(communities)
     demand = {
         (row["community"], row["major_group"]): float(row["signal"]) for row in demand_table()
