@@ -61,13 +61,14 @@ def register_blueprints(app: Flask) -> None:
     from hub import system
     from hub.api_registry import api_blueprints
     from hub.auth import oauth
-    from hub.web import admin, resources
+    from hub.web import admin, directory, resources
     from hub.web import views as web
 
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
     register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
+    app.register_blueprint(directory.bp)  # the national staff's directory and coverage
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates

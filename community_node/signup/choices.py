@@ -142,6 +142,11 @@ AVAILABILITY: tuple[Option, ...] = tuple(
 YES_NO: tuple[Option, ...] = (("yes", "Yes"), ("no", "No"))
 
 
+def labelled(labels: Mapping[E, str]) -> tuple[Option, ...]:
+    """Return (value, label) options in the enum's own order."""
+    return tuple((member.value, label) for member, label in labels.items())
+
+
 @functools.cache
 def occupations() -> tuple[str, ...]:
     """Return "29-1141 Registered Nurses" for every detailed SOC occupation, by title."""

@@ -7,15 +7,14 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, fields, validate
+from marshmallow import RAISE
 
+from hub.directory.schemas import DirectoryArgsSchema
 from hub.directory.search import search
 from hub.directory.services import list_directory
 from hub.security import current_caller, require_scope
-from shared.protocol import DirectoryPageSchema, SocCode
-from shared.protocol.common import BaseSchema
+from shared.protocol import DirectoryPageSchema
 from shared.protocol.introductions import DirectorySearchArgsSchema, DirectorySearchSchema
-from shared.taxonomy import Level
 
 blp = Blueprint(
     "directory",
@@ -23,25 +22,6 @@ blp = Blueprint(
     url_prefix="/directory",
     description="The national directory of anonymized connector profiles.",
 )
-
-
-class DirectoryArgsSchema(BaseSchema):
-    occupation = SocCode(metadata={"description": "A SOC code, e.g. 29-1141."})
-    related = fields.String(
-        validate=validate.OneOf([level.value for level in Level]),
-        metadata={
-            "description": "Also match codes sharing the occupation's prefix at "
-            "this level (major, minor, broad)."
-        },
-    )
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))
-    remote_ok = fields.Boolean()
-    cross_city_ok = fields.Boolean()
-    accepting = fields.Boolean()
-    community = fields.String(validate=validate.Length(max=40))
-    include_own = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 @blp.route("")

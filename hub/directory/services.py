@@ -22,14 +22,17 @@ def _occupation_prefix(code: str, related: str | None) -> str:
     return occupation.prefix(Level(related)) if related else occupation.code
 
 
-def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profile]:
-    """Build the filtered query of listed profiles (never tombstones, nor suspended nodes)."""
+def directory_query(caller: CommunityRef | None, args: dict[str, Any]) -> Select[Profile]:
+    """Build the filtered query of listed profiles (never tombstones, nor suspended nodes).
+
+    ``caller`` None: the whole network, as national staff search it (no own community).
+    """
     stmt = (
         select(Profile)
         .join(Community, Community.id == Profile.community_id)
         .where(Profile.deleted.is_(False), Community.status != CommunityStatus.SUSPENDED)
     )
-    if not args.get("include_own"):
+    if caller is not None and not args.get("include_own"):
         stmt = stmt.where(Profile.community_id != caller.id)
     if args.get("occupation"):
         prefix = _occupation_prefix(args["occupation"], args.get("related"))
@@ -50,8 +53,8 @@ def directory_query(caller: CommunityRef, args: dict[str, Any]) -> Select[Profil
     return stmt.order_by(Profile.updated_at.desc(), Profile.id.desc())
 
 
-def list_directory(caller: CommunityRef, args: dict[str, Any]) -> dict[str, Any]:
-    """Return one page of the directory as wire entries."""
+def list_directory(caller: CommunityRef | None, args: dict[str, Any]) -> dict[str, Any]:
+    """Return one page of the directory as wire entries (``caller`` None: every community)."""
     page = paginate(db, directory_query(caller, args), args["page"], args["per_page"])
     profiles: list[Profile] = list(page.items)
     # One lookup for the page's few communities, so the page itself is plain profiles.

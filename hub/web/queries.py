@@ -20,9 +20,12 @@ from hub.communities.services import get_community, list_communities
 from hub.extensions import db
 from hub.introductions.models import Introduction, IntroStatus
 from hub.profiles.models import Profile
+from hub.security import community_actor
 
 #: How many standing changes a community's page lists, newest first.
 HISTORY_LIMIT = 50
+#: The days over which the pages count the profile items the hub refused.
+REFUSED_DAYS = 7
 #: The audit actions that tell a community's standing, and how the page names them.
 _HISTORY_ACTIONS = {
     "community.create": "registered",
@@ -46,6 +49,10 @@ class CommunityRow:
     newest_profile_update: dt.datetime | None
     #: When its node last pushed a sync (profiles, outcomes or demand).
     last_sync: dt.datetime | None
+    #: Why it has its status (the reason given with the last change), if it was changed.
+    status_reason: str | None = None
+    #: Profile items the hub refused in the last REFUSED_DAYS days: the node's dead letters.
+    refused_items: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,44 @@ def _profile_stats(ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | Non
     return {cid: (int(count or 0), newest) for cid, count, newest in db.session.execute(stmt)}
 
 
+def _status_reasons(ids: Sequence[int]) -> dict[int, str | None]:
+    """Per community: the reason given with its latest status change (None: none given)."""
+    newest = (
+        select(func.max(AuditEvent.id))
+        .where(
+            AuditEvent.action == "community.set_status",
+            AuditEvent.entity_type == "community",
+            AuditEvent.entity_id.in_(ids),
+        )
+        .group_by(AuditEvent.entity_id)
+    )
+    events = db.session.execute(
+        select(AuditEvent.entity_id, AuditEvent.details).where(AuditEvent.id.in_(newest))
+    )
+    return {entity_id: details.get("reason") for entity_id, details in events}
+
+
+def _refused(communities: Sequence[Community]) -> dict[str, int]:
+    """Per community slug: profile items refused by the batches of the last REFUSED_DAYS."""
+    actors = {community_actor(c.slug): c.slug for c in communities}
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=REFUSED_DAYS)
+    rejected = AuditEvent.details["rejected"].as_integer()
+    stmt = (
+        select(AuditEvent.actor, func.sum(rejected))
+        .where(
+            AuditEvent.actor.in_(list(actors)),
+            AuditEvent.at >= since,
+            AuditEvent.action == "profiles.batch",
+        )
+        .group_by(AuditEvent.actor)
+    )
+    return {actors[actor]: int(total or 0) for actor, total in db.session.execute(stmt)}
+
+
 def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
     stats = _profile_stats([c.id for c in communities])
+    reasons = _status_reasons([c.id for c in communities])
+    refused = _refused(communities)
     return [
         CommunityRow(
             slug=c.slug,
@@ -90,6 +133,8 @@ def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
             listed_profiles=stats.get(c.id, (0, None))[0],
             newest_profile_update=stats.get(c.id, (0, None))[1],
             last_sync=c.last_sync_at,
+            status_reason=reasons.get(c.id),
+            refused_items=refused.get(c.slug, 0),
         )
         for c in communities
     ]

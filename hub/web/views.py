@@ -1,21 +1,22 @@
 """Staff pages: login, the national dashboard and communities (resources: ``resources``).
 
-Every page needs a logged-in national staff member; changing a community's standing
-needs the admin role, publishing and unpublishing resources the coordinator role.
-Client secrets are never shown here (nor rotated): they exist only in the CLI's output.
+Every page needs a logged-in national staff member; changing a community's standing and
+rotating its client secret need the admin role, publishing and unpublishing resources the
+coordinator role. A rotated secret is shown once, on the answer to the rotation, and
+stored nowhere in clear (the hub keeps its digest), as the CLI's rotation prints it once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.auth.models import Role
 from hub.auth.services import accounts
-from hub.communities.services import get_community, set_status
+from hub.communities.services import get_community, rotate_secret, set_status
 from hub.extensions import login_manager
 from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
@@ -113,7 +114,9 @@ def dashboard() -> str:
 @bp.get("/communities")
 def communities() -> str:
     """List every community with its standing and directory figures."""
-    return render_template("communities.html", communities=queries.community_rows())
+    return render_template(
+        "communities.html", communities=queries.community_rows(), refused_days=queries.REFUSED_DAYS
+    )
 
 
 def _render_community(
@@ -122,7 +125,9 @@ def _render_community(
     detail = queries.community_detail(slug)
     if form is None:
         form = StatusForm.for_status(detail.row.status, formdata=None)
-    return render_template("community.html", detail=detail, form=form), status
+    return render_template(
+        "community.html", detail=detail, form=form, refused_days=queries.REFUSED_DAYS
+    ), status
 
 
 @bp.get("/communities/<slug>")
@@ -144,3 +149,26 @@ def community_status(slug: str) -> tuple[str, int] | Response:
     )
     flash(f"{changed.name} is now {changed.status.value}.", "success")
     return redirect(url_for("web.community", slug=slug), code=303)
+
+
+@bp.get("/communities/<slug>/secret")
+@role_required(Role.ADMIN)
+def community_secret(slug: str) -> str:
+    """Ask before rotating: the node stops syncing until it has the new secret."""
+    return render_template("community_secret.html", community=get_community(slug), creds=None)
+
+
+@bp.post("/communities/<slug>/secret")
+@role_required(Role.ADMIN)
+def rotate_community_secret(slug: str) -> Response:
+    """Rotate the client secret through the CLI's service (audited); show the secret once.
+
+    The answer is the only place the secret appears: no redirect (it would have to be kept
+    somewhere to be shown after it), and never cached.
+    """
+    creds = rotate_secret(slug, actor=staff_actor())
+    response = make_response(
+        render_template("community_secret.html", community=creds.community, creds=creds)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub.audit.models import AuditEvent
 from hub.auth.models import Role, StaffUser
-from hub.communities.models import CommunityStatus
+from hub.communities.models import CommunityStatus, digest_secret
 from hub.communities.services import Credentials
 from hub.extensions import db
 from shared.crypto import generate_keypair
@@ -53,9 +56,38 @@ def test_list_shows_each_community(
 
     rows = table_rows(viewer.get("/communities").text, "communities")
     assert list(rows) == ["halifax", "stlouis"]
-    assert rows["halifax"][:7] == ["halifax", "Halifax", "NS", "CA", "active", "yes", "2"]
-    assert rows["halifax"][7].endswith("UTC")
-    assert rows["stlouis"] == ["stlouis", "St. Louis", "MO", "US", "active", "no", "0", "—"]
+    assert rows["halifax"][:5] == ["halifax", "Halifax", "NS, CA", "active", "yes"]
+    assert rows["halifax"][5] == "2" and rows["halifax"][6].endswith("UTC")
+    assert rows["halifax"][7:] == ["0", "—"]
+    assert rows["stlouis"] == [
+        "stlouis",
+        "St. Louis",
+        "MO, US",
+        "active",
+        "no",
+        "0",
+        "never",
+        "0",
+        "—",
+    ]
+
+
+def test_the_list_shows_why_a_community_has_its_status_and_what_was_refused(
+    admin: FlaskClient, halifax_api: Api, stlouis: Credentials
+) -> None:
+    bad = profile(2, occupation="99-9999")
+    assert halifax_api.batch(profile(1), bad).status_code == 200
+    assert halifax_api.batch(bad, profile(3, version=0)).status_code == 200
+    admin.post("/communities/stlouis/status", data={"status": "silenced", "reason": "Bad data"})
+    admin.post("/communities/halifax/status", data={"status": "silenced", "reason": "First"})
+    admin.post("/communities/halifax/status", data={"status": "active", "reason": "Fixed"})
+
+    rows = table_rows(admin.get("/communities").text, "communities")
+    assert rows["halifax"][3] == "active" and rows["halifax"][7:] == ["3", "Fixed"]
+    assert rows["stlouis"][3] == "silenced" and rows["stlouis"][7:] == ["0", "Bad data"]
+    page = admin.get("/communities/halifax").text
+    assert '<td id="status-reason">Fixed</td>' in page
+    assert re.search(r'<td id="refused">3 ', page)
 
 
 def test_detail_shows_the_community_and_its_history(
@@ -143,15 +175,109 @@ def test_only_admins_change_status(
     client = session_for(role)
     page = client.get("/communities/halifax").text
     assert 'id="change-status"' not in page
-    assert "Only national admins can change a community's status." in page
+    assert "Only national admins can change a community's status or rotate" in page
     response = client.post("/communities/halifax/status", data=SUSPEND)
     assert response.status_code == 403
     assert "This needs the admin role." in response.text
     assert_still_active(halifax)
 
 
-def test_nothing_in_the_ui_rotates_a_secret(admin: FlaskClient, halifax: Credentials) -> None:
-    html = admin.get("/communities/halifax").text
-    assert "rotate" not in re.sub(r"<table id=\"history\".*?</table>", "", html, flags=re.S)
-    for url in ("/communities/halifax/rotate-secret", "/communities/halifax/secret"):
-        assert admin.post(url).status_code in (404, 405)
+def test_refused_items_count_the_last_seven_days_only(
+    viewer: FlaskClient, halifax: Credentials
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    for days, rejected in ((1, 2), (6, 3), (8, 50)):
+        db.session.add(
+            AuditEvent(
+                at=now - dt.timedelta(days=days),
+                actor="community:halifax",
+                action="profiles.batch",
+                entity_type="community",
+                entity_id=halifax.community.id,
+                details={"accepted": 1, "rejected": rejected},
+            )
+        )
+    db.session.commit()
+    assert table_rows(viewer.get("/communities").text, "communities")["halifax"][7] == "5"
+
+
+def rotations() -> list[AuditEvent]:
+    stmt = select(AuditEvent).where(AuditEvent.action == "community.rotate_secret")
+    return list(db.session.scalars(stmt.order_by(AuditEvent.id)))
+
+
+def test_admin_rotates_a_secret_shown_once_and_the_old_one_stops_working(
+    admin: FlaskClient,
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    get_token: Callable[..., str],
+    staff: Callable[[Role], StaffUser],
+) -> None:
+    token = get_token(halifax)
+    page = admin.get("/communities/halifax").text
+    assert 'href="/communities/halifax/secret"' in page
+    ask = admin.get("/communities/halifax/secret")
+    assert ask.status_code == 200 and "Rotate Halifax's client secret?" in ask.text
+    assert halifax.client_secret not in ask.text
+
+    time.sleep(1.05 - time.time() % 1)  # tokens carry whole seconds: rotate in a later one
+    answer = admin.post("/communities/halifax/secret")
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-store"
+    shown = re.search(r'<code id="client-secret">([^<]+)</code>', answer.text)
+    assert shown and shown[1] != halifax.client_secret and len(shown[1]) >= 40
+    new_secret = shown[1]
+
+    # Never stored in clear, audited without the secret; the history tells it.
+    db.session.expire_all()
+    stored = halifax.community.client
+    assert stored.secret_digest == digest_secret(new_secret)
+    assert new_secret not in str(stored.__dict__)
+    [event] = rotations()
+    assert event.actor == f"staff:{staff(Role.ADMIN).id}"
+    assert event.details == {"client_id": halifax.client_id}
+    page = admin.get("/communities/halifax").text
+    assert new_secret not in page
+    assert "client secret rotated" in page.split('id="history"', 1)[1]
+
+    # The old secret and its token stop working; the new one gets a token.
+    assert request_token(hub_client, halifax).status_code == 401
+    refused = hub_client.get("/api/v1/whoami", headers=bearer(token))
+    assert refused.status_code == 401
+    rotated = Credentials(halifax.community, halifax.client_id, new_secret)
+    assert request_token(hub_client, rotated).status_code == 200
+
+    # Each rotation is a new secret: shown on its own answer only.
+    again = admin.post("/communities/halifax/secret").text
+    assert new_secret not in again and len(rotations()) == 2
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.VIEWER])
+def test_only_admins_rotate_a_secret(
+    session_for: Callable[[Role], FlaskClient],
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    role: Role,
+) -> None:
+    client = session_for(role)
+    page = client.get("/communities/halifax").text
+    assert 'id="client-secret"' not in page and "/secret" not in page
+    assert client.get("/communities/halifax/secret").status_code == 403
+    response = client.post("/communities/halifax/secret")
+    assert response.status_code == 403
+    assert "This needs the admin role." in response.text
+    assert rotations() == []
+    assert request_token(hub_client, halifax).status_code == 200
+
+
+def test_rotating_needs_the_csrf_token_and_a_known_community(
+    hub_app: Flask, admin: FlaskClient, halifax: Credentials
+) -> None:
+    assert admin.post("/communities/nowhere/secret").status_code == 404
+    assert admin.get("/communities/nowhere/secret").status_code == 404
+    hub_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert admin.post("/communities/halifax/secret").status_code == 400
+    finally:
+        hub_app.config["WTF_CSRF_ENABLED"] = False
+    assert rotations() == []
