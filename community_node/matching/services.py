@@ -45,7 +45,7 @@ from shared.matching import (
     assign,
     rank,
 )
-from shared.taxonomy.skills import UnknownSkill, default_skills
+from shared.taxonomy.skills import skill_label
 
 DEFAULT_CROSS_CITY_THRESHOLD = 0.5
 
@@ -60,12 +60,6 @@ class AskHub(Protocol):
 
     def __call__(self, pitch: Mapping[str, Any], k: int = ...) -> list[dict[str, Any]]: ...
 
-
-def _skill_label(skill_id: str) -> str:
-    try:
-        return default_skills().label(skill_id)
-    except UnknownSkill:
-        return skill_id
 
 
 def _id(value: object) -> int:
@@ -155,7 +149,7 @@ def local_suggestions(
         return []
     matrix = CandidateMatrix.build(candidates)
     (seeker,) = _seekers([connectee], community, {connectee.id: exclude or set()})
-    ranked = rank(seeker, matrix, k=k, weights=chosen, skill_label=_skill_label)
+    ranked = rank(seeker, matrix, k=k, weights=chosen, skill_label=skill_label)
     ids = [_id(s.candidate_id) for s in ranked]
     found = db.session.scalars(select(Connector).where(Connector.id.in_(ids)))
     connectors = {c.id: c for c in found}
@@ -258,7 +252,7 @@ def propose(
     if candidates and connectees:
         matrix = CandidateMatrix.build(candidates)
         seekers = _seekers(connectees, community, {})
-        for proposal in assign(seekers, matrix, weights=chosen, skill_label=_skill_label):
+        for proposal in assign(seekers, matrix, weights=chosen, skill_label=skill_label):
             by_connectee[_id(proposal.seeker_id)] = proposal
     for connectee in connectees:
         chosen_one = by_connectee.get(connectee.id)

@@ -33,7 +33,7 @@ from hub.extensions import db
 from hub.profiles.models import Profile
 from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, Seeker, ranking
 from shared.taxonomy import default_taxonomy
-from shared.taxonomy.skills import UnknownSkill, default_skills
+from shared.taxonomy.skills import default_skills, skill_label
 
 #: Midpoints of the experience bands, so years can be compared.
 BAND_YEARS: dict[str, float] = {"0-4": 2.0, "5-9": 7.0, "10-19": 14.0, "20+": 22.0}
@@ -324,12 +324,6 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
     return mask
 
 
-def _skill_label(skill_id: str) -> str:
-    try:
-        return default_skills().label(skill_id)
-    except UnknownSkill:
-        return skill_id
-
 
 def seeker_of(caller: CommunityRef, args: Mapping[str, Any]) -> Seeker:
     languages: dict[str, str] = {}
@@ -361,7 +355,7 @@ def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
         DEFAULT_WEIGHTS,
         cross_city=True,
         own_community=bool(args.get("include_own")),
-        skill_label=_skill_label,
+        skill_label=skill_label,
         keep=_mask(found, args),
     )
     items = []

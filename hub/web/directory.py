@@ -29,7 +29,7 @@ from hub.extensions import login_manager
 from shared.matching.profiles import LANGUAGE_NAMES, language_name
 from shared.protocol import AVAILABILITY_SLOTS
 from shared.taxonomy import Level, Occupation, default_taxonomy
-from shared.taxonomy.skills import UnknownSkill, default_skills
+from shared.taxonomy.skills import skill_label
 from shared.web.forms import StaffForm
 
 bp = Blueprint("staff_directory", __name__, url_prefix="/directory")
@@ -173,13 +173,6 @@ def _search_args(form: DirectoryForm) -> tuple[dict[str, Any] | None, str | None
     return args, chosen
 
 
-def _skill(skill_id: str) -> str:
-    try:
-        return default_skills().label(skill_id)
-    except UnknownSkill:
-        return skill_id
-
-
 def _slot(slot: str) -> str:
     return slot.replace("_", " ").capitalize()
 
@@ -210,7 +203,7 @@ def search() -> tuple[str, int]:
         names=names,
         titles=occupation_titles(),
         language_name=language_name,
-        skill_label=_skill,
+        skill_label=skill_label,
         slot_label=_slot,
         slots=AVAILABILITY_SLOTS,
         **pager,

@@ -16,6 +16,7 @@ from shared.taxonomy.skills import (
     SkillVocabulary,
     UnknownSkill,
     default_skills,
+    skill_label,
 )
 from shared.taxonomy.soc import (
     Level,
@@ -50,4 +51,5 @@ __all__ = [
     "default_skills",
     "default_taxonomy",
     "normalize_code",
+    "skill_label",
 ]

@@ -241,3 +241,12 @@ def default_skills() -> SkillVocabulary:
     """Return the ESCO skills vocabulary shipped in shared/data (built once per process)."""
     text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
     return SkillVocabulary(parse_skills_csv(text))
+
+
+def skill_label(skill_id: str) -> str:
+    """The preferred label of a skill id, or the id itself when the vocabulary lacks it
+    (a profile synced by a node with a newer vocabulary still reads as something)."""
+    try:
+        return default_skills().label(skill_id)
+    except UnknownSkill:
+        return skill_id
