@@ -20,6 +20,8 @@ __all__ = [
     "RTL_LANGUAGES",
     "Option",
     "countries",
+    "country_name",
+    "language_name",
     "languages",
     "sort_key",
 ]
@@ -55,6 +57,30 @@ def languages() -> tuple[Option, ...]:
         if hasattr(lang, "alpha_2")
     ]
     return tuple(sorted(options, key=lambda option: sort_key(option[1])))
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    return dict(languages())
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    return dict(countries())
+
+
+def language_name(code: str | None) -> str:
+    """Name an ISO 639-1 language ("ar" → "Arabic"); an unknown code shows as it is."""
+    if not code:
+        return "—"
+    return _language_names().get(code.lower(), code)
+
+
+def country_name(code: str | None) -> str:
+    """Name an ISO 3166 country by the name people use ("SY" → "Syria")."""
+    if not code:
+        return "—"
+    return _country_names().get(code.upper(), code)
 
 
 #: How each resource category and audience reads on a page.

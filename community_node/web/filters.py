@@ -7,36 +7,11 @@ picked. A code no table knows is shown as it is rather than hidden.
 
 from __future__ import annotations
 
-import functools
-
 from flask import Blueprint
 
-from community_node.signup.choices import countries, languages
+from shared.names import country_name as country_name  # the names both services show
+from shared.names import language_name as language_name
 from shared.taxonomy import UnknownOccupation, default_taxonomy
-
-
-@functools.cache
-def _language_names() -> dict[str, str]:
-    return dict(languages())
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    return dict(countries())
-
-
-def language_name(code: str | None) -> str:
-    """Name an ISO 639-1 language ("ar" → "Arabic")."""
-    if not code:
-        return "—"
-    return _language_names().get(code.lower(), code)
-
-
-def country_name(code: str | None) -> str:
-    """Name an ISO 3166 country by the name people use ("SY" → "Syria")."""
-    if not code:
-        return "—"
-    return _country_names().get(code.upper(), code)
 
 
 def occupation_title(code: str | None) -> str:

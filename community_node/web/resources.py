@@ -17,14 +17,13 @@ from werkzeug.wrappers import Response
 from community_node.sync import resources
 from community_node.sync.models import HubResource
 from community_node.sync.schemas import ResourceListArgsSchema
-from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES, languages
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES
 from shared.web.downloads import file_download
 
 bp = Blueprint("library", __name__, url_prefix="/resources")
 
 ID = "int(max=2147483647)"
 PER_PAGE = 25
-CATEGORIES = RESOURCE_CATEGORIES
 
 
 def _preferred() -> list[str]:
@@ -54,11 +53,6 @@ def _args() -> dict[str, Any]:
     return args
 
 
-@bp.app_template_filter("language_label")
-def language_label(code: str) -> str:
-    return dict(languages()).get(code, code)
-
-
 @bp.get("")
 @login_required
 def index() -> str:
@@ -72,7 +66,7 @@ def index() -> str:
         items=[_view(r) for r in page.items],
         page=page,
         args=kept,
-        categories=CATEGORIES,
+        categories=RESOURCE_CATEGORIES,
         audiences=AUDIENCE_LABELS,
         prev_url=url_for("library.index", **kept, page=page.page - 1) if page.page > 1 else None,
         next_url=url_for("library.index", **kept, page=page.page + 1)
@@ -88,7 +82,7 @@ def detail(resource_id: int) -> str:
     return render_template(
         "resources/detail.html",
         item=item,
-        categories=CATEGORIES,
+        categories=RESOURCE_CATEGORIES,
         audiences=AUDIENCE_LABELS,
     )
 

@@ -41,9 +41,13 @@ def _content(resource: Resource) -> str:
     return "link" if resource.url is not None else "body"
 
 
-def _checked(fields: dict[str, Any], file: CheckedFile | None) -> dict[str, Any]:
-    """Validate a draft with the schema the CLI and the web form use; return its values."""
-    draft = {**fields, "file_name": file.name if file is not None else None}
+def _checked(fields: dict[str, Any], file_name: str | None) -> dict[str, Any]:
+    """Validate a draft with the schema the CLI and the web form use; return its values.
+
+    ``file_name`` names the file the resource will hold, if any (its bytes were checked
+    on upload), so one rule decides between a text, a link and a file.
+    """
+    draft = {**fields, "file_name": file_name}
     errors = ResourceDraftSchema().validate(draft)
     if errors:
         raise InvalidInput(errors)
@@ -113,7 +117,7 @@ def publish(
             "translations": [dict(t) for t in translations],
             "audience": audience,
         },
-        file,
+        file.name if file is not None else None,
     )
     now = utcnow()
     resource = Resource(seq=_next_seq(), **fields, version=1, published_at=now, updated_at=now)
@@ -165,12 +169,8 @@ def revise(
     keep_file = file is None and resource.file_sha256 is not None and not replaced_by_other
     if file is not None or keep_file:
         merged["body"] = merged["url"] = None
-    if keep_file:
-        stored = db.session.get(ResourceFile, resource.id)
-        assert stored is not None
-        fields = _checked(merged, _stored_as_checked(resource, stored.data))
-    else:
-        fields = _checked(merged, file)
+    kept_name = resource.file_name if keep_file else None
+    fields = _checked(merged, file.name if file is not None else kept_name)
     now = utcnow()
     for name, value in fields.items():
         setattr(resource, name, value)
@@ -185,16 +185,6 @@ def revise(
     _compact(now)
     db.session.commit()
     return resource
-
-
-def _stored_as_checked(resource: Resource, data: bytes) -> CheckedFile:
-    return CheckedFile(
-        name=resource.file_name or "resource",
-        media_type=resource.file_media_type or "application/octet-stream",
-        size=resource.file_size or len(data),
-        sha256=resource.file_sha256 or "",
-        data=data,
-    )
 
 
 def versions_of(resource_id: int) -> list[ResourceVersion]:

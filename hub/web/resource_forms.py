@@ -19,7 +19,6 @@ from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.forms import StaffForm
 
-CATEGORIES = RESOURCE_CATEGORIES
 #: Blank rows offered for titles and summaries in more languages.
 TRANSLATION_ROWS = 3
 
@@ -44,7 +43,9 @@ class TranslationForm(Form):  # type: ignore[misc]  # WTForms is untyped
 class ResourceForm(StaffForm):
     """A guide, FAQ, webinar … to publish, or a new version of one."""
 
-    kind = SelectField("Category", choices=_choices(CATEGORIES.items()), validate_choice=False)
+    kind = SelectField(
+        "Category", choices=_choices(RESOURCE_CATEGORIES.items()), validate_choice=False
+    )
     title = StringField("Title")
     summary = TextAreaField("Summary", description="One or two sentences: what it is, for whom.")
     language = SelectField(

@@ -19,27 +19,23 @@ from hub.resources import services
 from hub.resources.files import CheckedFile, FileRefused, check_file
 from hub.resources.models import Resource
 from hub.web.access import role_required, staff_actor
-from hub.web.resource_forms import CATEGORIES, ResourceForm
-from shared.names import AUDIENCE_LABELS, RTL_LANGUAGES, languages
+from hub.web.resource_forms import ResourceForm
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES, language_name
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.downloads import file_download
 
 bp = Blueprint("library", __name__, url_prefix="/resources")
+bp.add_app_template_filter(language_name)
 
 ID = "int(max=2147483647)"
 #: A request carrying a file may be as large as the file plus the form around it.
 UPLOAD_REQUEST_LIMIT = MAX_RESOURCE_FILE_BYTES + 1024 * 1024
 
 
-@bp.app_template_filter("language_label")
-def language_label(code: str) -> str:
-    return dict(languages()).get(code, code)
-
-
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {
-        "CATEGORIES": CATEGORIES,
+        "CATEGORIES": RESOURCE_CATEGORIES,
         "AUDIENCE_LABELS": AUDIENCE_LABELS,
         "RTL_LANGUAGES": RTL_LANGUAGES,
     }
@@ -63,7 +59,7 @@ def _render_list(form: ResourceForm | None = None, status: int = 200) -> tuple[s
     found = [
         r
         for r in services.list_resources(include_deleted=include_unpublished)
-        if (not query or _matches(r, query)) and (kind not in CATEGORIES or r.kind == kind)
+        if (not query or _matches(r, query)) and (kind not in RESOURCE_CATEGORIES or r.kind == kind)
     ]
     page = render_template(
         "resources/index.html",
@@ -114,7 +110,7 @@ def publish() -> tuple[str, int] | Response:
     except InvalidInput as error:
         form.add_errors(error.extra.get("errors", {}))
         return _render_list(form, 422)
-    category = CATEGORIES.get(resource.kind, resource.kind).lower()
+    category = RESOURCE_CATEGORIES.get(resource.kind, resource.kind).lower()
     flash(f"Published the {category} “{resource.title}”: every node receives it.", "success")
     return redirect(url_for("library.detail", resource_id=resource.id), code=303)
 
@@ -168,10 +164,8 @@ def revise(resource_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         result: tuple[str, int] = _render_detail(resource, form, 400)
         return result
+    # The service keeps a resource's file unless a new one, a text or a link replaces it.
     draft = form.draft()
-    if resource.file_sha256 is not None and draft["body"] is None and draft["url"] is None:
-        draft.pop("body")
-        draft.pop("url")  # the file stays unless a text or a link replaces it
     note = (form.note.data or "").strip()[:500] or None
     try:
         services.revise(resource_id, draft, file=_uploaded(form), note=note, actor=staff_actor())
