@@ -1,6 +1,6 @@
 // Draw each chart from its JSON data island: the numbers the table beside it shows.
-// The node's reports page does the same (community_node/static/js/reports.js); this one
-// also takes the spec's indexAxis (horizontal bars) and scales (a second value axis).
+// Both services' chart pages use it (the node's reports, the hub's coverage); a spec may
+// add indexAxis (horizontal bars) and scales (a second value axis).
 // Loaded with `defer` after Chart.js; no inline script, so the page's CSP can forbid it.
 (function () {
   "use strict";

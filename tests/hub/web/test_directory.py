@@ -349,7 +349,7 @@ def test_coverage_with_nothing_reported(viewer: FlaskClient) -> None:
 
 def test_the_pages_styles_and_chart_script_are_served(viewer: FlaskClient) -> None:
     html = viewer.get("/directory/coverage").text
-    for asset in ("tables.css", "charts.css", "charts.js"):
+    for asset in ("staff.css", "charts.css", "charts.js"):
         url = f"/shared-web/static/{asset}"
         assert f'"{url}"' in html
         response = viewer.get(url)
