@@ -8,6 +8,16 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run run-node test lint typecheck pytest fuzz bench clean
 
+# axe-core, which the browser tests inject into pages, from the npm registry (pinned by
+# the lock file); without it those tests would skip.
+AXE_ASSETS := tests/browser/assets
+AXE_STAMP := $(AXE_ASSETS)/node_modules/.installed-$(shell cksum $(AXE_ASSETS)/package-lock.json | cut -d' ' -f1)
+
+$(AXE_STAMP): $(AXE_ASSETS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests' axe-core: install Node.js (Debian: apt install npm)"; exit 1; }
+	npm ci --prefix $(AXE_ASSETS) --no-audit --no-fund --silent
+	touch $@
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -35,7 +45,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(AXE_STAMP)
 	$(BIN)/pytest -n 4
 
 ## A longer hunt for 500s: schemathesis and the fuzz tests with many fresh examples each
@@ -50,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache instance
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache instance $(AXE_ASSETS)/node_modules
