@@ -37,12 +37,13 @@ def register_blueprints(app: Flask) -> None:
     from community_node import system
     from community_node.api_registry import api_blueprints
     from community_node.signup import views as signup
-    from community_node.web import admin, hub, imports, reports, resources, review
+    from community_node.web import admin, hub, imports, person, reports, resources, review
     from community_node.web import views as web
 
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
     app.register_blueprint(web.bp)
+    app.register_blueprint(person.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(reports.bp)

@@ -176,6 +176,19 @@ def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], 
     return person
 
 
+#: Where an erased person's email points: a reserved domain that never receives mail.
+ERASED_EMAIL_DOMAIN = "invalid"
+
+
+def is_erased(person: Connectee | Connector) -> bool:
+    """Tell whether a person's personal data was erased (the record stays, anonymous)."""
+    return person.email == f"erased-{_kind_name(person)}-{person.id}@{ERASED_EMAIL_DOMAIN}"
+
+
+def _kind_name(person: Connectee | Connector) -> str:
+    return "connector" if isinstance(person, Connector) else "connectee"
+
+
 def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
     """Erase a person's personal data on request, keeping the anonymous program record.
 
@@ -183,7 +196,7 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
     """
     person = get_person(kind, person_id)
     person.first_name, person.last_name = "Erased", f"#{person.id}"
-    person.email = f"erased-{kind.name}-{person.id}@invalid"
+    person.email = f"erased-{kind.name}-{person.id}@{ERASED_EMAIL_DOMAIN}"
     person.phone = person.notes = None
     person.skills, person.availability, person.languages = [], [], []
     person.status = ProfileStatus.DEACTIVATED

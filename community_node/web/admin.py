@@ -32,8 +32,8 @@ from community_node.eligibility.rules import (
 )
 from community_node.eligibility.services import RulesUnavailable, active_rules
 from community_node.security import actor_label, current_staff, require_role
-from shared.web.admin import AdminBinding, ConfirmForm, add_admin_views, form_text, load_into
-from shared.web.forms import StaffForm
+from shared.web.admin import AdminBinding, add_admin_views
+from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

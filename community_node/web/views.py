@@ -26,13 +26,11 @@ from community_node.pagination import Page, PageArgsSchema
 from community_node.participants import services as participants
 from community_node.participants.schemas import (
     ConnecteeListArgsSchema,
-    ConnecteeSchema,
     ConnectorListArgsSchema,
-    ConnectorSchema,
 )
 from community_node.security import actor_label, current_staff, require_role
 from community_node.signup.choices import languages
-from community_node.web import filters, people_forms, queries
+from community_node.web import filters, people_forms, person, queries
 from shared.web.login import add_login_views
 
 bp = Blueprint("web", __name__)
@@ -143,74 +141,16 @@ def connectors() -> str:
     return _render_list("connectors", page, args["sort"])
 
 
-#: Fields the detail page shows elsewhere (the heading, the languages table) or not at all:
-#: internal ones (ids, the coordinator's account id) mean nothing to the reader.
-_NOT_IN_FIELD_LIST = frozenset(
-    {
-        "id",
-        "first_name",
-        "last_name",
-        "status",
-        "languages",
-        "notes",
-        "coordinator_id",
-        "created_at",
-        "updated_at",
-    }
-)
-_OCCUPATION_FIELDS = frozenset({"current_occupation", "target_occupation", "occupation"})
-_COUNTRY_FIELDS = frozenset({"country_of_origin", "education_country"})
-
-
-def _display(name: str, value: Any) -> str:
-    """Format one dumped field for reading: names, not codes."""
-    if value is None or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v).replace("_", " ") for v in value)
-    if name in _OCCUPATION_FIELDS:
-        return filters.occupation_label(value)
-    if name in _COUNTRY_FIELDS:
-        return filters.country_name(value)
-    return str(value).replace("_", " ") if name not in ("email", "phone") else str(value)
-
-
-def _field_rows(schema: ConnecteeSchema | ConnectorSchema, person: Any) -> list[tuple[str, str]]:
-    dumped = schema.dump(person)
-    return [
-        (name.replace("_", " ").capitalize(), _display(name, dumped.get(name)))
-        for name in schema.fields
-        if name not in _NOT_IN_FIELD_LIST
-    ]
-
-
-def _render_detail(kind: participants.PersonKind[Any], person_id: int) -> str:
-    person = participants.get_person(kind, person_id)
-    schema: ConnecteeSchema | ConnectorSchema = (
-        ConnecteeSchema() if kind is participants.CONNECTEES else ConnectorSchema()
-    )
-    return render_template(
-        "person.html",
-        kind=f"{kind.name}s",
-        person=person,
-        fields=_field_rows(schema, person),
-        consents=queries.consents_for(kind, person_id),
-        matches=queries.matches_for(kind, person_id),
-    )
-
-
 @bp.get(f"/connectees/<{ID}:person_id>")
 @login_required
-def connectee(person_id: int) -> str:
-    return _render_detail(participants.CONNECTEES, person_id)
+def connectee(person_id: int) -> tuple[str, int]:
+    return person.render_person(participants.CONNECTEES, person_id)
 
 
 @bp.get(f"/connectors/<{ID}:person_id>")
 @login_required
-def connector(person_id: int) -> str:
-    return _render_detail(participants.CONNECTORS, person_id)
+def connector(person_id: int) -> tuple[str, int]:
+    return person.render_person(participants.CONNECTORS, person_id)
 
 
 # Adding and changing people ---------------------------------------------------------------

@@ -15,26 +15,23 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required as _untyped_login_required
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from shared.protocol.common import BaseSchema
 from shared.web.audit import AuditEventMixin, AuditLog
-from shared.web.errors import DomainError, InvalidInput
-from shared.web.forms import StaffForm
+from shared.web.errors import DomainError
+from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into, show_refusal
 from shared.web.staff import MIN_PASSWORD_LENGTH, Role, StaffAccounts, StaffUserMixin
 
 __all__ = [
     "AdminBinding",
     "AuditArgsSchema",
-    "ConfirmForm",
     "RoleChangeSchema",
     "StaffUserCreateSchema",
     "add_admin_views",
-    "form_text",
-    "load_into",
 ]
 
 ID = "int(max=2147483647)"
@@ -97,34 +94,6 @@ class StaffCreateForm(StaffForm):
 
 class RoleForm(StaffForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
-
-
-class ConfirmForm(StaffForm):
-    """A button that posts: only the CSRF token travels."""
-
-
-def load_into(schema: Schema, form: StaffForm, data: dict[str, Any]) -> dict[str, Any] | None:
-    """Load form data with the schema; on errors put them beside the fields and return None."""
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as err:
-        form.add_errors(err.messages_dict)
-        return None
-    return loaded
-
-
-def _refused(form: StaffForm, exc: DomainError) -> int:
-    """Show a service's refusal on the form; return the status to answer with."""
-    if isinstance(exc, InvalidInput):
-        form.add_errors(exc.extra.get("errors", {}))
-    else:
-        form.form_errors.append(exc.message)
-    return exc.status
-
-
-def form_text(form: StaffForm, name: str) -> str:
-    """A text field's value, stripped (an empty field is an empty string)."""
-    return str(form[name].data or "").strip()
 
 
 # The views --------------------------------------------------------------------------------
@@ -194,7 +163,7 @@ def add_admin_views(bp: Blueprint, binding: AdminBinding) -> None:
                 actor=binding.actor(),
             )
         except DomainError as exc:
-            return render_staff(form, _refused(form, exc))
+            return render_staff(form, show_refusal(form, exc))
         flash(f"Created the {user.role.value} account for {user.email}.", "success")
         return redirect(url_for(f"{bp.name}.staff"), 303)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -25,27 +24,7 @@ from tests.community_node.factories import (
     ConsentFactory,
     MatchFactory,
 )
-
-PASSWORD = "correct horse battery"
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"email": email, "password": password})
-
-
-@pytest.fixture
-def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    """A browser session logged in as a coordinator."""
-    assert login(client, coordinator.email).status_code == 303
-    return client
-
-
-@pytest.fixture
-def viewer_client(app: Flask) -> FlaskClient:
-    viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
-    client = app.test_client()
-    assert login(client, viewer.email).status_code == 303
-    return client
+from tests.community_node.web.conftest import PASSWORD, login
 
 
 def rows(html: str) -> list[str]:
@@ -350,7 +329,8 @@ def test_connectee_detail(staff_client: FlaskClient) -> None:
     assert "<td>Syria</td>" in html
     assert "<td>Arabic</td><td>native</td>" in html
     assert "Coordinator id" not in html
-    assert "local processing" in html and "directory listing" in html
+    assert "Keep and use their details in this program" in html
+    assert "List them, nameless, in the network directory" in html
     assert "cross city introductions" not in html
     assert "withdrawn" in html
     assert f"#{match.id}" in html and "introduced" in html

@@ -25,9 +25,7 @@ from community_node.participants.models import (
 )
 from community_node.web.people_forms import ConnecteeForm, ConnectorForm
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
-from tests.community_node.web.test_pages import PASSWORD, staff_client, viewer_client
-
-__all__ = ["staff_client", "viewer_client"]  # fixtures, shared with the other page tests
+from tests.community_node.web.conftest import PASSWORD
 
 BAD_PHONE = "call me after six"
 LONG_NOTE = "n" * 20_000

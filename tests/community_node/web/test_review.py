@@ -6,33 +6,15 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from community_node.audit.models import AuditEvent
-from community_node.auth.models import Role, StaffUser
-from community_node.auth.services import create_user
 from community_node.eligibility.models import EligibilityDecision, Outcome
 from community_node.extensions import db
 from community_node.participants.models import Connectee, Connector, ProfileStatus
 from community_node.web import review
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
-from tests.community_node.web.test_pages import PASSWORD, login
-
-
-@pytest.fixture
-def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    assert login(client, coordinator.email).status_code == 303
-    return client
-
-
-@pytest.fixture
-def viewer_client(app: Flask) -> FlaskClient:
-    viewer = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
-    client = app.test_client()
-    assert login(client, viewer.email).status_code == 303
-    return client
 
 
 def queued(html: str) -> list[int]:

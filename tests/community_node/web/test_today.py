@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from community_node.auth.models import StaffUser
 from community_node.database import utcnow
 from community_node.extensions import db
 from community_node.introductions.models import CrossCityIntro, IntroDirection, IntroStatus
@@ -28,13 +26,6 @@ from tests.community_node.factories import (
     MatchFactory,
     MeetingFactory,
 )
-from tests.community_node.web.test_pages import login
-
-
-@pytest.fixture
-def staff_client(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    assert login(client, coordinator.email).status_code == 303
-    return client
 
 
 def count(html: str, name: str) -> int:

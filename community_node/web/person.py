@@ -1,0 +1,384 @@
+"""A person's page and what a coordinator does there: consents, eligibility, archive, erase.
+
+Each action loads what was posted with the API's own schema and calls the service the API
+calls (``POST /consents``, ``POST /consents/<id>/withdraw``, ``POST /eligibility/evaluate``,
+``POST /eligibility/override``, ``PATCH`` of the status, ``DELETE`` of the person), so a
+rule holds the same in the browser as over HTTP. A refused form is shown again on the
+person's page, field by field, with the status the API would answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from community_node.auth.models import Role
+from community_node.eligibility import services as eligibility
+from community_node.eligibility.models import EligibilityDecision, Outcome
+from community_node.eligibility.schemas import OverrideSchema
+from community_node.errors import DomainError
+from community_node.participants import services as participants
+from community_node.participants.models import ConsentPurpose, ProfileStatus
+from community_node.participants.schemas import (
+    ConnecteeSchema,
+    ConnectorSchema,
+    ConsentSchema,
+    WithdrawSchema,
+)
+from community_node.security import actor_label, require_role
+from community_node.web import filters, queries
+from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into, no_nul, show_refusal
+
+bp = Blueprint("person", __name__)
+
+ID = "int(max=2147483647)"
+KINDS = "<any(connectees, connectors):plural>"
+
+#: What each consent lets the program do, in the words the sign-up forms use.
+PURPOSES = {
+    ConsentPurpose.LOCAL_PROCESSING: "Keep and use their details in this program",
+    ConsentPurpose.DIRECTORY_LISTING: "List them, nameless, in the network directory",
+    ConsentPurpose.CROSS_CITY_INTRODUCTIONS: "Introductions to people in other cities",
+}
+METHODS = {"form": "Form", "verbal": "Said out loud", "paper": "Paper", "email": "Email"}
+OUTCOMES = {
+    Outcome.ELIGIBLE: "Eligible",
+    Outcome.WAITLISTED: "Waitlisted",
+    Outcome.INELIGIBLE: "Not eligible",
+}
+
+
+class ConsentForm(StaffForm):
+    """Record a consent the person gave (on paper, by email, out loud or on a form)."""
+
+    # The choices are the form's; the API's schema is what refuses a wrong one.
+    purpose = SelectField(
+        "What they agreed to",
+        validate_choice=False,
+        choices=[SelectChoice(p.value, t) for p, t in PURPOSES.items()],
+    )
+    policy_version = StringField(
+        "Privacy notice version", description="The version of the notice they were shown."
+    )
+    method = SelectField(
+        "How they agreed",
+        validate_choice=False,
+        choices=[SelectChoice(m, t) for m, t in METHODS.items()],
+    )
+    granted_on = DateField(
+        "Date they agreed", validators=[Optional()], description="Leave empty for today."
+    )
+
+
+class WithdrawForm(StaffForm):
+    note = TextAreaField(
+        "Note (optional)", description="For example how they told you.", validators=[no_nul]
+    )
+
+
+class OverrideForm(StaffForm):
+    """A coordinator's eligibility decision in place of the rules' verdict."""
+
+    outcome = SelectField(
+        "Decision",
+        validate_choice=False,
+        choices=[SelectChoice(o.value, t) for o, t in OUTCOMES.items()],
+    )
+    reason = TextAreaField(
+        "Reason",
+        description="Required: the person's record keeps it, and the audit log names you.",
+        validators=[no_nul],
+    )
+
+
+class EraseForm(StaffForm):
+    confirm_name = StringField(
+        "Type their full name to confirm",
+        description="Erasing cannot be undone.",
+        validators=[no_nul],
+    )
+
+
+def _kind(plural: str) -> participants.PersonKind[Any]:
+    return participants.CONNECTEES if plural == "connectees" else participants.CONNECTORS
+
+
+# The page ---------------------------------------------------------------------------------
+
+#: Fields the page shows elsewhere (the heading, the languages table) or not at all:
+#: internal ones (ids, the coordinator's account id) mean nothing to the reader.
+_NOT_IN_FIELD_LIST = frozenset(
+    {
+        "id",
+        "first_name",
+        "last_name",
+        "status",
+        "languages",
+        "notes",
+        "coordinator_id",
+        "created_at",
+        "updated_at",
+    }
+)
+_OCCUPATION_FIELDS = frozenset({"current_occupation", "target_occupation", "occupation"})
+_COUNTRY_FIELDS = frozenset({"country_of_origin", "education_country"})
+
+
+def _display(name: str, value: Any) -> str:
+    """Format one dumped field for reading: names, not codes."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value)
+    if name in _OCCUPATION_FIELDS:
+        return filters.occupation_label(value)
+    if name in _COUNTRY_FIELDS:
+        return filters.country_name(value)
+    return str(value).replace("_", " ") if name not in ("email", "phone") else str(value)
+
+
+def _field_rows(kind: participants.PersonKind[Any], person: Any) -> list[tuple[str, str]]:
+    schema = ConnecteeSchema() if kind is participants.CONNECTEES else ConnectorSchema()
+    dumped = schema.dump(person)
+    return [
+        (name.replace("_", " ").capitalize(), _display(name, dumped.get(name)))
+        for name in schema.fields
+        if name not in _NOT_IN_FIELD_LIST
+    ]
+
+
+def _decisions(kind: participants.PersonKind[Any], person_id: int) -> list[EligibilityDecision]:
+    args = {f"{kind.name}_id": person_id, "sort": "-id", "page": 1, "per_page": 50}
+    return list(eligibility.list_decisions(args).items)
+
+
+def _consent_form() -> ConsentForm:
+    form = ConsentForm(formdata=None, prefix="consent")
+    form.policy_version.data = current_app.config["CONSENT_POLICY_VERSION"]
+    return form
+
+
+def render_person(
+    kind: participants.PersonKind[Any], person_id: int, status: int = 200, **forms: StaffForm
+) -> tuple[str, int]:
+    """The person's page, with any refused form shown again in place of a blank one."""
+    person = participants.get_person(kind, person_id)
+    decisions = _decisions(kind, person_id)
+    blank: dict[str, StaffForm] = {
+        "consent_form": _consent_form(),
+        "withdraw_form": WithdrawForm(formdata=None, prefix="withdraw"),
+        "override_form": OverrideForm(formdata=None, prefix="override"),
+        "confirm_form": ConfirmForm(formdata=None),
+    }
+    return (
+        render_template(
+            "person.html",
+            kind=f"{kind.name}s",
+            person=person,
+            erased=participants.is_erased(person),
+            decidable=person.status in eligibility.DECIDABLE,
+            fields=_field_rows(kind, person),
+            consents=queries.consents_for(kind, person_id),
+            matches=queries.matches_for(kind, person_id),
+            decision=decisions[0] if decisions and decisions[0].current else None,
+            decisions=decisions,
+            purposes=PURPOSES,
+            outcomes=OUTCOMES,
+            methods=METHODS,
+            **{**blank, **forms},
+        ),
+        status,
+    )
+
+
+def _back(kind: participants.PersonKind[Any], person_id: int, message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for(f"web.{kind.name}", person_id=person_id), code=303)
+
+
+# Consents ---------------------------------------------------------------------------------
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/consents")
+@login_required
+def consent_add(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Record a consent, loaded by the schema ``POST /consents`` loads."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    participants.get_person(kind, person_id)  # 404 before reading the form
+    form = ConsentForm(prefix="consent")
+    if not form.validate_on_submit():
+        return render_person(kind, person_id, 422, consent_form=form)
+    data: dict[str, Any] = {
+        f"{kind.name}_id": person_id,
+        "purpose": form.purpose.data,
+        "policy_version": form_text(form, "policy_version"),
+        "method": form.method.data,
+    }
+    if form.granted_on.data is not None:
+        # Noon UTC: the same calendar day in every community's time zone.
+        noon = dt.datetime.combine(form.granted_on.data, dt.time(12), dt.UTC)
+        data["granted_at"] = noon.isoformat()
+    loaded = load_into(ConsentSchema(), form, data)
+    if loaded is None:
+        return render_person(kind, person_id, 422, consent_form=form)
+    try:
+        consent = participants.grant_consent(loaded, actor=actor_label())
+    except DomainError as exc:
+        return render_person(kind, person_id, show_refusal(form, exc), consent_form=form)
+    return _back(kind, person_id, f"Recorded consent: {PURPOSES[consent.purpose].lower()}.")
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/consents/<{ID}:consent_id>/withdraw")
+@login_required
+def consent_withdraw(plural: str, person_id: int, consent_id: int) -> tuple[str, int] | Response:
+    """Withdraw a consent; what crossed to other cities under it is erased there too."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    participants.get_person(kind, person_id)
+    if not any(c.id == consent_id for c in queries.consents_for(kind, person_id)):
+        return render_person(kind, person_id, 404)
+    form = WithdrawForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return render_person(kind, person_id, 422, withdraw_form=form)
+    note = form_text(form, "note")
+    loaded = load_into(WithdrawSchema(), form, {"note": note} if note else {})
+    if loaded is None:
+        return render_person(kind, person_id, 422, withdraw_form=form)
+    try:
+        consent = participants.withdraw_consent(
+            consent_id, actor=actor_label(), note=loaded.get("note")
+        )
+    except DomainError as exc:
+        return render_person(kind, person_id, show_refusal(form, exc), withdraw_form=form)
+    return _back(kind, person_id, f"Withdrawn: {PURPOSES[consent.purpose].lower()}.")
+
+
+# Eligibility ------------------------------------------------------------------------------
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/eligibility/evaluate")
+@login_required
+def evaluate(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Check the person against the community's rules now, as ``POST /eligibility/evaluate``."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    participants.get_person(kind, person_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_person(kind, person_id, 422, confirm_form=form)
+    try:
+        decision = eligibility.evaluate_person(kind, person_id, actor=actor_label())
+    except DomainError as exc:
+        return render_person(kind, person_id, show_refusal(form, exc), confirm_form=form)
+    return _back(kind, person_id, f"Checked against the rules: {OUTCOMES[decision.outcome]}.")
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/eligibility/override")
+@login_required
+def override(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Decide in place of the rules, with a reason (the override schema requires one)."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    participants.get_person(kind, person_id)
+    form = OverrideForm(prefix="override")
+    if not form.validate_on_submit():
+        return render_person(kind, person_id, 422, override_form=form)
+    data = {
+        f"{kind.name}_id": person_id,
+        "outcome": form.outcome.data,
+        "reason": form_text(form, "reason"),
+    }
+    loaded = load_into(OverrideSchema(), form, data)
+    if loaded is None:
+        return render_person(kind, person_id, 422, override_form=form)
+    try:
+        decision = eligibility.override(
+            kind, person_id, loaded["outcome"], loaded["reason"], actor=actor_label()
+        )
+    except DomainError as exc:
+        return render_person(kind, person_id, show_refusal(form, exc), override_form=form)
+    return _back(kind, person_id, f"Decided: {OUTCOMES[decision.outcome]}.")
+
+
+# Archive, restore, erase ------------------------------------------------------------------
+
+
+def _set_status(
+    plural: str, person_id: int, status: ProfileStatus, done: str
+) -> tuple[str, int] | Response:
+    """Change the status as ``PATCH`` does, loaded by the same schema."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    person = participants.get_person(kind, person_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_person(kind, person_id, 422, confirm_form=form)
+    if participants.is_erased(person):
+        form.form_errors.append("An erased record can be neither archived nor restored.")
+        return render_person(kind, person_id, 409, confirm_form=form)
+    schema = ConnecteeSchema if kind is participants.CONNECTEES else ConnectorSchema
+    loaded = schema(partial=True).load({"status": status.value})
+    try:
+        participants.update_person(kind, person_id, loaded, actor=actor_label())
+    except DomainError as exc:
+        return render_person(kind, person_id, show_refusal(form, exc), confirm_form=form)
+    return _back(kind, person_id, done.format(name=person.full_name))
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/archive")
+@login_required
+def archive(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Set a person aside: no longer matched or listed; their record stays."""
+    return _set_status(
+        plural, person_id, ProfileStatus.DEACTIVATED, "Archived {name}: no longer matched."
+    )
+
+
+@bp.post(f"/{KINDS}/<{ID}:person_id>/restore")
+@login_required
+def restore(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Bring an archived person back to the review queue, to be checked again."""
+    return _set_status(
+        plural, person_id, ProfileStatus.SUBMITTED, "Restored {name}: back in the review queue."
+    )
+
+
+@bp.route(f"/{KINDS}/<{ID}:person_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(plural: str, person_id: int) -> tuple[str, int] | Response:
+    """Erase a person's personal data here, at the hub and in other cities, after a check."""
+    require_role(Role.COORDINATOR)
+    kind = _kind(plural)
+    person = participants.get_person(kind, person_id)
+    if participants.is_erased(person):
+        flash("This record is already erased.", "info")
+        return redirect(url_for(f"web.{kind.name}", person_id=person_id), code=303)
+    form = EraseForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate() and _same_name(form_text(form, "confirm_name"), person.full_name):
+            try:
+                participants.erase_person(kind, person_id, actor=actor_label())
+            except DomainError as exc:
+                status = show_refusal(form, exc)
+            else:
+                flash(f"Erased {kind.name} #{person_id}: no personal data is left.", "success")
+                return redirect(url_for(f"web.{kind.name}s"), code=303)
+        elif not form.errors:
+            form.confirm_name.errors = ["Type the full name exactly as shown above."]
+    return render_template("people/erase.html", kind=kind.name, person=person, form=form), status
+
+
+def _same_name(typed: str, name: str) -> bool:
+    return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
