@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from community_node.database import utcnow
 from community_node.matches import services
 from community_node.matching import services as matching
+from community_node.participants import services as participants
 from shared.web.cli import IsoMoment
 
 
@@ -21,13 +22,16 @@ from shared.web.cli import IsoMoment
 )
 @with_appcontext
 def tick_command(now: dt.datetime | None) -> None:
-    """Expire unanswered proposals and list the follow-ups that are due (safe to rerun)."""
+    """Expire unanswered proposals, end pauses, list follow-ups due (safe to rerun)."""
     now = now or utcnow()
     expired = services.expire_overdue(now, offer_next=matching.offer_next)
     if expired:
         click.echo(f"Expired {len(expired)} match(es): {', '.join(map(str, expired))}.")
     else:
         click.echo("No proposals to expire.")
+    resumed = participants.resume_paused(now.date(), actor=services.TICK_ACTOR)
+    if resumed:
+        click.echo(f"Pauses ended for {len(resumed)} connector(s): {', '.join(map(str, resumed))}.")
     due = services.due_follow_ups(now.date())
     for item in due:
         click.echo(

@@ -116,6 +116,12 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
         )
     if not connector.available:
         raise Conflict(f"Connector {connector.id} is marked unavailable.", field="connector_id")
+    if not connector.accepting(now.date()):
+        raise Conflict(
+            f"Connector {connector.id} asked for no new matches before "
+            f"{connector.unavailable_until}.",
+            field="connector_id",
+        )
     use = _capacity_use(connector, now)
     if use.left <= 0:
         raise Conflict(

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from community_node.errors import InvalidInput
 from community_node.extensions import db
@@ -138,7 +138,11 @@ def local_candidates(community: str | None, now: dt.datetime) -> list[Candidate]
     """Every approved, available connector as a candidate with its capacity left."""
     connectors = db.session.scalars(
         select(Connector)
-        .where(Connector.status == ProfileStatus.APPROVED, Connector.available.is_(True))
+        .where(
+            Connector.status == ProfileStatus.APPROVED,
+            Connector.available.is_(True),
+            or_(Connector.unavailable_until.is_(None), Connector.unavailable_until <= now.date()),
+        )
         .order_by(Connector.id)
     ).all()
     used = capacity_used(now)

@@ -61,7 +61,6 @@ class AskHub(Protocol):
     def __call__(self, pitch: Mapping[str, Any], k: int = ...) -> list[dict[str, Any]]: ...
 
 
-
 def _id(value: object) -> int:
     """Engine ids are the node's integer primary keys."""
     return int(cast(int, value))

@@ -205,9 +205,17 @@ class Connector(_Person, Base):
     capacity: Mapped[int] = mapped_column(default=1)
     capacity_period: Mapped[CapacityPeriod] = mapped_column(default=CapacityPeriod.QUARTER)
     available: Mapped[bool] = mapped_column(default=True)
+    # "Not now, ask me after <date>": no new matches before that day; tick clears it then.
+    unavailable_until: Mapped[dt.date | None]
     remote_ok: Mapped[bool] = mapped_column(default=False)
     cross_city_ok: Mapped[bool] = mapped_column(default=False)
     screening_status: Mapped[ScreeningStatus] = mapped_column(default=ScreeningStatus.PENDING)
+
+    def accepting(self, today: dt.date) -> bool:
+        """Tell whether the connector takes new matches on ``today``."""
+        return self.available and (
+            self.unavailable_until is None or self.unavailable_until <= today
+        )
 
     languages: Mapped[list[ConnectorLanguage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ConnectorLanguage.language"

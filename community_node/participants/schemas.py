@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates
 
 from community_node.fields import CountryCode, Id, LanguageCode, OccupationCode, TrimmedString
@@ -31,6 +34,10 @@ PHONE_MESSAGE = "Enter a phone number of 6 to 15 digits, such as +1 902 555 0100
 
 _skill = TrimmedString(validate=validate.Length(min=1, max=100))
 _slots = fields.List(fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)))
+
+
+#: The longest a connector can pause (``unavailable_until``).
+MAX_PAUSE = dt.timedelta(days=731)
 
 
 class LanguageSchema(BaseSchema):
@@ -98,9 +105,18 @@ class ConnectorSchema(_PersonSchema):
     capacity = fields.Integer(validate=validate.Range(min=0, max=50))
     capacity_period = fields.Enum(CapacityPeriod, by_value=True)
     available = fields.Boolean()
+    unavailable_until = fields.Date(
+        allow_none=True,
+        metadata={"description": "Paused: no new matches before this day (null: not paused)."},
+    )
     remote_ok = fields.Boolean()
     cross_city_ok = fields.Boolean()
     screening_status = fields.Enum(ScreeningStatus, by_value=True)
+
+    @validates("unavailable_until")
+    def _pause_is_bounded(self, value: dt.date | None, **kwargs: Any) -> None:
+        if value is not None and value > dt.date.today() + MAX_PAUSE:
+            raise ValidationError("A pause can last up to two years; choose an earlier date.")
 
 
 class PersonListArgsSchema(PageArgsSchema):

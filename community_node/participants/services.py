@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -220,6 +221,27 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
     record(actor, f"{kind.name}.erase", kind.name, person.id, {})
     connector_changed(person)
     db.session.commit()
+
+
+def resume_paused(today: dt.date, *, actor: str) -> list[int]:
+    """End every connector's pause that runs out by ``today``; return their ids.
+
+    Clearing the date (rather than reading it at every use) lets the directory learn, at
+    the next sync, that the connector takes introductions again. Safe to rerun.
+    """
+    resumed = db.session.scalars(
+        select(Connector)
+        .where(Connector.unavailable_until <= today)
+        .order_by(Connector.id)
+        .with_for_update()
+    ).all()
+    for connector in resumed:
+        until = connector.unavailable_until
+        connector.unavailable_until = None
+        record(actor, "connector.resume", "connector", connector.id, {"paused_until": str(until)})
+        connector_changed(connector)
+    db.session.commit()
+    return [c.id for c in resumed]
 
 
 def person_filters(kind: PersonKind[P], args: Mapping[str, Any]) -> Select[Any]:

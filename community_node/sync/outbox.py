@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from community_node.database import utcnow
 from community_node.extensions import db
 from community_node.participants.models import (
     Connector,
@@ -75,7 +76,7 @@ def _facts(connector: Connector) -> ConnectorFacts:
         availability=tuple(connector.availability or ()),
         remote_ok=connector.remote_ok,
         cross_city_ok=connector.cross_city_ok,
-        accepting=connector.available,
+        accepting=connector.accepting(utcnow().date()),
         # Only the ESCO ids the free text normalized to: vocabulary, not what staff typed.
         skills=tuple(connector.skill_ids or ()),
     )

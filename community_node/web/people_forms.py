@@ -101,6 +101,7 @@ LABELS: dict[str, str] = {
     "capacity": "Newcomers they can meet",
     "capacity_period": "Per",
     "available": "Available for new matches",
+    "unavailable_until": "Paused until",
     "remote_ok": "Meets by video",
     "cross_city_ok": "Meets newcomers from other cities",
     "screening_status": "Screening",

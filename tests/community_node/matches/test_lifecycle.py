@@ -295,3 +295,17 @@ def test_viewer_reads_but_cannot_write(viewer_api: Any) -> None:
 
 def test_no_token_is_401(client: Any) -> None:
     assert client.get("/api/v1/matches").status_code == 401
+
+
+def test_a_paused_connector_takes_no_match_before_the_day_they_gave(api: Any) -> None:
+    connectee_id = ConnecteeFactory(status=ProfileStatus.APPROVED).id
+    back_on = dt.date.today() + dt.timedelta(days=10)
+    paused = ConnectorFactory(unavailable_until=back_on)
+    pair = {"connectee_id": connectee_id, "connector_id": paused.id}
+    response = api.post("/api/v1/matches", json=pair)
+    assert response.status_code == 409
+    assert f"no new matches before {back_on}" in response.json["message"]
+    # A pause that has run out stops nothing, even before tick clears it.
+    paused.unavailable_until = dt.date.today()
+    db.session.commit()
+    assert api.post("/api/v1/matches", json=pair).status_code == 201

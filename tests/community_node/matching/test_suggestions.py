@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,7 @@ def test_ranks_local_connectors_with_reasons(api: Any, nurse_seeker: Any) -> Non
     related = ConnectorFactory(occupation="29-1171")
     ConnectorFactory(occupation="15-1252")
     ConnectorFactory(occupation="29-1141", available=False)
+    ConnectorFactory(occupation="29-1141", unavailable_until=dt.date.today() + dt.timedelta(days=9))
     ConnectorFactory(occupation="29-1141", status=ProfileStatus.SUBMITTED)
     response = api.get(f"{SUGGEST}/{nurse_seeker.id}?k=5")
     assert response.status_code == 200, response.get_json()
@@ -155,9 +157,7 @@ def test_cross_city_without_a_hub(api: Any, nurse_seeker: Any) -> None:
     assert body["local"] == [] and body["cross_city_status"] == "no_hub"
 
 
-def test_the_hub_is_asked_through_the_port_matching_is_given(
-    app: Any, nurse_seeker: Any
-) -> None:
+def test_the_hub_is_asked_through_the_port_matching_is_given(app: Any, nurse_seeker: Any) -> None:
     """Matching searches other communities only through the ``ask_hub`` it receives."""
     ConsentFactory(connectee_id=nurse_seeker.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
     assert services.suggestions(nurse_seeker.id)["cross_city_status"] == "no_hub"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from marshmallow import ValidationError
 
@@ -28,3 +30,15 @@ def test_any_other_text_is_not_a_phone_number(phone: str) -> None:
 
 def test_no_phone_stays_allowed() -> None:
     assert ConnecteeSchema(partial=True).load({"phone": None}) == {"phone": None}
+
+
+def test_a_pause_is_bounded_to_two_years() -> None:
+    schema = ConnectorSchema(partial=True)
+    soon = dt.date.today() + dt.timedelta(days=60)
+    assert schema.load({"unavailable_until": soon.isoformat()}) == {"unavailable_until": soon}
+    assert schema.load({"unavailable_until": None}) == {"unavailable_until": None}
+    with pytest.raises(ValidationError) as info:
+        schema.load({"unavailable_until": "2999-01-01"})
+    assert info.value.messages == {
+        "unavailable_until": ["A pause can last up to two years; choose an earlier date."]
+    }

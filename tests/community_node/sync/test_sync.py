@@ -875,3 +875,24 @@ def test_a_metro_configured_node_reports_that_metros_signals(
     assert DemandSetSchema().load({"signals": signals}) == {"signals": signals}
     app.config["DEMAND_METRO"] = "9999999"  # a metro the data lacks: nothing is sent
     assert demand.demand_signals() == []
+
+
+def test_a_paused_connector_is_listed_as_not_accepting_until_tick_ends_the_pause(
+    api: Any, connected: HubConnection, runner: Any
+) -> None:
+    [first, *_] = five(api)
+    until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    patched = api.patch(f"/api/v1/connectors/{first}", json={"unavailable_until": until})
+    assert patched.status_code == 200
+    latest = items(kind=OutboxKind.PROFILE)[-1]
+    assert latest.key == ref_of(first) and latest.payload["accepting"] is False
+
+    later = (dt.date.today() + dt.timedelta(days=31)).isoformat()
+    result = runner.invoke(args=["tick", "--now", f"{later}T06:00:00Z"])
+    assert f"Pauses ended for 1 connector(s): {first}." in result.output
+    latest = items(kind=OutboxKind.PROFILE)[-1]
+    assert latest.key == ref_of(first) and latest.payload["accepting"] is True
+    count = len(items())
+    # Safe to rerun: nothing left to end, nothing enqueued again.
+    assert "Pauses ended" not in runner.invoke(args=["tick", "--now", f"{later}T07:00:00Z"]).output
+    assert len(items()) == count
