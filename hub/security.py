@@ -34,8 +34,11 @@ from sqlalchemy import bindparam, select
 
 from hub.auth.keys import unretired_kids, verification_keyset
 from hub.communities.models import Community, CommunityStatus, OAuthClient
+from hub.communities.services import note_node
+from hub.database import utcnow
 from hub.errors import Forbidden, Unauthorized
 from hub.extensions import db
+from shared.protocol.node_info import read_headers
 from shared.web.security_log import security_event as shared_security_event
 
 REALM = "connector-hub"
@@ -307,10 +310,31 @@ def authenticate_community(scope: str | None = None) -> Caller:
         raise Forbidden(
             "The community is silenced: it may read but not write.", error="community_silenced"
         )
+    _note_node(caller)
     g.caller = caller
     g.pop("community", None)  # a row loaded for an earlier caller in the same context
     g.token_scopes = granted
     return caller
+
+
+#: Seconds between two records of the same node's version and clock by one worker: each
+#: is a write, and a busy node calls many times a minute.
+NODE_NOTE_INTERVAL = 60.0
+
+
+def _note_node(caller: Caller) -> None:
+    """Keep what this call says of its node (version, clock), at most once a minute."""
+    now = utcnow()
+    info = read_headers(request.headers.get("User-Agent"), request.headers.get("Date"), now)
+    seen: dict[int, tuple[str | None, float]] = current_app.extensions.setdefault(
+        "hub.nodes_seen", {}
+    )
+    last = seen.get(caller.id)
+    tick = time.monotonic()
+    if last is not None and last[0] == info.version and tick - last[1] < NODE_NOTE_INTERVAL:
+        return
+    seen[caller.id] = (info.version, tick)
+    note_node(caller.id, info, now)
 
 
 def require_scope(scope: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -61,6 +61,11 @@ class Community(Base):
     profiles_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # When its node last pushed a sync (profiles, outcomes or demand); None: never.
     last_sync_at: Mapped[dt.datetime | None]
+    # What the node said of itself on its last call (User-Agent and Date headers): its
+    # software version, and its clock minus the hub's in seconds (tokens expire by it).
+    node_version: Mapped[str | None] = mapped_column(String(40))
+    clock_skew_seconds: Mapped[int | None]
+    node_seen_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     client: Mapped[OAuthClient] = relationship(back_populates="community")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from hub.communities.models import (
 from hub.database import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.extensions import db
+from shared.protocol.node_info import NodeInfo
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -142,6 +144,23 @@ def set_status(
 
 def client_by_id(client_id: str) -> OAuthClient | None:
     return db.session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+
+def note_node(community_id: int, info: NodeInfo, now: dt.datetime) -> None:
+    """Record what a node's call said of it (version, clock skew) in a short transaction.
+
+    Called before the view runs, so its own commit carries nothing else.
+    """
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community_id)
+        .values(
+            node_version=info.version,
+            clock_skew_seconds=info.clock_skew_seconds,
+            node_seen_at=now,
+        )
+    )
+    db.session.commit()
 
 
 def mark_synced(community_id: int, *, profiles_changed: bool = False) -> None:

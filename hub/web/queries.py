@@ -35,6 +35,11 @@ _HISTORY_ACTIONS = {
 }
 
 
+#: Seconds a node's clock may be off before the pages warn: access tokens are checked
+#: against the hub's clock, and a node's proposal deadlines against its own.
+CLOCK_SKEW_WARNING = 60
+
+
 @dataclass(frozen=True)
 class CommunityRow:
     """One community as the staff pages show it."""
@@ -53,6 +58,18 @@ class CommunityRow:
     status_reason: str | None = None
     #: Profile items the hub refused in the last REFUSED_DAYS days: the node's dead letters.
     refused_items: int = 0
+    #: What the node said of itself on its last call: software version, clock skew.
+    node_version: str | None = None
+    clock_skew_seconds: int | None = None
+    node_seen: dt.datetime | None = None
+
+    @property
+    def clock_off(self) -> bool:
+        """Whether the node's clock is off by enough to matter (tokens, expiry times)."""
+        return (
+            self.clock_skew_seconds is not None
+            and abs(self.clock_skew_seconds) >= CLOCK_SKEW_WARNING
+        )
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,9 @@ def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
             last_sync=c.last_sync_at,
             status_reason=reasons.get(c.id),
             refused_items=refused.get(c.slug, 0),
+            node_version=c.node_version,
+            clock_skew_seconds=c.clock_skew_seconds,
+            node_seen=c.node_seen_at,
         )
         for c in communities
     ]

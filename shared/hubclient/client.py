@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from shared.protocol import BatchResultSchema, SnapshotResultSchema
+from shared.protocol import BatchResultSchema, SnapshotResultSchema, node_info
 from shared.protocol.common import FeedPageSchema
 
 #: Every scope the federation protocol defines; a node asks for all of them.
@@ -356,6 +356,7 @@ class HubClient:
         access_token: str,
     ) -> requests.Response:
         all_headers = {
+            **node_info.request_headers(),
             "Accept": "application/json",
             "Authorization": f"Bearer {access_token}",
             **(headers or {}),

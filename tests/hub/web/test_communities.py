@@ -18,6 +18,7 @@ from hub.communities.models import CommunityStatus, digest_secret
 from hub.communities.services import Credentials
 from hub.extensions import db
 from shared.crypto import generate_keypair
+from shared.protocol import node_info
 from tests.hub.conftest import bearer, request_token
 from tests.hub.federation.conftest import Api, profile, tombstone
 from tests.hub.web.conftest import alerts
@@ -58,7 +59,7 @@ def test_list_shows_each_community(
     assert list(rows) == ["halifax", "stlouis"]
     assert rows["halifax"][:5] == ["halifax", "Halifax", "NS, CA", "active", "yes"]
     assert rows["halifax"][5] == "2" and rows["halifax"][6].endswith("UTC")
-    assert rows["halifax"][7:] == ["0", "—"]
+    assert rows["halifax"][7:] == ["0", "—", "—"]
     assert rows["stlouis"] == [
         "stlouis",
         "St. Louis",
@@ -68,6 +69,7 @@ def test_list_shows_each_community(
         "0",
         "never",
         "0",
+        "—",
         "—",
     ]
 
@@ -83,8 +85,8 @@ def test_the_list_shows_why_a_community_has_its_status_and_what_was_refused(
     admin.post("/communities/halifax/status", data={"status": "active", "reason": "Fixed"})
 
     rows = table_rows(admin.get("/communities").text, "communities")
-    assert rows["halifax"][3] == "active" and rows["halifax"][7:] == ["3", "Fixed"]
-    assert rows["stlouis"][3] == "silenced" and rows["stlouis"][7:] == ["0", "Bad data"]
+    assert rows["halifax"][3] == "active" and rows["halifax"][7:] == ["3", "—", "Fixed"]
+    assert rows["stlouis"][3] == "silenced" and rows["stlouis"][7:] == ["0", "—", "Bad data"]
     page = admin.get("/communities/halifax").text
     assert '<td id="status-reason">Fixed</td>' in page
     assert re.search(r'<td id="refused">3 ', page)
@@ -281,3 +283,48 @@ def test_rotating_needs_the_csrf_token_and_a_known_community(
     finally:
         hub_app.config["WTF_CSRF_ENABLED"] = False
     assert rotations() == []
+
+
+def test_the_pages_show_the_node_version_and_a_clock_that_is_off(
+    admin: FlaskClient,
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    get_token: Callable[..., str],
+) -> None:
+    page = admin.get("/communities/halifax").text
+    assert "Not reported yet" in page and "Not measured yet." in page
+
+    token = get_token(halifax)
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=95)
+    headers = {
+        **bearer(token),
+        **node_info.request_headers(ahead),
+        "User-Agent": "connector-node/1.4.2 (python-requests)",
+    }
+    assert hub_client.get("/api/v1/whoami", headers=headers).status_code == 200
+    page = admin.get("/communities/halifax").text
+    version = page.split('id="node-version">', 1)[1].split("</td>", 1)[0]
+    skew = page.split('id="clock-skew">', 1)[1].split("</td>", 1)[0]
+    assert version.startswith("1.4.2")
+    assert re.match(r"9[4-6] s ahead of the hub", skew)
+    assert "time synchronisation (NTP)" in skew
+    assert "clock off by" in table_rows(admin.get("/communities").text, "communities")["halifax"][8]
+
+    # The same version again within a minute writes nothing; a new version is noted at once.
+    hub_client.get("/api/v1/whoami", headers={**headers, "User-Agent": "connector-node/1.4.3"})
+    db.session.expire_all()
+    assert halifax.community.node_version == "1.4.3"
+
+
+def test_what_a_node_sends_is_read_and_nonsense_is_unknown() -> None:
+    now = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
+    sent = node_info.request_headers(now - dt.timedelta(seconds=30))
+    assert sent["User-Agent"].startswith("connector-node/")
+    info = node_info.read_headers(sent["User-Agent"], sent["Date"], now)
+    assert info.clock_skew_seconds == -30 and info.version not in (None, "")
+    for agent, date in (
+        ("python-requests/2.32", "yesterday"),
+        ("connector-node/" + "9" * 80, "Thu, 01 Jan 1970 00:00:00"),  # no zone: unknown
+        (None, None),
+    ):
+        assert node_info.read_headers(agent, date, now) == node_info.NodeInfo(None, None)
