@@ -37,7 +37,16 @@ def register_blueprints(app: Flask) -> None:
     from community_node import system
     from community_node.api_registry import api_blueprints
     from community_node.signup import views as signup
-    from community_node.web import admin, hub, imports, person, reports, resources, review
+    from community_node.web import (
+        admin,
+        hub,
+        imports,
+        introductions,
+        person,
+        reports,
+        resources,
+        review,
+    )
     from community_node.web import views as web
 
     use_bounded_ids(app)
@@ -50,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hub.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(introductions.bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)

@@ -420,21 +420,31 @@ def sync(*, hub: IntrosHub | None = None, register_key: bool = True) -> dict[str
     return report
 
 
+def allowed_actions(intro: CrossCityIntro) -> list[str]:
+    """What staff may do with an introduction now: the one rule pages and errors share."""
+    if intro.status is not IntroStatus.REQUESTED or intro.erase_requested_at is not None:
+        return []
+    if intro.direction is IntroDirection.OUTGOING:
+        return ["withdraw"]
+    return ["accept", "decline"] if intro.connector_id is not None else ["decline"]
+
+
 def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
     """Record the connector's answer to an incoming request; on acceptance send our card."""
     intro = get_intro(intro_id)
+    allowed = allowed_actions(intro)
     if intro.direction is not IntroDirection.INCOMING:
         raise Conflict(
             "Only the connector's community decides; withdraw an outgoing request instead.",
-            allowed=["withdraw"] if intro.status is IntroStatus.REQUESTED else [],
+            allowed=allowed,
         )
     if intro.status is not IntroStatus.REQUESTED:
-        raise Conflict(f"This introduction is already {intro.status.value}.", allowed=[])
+        raise Conflict(f"This introduction is already {intro.status.value}.", allowed=allowed)
     if intro.erase_requested_at is not None:
-        raise Conflict("This introduction is being erased.", allowed=[])
-    if decision == "accept" and intro.connector_id is None:
+        raise Conflict("This introduction is being erased.", allowed=allowed)
+    if decision not in allowed:
         raise Conflict(
-            "The connector this request names is no longer listed here.", allowed=["decline"]
+            "The connector this request names is no longer listed here.", allowed=allowed
         )
     assert intro.hub_id is not None
     hub = client()
@@ -453,17 +463,9 @@ def decide(intro_id: int, decision: str, *, actor: str) -> CrossCityIntro:
 def withdraw(intro_id: int, *, actor: str) -> CrossCityIntro:
     """Withdraw an outgoing request that is still waiting."""
     intro = get_intro(intro_id)
-    if (
-        intro.direction is not IntroDirection.OUTGOING
-        or intro.status is not IntroStatus.REQUESTED
-        or intro.erase_requested_at is not None
-    ):
-        raise Conflict(
-            "Only a waiting outgoing request can be withdrawn.",
-            allowed=["accept", "decline"]
-            if intro.direction is IntroDirection.INCOMING and intro.status is IntroStatus.REQUESTED
-            else [],
-        )
+    allowed = allowed_actions(intro)
+    if "withdraw" not in allowed:
+        raise Conflict("Only a waiting outgoing request can be withdrawn.", allowed=allowed)
     assert intro.hub_id is not None
     try:
         view = _view(client().withdraw_intro(intro.hub_id, f"withdraw-{intro.hub_id}"))

@@ -67,7 +67,8 @@ def test_erase_by_keyboard_alone(page: Any) -> None:
     field = page.get_by_label("Type their full name to confirm")
     field.focus()
     page.keyboard.type("Carlos")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Type the full name exactly as shown above." in page.locator("#erase-form").inner_text()
     field.fill("")
     field.focus()
