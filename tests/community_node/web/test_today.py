@@ -7,6 +7,7 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from community_node.database import utcnow
 from community_node.extensions import db
@@ -114,7 +115,10 @@ def test_today_rows_link_to_where_each_is_handled(staff_client: FlaskClient, app
     met = seeded["met"]
     assert f'href="/connectees/{met.connectee_id}">' in html  # type: ignore[attr-defined]
     assert "6-month follow-up" in html and "3-month follow-up" not in html
-    assert 'href="/introductions">Request #' in html and "for Nadia" in html
+    intro = db.session.scalars(
+        select(CrossCityIntro).where(CrossCityIntro.status == IntroStatus.REQUESTED)
+    ).one()
+    assert f'href="/introductions/{intro.id}">Request from Halifax</a>' in html and "for Nadia" in html
     assert 'href="/people/review">Open the review queue' in html
     assert 'href="/hub">1 change the hub refused' in html
 
