@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 from community_node.imports import services
 from community_node.imports.columns import import_spec
 from community_node.imports.schemas import ImportArgsSchema, ImportReportSchema, UploadSchema
-from community_node.imports.templates import XLSX_MIMETYPE, template_csv, template_xlsx
+from community_node.imports.templates import template_csv, template_xlsx
 from community_node.security import actor_label, require_api_caller
+from shared.web.csv import XLSX_MIMETYPE
 
 imports_blp = Blueprint(
     "imports",

@@ -7,8 +7,6 @@ import io
 
 from community_node.imports.columns import ImportSpec, describe_columns, template_rows
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def template_csv(spec: ImportSpec) -> str:
     """Write the template as CSV (UTF-8 with BOM and CRLF, as Excel expects)."""

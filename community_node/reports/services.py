@@ -7,7 +7,6 @@ in UTC) falls in one period. docs/reports.md defines every count; keep the two i
 from __future__ import annotations
 
 import datetime as dt
-import io
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from community_node.matches.models import (
 from community_node.outcomes.models import EMPLOYED_CATEGORIES, FollowUpOutcome, OutcomeCategory
 from community_node.participants.models import Connectee, Connector, ProfileStatus
 from shared.taxonomy import default_taxonomy
-from shared.web.csv import cell_text, defuse_formula, write_csv
+from shared.web.csv import write_csv
 
 #: Match states that can only be reached after the introduction was made.
 INTRODUCED_OR_LATER = (
@@ -466,31 +465,3 @@ def to_csv(rows: Iterable[Any], columns: Sequence[str]) -> str:
         bom=False,
         lineterminator="\n",
     )
-
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def to_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Mapping[str, Any]]]]) -> bytes:
-    """Write dumped report rows as a workbook, one sheet per (title, columns, rows).
-
-    Write-only mode streams rows instead of holding a cell object each. Numbers stay
-    numbers; every text cell goes through the CSV writer's formula guard.
-    """
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for title, columns, rows in sheets:
-        sheet = book.create_sheet(title=title[:31])  # Excel's limit on a sheet's name
-        sheet.append([defuse_formula(column) for column in columns])
-        for row in rows:
-            sheet.append([_xlsx_cell(row.get(column)) for column in columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    return defuse_formula(cell_text(value))

@@ -26,9 +26,10 @@ from community_node.errors import DomainError
 from community_node.imports import services
 from community_node.imports.columns import import_spec
 from community_node.imports.reading import MAX_ERRORS
-from community_node.imports.templates import XLSX_MIMETYPE, template_csv, template_xlsx
+from community_node.imports.templates import template_csv, template_xlsx
 from community_node.security import actor_label, current_staff, require_role
 from community_node.web import jobs
+from shared.web.csv import XLSX_MIMETYPE
 from shared.web.forms import StaffForm
 
 bp = Blueprint("imports_ui", __name__, url_prefix="/imports")

@@ -26,7 +26,7 @@ from community_node.reports.schemas import (
     ReportArgsSchema,
     TimeToMatchRowSchema,
 )
-from shared.web.csv import csv_response
+from shared.web.csv import XLSX_MIMETYPE, csv_response, write_xlsx
 from shared.web.forms import StaffForm
 
 bp = Blueprint("reports_ui", __name__, url_prefix="/reports")
@@ -224,9 +224,9 @@ def download(name: str, fmt: str) -> Response:
     filename = "-".join(parts)
     if fmt == "csv":
         return csv_response(rows, report.columns, f"{filename}.csv")
-    body = services.to_xlsx([(report.title, report.columns, rows)])
+    body = write_xlsx([(report.title, report.columns, rows)])
     return Response(
         body,
-        mimetype=services.XLSX_MIMETYPE,
+        mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
     )

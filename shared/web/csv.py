@@ -17,7 +17,16 @@ from typing import Any
 
 from flask import Response
 
-__all__ = ["cell_text", "csv_response", "defuse_formula", "write_csv"]
+__all__ = [
+    "XLSX_MIMETYPE",
+    "cell_text",
+    "csv_response",
+    "defuse_formula",
+    "write_csv",
+    "write_xlsx",
+]
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -76,3 +85,28 @@ def csv_response(
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def write_xlsx(sheets: Iterable[tuple[str, Sequence[str], Iterable[Mapping[str, Any]]]]) -> bytes:
+    """Write rows as a workbook, one sheet per (title, columns, rows of dicts).
+
+    Write-only mode streams rows instead of holding a cell object each. Numbers stay
+    numbers; every text cell goes through the CSV writer's formula guard.
+    """
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])  # Excel's limit on a sheet's name
+        sheet.append([defuse_formula(column) for column in columns])
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(column)) for column in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return defuse_formula(cell_text(value))

@@ -10,6 +10,7 @@ import pytest
 from community_node.matches.models import Match, MatchStatus, ReferralResult
 from community_node.participants.models import Connectee, Connector, ProfileStatus
 from community_node.reports import services
+from shared.web.csv import write_xlsx
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
@@ -143,7 +144,7 @@ def test_xlsx_keeps_numbers_and_defuses_formulas() -> None:
 
     from openpyxl import load_workbook
 
-    body = services.to_xlsx(
+    body = write_xlsx(
         [
             (
                 "Referrals",

@@ -19,7 +19,7 @@ from community_node.auth.services import create_user
 from community_node.matches.models import MatchStatus, ReferralResult
 from community_node.outcomes.models import OutcomeCategory
 from community_node.participants.models import ProfileStatus
-from community_node.reports import services
+from shared.web.csv import XLSX_MIMETYPE
 from tests.community_node.factories import (
     ConnecteeFactory,
     ConnectorFactory,
@@ -107,7 +107,7 @@ def test_xlsx_download_equals_the_api(
     response = viewer.get(f"/reports/{name}.xlsx", query_string=query)
 
     assert response.status_code == 200
-    assert response.mimetype == services.XLSX_MIMETYPE
+    assert response.mimetype == XLSX_MIMETYPE
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet is not None
     header, *body = [[c.value for c in row] for row in sheet.iter_rows()]
