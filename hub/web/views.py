@@ -21,7 +21,7 @@ from hub.extensions import login_manager
 from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
 from hub.outcomes.services import ROLLUP_COLUMNS, reported_periods, rollup
-from hub.web import queries
+from hub.web import figures, queries
 from hub.web.access import can, role_required, staff_actor
 from hub.web.forms import StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
@@ -89,6 +89,7 @@ def dashboard() -> str:
     """Show the network at a glance and the public roll-up for the chosen period."""
     args = _rollup_args()
     rows = queries.community_rows()
+    rollup_rows = rollup(args["period"], args["by"])
     return render_template(
         "dashboard.html",
         communities=rows,
@@ -98,11 +99,12 @@ def dashboard() -> str:
         periods=reported_periods(),
         levels=ROLLUP_LEVELS,
         args=args,
-        rollup=rollup(args["period"], args["by"]),
+        rollup=rollup_rows,
         labels=LEVEL_LABELS[args["by"]],
         figures=_FIGURES,
-        # The public CSV of the same figures (url_for leaves out a period of None).
-        csv_url=url_for("rollup.RollupCsv", by=args["by"], period=args["period"]),
+        # The public CSV and XLSX of the same figures (url_for leaves out a period of None).
+        downloads=figures.download_links(args["period"], args["by"]),
+        rollup_chart=figures.rollup_chart(rollup_rows),
         suppress_below=HUB_SUPPRESS_BELOW,
         round_to=HUB_ROUND_BASE,
     )
