@@ -103,8 +103,8 @@ def count_by_status() -> dict[ApplicationStatus, int]:
 # Review ---------------------------------------------------------------------------------
 
 
-def _move(application: Application, to: ApplicationStatus, actor: str) -> None:
-    """Change the state (or 409 naming the states it may move to) and audit it."""
+def _check_move(application: Application, to: ApplicationStatus) -> None:
+    """Refuse (409, naming the states it may move to) a change its state does not allow."""
     before = application.status
     if to not in TRANSITIONS[before]:
         raise Conflict(
@@ -112,15 +112,25 @@ def _move(application: Application, to: ApplicationStatus, actor: str) -> None:
             f"{to.value.replace('_', ' ')}.",
             allowed=sorted(s.value for s in TRANSITIONS[before]),
         )
+
+
+def _move(application: Application, to: ApplicationStatus, actor: str) -> None:
+    """Change the state and audit it (callers check everything else first)."""
+    _check_move(application, to)
+    before = application.status
     application.status = to
     application.updated_at = utcnow()
     record(actor, "onboarding.status", ENTITY, application.id, {"from": before, "to": to})
 
 
-def _comment(application: Application, kind: CommentKind, body: str, staff_id: int) -> Comment:
+def _check_text(body: str) -> None:
     errors = CommentSchema().validate({"body": body})
     if errors:
         raise InvalidInput(errors)
+
+
+def _comment(application: Application, kind: CommentKind, body: str, staff_id: int) -> Comment:
+    _check_text(body)
     comment = Comment(kind=kind, staff_id=staff_id, body=body.strip())
     application.comments.append(comment)
     return comment
@@ -141,6 +151,7 @@ def request_changes(
 ) -> IssuedLink:
     """Ask the applicant for changes: the message joins the thread; a link lets them edit."""
     application = get_application(application_id)
+    _check_text(message)  # a refusal leaves the session as it was, for the page to show
     _move(application, ApplicationStatus.CHANGES_REQUESTED, actor)
     _comment(application, CommentKind.CHANGES, message, staff_id)
     issued = _issue(application, LinkPurpose.EDIT, valid_for, actor)
@@ -164,6 +175,7 @@ def resubmit(token: str, data: Mapping[str, Any]) -> Application:
 def decline(application_id: int, reason: str, *, staff_id: int, actor: str) -> Application:
     """Decline the application; the reason joins the thread (not the audit log)."""
     application = get_application(application_id)
+    _check_text(reason)
     _move(application, ApplicationStatus.DECLINED, actor)
     _comment(application, CommentKind.DECLINE, reason, staff_id)
     _retire_links(application, None)
@@ -180,11 +192,13 @@ def approve(
     community, its client, the approval and the link commit together or not at all.
     """
     application = get_application(application_id)
-    _move(application, ApplicationStatus.APPROVED, actor)
-    # Its secret is dropped on purpose: the credentials link issues the one the node uses.
+    _check_move(application, ApplicationStatus.APPROVED)
+    # It checks slug and name before it adds anything. Its secret is dropped on purpose:
+    # the credentials link issues the one the node will use.
     community = register_community(
         slug, name, country=application.country, region=application.region, actor=actor
     ).community
+    _move(application, ApplicationStatus.APPROVED, actor)
     application.community = community
     _retire_links(application, None)
     issued = _issue(application, LinkPurpose.CREDENTIALS, valid_for, actor)

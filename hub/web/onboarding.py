@@ -149,7 +149,7 @@ def _expired(error: CSRFError) -> Response:
     if request.endpoint not in ("onboarding.apply", "onboarding.edit"):
         page = render_template("error.html", status=400, name=error.name, message=error.description)
         return make_response(page, 400)
-    form = ApplicationForm(meta={"csrf": False})
+    form = ApplicationForm()  # the posted values, and a fresh token to send them again
     form.form_errors.append(EXPIRED)
     return _render_apply(form, 400, (request.view_args or {}).get("token"))
 

@@ -155,9 +155,7 @@ def test_cross_city_without_a_hub(api: Any, nurse_seeker: Any) -> None:
     assert body["local"] == [] and body["cross_city_status"] == "no_hub"
 
 
-def test_the_hub_is_asked_through_the_port_matching_is_given(
-    app: Any, nurse_seeker: Any
-) -> None:
+def test_the_hub_is_asked_through_the_port_matching_is_given(app: Any, nurse_seeker: Any) -> None:
     """Matching searches other communities only through the ``ask_hub`` it receives."""
     ConsentFactory(connectee_id=nurse_seeker.id, purpose=ConsentPurpose.CROSS_CITY_INTRODUCTIONS)
     assert services.suggestions(nurse_seeker.id)["cross_city_status"] == "no_hub"
