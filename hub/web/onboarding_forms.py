@@ -169,16 +169,27 @@ class ApplicationForm(StaffForm):
 
 
 class _TextForm(StaffForm):
-    """One text box, checked by ``CommentSchema`` (its label says what it is for)."""
+    """One text box, checked by ``CommentSchema`` (its label says what it is for).
 
+    Each kind has its own prefix: the page holds several of them, and their fields need
+    ids (and names) of their own.
+    """
+
+    PREFIX = ""
     body = TextAreaField("Comment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
 
 
 class CommentForm(_TextForm):
+    PREFIX = "comment"
     body = TextAreaField("Comment", description="Only national staff read comments.")
 
 
 class ChangesForm(_TextForm):
+    PREFIX = "changes"
     body = TextAreaField(
         "What should the applicant change?",
         description="The applicant reads this on the page where they correct the application.",
@@ -186,6 +197,7 @@ class ChangesForm(_TextForm):
 
 
 class DeclineForm(_TextForm):
+    PREFIX = "decline"
     body = TextAreaField(
         "Reason for declining", description="Kept with the application; national staff read it."
     )

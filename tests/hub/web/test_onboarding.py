@@ -186,7 +186,9 @@ def test_staff_pages_need_a_login(hub_client: FlaskClient, submitted: Applicatio
     assert hub_client.get("/onboarding").status_code == 302
     assert hub_client.get(f"/onboarding/{submitted.id}").status_code == 302
     assert (
-        hub_client.post(f"/onboarding/{submitted.id}/decline", data={"body": "x"}).status_code
+        hub_client.post(
+            f"/onboarding/{submitted.id}/decline", data={"decline-body": "x"}
+        ).status_code
         == 302
     )
     db.session.expire_all()
@@ -199,9 +201,9 @@ def test_a_viewer_sees_no_write_forms_and_is_refused_every_write(
     page = viewer.get(f"/onboarding/{submitted.id}").text
     assert '<form method="post" action="/onboarding/' not in page
     for action, data in [
-        ("comments", {"body": "Looks good"}),
-        ("changes", {"body": "Add partners"}),
-        ("decline", {"body": "No"}),
+        ("comments", {"comment-body": "Looks good"}),
+        ("changes", {"changes-body": "Add partners"}),
+        ("decline", {"decline-body": "No"}),
         ("approve", {"slug": "moncton", "name": "Moncton"}),
         ("links/edit", {}),
         ("checklist", {"item": "staff_trained", "done": "1"}),
@@ -217,10 +219,12 @@ def test_a_coordinator_comments_but_cannot_approve(
 ) -> None:
     page = coordinator.get(f"/onboarding/{submitted.id}").text
     assert "Only national admins can approve" in page and 'id="approve"' not in page
-    empty = coordinator.post(f"/onboarding/{submitted.id}/comments", data={"body": "  "})
+    empty = coordinator.post(f"/onboarding/{submitted.id}/comments", data={"comment-body": "  "})
     assert empty.status_code == 422
-    assert field_error(empty.text, "body") == "Please write something."
-    done = coordinator.post(f"/onboarding/{submitted.id}/comments", data={"body": "Called Rosa."})
+    assert field_error(empty.text, "comment-body") == "Please write something."
+    done = coordinator.post(
+        f"/onboarding/{submitted.id}/comments", data={"comment-body": "Called Rosa."}
+    )
     assert done.status_code == 303
     assert "Called Rosa." in coordinator.get(f"/onboarding/{submitted.id}").text
     refused = coordinator.post(
@@ -234,7 +238,8 @@ def test_changes_requested_the_applicant_edits_and_resubmits_once(
     coordinator: FlaskClient, hub_client: FlaskClient, submitted: Application
 ) -> None:
     answer = coordinator.post(
-        f"/onboarding/{submitted.id}/changes", data={"body": "Please name an English provider."}
+        f"/onboarding/{submitted.id}/changes",
+        data={"changes-body": "Please name an English provider."},
     )
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     edit_url = link_on(answer.text)
@@ -264,16 +269,19 @@ def test_decline_needs_a_reason_and_is_final(
     coordinator: FlaskClient, submitted: Application
 ) -> None:
     assert (
-        coordinator.post(f"/onboarding/{submitted.id}/decline", data={"body": ""}).status_code
+        coordinator.post(
+            f"/onboarding/{submitted.id}/decline", data={"decline-body": ""}
+        ).status_code
         == 422
     )
     answer = coordinator.post(
-        f"/onboarding/{submitted.id}/decline", data={"body": "Another program serves the city."}
+        f"/onboarding/{submitted.id}/decline",
+        data={"decline-body": "Another program serves the city."},
     )
     assert answer.status_code == 303
     page = coordinator.get(f"/onboarding/{submitted.id}").text
     assert "Declined" in page and 'id="decline"' not in page and 'id="ask-for-changes"' not in page
-    again = coordinator.post(f"/onboarding/{submitted.id}/changes", data={"body": "x"})
+    again = coordinator.post(f"/onboarding/{submitted.id}/changes", data={"changes-body": "x"})
     assert again.status_code == 409
 
 
@@ -382,7 +390,7 @@ def test_unknown_applications_are_404(viewer: FlaskClient, admin: FlaskClient) -
 def test_audit_log_names_every_state_change(
     admin: FlaskClient, staff: Callable[[Role], StaffUser], submitted: Application
 ) -> None:
-    admin.post(f"/onboarding/{submitted.id}/changes", data={"body": "More partners."})
+    admin.post(f"/onboarding/{submitted.id}/changes", data={"changes-body": "More partners."})
     page = admin.get("/admin/audit").text
     assert "onboarding.status" in page
     assert "More partners." not in page  # the words stay out of the audit log
