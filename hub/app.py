@@ -61,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from hub import system
     from hub.api_registry import api_blueprints
     from hub.auth import oauth
-    from hub.web import admin, directory, figures, resources
+    from hub.web import admin, directory, figures, onboarding, resources
     from hub.web import views as web
 
     use_bounded_ids(app)
@@ -72,5 +72,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(figures.bp)  # public figures; the staff's introductions
+    app.register_blueprint(onboarding.bp)  # the public application form and its review
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     register_api_blueprints(app, api, csrf, api_blueprints())

@@ -40,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
     # Generous, so that cities behind one address, or a busy demo on one machine, never
     # meet it; a flood of guessed secrets does.
     "RATELIMIT_TOKEN": "60 per minute",
+    # Posts of the public "Become a Connector Community" form and of its edit link, per
+    # client address (HUB_RATELIMIT_APPLY): an organisation corrects its form a few times.
+    "RATELIMIT_APPLY": "10 per hour",
+    # Opening single-use onboarding links, per client address (HUB_RATELIMIT_ONBOARDING_LINK):
+    # a person opens one a few times; a script guessing tokens is cut off.
+    "RATELIMIT_ONBOARDING_LINK": "30 per hour",
+    # How long the link to correct an application works, and the credentials link.
+    "ONBOARDING_EDIT_LINK_DAYS": 14,
+    "ONBOARDING_CREDENTIALS_LINK_DAYS": 3,
     "API_TITLE": "Connector Network hub",
 }
 
@@ -51,3 +60,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     )
     check_key_encryption_key(app.config)
     settings.check_rate_limit(app.config, "HUB", "RATELIMIT_TOKEN")
+    settings.check_rate_limit(app.config, "HUB", "RATELIMIT_APPLY")
+    settings.check_rate_limit(app.config, "HUB", "RATELIMIT_ONBOARDING_LINK")
+    for days in ("ONBOARDING_EDIT_LINK_DAYS", "ONBOARDING_CREDENTIALS_LINK_DAYS"):
+        settings.check_int(app.config, "HUB", days, low=1, high=90)

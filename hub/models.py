@@ -6,6 +6,7 @@ from hub.communities import models as communities
 from hub.demand import models as demand
 from hub.idempotency import models as idempotency
 from hub.introductions import models as introductions
+from hub.onboarding import models as onboarding
 from hub.outcomes import models as outcomes
 from hub.profiles import models as profiles
 from hub.resources import models as resources
@@ -17,6 +18,7 @@ __all__ = [
     "demand",
     "idempotency",
     "introductions",
+    "onboarding",
     "outcomes",
     "profiles",
     "resources",

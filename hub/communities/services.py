@@ -50,6 +50,27 @@ def add_community(
     actor: str,
 ) -> Credentials:
     """Register a community with a new OAuth2 client; return its one-time credentials."""
+    creds = register_community(
+        slug, name, country=country, region=region, scopes=scopes, actor=actor
+    )
+    db.session.commit()
+    return creds
+
+
+def register_community(
+    slug: str,
+    name: str,
+    *,
+    country: str = "CA",
+    region: str | None = None,
+    scopes: Sequence[str] | None = None,
+    actor: str,
+) -> Credentials:
+    """Add a community and its client to the caller's transaction (the caller commits).
+
+    ``add_community`` commits it alone; an approved application commits it together
+    with the application's new state, so neither happens without the other.
+    """
     slug, name, country = slug.strip().lower(), name.strip(), country.strip().upper()
     chosen = list(dict.fromkeys(scopes)) if scopes is not None else list(ALL_SCOPES)
     errors: dict[str, list[str]] = {}
@@ -84,7 +105,6 @@ def add_community(
         community.id,
         {"slug": slug, "client_id": client.client_id, "scopes": chosen},
     )
-    db.session.commit()
     return Credentials(community, client.client_id, secret)
 
 
@@ -101,7 +121,13 @@ def list_communities() -> Sequence[Community]:
 
 def rotate_secret(slug: str, *, actor: str) -> Credentials:
     """Replace a community's client secret; the old one and its live tokens stop working."""
-    community = get_community(slug)
+    creds = new_client_secret(get_community(slug), actor=actor)
+    db.session.commit()
+    return creds
+
+
+def new_client_secret(community: Community, *, actor: str) -> Credentials:
+    """Replace the client secret in the caller's transaction (the caller commits)."""
     secret = _new_secret()
     community.client.secret_digest = digest_secret(secret)
     community.client.secret_changed_at = utcnow()
@@ -112,7 +138,6 @@ def rotate_secret(slug: str, *, actor: str) -> Credentials:
         community.id,
         {"client_id": community.client.client_id},
     )
-    db.session.commit()
     return Credentials(community, community.client.client_id, secret)
 
 

@@ -324,7 +324,6 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
     return mask
 
 
-
 def seeker_of(caller: CommunityRef, args: Mapping[str, Any]) -> Seeker:
     languages: dict[str, str] = {}
     for item in args.get("seeker_language") or ():

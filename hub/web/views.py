@@ -18,6 +18,7 @@ from hub.auth.models import Role
 from hub.auth.services import accounts
 from hub.communities.services import get_community, rotate_secret, set_status
 from hub.extensions import login_manager
+from hub.onboarding import services as onboarding
 from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
 from hub.outcomes.services import ROLLUP_COLUMNS, reported_periods, rollup
@@ -127,8 +128,17 @@ def _render_community(
     detail = queries.community_detail(slug)
     if form is None:
         form = StatusForm.for_status(detail.row.status, formdata=None)
+    # Communities that came through an application carry its checklist to "live".
+    application = onboarding.application_for_community(get_community(slug).id)
+    checklist = onboarding.checklist(application) if application is not None else []
     return render_template(
-        "community.html", detail=detail, form=form, refused_days=queries.REFUSED_DAYS
+        "community.html",
+        detail=detail,
+        form=form,
+        refused_days=queries.REFUSED_DAYS,
+        application=application,
+        checklist=checklist,
+        live=bool(checklist) and onboarding.is_live(checklist),
     ), status
 
 

@@ -1,0 +1,213 @@
+"""The onboarding pages' forms: rendering, CSRF and shaping values for the schema.
+
+The values are checked by ``ApplicationSchema`` and ``CommentSchema`` (through the
+onboarding services); this module only reads the forms and puts errors beside fields.
+Every input is text, so what was typed comes back as typed when the schema refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wtforms import EmailField, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.fields import FieldList
+from wtforms.fields.choices import SelectChoice
+
+from hub.onboarding.models import PARTNER_KINDS, Application
+from hub.onboarding.schemas import MAX_EXPECTED
+from shared.names import countries
+from shared.web.forms import StaffForm
+
+#: Rows offered for partners (blank rows are skipped).
+PARTNER_ROWS = 5
+#: The field people never see; a form that arrives with it filled was sent by a bot.
+HONEYPOT = "website"
+
+_NUMBER = {"type": "number", "min": 1, "max": MAX_EXPECTED, "inputmode": "numeric"}
+
+
+class PartnerRow(Form):  # type: ignore[misc]  # WTForms is untyped
+    """One partner: its kind and name (no CSRF: it is part of the form)."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("", "—"), *(SelectChoice(k, v) for k, v in PARTNER_KINDS.items())],
+        validate_choice=False,
+    )
+    name = StringField("Name")
+
+
+class ApplicationForm(StaffForm):
+    """The public "Become a Connector Community" form, and the applicant's edit of it."""
+
+    organisation = StringField(
+        "Organisation", description="The organisation that will run the program."
+    )
+    city = StringField("City")
+    region = StringField("Province or state", description="Optional.")
+    country = SelectField(
+        "Country",
+        choices=[SelectChoice("", "Choose…"), *(SelectChoice(c, n) for c, n in countries())],
+        validate_choice=False,
+    )
+    contact_name = StringField("Contact person")
+    contact_email = EmailField("Contact email")
+    contact_phone = StringField("Contact phone", description="Optional.")
+    partners = FieldList(FormField(PartnerRow), min_entries=PARTNER_ROWS)
+    expected_connectees = StringField(
+        "Expected connectees in the first year",
+        description="Newcomers you expect to connect.",
+        render_kw=_NUMBER,
+    )
+    expected_connectors = StringField(
+        "Expected connectors in the first year",
+        description="Local professionals you expect to recruit.",
+        render_kw=_NUMBER,
+    )
+    planned_launch = StringField(
+        "Planned launch",
+        description="Year-month-day, such as 2027-06-30.",
+        render_kw={"type": "date"},
+    )
+    website = StringField("Leave this field empty")
+
+    #: Fields in the order the form asks them (the error summary follows it).
+    ORDER = (
+        "organisation",
+        "city",
+        "region",
+        "country",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "partners",
+        "expected_connectees",
+        "expected_connectors",
+        "planned_launch",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each row's fields are named apart, so a screen reader (and a test) tells them apart.
+        for number, entry in enumerate(self.partners.entries, start=1):
+            entry.form.kind.label.text = f"Partner {number}: kind"
+            entry.form.name.label.text = f"Partner {number}: name"
+
+    @classmethod
+    def of(cls, application: Application) -> ApplicationForm:
+        """The form filled in with an application's values, to correct them."""
+        form = cls(
+            formdata=None,
+            **{name: getattr(application, name) for name in cls.ORDER if name != "partners"},
+        )
+        for entry, partner in zip(form.partners.entries, application.partners, strict=False):
+            entry.form.kind.data, entry.form.name.data = partner["kind"], partner["name"]
+        for partner in application.partners[len(form.partners.entries) :]:
+            form.partners.append_entry(partner)
+        form.planned_launch.data = application.planned_launch.isoformat()
+        return form
+
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    def payload(self) -> dict[str, Any]:
+        """The values as typed, for ``ApplicationSchema``; blank partner rows left out."""
+        values: dict[str, Any] = {
+            name: self[name].data or "" for name in self.ORDER if name != "partners"
+        }
+        values["partners"] = self.partner_rows()
+        return values
+
+    def partner_rows(self) -> list[dict[str, str]]:
+        rows = []
+        for entry in self.partners.entries:
+            row = {k: (entry.form[k].data or "").strip() for k in ("kind", "name")}
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+    def add_errors(self, messages: Mapping[str, Any]) -> None:
+        """Put each partner row's messages beside its own fields, the rest beside theirs."""
+        messages = dict(messages)
+        nested = messages.pop("partners", None)
+        if isinstance(nested, Mapping):
+            filled = [
+                e
+                for e in self.partners.entries
+                if any((e.form[k].data or "").strip() for k in ("kind", "name"))
+            ]
+            for index, problems in nested.items():
+                if isinstance(index, int) and index < len(filled) and isinstance(problems, Mapping):
+                    for name, texts in problems.items():
+                        field = filled[index].form._fields.get(name)
+                        if field is not None:
+                            field.errors = [*field.errors, *texts]
+                            continue
+                        self.form_errors.extend(texts)
+                else:
+                    self.form_errors.extend(str(p) for p in problems)
+        elif nested is not None:
+            self.partners.errors = list(nested)
+        super().add_errors(messages)
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, label, messages) for every field with errors, in the form's order."""
+        found = []
+        for name in self.ORDER:
+            field = self[name]
+            if name == "partners":
+                for entry in field.entries:
+                    for sub in entry.form:
+                        if sub.errors:
+                            found.append((sub.id, sub.label.text, " ".join(sub.errors)))
+                if isinstance(field.errors, list) and field.errors:
+                    found.append((field.id, "Partners", " ".join(map(str, field.errors))))
+            elif field.errors:
+                found.append((field.id, field.label.text, " ".join(field.errors)))
+        return found
+
+
+class _TextForm(StaffForm):
+    """One text box, checked by ``CommentSchema`` (its label says what it is for).
+
+    Each kind has its own prefix: the page holds several of them, and their fields need
+    ids (and names) of their own.
+    """
+
+    PREFIX = ""
+    body = TextAreaField("Comment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class CommentForm(_TextForm):
+    PREFIX = "comment"
+    body = TextAreaField("Comment", description="Only national staff read comments.")
+
+
+class ChangesForm(_TextForm):
+    PREFIX = "changes"
+    body = TextAreaField(
+        "What should the applicant change?",
+        description="The applicant reads this on the page where they correct the application.",
+    )
+
+
+class DeclineForm(_TextForm):
+    PREFIX = "decline"
+    body = TextAreaField(
+        "Reason for declining", description="Kept with the application; national staff read it."
+    )
+
+
+class ApproveForm(StaffForm):
+    """The community to register: its short id and name (the CLI's --slug and --name)."""
+
+    slug = StringField(
+        "Community id (slug)",
+        description="2-40 lowercase letters, digits and hyphens, e.g. halifax.",
+    )
+    name = StringField("Community name", description="As the network's pages will show it.")
