@@ -687,7 +687,7 @@ def _render_match(match_id: int, posted: Posted | None = None, status: int = 200
                 if m.outcome is None
             ],
             forms=forms,
-            failed=posted.form if posted is not None else None,
+            posted=posted,
             modes=MODES,
             results=RESULTS,
             categories=CATEGORIES,

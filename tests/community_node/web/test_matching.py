@@ -182,7 +182,9 @@ def test_bad_weights_show_the_reason_not_a_500(staff_client: FlaskClient) -> Non
 def test_unknown_connectees_are_404(staff_client: FlaskClient) -> None:
     assert staff_client.get("/matching/999999").status_code == 404
     assert staff_client.get("/matching/99999999999").status_code == 404
-    assert staff_client.post("/matching/999999/propose", data={"connector_id": "1"}).status_code == 404
+    assert (
+        staff_client.post("/matching/999999/propose", data={"connector_id": "1"}).status_code == 404
+    )
 
 
 # Proposing one connector ----------------------------------------------------------------

@@ -118,7 +118,9 @@ def test_today_rows_link_to_where_each_is_handled(staff_client: FlaskClient, app
     intro = db.session.scalars(
         select(CrossCityIntro).where(CrossCityIntro.status == IntroStatus.REQUESTED)
     ).one()
-    assert f'href="/introductions/{intro.id}">Request from Halifax</a>' in html and "for Nadia" in html
+    assert (
+        f'href="/introductions/{intro.id}">Request from Halifax</a>' in html and "for Nadia" in html
+    )
     assert 'href="/people/review">Open the review queue' in html
     assert 'href="/hub">1 change the hub refused' in html
 
