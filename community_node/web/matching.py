@@ -544,18 +544,20 @@ def index_matches() -> str:
 
 @dataclass(frozen=True)
 class Event:
-    """One line of a match's timeline."""
+    """One line of a match's timeline: when it happened (a moment or a day) and when it was
+    recorded, which orders events of one day."""
 
     at: dt.datetime | dt.date
+    recorded: dt.datetime
     text: str
     by: str = ""
     note: str | None = None
 
     @property
-    def key(self) -> dt.datetime:
-        if isinstance(self.at, dt.datetime):
-            return self.at if self.at.tzinfo else self.at.replace(tzinfo=dt.UTC)
-        return dt.datetime.combine(self.at, dt.time(), tzinfo=dt.UTC)
+    def key(self) -> tuple[dt.date, dt.datetime]:
+        day = self.at.date() if isinstance(self.at, dt.datetime) else self.at
+        recorded = self.recorded
+        return day, recorded if recorded.tzinfo else recorded.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -577,6 +579,7 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
     events = [
         Event(
             t.at,
+            t.at,
             "Proposed"
             if t.from_status is None
             else f"{status_label(t.from_status)} → {status_label(t.to_status)}",
@@ -590,6 +593,7 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
         events.append(
             Event(
                 meeting.created_at,
+                meeting.created_at,
                 f"Meeting set for {when} UTC, {mode_label(meeting.mode).lower()}, "
                 f"{meeting.duration_minutes} minutes",
             )
@@ -598,6 +602,7 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
         events.append(
             Event(
                 referral.referred_on,
+                referral.created_at,
                 f"Referral to {referral.contact_name} ({referral.organisation}, "
                 f"{referral.sector}), tier {referral.tier}: {result_label(referral.result)}",
             )
@@ -607,6 +612,7 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
             events.append(
                 Event(
                     outcome.recorded_on,
+                    outcome.created_at,
                     f"{outcome.milestone_months}-month follow-up: "
                     f"{category_label(outcome.category)}",
                     who(outcome.recorded_by),

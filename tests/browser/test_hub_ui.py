@@ -82,9 +82,11 @@ def live_server(live_hub: LiveHub) -> str:
 
 
 def rollup_cell(page: Any, row: int, column: str) -> str:
-    text: str = page.locator(f"#rollup tbody tr >> nth={row}").locator(
-        f'td[data-column="{column}"]'
-    ).inner_text()
+    text: str = (
+        page.locator(f"#rollup tbody tr >> nth={row}")
+        .locator(f'td[data-column="{column}"]')
+        .inner_text()
+    )
     return text
 
 

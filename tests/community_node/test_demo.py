@@ -154,9 +154,7 @@ def test_matches_follow_the_lifecycle(crowded: Plan) -> None:
         if match["first_met_on"] is None:
             assert match["status"] not in MET_OR_LATER
         assert crowded.connectors[match["connector_index"]]["status"].value == "approved"
-    tier1: Counter[int] = Counter(
-        r["match_index"] for r in crowded.referrals if r["tier"] == 1
-    )
+    tier1: Counter[int] = Counter(r["match_index"] for r in crowded.referrals if r["tier"] == 1)
     for index, match in enumerate(crowded.matches):
         if match["status"] in (MatchStatus.REFERRED, MatchStatus.CLOSED):
             assert tier1[index] >= 3
@@ -214,9 +212,7 @@ def test_load_inserts_the_plan_once_and_prints_a_working_token(app: Flask) -> No
 
     client = app.test_client()
     headers = {"Authorization": f"Bearer {result.token}"}
-    response = client.get(
-        "/api/v1/connectees?sort=-intake_date&per_page=5", headers=headers
-    )
+    response = client.get("/api/v1/connectees?sort=-intake_date&per_page=5", headers=headers)
     assert response.status_code == 200
     body = response.get_json()
     assert body["total"] == 30 and len(body["items"]) == 5
@@ -297,10 +293,13 @@ def test_connectors_scenario_adds_listable_civil_engineers_after_the_random_rows
     for consent in plan.consents:
         if consent.get("connector_index") is not None and consent["connector_index"] >= 20:
             purposes[consent["connector_index"]].add(consent["purpose"])
-    assert all(
-        {ConsentPurpose.DIRECTORY_LISTING, ConsentPurpose.CROSS_CITY_INTRODUCTIONS} <= p
-        for p in purposes.values()
-    ) and len(purposes) == SCENARIO_CONNECTORS
+    assert (
+        all(
+            {ConsentPurpose.DIRECTORY_LISTING, ConsentPurpose.CROSS_CITY_INTRODUCTIONS} <= p
+            for p in purposes.values()
+        )
+        and len(purposes) == SCENARIO_CONNECTORS
+    )
     facts = [
         ConnectorFacts(
             local_id=i,
@@ -333,9 +332,10 @@ def test_seeker_scenario_leaves_no_local_connector_in_the_major_group() -> None:
     assert seeker["target_occupation"] == SCENARIO_OCCUPATION
     index = len(plan.connectees) - 1
     assert not [m for m in plan.matches if m["connectee_index"] == index]
-    assert {
-        c["purpose"] for c in plan.consents if c.get("connectee_index") == index
-    } == {ConsentPurpose.LOCAL_PROCESSING, ConsentPurpose.CROSS_CITY_INTRODUCTIONS}
+    assert {c["purpose"] for c in plan.consents if c.get("connectee_index") == index} == {
+        ConsentPurpose.LOCAL_PROCESSING,
+        ConsentPurpose.CROSS_CITY_INTRODUCTIONS,
+    }
     with pytest.raises(ValueError, match="unknown scenario"):
         generate(connectees=1, connectors=1, seed=1, today=TODAY, staff_ids=[1], scenarios=["x"])
 

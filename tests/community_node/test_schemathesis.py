@@ -22,4 +22,3 @@ def _auth(api: ApiClient) -> dict[str, str]:
 @FUZZ_SETTINGS
 def test_no_operation_answers_a_server_error(case: Any, app: Flask, admin_api: ApiClient) -> None:
     call(case, app, _auth(admin_api))
-

@@ -82,9 +82,7 @@ def federated(
 ) -> Callable[[str, int], Federated]:
     def make(slug: str, connectors: int) -> Federated:
         # Only the CLI is needed here.
-        node = module_make_node(
-            slug, serve=False, env={"NODE_SYNC_BATCH_SIZE": str(BATCH_SIZE)}
-        )
+        node = module_make_node(slug, serve=False, env={"NODE_SYNC_BATCH_SIZE": str(BATCH_SIZE)})
         node.python(
             "-m", "community_node.demo", "load",
             "--connectees", "0", "--connectors", str(connectors),

@@ -187,14 +187,21 @@ def test_missing_or_bad_token_is_401(client: Any) -> None:
 
 def test_changing_a_language_level_replaces_the_row(api: Any) -> None:
     created = api.post("/api/v1/connectees", json=NEW_CONNECTEE).json
-    response = api.patch(f"/api/v1/connectees/{created['id']}",
-                         json={"languages": [{"language": "en", "level": "C1"}]})
+    response = api.patch(
+        f"/api/v1/connectees/{created['id']}",
+        json={"languages": [{"language": "en", "level": "C1"}]},
+    )
     assert response.status_code == 200, response.json
     assert response.json["languages"] == [{"language": "en", "level": "C1"}]
 
 
 def test_a_language_given_twice_is_rejected(api: Any) -> None:
-    response = api.post("/api/v1/connectees", json={**NEW_CONNECTEE, "languages": [
-        {"language": "fr", "level": "C1"}, {"language": "fr", "level": "B1"}]})
+    response = api.post(
+        "/api/v1/connectees",
+        json={
+            **NEW_CONNECTEE,
+            "languages": [{"language": "fr", "level": "C1"}, {"language": "fr", "level": "B1"}],
+        },
+    )
     assert response.status_code == 422
     assert "languages" in response.json["errors"]["json"]

@@ -144,9 +144,7 @@ def test_the_thanks_page_says_what_happens_next_and_no_result(client: FlaskClien
     assert "eligib" not in page.text.casefold()
 
 
-def test_staff_find_a_new_applicant_awaiting_review(
-    client: FlaskClient, coordinator: Any
-) -> None:
+def test_staff_find_a_new_applicant_awaiting_review(client: FlaskClient, coordinator: Any) -> None:
     assert post(client, "connectee", CONNECTEE).status_code == 303
     client.post("/login", data={"email": coordinator.email, "password": "correct horse battery"})
     dashboard = client.get("/").text
@@ -251,9 +249,7 @@ def test_a_volunteer_with_directory_consent_is_listed_once_staff_approve(
         "https://hub.example.org", "cid", "secret", actor="test", client_factory=hub.factory()
     )
     for _ in range(4):  # with the volunteer, a cell of five nurses: published as is
-        ConsentFactory(
-            connector_id=ConnectorFactory().id, purpose=ConsentPurpose.DIRECTORY_LISTING
-        )
+        ConsentFactory(connector_id=ConnectorFactory().id, purpose=ConsentPurpose.DIRECTORY_LISTING)
     outbox.refresh_directory()
     db.session.commit()
     before = {i.key for i in db.session.scalars(select(OutboxItem))}
@@ -323,15 +319,21 @@ def test_a_refused_form_keeps_what_was_typed(client: FlaskClient) -> None:
         ({"target_occupation": "software developer"}, "target_occupation", "15-1252"),
         ({"current_occupation": "99-9999"}, "current_occupation", "Unknown SOC 2018"),
         ({"language_1": "en", "level_1": "C1"}, "languages", "Give each language once: en."),
-        ({"language_1": "", "level_1": "", "language_3": "", "level_3": ""}, "languages",
-         "Add at least one language"),
+        (
+            {"language_1": "", "level_1": "", "language_3": "", "level_3": ""},
+            "languages",
+            "Add at least one language",
+        ),
         ({"level_3": ""}, "level_3", "Choose how well you speak it."),
         ({"language_1": ""}, "language_1", "Choose the language."),
         ({"language_1": "english"}, "language_1", "ISO 639"),
         ({"years_experience": "eight"}, "years_experience", "Enter a whole number."),
         ({"years_experience": "99"}, "years_experience", "less than or equal to 70"),
-        ({"work_authorization_expires": "30/06/2031"}, "work_authorization_expires",
-         "Enter a date"),
+        (
+            {"work_authorization_expires": "30/06/2031"},
+            "work_authorization_expires",
+            "Enter a date",
+        ),
         ({"availability": ["sundays"]}, "availability", "Must be one of"),
         ({"skills": "x" * 101}, "skills", "Length must be between 1 and 100."),
     ],
@@ -366,9 +368,7 @@ def test_a_nul_character_is_refused_not_stored(client: FlaskClient) -> None:
 
 
 def test_fields_the_public_may_not_set_are_ignored(client: FlaskClient) -> None:
-    response = post(
-        client, "connectee", CONNECTEE, status="approved", job_ready="yes", notes="VIP"
-    )
+    response = post(client, "connectee", CONNECTEE, status="approved", job_ready="yes", notes="VIP")
     assert response.status_code == 303
     person = db.session.scalars(select(Connectee)).one()
     assert (person.status, person.job_ready, person.notes) == (ProfileStatus.SUBMITTED, False, None)
