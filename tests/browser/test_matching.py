@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from community_node.extensions import db
+from community_node.matches import services as matches
+from community_node.participants import services as participants
 from community_node.participants.models import Connectee, Connector, ProfileStatus
+from community_node.participants.schemas import ConnectorSchema
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in, seeded_node, serving
 
@@ -146,10 +150,32 @@ def test_batch_proposals_are_reviewed_then_confirmed(page: Any) -> None:
     check_page(page, "Batch proposals reviewed")
 
 
-def test_a_viewer_sees_matches_without_forms_and_is_refused(page: Any) -> None:
+@pytest.fixture
+def viewed_match(live_app: Flask) -> int:
+    """A match of its own (another connector), so this test needs no other test's."""
+    with live_app.app_context():
+        connector = participants.create_person(
+            participants.CONNECTORS,
+            ConnectorSchema().load(
+                {"first_name": "Ada", "last_name": "Lovelace",
+                 "email": f"ada{uuid.uuid4().hex[:6]}@example.org",
+                 "occupation": "51-4121", "status": "approved",
+                 "languages": [{"language": "en", "level": "native"}]}
+            ),
+            actor="test",
+        )  # fmt: skip
+        carlos = db.session.scalars(select(Connectee).where(Connectee.first_name == "Carlos")).one()
+        match_id: int = matches.create_match(
+            {"connectee_id": carlos.id, "connector_id": connector.id}, actor="test"
+        ).id
+        db.session.remove()
+    return match_id
+
+
+def test_a_viewer_sees_matches_without_forms_and_is_refused(page: Any, viewed_match: int) -> None:
     log_in(page, VIEWER)
     page.goto("/matches")
-    page.locator("#matches tbody a").first.click()
+    page.locator(f"#matches tbody a[href='/matches/{viewed_match}']").click()
     page.wait_for_url(re.compile(r"/matches/\d+$"))
     assert page.locator("main form").count() == 0
     check_page(page, "Match as viewer")
