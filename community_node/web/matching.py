@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -53,10 +62,10 @@ from community_node.outcomes.schemas import OutcomeSchema
 from community_node.pagination import Page
 from community_node.participants import services as participants
 from community_node.participants.models import Connectee, Connector, ProfileStatus
-from community_node.security import actor_label, require_role
+from community_node.security import actor_label, current_staff, require_role
 from community_node.signup import choices
 from community_node.signup.schemas import OccupationChoice, PlainMessages
-from community_node.web import queries
+from community_node.web import jobs, queries
 from community_node.web.people_forms import field_messages, messages_of, picker_text
 
 matching_bp = Blueprint("matching_ui", __name__, url_prefix="/matching")
@@ -335,23 +344,72 @@ def index() -> tuple[str, int]:
 @matching_bp.post("/proposals")
 @login_required
 def propose_all() -> Response | tuple[str, int]:
-    """Build proposals for every waiting connectee: a draft, reviewed before anything is sent."""
+    """Build proposals for every waiting connectee in the background (thousands take a
+    while); a draft, reviewed before anything is made."""
     require_role(Role.COORDINATOR)
     try:
         data = ProposeSchema().load(form_body(ProposeSchema(), request.form))
-        batch = matching.propose(data.get("connectee_ids"), actor=actor_label())
+        matching.weights()  # a misconfiguration shows now, not in the background
     except ValidationError as err:
         return _render_matching(422, " ".join(sum(messages_of(err).values(), [])))
     except DomainError as err:
-        db.session.rollback()
         return _render_matching(err.status, err.message)
-    proposed = sum(1 for row in batch.rows if row.connector_id is not None)
+    actor = actor_label()
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        batch = matching.propose(data.get("connectee_ids"), actor=actor)
+        proposed = sum(1 for row in batch.rows if row.connector_id is not None)
+        return {"batch_id": batch.id, "rows": len(batch.rows), "proposed": proposed}
+
+    jobs.sweep()
+    token = jobs.new_token()
+    jobs.start(token, _owner(), work)
+    return redirect(url_for("matching_ui.job", token=token), 303)
+
+
+def _owner() -> int:
+    user = current_staff()
+    assert user is not None  # login_required ran first
+    return user.id
+
+
+def _job_state(token: str) -> dict[str, Any]:
+    state = jobs.read_state(token, _owner())
+    if state is None:
+        abort(404)
+    return state
+
+
+def _proposals_ready(state: Mapping[str, Any]) -> str:
+    """Say the proposals are ready (once, on the page that shows them); return its URL."""
+    result = state["result"]
     flash(
-        f"Proposals ready for review: a connector for {proposed} of {len(batch.rows)} "
-        "waiting connectees. Nothing is sent until you confirm.",
+        f"Proposals ready for review: a connector for {result['proposed']} of "
+        f"{result['rows']} waiting connectees. Nothing is sent until you confirm.",
         "success",
     )
-    return redirect(url_for("matching_ui.batch", batch_id=batch.id), 303)
+    return url_for("matching_ui.batch", batch_id=result["batch_id"])
+
+
+@matching_bp.get("/proposals/jobs/<token>")
+@login_required
+def job(token: str) -> Response | str:
+    """Proposals being built: the progress, then (done) the proposals to review."""
+    state = _job_state(token)
+    if state["status"] == "done":
+        return redirect(_proposals_ready(state), 303)
+    return render_template("matching/job.html", state=state, token=token)
+
+
+@matching_bp.get("/proposals/jobs/<token>/progress")
+@login_required
+def job_progress(token: str) -> Response:
+    """The fragment htmx polls; once the proposals are ready it sends the browser to them."""
+    state = _job_state(token)
+    response = make_response(render_template("matching/_job.html", state=state, token=token))
+    if state["status"] == "done":
+        response.headers["HX-Redirect"] = _proposals_ready(state)
+    return response
 
 
 def _render_batch(

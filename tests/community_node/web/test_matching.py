@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from community_node.auth.models import Role
+from community_node.auth.services import create_user
 from community_node.extensions import db
 from community_node.matches.models import Match, MatchStatus
 from community_node.matching import services as matching
@@ -30,6 +34,7 @@ from tests.community_node.factories import (
     MatchFactory,
 )
 from tests.community_node.introductions.fakehub import FakeIntrosHub
+from tests.community_node.web.conftest import PASSWORD, login
 
 
 def approved(**kw: Any) -> Any:
@@ -43,6 +48,52 @@ def arabic() -> list[ConnectorLanguage]:
 def match_count() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count(Match.id))) or 0
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict[str, Any]:
+    return {"STAFF_JOBS_DIR": str(tmp_path / "jobs")}
+
+
+def build_proposals(client: FlaskClient) -> str:
+    """Start building proposals, poll the progress as htmx does; return the batch's page."""
+    # The factories change a record after their commit (its search text); the requests share
+    # this test's session, so commit it, or the job's connection waits for its lock.
+    db.session.commit()
+    started = client.post("/matching/proposals")
+    assert started.status_code == 303
+    job_url = started.headers["Location"]
+    assert re.fullmatch(r"/matching/proposals/jobs/[\w-]{32}", job_url), job_url
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        fragment = client.get(f"{job_url}/progress")
+        assert fragment.status_code == 200
+        if "HX-Redirect" in fragment.headers:
+            assert "review them" in fragment.text
+            # Without JavaScript, the job page itself leads to the proposals.
+            done = client.get(job_url)
+            assert done.status_code == 303
+            assert done.headers["Location"] == fragment.headers["HX-Redirect"]
+            return str(fragment.headers["HX-Redirect"])
+        assert 'hx-trigger="every 1s"' in fragment.text and "<progress" in fragment.text
+        time.sleep(0.05)
+    raise AssertionError("the proposals were not built")
+
+
+def test_another_user_cannot_watch_the_job(app: Flask, staff_client: FlaskClient) -> None:
+    approved()
+    db.session.commit()
+    started = staff_client.post("/matching/proposals")
+    job_url = started.headers["Location"]
+    other = app.test_client()
+    create_user("other@example.org", "Olga Other", Role.COORDINATOR, PASSWORD, actor="test")
+    assert login(other, "other@example.org").status_code == 303
+    assert other.get(job_url).status_code == 404
+    assert other.get(f"{job_url}/progress").status_code == 404
+    assert staff_client.get("/matching/proposals/jobs/../../etc").status_code == 404
+    build_deadline = time.monotonic() + 30
+    while staff_client.get(job_url).status_code != 303 and time.monotonic() < build_deadline:
+        time.sleep(0.05)
 
 
 def waiting_ids(html: str) -> list[int]:
@@ -239,13 +290,13 @@ def test_bad_proposal_input_is_422(staff_client: FlaskClient) -> None:
 def test_batch_proposals_are_reviewed_before_anything_is_made(staff_client: FlaskClient) -> None:
     seekers = [approved() for _ in range(3)]
     connector = ConnectorFactory(capacity=2)
-    response = staff_client.post("/matching/proposals")
-    assert response.status_code == 303
+    batch_url = build_proposals(staff_client)
     batch = db.session.scalars(select(MatchProposalBatch)).one()
-    assert response.headers["Location"] == f"/matching/proposals/{batch.id}"
+    assert batch_url == f"/matching/proposals/{batch.id}"
     assert match_count() == 0  # nothing made before the review
 
-    html = staff_client.get(response.headers["Location"]).text
+    html = staff_client.get(batch_url).text
+    assert "Proposals ready for review: a connector for 2 of 3" in html
     assert "Nothing has been sent yet" in html
     ticked = re.findall(r'name="rows" value="(\d+)" id="row-\d+" checked', html)
     proposed = [r for r in batch.rows if r.connector_id is not None]
@@ -276,7 +327,7 @@ def test_batch_proposals_are_reviewed_before_anything_is_made(staff_client: Flas
 def test_batch_accept_refuses_bad_rows(staff_client: FlaskClient) -> None:
     approved()
     ConnectorFactory()
-    staff_client.post("/matching/proposals")
+    build_proposals(staff_client)
     batch = db.session.scalars(select(MatchProposalBatch)).one()
     url = f"/matching/proposals/{batch.id}/accept"
     response = staff_client.post(url, data={"rows": ["abc"]})
