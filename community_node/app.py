@@ -42,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
         hub,
         imports,
         introductions,
+        matching,
         person,
         reports,
         resources,
@@ -60,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(introductions.bp)
+    app.register_blueprint(matching.matching_bp)
+    app.register_blueprint(matching.matches_bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
