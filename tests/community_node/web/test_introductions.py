@@ -12,8 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from community_node.auth.models import Role, StaffUser
-from community_node.auth.services import create_user
 from community_node.extensions import db
 from community_node.introductions import services
 from community_node.introductions.models import (
@@ -29,7 +27,6 @@ from shared.crypto import seal_text, unseal_text
 from shared.hubclient import HubRejected, HubUnavailable
 from tests.community_node.factories import ConnecteeFactory, ConnectorFactory, ConsentFactory
 from tests.community_node.introductions.fakehub import FakeIntrosHub
-from tests.community_node.web.test_pages import PASSWORD, login
 
 HIT = {
     "profile": {"id": 77, "community": "st-louis", "occupation": "29-1141",
@@ -65,17 +62,13 @@ def consenting() -> Any:
 
 
 @pytest.fixture
-def staff(client: FlaskClient, coordinator: StaffUser) -> FlaskClient:
-    assert login(client, coordinator.email).status_code == 303
-    return client
+def staff(staff_client: FlaskClient) -> FlaskClient:
+    return staff_client
 
 
 @pytest.fixture
-def viewer(app: Flask) -> FlaskClient:
-    user = create_user("viewer@example.org", "Vera Viewer", Role.VIEWER, PASSWORD, actor="test")
-    client = app.test_client()
-    assert login(client, user.email).status_code == 303
-    return client
+def viewer(viewer_client: FlaskClient) -> FlaskClient:
+    return viewer_client
 
 
 def rows(html: str) -> list[int]:
