@@ -131,7 +131,8 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
     labels = [_label(row, grouped) for row in funnel]
     stages = ("applied", "eligible", "matched", "met", "referred", "employed")
     outcome_labels = [
-        f"{_label(r, grouped)} · {r['milestone_months']} months · {r['category']}"
+        f"{_label(r, grouped)} · {r['milestone_months']} months · "
+        + r["category"].replace("_", " ").capitalize()
         for r in data["outcomes"]
     ]
     return {

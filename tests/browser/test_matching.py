@@ -20,6 +20,7 @@ from community_node.participants.models import Connectee, Connector, ProfileStat
 from community_node.participants.schemas import ConnectorSchema
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in, seeded_node, serving
+from tests.browser.match_steps import hold_meeting, record_three_referrals, status_of
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +43,6 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 def live_server(live_app: Flask) -> Iterator[str]:
     with serving(live_app) as url:
         yield url
-
-
-def status_of(page: Any) -> str:
-    return str(page.locator("#match-status").inner_text())
 
 
 def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
@@ -74,31 +71,9 @@ def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
     assert page.get_by_role("button", name="Mark met").count() == 0  # not allowed yet
 
     # Met four months ago, so the 3-month follow-up is due today.
-    met_on = dt.date.today() - dt.timedelta(days=125)
-    page.get_by_label("Date (required)").fill(met_on.isoformat())
-    page.get_by_label("Time (UTC)").fill("10:30")
-    page.get_by_label("How they meet").select_option(label="Video call")
-    page.get_by_role("button", name="Schedule the meeting").click()
-    page.wait_for_load_state()
-    assert status_of(page) == "Meeting scheduled"
-    assert f"{met_on.isoformat()} 10:30 UTC" in page.locator("#meetings-table").inner_text()
-    check_page(page, "Meeting scheduled")
-
-    page.get_by_label("Took place?").select_option(label="Held")
-    page.get_by_label("Confirmed by Amira").check()
-    page.get_by_role("button", name=re.compile("Save meeting")).click()
-    page.wait_for_load_state()
-    assert status_of(page) == "Met"
-    assert "Held" in page.locator("#meetings-table").inner_text()
-
-    for n, organisation in enumerate(["Harbour Health", "City Clinic", "Nova Care"], start=1):
-        page.get_by_label("Contact’s name").fill(f"Contact {n}")
-        page.get_by_label("Organisation").fill(organisation)
-        page.get_by_label("Sector").fill("Health care")
-        page.get_by_role("button", name="Record the referral").click()
-        page.wait_for_load_state()
-        assert page.locator("#referral-count").inner_text() == f"{n} of 3"
-    assert status_of(page) == "Referrals pending"
+    hold_meeting(page, dt.date.today() - dt.timedelta(days=125), "Amira")
+    check_page(page, "Meeting held")
+    record_three_referrals(page)
     check_page(page, "Three referrals")
     page.get_by_role("button", name="Mark referred").click()
     page.wait_for_load_state()

@@ -1,0 +1,55 @@
+"""Steps on a match's page that more than one browser walk takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+REFERRALS = ["Harbour Health", "City Clinic", "Nova Care"]
+
+
+def status_of(page: Any) -> str:
+    return str(page.locator("#match-status").inner_text())
+
+
+def hold_meeting(page: Any, met_on: dt.date, connectee: str) -> None:
+    """Schedule a video call on ``met_on`` at 10:30 UTC, then record it as held, as the
+    connectee (by first name) confirmed."""
+    page.get_by_label("Date (required)").fill(met_on.isoformat())
+    page.get_by_label("Time (UTC)").fill("10:30")
+    page.get_by_label("How they meet").select_option(label="Video call")
+    page.get_by_role("button", name="Schedule the meeting").click()
+    page.wait_for_load_state()
+    assert status_of(page) == "Meeting scheduled"
+    assert f"{met_on.isoformat()} 10:30 UTC" in page.locator("#meetings-table").inner_text()
+
+    page.get_by_label("Took place?").select_option(label="Held")
+    page.get_by_label(f"Confirmed by {connectee}").check()
+    page.get_by_role("button", name=re.compile("Save meeting")).click()
+    page.wait_for_load_state()
+    assert status_of(page) == "Met"
+    assert "Held" in page.locator("#meetings-table").inner_text()
+
+
+def record_three_referrals(page: Any) -> None:
+    """The connector's three introductions, one form post each."""
+    for n, organisation in enumerate(REFERRALS, start=1):
+        page.get_by_label("Contact’s name").fill(f"Contact {n}")
+        page.get_by_label("Organisation").fill(organisation)
+        page.get_by_label("Sector").fill("Health care")
+        page.get_by_role("button", name="Record the referral").click()
+        page.wait_for_load_state()
+        assert page.locator("#referral-count").inner_text() == f"{n} of 3"
+    assert status_of(page) == "Referrals pending"
+
+
+def record_follow_up(page: Any, situation: str) -> None:
+    """The 3-month follow-up (due now), credited to the program."""
+    follow_ups = page.locator("#follow-ups-table")
+    assert "Due now" in follow_ups.locator("tr[data-months='3']").inner_text()
+    page.get_by_label("Situation").select_option(label=situation)
+    page.get_by_label("Credits the program?").select_option(label="Yes")
+    page.get_by_role("button", name="Record the follow-up").click()
+    page.wait_for_load_state()
+    assert situation in follow_ups.locator("tr[data-months='3']").inner_text()
