@@ -55,8 +55,31 @@ def postgres_url() -> str:
     return os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
 
 
+def _create_if_missing(url: str) -> None:
+    """Create the scratch database on first use (the server's ``postgres`` database asks)."""
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(
+        target.set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with admin.connect() as conn:
+            found = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not found:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    except sa.exc.OperationalError:
+        pass  # the server itself is away: _reachable says so
+    finally:
+        admin.dispose()
+
+
 def _reachable(url: str) -> str | None:
     """Return why the server cannot be used, or None when it answers."""
+    _create_if_missing(url)
     engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
     try:
         with engine.connect():

@@ -30,6 +30,20 @@ class SyncStatusSchema(BaseSchema):
     resources = fields.Integer(metadata={"description": "Shared resources held locally."})
 
 
+class HubConnectSchema(BaseSchema):
+    """The credentials a node connects to the hub with (from the hub's one-time link)."""
+
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "The hub's base URL, e.g. https://hub.example.org"},
+    )
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_secret = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=500)
+    )
+
+
 class OutboxItemSchema(BaseSchema):
     """An outbox item; its payload is already anonymized, so it is safe to show."""
 

@@ -1,4 +1,8 @@
-"""The hub connection page: sync health, dead letters, "sync now", the demand table.
+"""The hub connection page: connect, sync health, dead letters, "sync now", the demand table.
+
+"Connect" takes the credentials the hub handed over once (its single-use link) and calls
+``sync.connection.connect``, as ``connector-node hub connect`` does: the hub checks them
+before anything is stored. Only administrators connect or reconnect.
 
 "Sync now" runs ``sync.run.run_sync``, the same pass as ``connector-node sync --force``
 (a person pressing the button wants it now, not after the backoff), in a background job:
@@ -13,17 +17,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 from flask_login import login_required
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
 
 from community_node.auth.models import Role
 from community_node.demand import services as demand
 from community_node.errors import DomainError
 from community_node.security import actor_label, current_staff, require_role
+from community_node.sync import connection as hub_connection
 from community_node.sync import deadletters, run
 from community_node.sync.connection import configured_client_factory
 from community_node.sync.report import SyncReport
-from community_node.sync.schemas import DeadLetterArgsSchema
+from community_node.sync.schemas import DeadLetterArgsSchema, HubConnectSchema
 from community_node.web import jobs
-from shared.web.forms import StaffForm
+from shared.hubclient import HubError
+from shared.web.forms import StaffForm, form_text, load_into, show_refusal
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 
@@ -32,12 +39,18 @@ _SYNC_JOB = "hub_sync_job"
 
 NOT_CONFIGURED = (
     "No hub is configured, so there is nothing to sync. An administrator connects this "
-    "node with the command 'connector-node hub connect'."
+    "node on this page, with the credentials the national team handed over."
 )
 
 
 class ActionForm(StaffForm):
     """A button that posts: only the CSRF token."""
+
+
+class ConnectForm(StaffForm):
+    url = StringField("Hub address")
+    client_id = StringField("Client id")
+    client_secret = PasswordField("Client secret")
 
 
 class DemandForm(StaffForm):
@@ -53,6 +66,11 @@ def _owner() -> int:
 def _can_write() -> bool:
     user = current_staff()
     return user is not None and user.role.allows(Role.COORDINATOR)
+
+
+def _can_connect() -> bool:
+    user = current_staff()
+    return user is not None and user.role.allows(Role.ADMIN)
 
 
 def _sync_state() -> tuple[str | None, dict[str, Any] | None]:
@@ -74,7 +92,9 @@ def _render(status: int = 200, **context: Any) -> tuple[str, int]:
         sync_state=state,
         action=ActionForm(),
         demand_form=context.pop("demand_form", None) or DemandForm(),
+        connect_form=context.pop("connect_form", None) or ConnectForm(),
         can_write=_can_write(),
+        can_connect=_can_connect(),
         **context,
     )
     return page, status
@@ -103,6 +123,39 @@ def _describe(report: SyncReport) -> dict[str, Any]:
         f"{report.resources_changed} shared resources updated, "
         f"{sum(intros.values())} introduction updates.",
     }
+
+
+@bp.post("/connect")
+@login_required
+def connect() -> Response | tuple[str, int]:
+    """Check the credentials with the hub, then store them; the secret is never shown again."""
+    require_role(Role.ADMIN)
+    form = ConnectForm()
+    if not form.validate_on_submit():
+        return _render(422, connect_form=form)
+    data = {name: form_text(form, name) for name in ("url", "client_id", "client_secret")}
+    loaded = load_into(HubConnectSchema(), form, {k: v for k, v in data.items() if v})
+    if loaded is None:
+        return _render(422, connect_form=form)
+    try:
+        connection, _who = hub_connection.connect(
+            loaded["url"],
+            loaded["client_id"],
+            loaded["client_secret"],
+            actor=actor_label(),
+            client_factory=configured_client_factory(),
+        )
+    except DomainError as exc:
+        return _render(show_refusal(form, exc), connect_form=form)
+    except HubError as exc:
+        form.form_errors.append(f"The hub did not accept the connection: {exc}")
+        return _render(422, connect_form=form)
+    flash(
+        f"Connected to {connection.url} as {connection.community}. Sync now to send "
+        "your first profiles.",
+        "success",
+    )
+    return redirect(url_for("hub.index"), 303)
 
 
 @bp.post("/sync")

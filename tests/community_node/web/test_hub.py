@@ -18,7 +18,7 @@ from community_node.demand.models import DemandFigure
 from community_node.extensions import db
 from community_node.sync import connection as hub_connection
 from community_node.sync.models import OutboxItem, OutboxKind, OutboxStatus
-from shared.hubclient import HubUnavailable
+from shared.hubclient import HubAuthError, HubUnavailable
 from tests.community_node.sync.fakehub import FakeHub
 
 PASSWORD = "correct horse battery"
@@ -161,3 +161,73 @@ def test_viewer_cannot_sync_retry_or_upload(app: Flask) -> None:
     assert _upload_demand(viewer, DEMAND).status_code == 403
     db.session.refresh(item)
     assert item.status is OutboxStatus.DEAD
+
+
+@pytest.fixture
+def fake_hub(app: Flask) -> FakeHub:
+    """A hub that is reachable but not yet connected to: "Connect" talks to it."""
+    fake = FakeHub()
+    app.config["SYNC_CLIENT_FACTORY"] = fake.factory()
+    return fake
+
+
+CREDENTIALS = {
+    "url": "https://hub.example.org/",
+    "client_id": "client-42",
+    "client_secret": "s3cret-handed-over-once",
+}
+
+
+def test_an_admin_connects_with_the_handed_over_credentials(app: Flask, fake_hub: FakeHub) -> None:
+    admin = _login(app, Role.ADMIN)
+    assert 'id="connect-form"' in admin.get("/hub").text
+
+    response = admin.post("/hub/connect", data=CREDENTIALS)
+
+    assert response.status_code == 303
+    assert "whoami" in fake_hub.calls  # checked with the hub before it was stored
+    page = admin.get("/hub").text
+    assert "Connected</strong> to https://hub.example.org" in page
+    assert CREDENTIALS["client_secret"] not in page
+    stored = hub_connection.get_connection()
+    assert stored is not None and stored.client_id == "client-42"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"url": "ftp://hub.example.org"}, "url", "must be an http(s) URL"),
+        ({"url": "http://hub.example.org"}, "url", "must use https"),
+        ({"client_id": ""}, "client_id", "Missing data"),
+        ({"client_secret": "x" * 501}, "client_secret", "Length must be between 1 and 500"),
+    ],
+)
+def test_bad_credentials_are_refused_beside_their_field(
+    app: Flask, fake_hub: FakeHub, change: dict[str, str], field: str, message: str
+) -> None:
+    admin = _login(app, Role.ADMIN)
+
+    response = admin.post("/hub/connect", data={**CREDENTIALS, **change})
+
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.text and message in response.text
+    assert hub_connection.get_connection() is None
+
+
+def test_credentials_the_hub_refuses_store_nothing(app: Flask, fake_hub: FakeHub) -> None:
+    fake_hub.failures.append(HubAuthError("invalid_client"))
+    admin = _login(app, Role.ADMIN)
+
+    response = admin.post("/hub/connect", data=CREDENTIALS)
+
+    assert response.status_code == 422
+    assert "The hub did not accept the connection: invalid_client" in response.text
+    assert 'value="client-42"' in response.text  # kept to correct; the secret is not echoed
+    assert CREDENTIALS["client_secret"] not in response.text
+    assert hub_connection.get_connection() is None
+
+
+def test_only_an_admin_connects(app: Flask, staff: FlaskClient, fake_hub: FakeHub) -> None:
+    assert 'id="connect-form"' not in staff.get("/hub").text
+    assert staff.post("/hub/connect", data=CREDENTIALS).status_code == 403
+    assert hub_connection.get_connection() is None
