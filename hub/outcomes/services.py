@@ -8,6 +8,7 @@ withheld cell.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +36,37 @@ ROLLUP_COLUMNS = (
 )
 _CELL_FIELDS = ("major_group", "metric", "value", "suppressed")
 
+log = logging.getLogger(__name__)
+
+
+def _withheld(cell: Mapping[str, Any]) -> bool:
+    return bool(cell["suppressed"]) or cell["value"] is None
+
+
+def check_totals(cells: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a set whose total over groups cannot hold its groups.
+
+    A measure's "all" cell counts every group of it, and a group the node withheld holds
+    at least 1, so the total must be at least the known groups plus one per withheld
+    group. A total below that describes no real table: the roll-up could not be
+    protected (no table fits it), so it is refused here, with the measure named.
+    """
+    totals = {c["metric"]: c for c in cells if c["major_group"] == TOTAL}
+    errors = []
+    for metric, total in sorted(totals.items()):
+        if _withheld(total):
+            continue
+        parts = [c for c in cells if c["metric"] == metric and c["major_group"] != TOTAL]
+        hidden = sum(1 for c in parts if _withheld(c))
+        known = sum(int(c["value"]) for c in parts if not _withheld(c))
+        if total["value"] < known + hidden:
+            errors.append(
+                f"{metric}: the total {total['value']} is less than its groups "
+                f"({known} shown, {hidden} withheld of at least 1 each)."
+            )
+    if errors:
+        raise InvalidInput({"cells": errors})
+
 
 def check_period(period: str) -> str:
     """Return the period if it is a quarter like 2026-Q3, else raise InvalidInput."""
@@ -48,6 +80,7 @@ def replace_cells(
 ) -> list[dict[str, Any]]:
     """Replace the community's whole set of cells for the period; then commit."""
     check_period(period)
+    check_totals(cells)
     db.session.execute(
         delete(OutcomeCell).where(
             OutcomeCell.community_id == community.id, OutcomeCell.period == period
@@ -138,10 +171,24 @@ def _protected_tables(period: str | None) -> tuple[Tables, set[RowKey]]:
             inner[(per, metric)][(slug, group)] = value
         sent.add((per, slug, group))
     tables = {
-        key: protect_table(inner.get(key, {}), totals.get(key, {}))
+        key: _protect(key, inner.get(key, {}), totals.get(key, {}))
         for key in sorted({*inner, *totals})
     }
     return tables, sent
+
+
+def _protect(
+    key: tuple[str, str],
+    inner: Mapping[tuple[str, str], int | None],
+    totals: Mapping[str, int | None],
+) -> ProtectedTable:
+    """Protect one table; totals stored before ``check_totals`` guarded the door may not
+    fit their groups, and then the table is protected from the groups alone."""
+    try:
+        return protect_table(inner, totals)
+    except ValueError:
+        log.warning("outcome totals of %s %s do not fit their groups; ignored", *key)
+        return protect_table(inner, {})
 
 
 def _public_row(key: RowKey, tables: Tables) -> dict[str, Any]:

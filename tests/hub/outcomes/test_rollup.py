@@ -145,3 +145,38 @@ def test_rollup_rejects_bad_arguments(hub_client: FlaskClient) -> None:
     assert hub_client.get("/api/v1/rollup?by=city").status_code == 422
     assert hub_client.get("/api/v1/rollup?period=2026").status_code == 422
     assert hub_client.get("/api/v1/rollup").get_json()["rows"] == []
+
+
+def test_a_total_smaller_than_its_groups_is_refused(halifax_api: Api) -> None:
+    # 23 shown and one withheld group (at least 1): a total of 20 fits no real table.
+    cells = [cell("29", "enrolled", 23), cell("15", "enrolled", None), cell("all", "enrolled", 20)]
+
+    response = halifax_api.put(Q3, json={"cells": cells})
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["cells"] == [
+        "enrolled: the total 20 is less than its groups (23 shown, 1 withheld of at least 1 each)."
+    ]
+    assert halifax_api.get(Q3).get_json()["cells"] == []  # nothing half-written
+
+
+def test_totals_stored_before_the_check_do_not_break_the_roll_up(
+    hub_client: FlaskClient, halifax_api: Api, hub_app: Any
+) -> None:
+    from hub.communities.models import Community
+    from hub.extensions import db
+    from hub.outcomes.models import OutcomeCell
+
+    with hub_app.app_context():
+        halifax = db.session.query(Community).filter_by(slug="halifax").one()
+        for group, value in (("29", 23), ("15", None), ("all", 20)):
+            db.session.add(OutcomeCell(
+                community_id=halifax.id, period="2026-Q3", major_group=group,
+                metric="enrolled", value=value, suppressed=value is None,
+            ))  # fmt: skip
+        db.session.commit()
+
+    [national] = rows(hub_client, "national")
+
+    # Answered (not a 500), from the groups alone: a sum over a withheld group is withheld.
+    assert national["enrolled"] is None and "enrolled" in national["suppressed"]
