@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 
+from hub import kept
 from hub.communities.models import Community, CommunityStatus
 from hub.demand.services import table as demand_table
 from hub.extensions import db
 from hub.outcomes.models import OutcomeCell
+from hub.outcomes.services import cells_version
 from hub.profiles.models import Profile
 from shared.taxonomy import default_taxonomy
 
@@ -97,22 +99,18 @@ class Coverage:
         return [c for c in self.cells if c.community == slug]
 
 
-def _communities() -> dict[int, tuple[str, str]]:
-    """Active and silenced communities: id -> (slug, name)."""
+def _communities() -> dict[int, tuple[str, str, int]]:
+    """Active and silenced communities: id -> (slug, name, profiles_version)."""
     stmt = (
-        select(Community.id, Community.slug, Community.name)
+        select(Community.id, Community.slug, Community.name, Community.profiles_version)
         .where(Community.status != CommunityStatus.SUSPENDED)
         .order_by(Community.slug)
     )
-    return {id_: (slug, name) for id_, slug, name in db.session.execute(stmt)}
+    return {id_: (slug, name, ver) for id_, slug, name, ver in db.session.execute(stmt)}
 
 
-def _supply(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
-    """(slug, major) -> (listed connectors, open ones), of the communities given.
-
-    Grouped by community id with no join: the communities' slugs are known already, and a
-    suspended community's rows are dropped here rather than by the database.
-    """
+def _count_supply(ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Community id -> major group -> (listed connectors, open ones)."""
     major = func.substr(Profile.occupation, 1, 2)
     open_ = case(
         (Profile.accepting.is_(True) & or_(Profile.cross_city_ok, Profile.remote_ok), 1),
@@ -120,13 +118,31 @@ def _supply(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], tu
     )
     stmt = (
         select(Profile.community_id, major, func.count(), func.sum(open_))
-        .where(Profile.deleted.is_(False), Profile.occupation.is_not(None))
+        .where(
+            Profile.community_id.in_(ids),
+            Profile.deleted.is_(False),
+            Profile.occupation.is_not(None),
+        )
         .group_by(Profile.community_id, major)
     )
+    counted: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for community_id, group, count, opened in db.session.execute(stmt):
+        counted[community_id][group] = (count, int(opened or 0))
+    return counted
+
+
+def _supply(
+    communities: dict[int, tuple[str, str, int]],
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(slug, major) -> (listed connectors, open ones), of the communities given (kept by
+    each worker until a community's profiles change: ``hub.kept``)."""
+    versions = [(cid, ver) for cid, (_slug, _name, ver) in communities.items()]
+    none: dict[str, tuple[int, int]] = {}
+    counted = kept.per_community("supply", versions, _count_supply, none)
     return {
-        (communities[community_id][0], group): (count, int(opened or 0))
-        for community_id, group, count, opened in db.session.execute(stmt)
-        if community_id in communities
+        (communities[cid][0], group): figures
+        for cid, groups in counted.items()
+        for group, figures in groups.items()
     }
 
 
@@ -147,8 +163,18 @@ def _newest_periods(community_ids: Iterable[int]) -> set[tuple[int, str]]:
     }
 
 
-def _waiting(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], tuple[int, bool]]:
-    """(slug, major) -> (eligible minus matched where published, some figure withheld)."""
+def _waiting(
+    communities: dict[int, tuple[str, str, int]],
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """(slug, major) -> (eligible minus matched where published, some figure withheld),
+    kept by each worker until the outcome cells or the communities change."""
+    key = tuple(sorted(communities.items()))
+    return kept.kept(("waiting", key), cells_version(), lambda: _count_waiting(communities))
+
+
+def _count_waiting(
+    communities: dict[int, tuple[str, str, int]],
+) -> dict[tuple[str, str], tuple[int, bool]]:
     recent = _newest_periods(communities)
     if not recent:
         return {}
@@ -161,6 +187,7 @@ def _waiting(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], t
         OutcomeCell.suppressed,
     ).where(
         OutcomeCell.community_id.in_(list(communities)),
+        OutcomeCell.period.in_(sorted({period for _cid, period in recent})),
         OutcomeCell.metric.in_(("eligible", "matched")),
     )
     majors = {group.major for group in default_taxonomy().major_groups()}
@@ -184,7 +211,7 @@ def _waiting(communities: dict[int, tuple[str, str]]) -> dict[tuple[str, str], t
 def coverage() -> Coverage:
     """Compute supply, waiting connectees and demand per group and per community."""
     communities = _communities()
-    names = dict(communities.values())
+    names = {slug: name for slug, name, _ver in communities.values()}
     supply = _supply(communities)
     waiting = _waiting(communities)
     demand = {

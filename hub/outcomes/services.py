@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from hub.audit.services import record
 from hub.communities.models import Community, CommunityRef
@@ -21,6 +21,7 @@ from hub.communities.services import mark_synced
 from hub.database import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db
+from hub.kept import kept
 from hub.outcomes.models import ROLLUP_LEVELS, OutcomeCell
 from shared.privacy.disclosure import TOTAL, ProtectedTable, protect_table
 from shared.protocol import EMPLOYED_METRICS, METRICS, PERIOD_RE
@@ -148,7 +149,24 @@ def rollup(period: str | None, by: str) -> list[dict[str, Any]]:
     ]
 
 
+def cells_version(period: str | None = None) -> tuple[Any, ...]:
+    """A version of the stored outcome cells (of one period, or all) that moves with every
+    ``replace_cells``: their count, newest id and newest stamp."""
+    stmt = select(func.count(), func.max(OutcomeCell.id), func.max(OutcomeCell.updated_at))
+    if period is not None:
+        stmt = stmt.where(OutcomeCell.period == period)
+    return tuple(db.session.execute(stmt).one())
+
+
 def _protected_tables(period: str | None) -> tuple[Tables, set[RowKey]]:
+    """The protected tables of the period (None: every period). Protecting is a pure
+    function of the stored cells, so each worker keeps them until the cells change."""
+    if period is not None:
+        check_period(period)
+    return kept(("rollup", period), cells_version(period), lambda: _build_tables(period))
+
+
+def _build_tables(period: str | None) -> tuple[Tables, set[RowKey]]:
     """Protect each (period, metric) table; also return the (period, slug, group) sent."""
     stmt = select(
         OutcomeCell.period,
@@ -159,7 +177,7 @@ def _protected_tables(period: str | None) -> tuple[Tables, set[RowKey]]:
         OutcomeCell.suppressed,
     ).join(Community, Community.id == OutcomeCell.community_id)
     if period is not None:
-        stmt = stmt.where(OutcomeCell.period == check_period(period))
+        stmt = stmt.where(OutcomeCell.period == period)
     inner: dict[tuple[str, str], dict[tuple[str, str], int | None]] = defaultdict(dict)
     totals: dict[tuple[str, str], dict[str, int | None]] = defaultdict(dict)
     sent: set[RowKey] = set()

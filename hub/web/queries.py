@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from hub import kept
 from hub.audit.models import AuditEvent
 from hub.auth.models import StaffUser
 from hub.communities.models import Community, CommunityStatus
@@ -90,15 +91,23 @@ class CommunityDetail:
     history: list[HistoryEntry]
 
 
-def _profile_stats(ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime | None]]:
-    """Per community: profiles not tombstoned, and the newest change to any of its rows."""
-    listed = func.sum(case((Profile.deleted.is_(False), 1), else_=0))
-    stmt = (
-        select(Profile.community_id, listed, func.max(Profile.updated_at))
-        .where(Profile.community_id.in_(ids))
-        .group_by(Profile.community_id)
-    )
-    return {cid: (int(count or 0), newest) for cid, count, newest in db.session.execute(stmt)}
+def _profile_stats(
+    communities: Sequence[Community],
+) -> dict[int, tuple[int, dt.datetime | None]]:
+    """Per community: profiles not tombstoned, and the newest change to any of its rows
+    (kept by each worker until the community's profiles change: ``hub.kept``)."""
+
+    def count(ids: list[int]) -> dict[int, tuple[int, dt.datetime | None]]:
+        listed = func.sum(case((Profile.deleted.is_(False), 1), else_=0))
+        stmt = (
+            select(Profile.community_id, listed, func.max(Profile.updated_at))
+            .where(Profile.community_id.in_(ids))
+            .group_by(Profile.community_id)
+        )
+        return {cid: (int(n or 0), newest) for cid, n, newest in db.session.execute(stmt)}
+
+    versions = [(c.id, c.profiles_version) for c in communities]
+    return kept.per_community("listed", versions, count, (0, None))
 
 
 def _status_reasons(ids: Sequence[int]) -> dict[int, str | None]:
@@ -136,7 +145,7 @@ def _refused(communities: Sequence[Community]) -> dict[str, int]:
 
 
 def _rows(communities: Sequence[Community]) -> list[CommunityRow]:
-    stats = _profile_stats([c.id for c in communities])
+    stats = _profile_stats(communities)
     reasons = _status_reasons([c.id for c in communities])
     refused = _refused(communities)
     return [
