@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 from community_node.app import create_app
@@ -106,6 +107,36 @@ def node_app(url: str | None) -> Iterator[Flask]:
                 if url is not None:
                     db.drop_all()
                 db.engine.dispose()
+
+
+def postgres_problem(url: str) -> str | None:
+    """Create the scratch database ``url`` names if it is missing (asking the server's
+    ``postgres`` database); return why the server cannot be used, or None when it answers."""
+    target = sa.engine.make_url(url)
+    connect = {"connect_timeout": 3}
+    admin = sa.create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args=connect
+    )
+    try:
+        with admin.connect() as conn:
+            found = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not found:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    except sa.exc.OperationalError:
+        pass  # the server itself is away: the check below says so
+    finally:
+        admin.dispose()
+    engine = sa.create_engine(url, connect_args=connect)
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
 
 
 def machine() -> dict[str, str]:

@@ -10,6 +10,7 @@ from bench import (
     Result,
     backends,
     hub_directory_search,
+    hub_pages,
     machine,
     matching_assign,
     matching_rank,
@@ -37,9 +38,9 @@ def main() -> int:
             for result in bench(label, url):
                 print(result.line(), flush=True)
                 results.append(result)
-    # The matching engine needs no database, and the staff pages' target is PostgreSQL's
+    # The matching engine needs no database, and the staff pages' targets are PostgreSQL's
     # (BENCH_POSTGRES_URL or a local default): each runs once, not per backend.
-    for matching in (matching_rank.run, matching_assign.run, node_pages.run):
+    for matching in (matching_rank.run, matching_assign.run, node_pages.run, hub_pages.run):
         for result in matching():
             print(result.line(), flush=True)
             results.append(result)

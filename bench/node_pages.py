@@ -1,4 +1,5 @@
-"""Staff page latency: list, person and match pages of a node with 10,000 connectees.
+"""Staff page latency: list, person, match and suggestion pages of a node with 10,000
+connectees.
 
 Through the Flask test client with a logged-in coordinator's session, as a browser asks
 for them (server-side rendering included, the network not). Issue 13 asks for page p95
@@ -23,13 +24,22 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from bench import POSTGRES_URL_VARIABLE, Figure, Result, Skipped, machine, node_app, percentile
+from bench import (
+    POSTGRES_URL_VARIABLE,
+    Figure,
+    Result,
+    Skipped,
+    machine,
+    node_app,
+    percentile,
+    postgres_problem,
+)
 from community_node.auth.models import Role
 from community_node.auth.services import create_user
 from community_node.demo.generator import generate, insert_plan
 from community_node.extensions import db
 from community_node.matches.models import Match
-from community_node.participants.models import Connectee
+from community_node.participants.models import Connectee, ProfileStatus
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/connector_bench"
 CONNECTEES = 10_000
@@ -53,41 +63,6 @@ CONNECTOR_QUERIES = ("", "?sort=-capacity", "?status=approved&sort=last_name", "
 
 def postgres_url() -> str:
     return os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
-
-
-def _create_if_missing(url: str) -> None:
-    """Create the scratch database on first use (the server's ``postgres`` database asks)."""
-    target = sa.engine.make_url(url)
-    admin = sa.create_engine(
-        target.set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as conn:
-            found = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                {"name": target.database},
-            )
-            if not found:
-                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    except sa.exc.OperationalError:
-        pass  # the server itself is away: _reachable says so
-    finally:
-        admin.dispose()
-
-
-def _reachable(url: str) -> str | None:
-    """Return why the server cannot be used, or None when it answers."""
-    _create_if_missing(url)
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return None
-    except sa.exc.OperationalError as exc:
-        return str(exc.orig).strip().splitlines()[0]
-    finally:
-        engine.dispose()
 
 
 def _time(client: FlaskClient, paths: Callable[[int], str], count: int) -> list[float]:
@@ -123,7 +98,7 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
     name = "staff pages (logged-in coordinator)"
     if not url.startswith("postgresql"):
         return [Skipped(f"{label}: {name}", "measured on PostgreSQL only (the target's database)")]
-    problem = _reachable(url)
+    problem = postgres_problem(url)
     if problem is not None:
         return [Skipped(f"{label}: {name}", f"no PostgreSQL at {url}: {problem}")]
     with node_app(url) as app:
@@ -143,9 +118,15 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
         setup_s = time.perf_counter() - started
         connectee_ids = list(db.session.scalars(sa.select(Connectee.id)))
         match_ids = list(db.session.scalars(sa.select(Match.id)))
+        approved = list(
+            db.session.scalars(
+                sa.select(Connectee.id).where(Connectee.status == ProfileStatus.APPROVED)
+            )
+        )
         rng = random.Random(7)
         people = [rng.choice(connectee_ids) for _ in range(WARMUP + REQUESTS)]
         matches = [rng.choice(match_ids) for _ in range(WARMUP + REQUESTS)] if match_ids else []
+        seekers = [rng.choice(approved) for _ in range(WARMUP + REQUESTS)] if approved else []
         served = {rule.rule for rule in app.url_map.iter_rules()}
         match_page = next(
             (r for r in served if r.startswith("/matches/<") and r.count("/") == 2), None
@@ -176,6 +157,13 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
             pages.append(("/matches/<id> match", lambda n: f"/matches/{matches[n]}"))
         for page_name, paths in pages:
             results += _figures(label, page_name, _time(client, paths, REQUESTS), TARGET_P95_MS)
+        if seekers:
+            pages.append(
+                ("/matching/<id> suggestions", lambda n: f"/matching/{seekers[n]}"),
+            )
+            results += _figures(
+                label, pages[-1][0], _time(client, pages[-1][1], REQUESTS), TARGET_P95_MS
+            )
         if match_page is None:
             results.append(Skipped(f"{label}: /matches/<id> match", "not served yet"))
     return results
