@@ -1,11 +1,15 @@
-"""Take the pictures of docs/coordinator-guide.md from a demo node, in Chromium.
+"""Take the pictures of the staff guides from a demo node or hub, in Chromium.
 
-    .venv/bin/python scripts/guide_screenshots.py [--out docs/coordinator-guide]
+    .venv/bin/python scripts/guide_screenshots.py                 # docs/coordinator-guide/
+    .venv/bin/python scripts/guide_screenshots.py --site hub      # docs/hub-guide/
 
-Builds a demo node on a scratch SQLite file (the data ``make run`` shows), serves it on a
-free localhost port, logs in as the demo coordinator and photographs each page the guide
-describes, at a laptop's width, the top of the page only (the guide's text says the rest).
-Needs Debian's Chromium (/usr/bin/chromium) and the test extras (Playwright).
+``node``: a demo node on a scratch SQLite file (the data ``make run`` shows), logged in as
+the demo coordinator. ``hub``: a hub on a scratch SQLite file with a dozen communities,
+100,000 anonymized profiles, four quarters of outcomes and applications (the seeding of
+``bench/hub_pages.py``), logged in as national staff. Either is served on a free localhost
+port and each page its guide describes is photographed at a laptop's width, the top of
+the page only (the guide's text says the rest). Needs Debian's Chromium
+(/usr/bin/chromium) and the test extras (Playwright).
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import hub_pages  # noqa: E402
 from community_node.app import create_app  # noqa: E402
 from community_node.demo.loader import DEMO_PASSWORD, DEMO_STAFF, load_demo  # noqa: E402
 from community_node.extensions import db  # noqa: E402
 from community_node.matches.models import Match  # noqa: E402
 from community_node.matching import services as matching  # noqa: E402
+from hub.app import create_app as create_hub  # noqa: E402
+from hub.extensions import db as hub_db  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SIZE = {"width": 1100, "height": 820}
@@ -57,11 +64,46 @@ def demo_node(tmp: Path) -> Iterator[tuple[str, dict[str, int]]]:
             "match": match.id if match is not None else 1,
         }
         db.session.remove()
+    with serving(app) as url:
+        yield url, ids
+
+
+#: The hub's pictures show these communities (the demo's four and more).
+HUB_COMMUNITIES = (
+    ("halifax", "Halifax"), ("stlouis", "St. Louis"), ("portland", "Portland"),
+    ("pittsburgh", "Pittsburgh"), ("moncton", "Moncton"), ("fredericton", "Fredericton"),
+    ("saint-john", "Saint John"), ("charlottetown", "Charlottetown"),
+    ("stjohns", "St. John's"), ("sydney", "Sydney"), ("truro", "Truro"),
+    ("yarmouth", "Yarmouth"),
+)  # fmt: skip
+HUB_STAFF = "national@example.org"
+
+
+@contextmanager
+def demo_hub(tmp: Path) -> Iterator[tuple[str, dict[str, int]]]:
+    """Serve a hub with the communities above, profiles, outcomes and applications."""
+    app = create_hub(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/hub-guide.sqlite",
+            "SECRET_KEY": "guide-screenshots-only-" + "x" * 16,
+            "RESOURCE_FILES_DIR": str(tmp / "files"),
+        }
+    )
+    with app.app_context():
+        hub_db.create_all()
+        hub_pages.seed(HUB_COMMUNITIES, HUB_STAFF, DEMO_PASSWORD)
+        hub_db.session.remove()
+    with serving(app) as url:
+        yield url, {"application": 1}
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", ids
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -88,31 +130,58 @@ def shots(ids: dict[str, int]) -> list[tuple[str, str, Callable[[Any], None] | N
     ]
 
 
+def hub_shots(ids: dict[str, int]) -> list[tuple[str, str, Callable[[Any], None] | None]]:
+    return [
+        ("dashboard", "/", None),
+        ("figures", "/figures", None),
+        ("directory", "/directory?occupation=29-1141&related=minor", None),
+        ("coverage", "/directory/coverage", None),
+        ("introductions", "/introductions", None),
+        ("communities", "/communities", None),
+        ("community", "/communities/halifax", None),
+        ("apply", "/apply", None),
+        ("applications", "/onboarding", None),
+        ("application", f"/onboarding/{ids['application']}", None),
+        ("resources", "/resources", None),
+        ("audit", "/admin/audit", None),
+    ]
+
+
+SITES = {
+    # site: (how to serve it, its pictures, who logs in, where the pictures go)
+    "node": (demo_node, shots, DEMO_STAFF[1][0], Path("docs/coordinator-guide")),
+    "hub": (demo_hub, hub_shots, HUB_STAFF, Path("docs/hub-guide")),
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("docs/coordinator-guide"))
+    parser.add_argument("--site", choices=sorted(SITES), default="node")
+    parser.add_argument("--out", type=Path, help="default: the site's guide folder")
     args = parser.parse_args()
+    serve, pictures, login, default_out = SITES[args.site]
+    args.out = args.out or default_out
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is missing: apt install chromium", file=sys.stderr)
         return 1
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    coordinator = DEMO_STAFF[1][0]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        demo_node(Path(tmp)) as (url, ids),
+        serve(Path(tmp)) as (url, ids),
         sync_playwright() as playwright,
     ):
         flags = ["--no-sandbox"] if os.geteuid() == 0 else []
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
         page = browser.new_page(base_url=url, viewport=SIZE)
+        page.set_default_timeout(120_000)  # a first page may build caches on a busy machine
         page.goto("/login")
-        page.get_by_label("Email").fill(coordinator)
+        page.get_by_label("Email").fill(login)
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(re.compile(r"/$"))
-        for name, path, prepare in shots(ids):
+        for name, path, prepare in pictures(ids):
             response = page.goto(path)
             if response is None or response.status >= 400:
                 status = response.status if response else "no answer"
