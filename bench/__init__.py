@@ -12,7 +12,8 @@ import math
 import os
 import platform
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -107,6 +108,35 @@ def node_app(url: str | None) -> Iterator[Flask]:
                 if url is not None:
                     db.drop_all()
                 db.engine.dispose()
+
+
+def time_pages(
+    client: Any, paths: Callable[[int], str], count: int, warmup: int
+) -> list[float]:
+    """GET ``paths(n)`` warmup + count times through a Flask test client; return the
+    milliseconds of the last ``count`` (any answer but 200 stops the benchmark)."""
+    samples = []
+    for n in range(warmup + count):
+        path = paths(n)
+        t0 = time.perf_counter()
+        response = client.get(path)
+        elapsed = (time.perf_counter() - t0) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        if n >= warmup:
+            samples.append(elapsed)
+    return samples
+
+
+def page_figures(label: str, name: str, samples: list[float], target: float | None) -> list[Figure]:
+    """A page's p50, and its p95 against the target."""
+    return [
+        Figure(f"{label}: {name}: p50", percentile(samples, 50), "ms"),
+        Figure(
+            f"{label}: {name}: p95", percentile(samples, 95), "ms", target,
+            f"{len(samples)} requests",
+        ),
+    ]  # fmt: skip
 
 
 def postgres_problem(url: str) -> str | None:

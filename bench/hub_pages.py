@@ -29,7 +29,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from bench import (
     POSTGRES_URL_VARIABLE,
@@ -37,8 +36,9 @@ from bench import (
     Result,
     Skipped,
     machine,
-    percentile,
+    page_figures,
     postgres_problem,
+    time_pages,
 )
 from bench.hub_directory_search import COMMUNITIES as SEARCH_COMMUNITIES
 from bench.hub_directory_search import pools, profile_rows
@@ -163,30 +163,6 @@ def seed(
     return slugs, time.perf_counter() - started
 
 
-def _time(client: FlaskClient, paths: Callable[[int], str], count: int) -> list[float]:
-    samples = []
-    for n in range(WARMUP + count):
-        path = paths(n)
-        t0 = time.perf_counter()
-        response = client.get(path)
-        elapsed = (time.perf_counter() - t0) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        if n >= WARMUP:
-            samples.append(elapsed)
-    return samples
-
-
-def _figures(label: str, name: str, samples: list[float], target: float | None) -> list[Figure]:
-    return [
-        Figure(f"{label}: {name}: p50", percentile(samples, 50), "ms"),
-        Figure(
-            f"{label}: {name}: p95", percentile(samples, 95), "ms", target,
-            f"{len(samples)} requests",
-        ),
-    ]  # fmt: skip
-
-
 #: Directory searches a staff member runs: an occupation, a group, a language, a city.
 SEARCHES = (
     "?occupation=29-1141",
@@ -224,8 +200,8 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
                 "s",
             )
         ]
-        results += _figures(label, "reference /healthz", _time(client, lambda n: "/healthz",
-                                                                REQUESTS), None)  # fmt: skip
+        reference = time_pages(client, lambda n: "/healthz", REQUESTS, WARMUP)
+        results += page_figures(label, "reference /healthz", reference, None)
         pages: list[tuple[str, Callable[[int], str]]] = [
             ("/ dashboard", lambda n: "/"),
             ("/communities list", lambda n: "/communities"),
@@ -238,7 +214,8 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
             ("/admin/audit", lambda n: "/admin/audit"),
         ]
         for page_name, paths in pages:
-            results += _figures(label, page_name, _time(client, paths, REQUESTS), TARGET_P95_MS)
+            samples = time_pages(client, paths, REQUESTS, WARMUP)
+            results += page_figures(label, page_name, samples, TARGET_P95_MS)
     return results
 
 

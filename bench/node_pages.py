@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from bench import (
     POSTGRES_URL_VARIABLE,
@@ -31,8 +30,9 @@ from bench import (
     Skipped,
     machine,
     node_app,
-    percentile,
+    page_figures,
     postgres_problem,
+    time_pages,
 )
 from community_node.auth.models import Role
 from community_node.auth.services import create_user
@@ -63,33 +63,6 @@ CONNECTOR_QUERIES = ("", "?sort=-capacity", "?status=approved&sort=last_name", "
 
 def postgres_url() -> str:
     return os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL
-
-
-def _time(client: FlaskClient, paths: Callable[[int], str], count: int) -> list[float]:
-    samples = []
-    for n in range(WARMUP + count):
-        path = paths(n)
-        t0 = time.perf_counter()
-        response = client.get(path)
-        elapsed = (time.perf_counter() - t0) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        if n >= WARMUP:
-            samples.append(elapsed)
-    return samples
-
-
-def _figures(label: str, name: str, samples: list[float], target: float | None) -> list[Figure]:
-    return [
-        Figure(f"{label}: {name}: p50", percentile(samples, 50), "ms"),
-        Figure(
-            f"{label}: {name}: p95",
-            percentile(samples, 95),
-            "ms",
-            target,
-            f"{len(samples)} requests",
-        ),
-    ]
 
 
 def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
@@ -146,8 +119,8 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
                 "s",
             )
         ]
-        reference = _time(client, lambda n: "/healthz", REQUESTS)
-        results += _figures(label, "reference /healthz", reference, None)
+        reference = time_pages(client, lambda n: "/healthz", REQUESTS, WARMUP)
+        results += page_figures(label, "reference /healthz", reference, None)
         pages: list[tuple[str, Callable[[int], str]]] = [
             ("/connectees list", lambda n: f"/connectees{CONNECTEE_QUERIES[n % 6]}"),
             ("/connectors list", lambda n: f"/connectors{CONNECTOR_QUERIES[n % 5]}"),
@@ -156,14 +129,14 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
         if match_page is not None and matches:
             pages.append(("/matches/<id> match", lambda n: f"/matches/{matches[n]}"))
         for page_name, paths in pages:
-            results += _figures(label, page_name, _time(client, paths, REQUESTS), TARGET_P95_MS)
+            samples = time_pages(client, paths, REQUESTS, WARMUP)
+            results += page_figures(label, page_name, samples, TARGET_P95_MS)
         if seekers:
             pages.append(
                 ("/matching/<id> suggestions", lambda n: f"/matching/{seekers[n]}"),
             )
-            results += _figures(
-                label, pages[-1][0], _time(client, pages[-1][1], REQUESTS), TARGET_P95_MS
-            )
+            samples = time_pages(client, pages[-1][1], REQUESTS, WARMUP)
+            results += page_figures(label, pages[-1][0], samples, TARGET_P95_MS)
         if match_page is None:
             results.append(Skipped(f"{label}: /matches/<id> match", "not served yet"))
     return results
