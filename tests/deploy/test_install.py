@@ -71,7 +71,12 @@ def files(prefix: Path) -> dict[str, tuple[int, int, int, str]]:
     for path in sorted(prefix.rglob("*")):
         info = path.lstat()
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-        found[str(path.relative_to(prefix))] = (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid, digest)
+        found[str(path.relative_to(prefix))] = (
+            stat.S_IMODE(info.st_mode),
+            info.st_uid,
+            info.st_gid,
+            digest,
+        )
     return found
 
 
@@ -82,20 +87,17 @@ def env_value(prefix: Path, service: str, name: str) -> str:
     raise AssertionError(f"{name} is not set")
 
 
+#: One table's whole content as a hash: every row, in a fixed order.
+TABLE_HASH = "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{}\" t"
+
+
 def database(url: str) -> dict[str, str]:
     """Every table's whole content, as a hash (the audit log and schema version included)."""
     engine = create_engine(normalize_database_url(url), poolclass=NullPool)
     try:
         with engine.connect() as conn:
             tables = inspect(conn).get_table_names()
-            return {
-                table: str(
-                    conn.scalar(
-                        text(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')
-                    )
-                )
-                for table in tables
-            }
+            return {t: str(conn.scalar(text(TABLE_HASH.format(t)))) for t in tables}
     finally:
         engine.dispose()
 
@@ -133,7 +135,10 @@ def test_install_twice_changes_nothing_the_second_time(
 
     # The installed units point at this prefix and pass systemd's own check.
     units = sorted((prefix / "etc/systemd/system").iterdir())
-    assert {u.name for u in units} >= {f"connector-{service}.service", f"connector-{service}-tick.timer"}
+    assert {u.name for u in units} >= {
+        f"connector-{service}.service",
+        f"connector-{service}-tick.timer",
+    }
     for unit in (u for u in units if u.suffix == ".service"):
         body = unit.read_text()
         assert f"EnvironmentFile={prefix}/etc/connector-{service}/env" in body

@@ -80,7 +80,9 @@ def test_the_two_syncs_take_one_lock_and_never_overlap() -> None:
     full = read_unit(DEPLOY / "systemd" / "connector-node-sync-full.service")["Service"]
     lock = "/var/lib/connector-node/sync.lock"
     # The frequent run skips itself (a success) while the other holds the lock...
-    assert sync["ExecStart"].startswith(f"/usr/bin/flock --nonblock --conflict-exit-code 75 {lock} ")
+    assert sync["ExecStart"].startswith(
+        f"/usr/bin/flock --nonblock --conflict-exit-code 75 {lock} "
+    )
     assert sync["SuccessExitStatus"] == "75"
     # ...and the nightly one waits for it.
     assert full["ExecStart"].startswith(f"/usr/bin/flock --wait 900 {lock} ")
