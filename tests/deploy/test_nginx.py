@@ -198,7 +198,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     raise AssertionError("nginx did not start listening")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stack(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Stack]:
     nginx = tool("nginx")
     tool("openssl")
@@ -298,7 +298,7 @@ def _logged_in(stack: Stack) -> requests.Session:
     return session
 
 
-def test_plain_http_is_sent_to_https(stack: Stack) -> None:
+def check_plain_http_is_sent_to_https(stack: Stack) -> None:
     answer = requests.get(
         f"http://localhost:{NODE_HTTP}/people?page=2", allow_redirects=False, timeout=10
     )
@@ -306,7 +306,7 @@ def test_plain_http_is_sent_to_https(stack: Stack) -> None:
     assert answer.headers["Location"] == f"{NODE_SITE}/people?page=2"
 
 
-def test_pages_come_through_tls_with_hsts_and_the_apps_headers(stack: Stack) -> None:
+def check_pages_come_through_tls_with_hsts_and_the_apps_headers(stack: Stack) -> None:
     session = stack.session()
     for site in (NODE_SITE, HUB_SITE):
         page = session.get(f"{site}/login", timeout=10)
@@ -316,7 +316,7 @@ def test_pages_come_through_tls_with_hsts_and_the_apps_headers(stack: Stack) -> 
             assert page.headers[name] == value, (site, name)
 
 
-def test_nginx_serves_versioned_assets_for_a_year_and_the_rest_revalidated(stack: Stack) -> None:
+def check_nginx_serves_versioned_assets_for_a_year_and_the_rest_revalidated(stack: Stack) -> None:
     session = stack.session()
     for site in (NODE_SITE, HUB_SITE):
         page = session.get(f"{site}/login", timeout=10).text
@@ -337,7 +337,7 @@ def test_nginx_serves_versioned_assets_for_a_year_and_the_rest_revalidated(stack
     assert not [r for r in stack.node.access_lines() if r["path"].startswith("/vendor/")]
 
 
-def test_a_coordinator_logs_in_and_imports_a_spreadsheet_through_nginx(stack: Stack) -> None:
+def check_a_coordinator_logs_in_and_imports_a_spreadsheet_through_nginx(stack: Stack) -> None:
     session = _logged_in(stack)
     upload_page = session.get(f"{NODE_SITE}/imports", timeout=10)
     rows = "".join(f"Imported{i},Person,imported-{i}@example.org,29-1141\n" for i in range(25))
@@ -402,7 +402,7 @@ def _search(url: str, token: str, verify: Path) -> list[dict[str, Any]]:
     return list(answer.json()["items"])
 
 
-def test_a_sync_through_one_hub_process_shows_in_searches_on_the_other(stack: Stack) -> None:
+def check_a_sync_through_one_hub_process_shows_in_searches_on_the_other(stack: Stack) -> None:
     hub = stack.hubs[0]
     creds = register_community(hub, "kitchener", "Kitchener")
     out = stack.node.cli(
@@ -445,3 +445,12 @@ def test_a_sync_through_one_hub_process_shows_in_searches_on_the_other(stack: St
             time.sleep(0.05)
         assert [hit["profile"]["community"] for hit in found] == ["kitchener"] * 5
     assert _search(HUB_SITE, token, stack.cert)  # and through nginx
+
+
+def test_nginx_in_front_of_gunicorn(stack: Stack) -> None:
+    """One test over one stack: pytest-xdist never starts a second one on the same ports."""
+    check_plain_http_is_sent_to_https(stack)
+    check_pages_come_through_tls_with_hsts_and_the_apps_headers(stack)
+    check_nginx_serves_versioned_assets_for_a_year_and_the_rest_revalidated(stack)
+    check_a_coordinator_logs_in_and_imports_a_spreadsheet_through_nginx(stack)
+    check_a_sync_through_one_hub_process_shows_in_searches_on_the_other(stack)
