@@ -26,6 +26,7 @@ from community_node.extensions import db
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import Connectee, Connector, ProfileStatus
 from community_node.participants.services import CONNECTEES, CONNECTORS, PersonKind, get_person
+from community_node.sync.outbox import connector_changed, connectors_changed
 
 #: Statuses an eligibility decision may move a person out of.
 DECIDABLE = (
@@ -161,7 +162,9 @@ def _store(
 def evaluate_person(kind: PersonKind[Any], person_id: int, *, actor: str) -> EligibilityDecision:
     """Evaluate one applicant under the active rules and move their status to match."""
     person = _decidable(kind, person_id)
-    decision, _ = _store(person, active_rules(), actor=actor, action="eligibility.evaluate")
+    decision, moved = _store(person, active_rules(), actor=actor, action="eligibility.evaluate")
+    if moved:
+        connector_changed(person)  # an approved connector joins the directory (or leaves it)
     db.session.commit()
     return decision
 
@@ -182,7 +185,7 @@ def override(
     if not reason:
         raise InvalidInput({"reason": ["Give the reason for overriding the rules."]})
     person = _decidable(kind, person_id)
-    decision, _ = _store(
+    decision, moved = _store(
         person,
         active_rules(),
         actor=actor,
@@ -190,6 +193,8 @@ def override(
         override_outcome=outcome,
         override_reason=reason,
     )
+    if moved:
+        connector_changed(person)
     db.session.commit()
     return decision
 
@@ -240,6 +245,8 @@ def reevaluate_pending(*, actor: str) -> Reevaluation:
             _, moved = _store(person, rules, actor=actor, action="eligibility.evaluate")
             evaluated += 1
             changed += moved
+    if changed:
+        connectors_changed()  # once for the batch: the directory is reconciled together
     record(
         actor,
         "eligibility.reevaluate",

@@ -896,3 +896,15 @@ def test_a_paused_connector_is_listed_as_not_accepting_until_tick_ends_the_pause
     # Safe to rerun: nothing left to end, nothing enqueued again.
     assert "Pauses ended" not in runner.invoke(args=["tick", "--now", f"{later}T07:00:00Z"]).output
     assert len(items()) == count
+
+
+def test_a_connector_approved_by_the_eligibility_check_is_queued_for_the_directory(
+    api: Any, connected: HubConnection
+) -> None:
+    for n in range(5):  # enough listed peers that one more can be generalized and listed
+        add_connector(api, n)
+    newcomer = add_connector(api, 9, status="submitted")
+    assert ref_of(newcomer) not in {i.key for i in items(kind=OutboxKind.PROFILE)}
+    evaluated = api.post("/api/v1/eligibility-decisions/evaluate", json={"connector_id": newcomer})
+    assert evaluated.status_code == 201 and evaluated.json["outcome"] == "eligible"
+    assert ref_of(newcomer) in {i.key for i in items(kind=OutboxKind.PROFILE)}
