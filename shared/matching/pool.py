@@ -300,7 +300,7 @@ class CandidatePool:
         change = np.ones(n, dtype=bool)
         change[1:] = codes[1:] != codes[:-1]
         starts = np.flatnonzero(change)
-        stops = np.append(starts[1:], n)
+        stops = np.append(starts[1:], n)[: len(starts)]
         names = self._communities.values
         return {
             "communities": {
