@@ -45,8 +45,6 @@ from shared.taxonomy.skills import default_skills, skill_label
 #: Midpoints of the experience bands, so years can be compared.
 BAND_YEARS: dict[str, float] = {"0-4": 2.0, "5-9": 7.0, "10-19": 14.0, "20+": 22.0}
 SEEKER_ID = "seeker"
-#: Profile ids per ``IN (...)`` when fetching a community's changed profiles.
-_FETCH_CHUNK = 1000
 
 
 class Listed(NamedTuple):
@@ -74,6 +72,8 @@ class _State:
     listed: dict[int, Listed]
     # community id -> {profile id: version} of its live profiles in the pool
     held: dict[int, dict[int, int]]
+    # community id -> the newest updated_at read of its profiles (see apply_changes)
+    stamped: dict[int, dt.datetime] = field(default_factory=dict)
     # Each profile's wire entry as JSON, written the first time a search returns it.
     entry_json: dict[int, str] = field(default_factory=dict)
 
@@ -250,6 +250,9 @@ def _upsert(state: _State, rows: Iterable[Any], decode: _Decoder) -> None:
         profile, candidate = decode(row)
         state.listed[profile.id] = profile
         state.held.setdefault(row.community_id, {})[profile.id] = row.version
+        newest = state.stamped.get(row.community_id)
+        if newest is None or row.updated_at > newest:
+            state.stamped[row.community_id] = row.updated_at
         state.entry_json.pop(profile.id, None)
         candidates.append(candidate)
         keys.append(profile.id)
@@ -282,51 +285,36 @@ def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
 def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     """Bring the directory up to date with these communities' profiles; return it anew.
 
-    Reads each community's live (id, version) pairs, then only the profiles whose version
-    the pool does not hold; drops those no longer listed. Idempotent: applying a change
-    twice, or one the pool already holds, changes nothing.
+    Reads each community's rows stamped at or after the newest one held (tombstones
+    included): its syncs commit one after another, each stamped no earlier than the one
+    before (``hub.communities.services.lock_profiles``), so nothing committed since is
+    older. Idempotent: a row already held at its version changes nothing.
     """
     state = found.state
     decode = _Decoder()
-    suspended = {
-        id_
-        for (id_,) in db.session.execute(
-            select(Community.id).where(Community.status == CommunityStatus.SUSPENDED)
-        )
-    }
     for community_id in communities:
         held = state.held.setdefault(community_id, {})
-        if community_id in suspended:
-            live: dict[int, int] = {}
+        since = state.stamped.get(community_id)
+        query = (
+            select(*_COLUMNS, Profile.deleted)
+            .join(Community, Community.id == Profile.community_id)
+            .order_by(Profile.id)
+        )
+        if since is None:
+            query = query.where(Profile.community_id == community_id)
         else:
-            live = {
-                pid: version
-                for pid, version in db.session.execute(
-                    select(Profile.id, Profile.version).where(
-                        Profile.community_id == community_id, Profile.deleted.is_(False)
-                    )
-                )
-            }
-        gone = [pid for pid in held if pid not in live]
-        wanted = [pid for pid, version in live.items() if held.get(pid) != version]
+            # "+ 0": not the (community, ref) index, which would read all its rows.
+            query = query.where(
+                Profile.community_id + 0 == community_id, Profile.updated_at >= since
+            )
+        rows = db.session.execute(query).all()
+        gone = [row.id for row in rows if row.deleted and row.id in held]
         for pid in gone:
             del held[pid]
             state.listed.pop(pid, None)
             state.entry_json.pop(pid, None)
         state.pool.remove(gone)
-        fetched: set[int] = set()
-        for start in range(0, len(wanted), _FETCH_CHUNK):
-            chunk = wanted[start : start + _FETCH_CHUNK]
-            rows = db.session.execute(_listed_query().where(Profile.id.in_(chunk))).all()
-            fetched.update(row.id for row in rows)
-            _upsert(state, rows, decode)
-        # Tombstoned between the two reads: gone now (the next check sees the new version).
-        vanished = [pid for pid in wanted if pid not in fetched and pid in held]
-        for pid in vanished:
-            del held[pid]
-            state.listed.pop(pid, None)
-            state.entry_json.pop(pid, None)
-        state.pool.remove(vanished)
+        _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
     return Directory(matrix=state.pool.matrix(), state=state)
 
 

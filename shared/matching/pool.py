@@ -57,6 +57,9 @@ _STATIC_COLUMNS: tuple[tuple[str, Any], ...] = (
 
 def _compact(keys: npt.NDArray[np.integer[Any]], size: int) -> tuple[KeyArray, KeyArray]:
     """Renumber keys < size densely: (each row's new key, the old key of each new one)."""
+    if size > 4 * len(keys) + 1024:  # a sparse key space: sorting is cheaper than a table
+        used, inverse = np.unique(keys, return_inverse=True)
+        return inverse.reshape(-1).astype(np.intp), used.astype(np.intp)
     present = np.zeros(size, dtype=bool)
     present[keys] = True
     renumber = np.cumsum(present) - 1

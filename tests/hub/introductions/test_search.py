@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from hub.communities import services as community_services
 from hub.communities.models import CommunityStatus
 from hub.communities.services import set_status
 from hub.directory import search as search_module
-from hub.profiles import services as profile_services
 from tests.hub.federation.conftest import Api, profile, tombstone
 
 SEARCH = "/api/v1/directory/search"
@@ -91,10 +91,10 @@ def test_sees_a_sync_that_commits_after_a_later_stamped_one(
 ) -> None:
     query = "target_occupation=29-1141&seeker_language=ar"
     assert search(halifax_api, query)["candidates"] == 3
-    # A sync that stamped its rows before the newest visible one, then committed: neither
-    # the row count nor the newest updated_at moves.
+    # A sync whose clock says an hour ago (stepped back): neither the row count nor the
+    # newest updated_at moves, and its rows are not stamped after the newest held.
     stamped = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    monkeypatch.setattr(profile_services, "utcnow", lambda: stamped)
+    monkeypatch.setattr(community_services, "utcnow", lambda: stamped)
     assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
     assert "29-1141" not in occupations(search(halifax_api, query))
 
