@@ -191,9 +191,9 @@ def note_node(community_id: int, info: NodeInfo, now: dt.datetime) -> None:
 def lock_profiles(community_id: int) -> dt.datetime:
     """Take the community's row lock; return the stamp for the profiles its sync writes.
 
-    One community's profile writes then commit one after another, each stamped no earlier
-    than any before it, even if the clock steps back: the directory reads a community's
-    changes as its rows stamped at or after the newest it holds (hub.directory.search).
+    One community's profile writes then commit one after another, each stamped later than
+    any before it, even if the clock steps back: the directory reads a community's changes
+    as its rows stamped after the newest it holds (hub.directory.search).
     """
     # A write that changes nothing: PostgreSQL's row lock and SQLite's write lock, held
     # until the caller commits, taken before the stamp is read.
@@ -204,7 +204,8 @@ def lock_profiles(community_id: int) -> dt.datetime:
     )
     last = db.session.scalar(select(Community.last_sync_at).where(Community.id == community_id))
     now = utcnow()
-    return last if last is not None and last > now else now
+    # Strictly after the last stamp: a later sync is never stamped like an earlier one.
+    return last + dt.timedelta(microseconds=1) if last is not None and last >= now else now
 
 
 def mark_synced(

@@ -285,10 +285,10 @@ def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
 def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     """Bring the directory up to date with these communities' profiles; return it anew.
 
-    Reads each community's rows stamped at or after the newest one held (tombstones
-    included): its syncs commit one after another, each stamped no earlier than the one
-    before (``hub.communities.services.lock_profiles``), so nothing committed since is
-    older. Idempotent: a row already held at its version changes nothing.
+    Reads each community's rows stamped after the newest one held (tombstones included):
+    its syncs commit one after another, each stamped later than the one before
+    (``hub.communities.services.lock_profiles``), so nothing committed since is older.
+    Idempotent: a row already held at its version changes nothing.
     """
     state = found.state
     decode = _Decoder()
@@ -305,7 +305,7 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
         else:
             # "+ 0": not the (community, ref) index, which would read all its rows.
             query = query.where(
-                Profile.community_id + 0 == community_id, Profile.updated_at >= since
+                Profile.community_id + 0 == community_id, Profile.updated_at > since
             )
         rows = db.session.execute(query).all()
         gone = [row.id for row in rows if row.deleted and row.id in held]

@@ -154,6 +154,7 @@ class CandidatePool:
         self.language_ids: dict[str, int] = {}
         self.slot_ids: dict[str, int] = {}
         self._blocked: dict[int, frozenset[Hashable]] = {}
+        self._profile_ranks = np.zeros((0, 1), dtype=np.int8)
         self._static_arrays = {name: np.empty(0, dtype=t) for name, t in _STATIC_COLUMNS}
         self._grow(1024)
         self.upsert(candidates, keys)
@@ -335,10 +336,7 @@ class CandidatePool:
 
     def _language_part(self, order: KeyArray) -> dict[str, Any]:
         lang_key, used = _compact(self._lang[order], len(self._profiles.values))
-        profiles = np.zeros((len(used), max(1, len(self.language_ids))), dtype=np.int8)
-        for row, number in enumerate(used.tolist()):
-            for column, rank in self._profiles.values[number]:
-                profiles[row, column] = rank
+        profiles = self._profile_table()[used]
         return {
             "language_ids": dict(self.language_ids),
             "language_ranks": np.asfortranarray(profiles[lang_key]),
@@ -401,6 +399,19 @@ class CandidatePool:
             "mask_values": masks[mask_first],
             "static_mask_key": static_mask_key,
         }
+
+    def _profile_table(self) -> npt.NDArray[np.int8]:
+        """Every language profile's ranks (profiles × languages), extended as they come."""
+        known = self._profile_ranks
+        shape = (len(self._profiles.values), max(1, len(self.language_ids)))
+        if known.shape != shape:
+            grown = np.zeros(shape, dtype=np.int8)
+            grown[: known.shape[0], : known.shape[1]] = known
+            for number in range(known.shape[0], shape[0]):
+                for column, rank in self._profiles.values[number]:
+                    grown[number, column] = rank
+            self._profile_ranks = known = grown
+        return known
 
     def _static_table(self) -> dict[str, npt.NDArray[Any]]:
         """The distinct static combinations as arrays, extended by the ones added since."""
