@@ -76,6 +76,8 @@ class _State:
     stamped: dict[int, dt.datetime] = field(default_factory=dict)
     # Each profile's wire entry as JSON, written the first time a search returns it.
     entry_json: dict[int, str] = field(default_factory=dict)
+    # The profiles the last change removed, for searches still on the matrix before it.
+    retired: dict[int, Listed] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,11 @@ class Directory:
         entries = self.state.entry_json
         text = entries.get(profile_id)
         if text is None:
-            text = entries[profile_id] = _dumps(_entry(self.state.listed[profile_id]))
+            # A search on the previous matrix (another thread) may return one just removed.
+            listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
+            text = _dumps(_entry(listed))
+            if profile_id in self.state.listed:
+                entries[profile_id] = text
         return text
 
 
@@ -291,6 +297,7 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     Idempotent: a row already held at its version changes nothing.
     """
     state = found.state
+    state.retired = {}
     decode = _Decoder()
     for community_id in communities:
         held = state.held.setdefault(community_id, {})
@@ -308,10 +315,14 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
                 Profile.community_id + 0 == community_id, Profile.updated_at > since
             )
         rows = db.session.execute(query).all()
+        if rows:
+            newest = max(row.updated_at for row in rows)
+            if since is None or newest > since:
+                state.stamped[community_id] = newest
         gone = [row.id for row in rows if row.deleted and row.id in held]
         for pid in gone:
             del held[pid]
-            state.listed.pop(pid, None)
+            state.retired[pid] = state.listed.pop(pid)
             state.entry_json.pop(pid, None)
         state.pool.remove(gone)
         _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
