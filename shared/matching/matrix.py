@@ -57,9 +57,8 @@ class CandidateMatrix:
     skill_indptr: IntArray
     skill_rows: Int32Array
     skill_idf: FloatArray
-    # languages: rows x vocabulary level ranks (0 = not spoken), grouped into profiles
+    # languages: the distinct rows of level ranks (0 = not spoken), and each row's one
     language_ids: dict[str, int]
-    language_ranks: npt.NDArray[np.int8]
     lang_profiles: npt.NDArray[np.int8]
     lang_key: KeyArray
     # distinct (occupation, language profile) pairs, and each row's pair
@@ -179,7 +178,6 @@ class _Skills(TypedDict):
 
 class _Languages(TypedDict):
     language_ids: dict[str, int]
-    language_ranks: npt.NDArray[np.int8]
     lang_profiles: npt.NDArray[np.int8]
     lang_key: KeyArray
 
@@ -255,7 +253,6 @@ def _languages(pool: Sequence[Candidate]) -> _Languages:
     lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
     return {
         "language_ids": language_ids,
-        "language_ranks": np.asfortranarray(ranks),
         "lang_profiles": lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
         "lang_key": lang_key.reshape(-1).astype(np.intp),
     }

@@ -287,13 +287,16 @@ class CandidatePool:
         order = self._rows()
         row_of = np.full(self._capacity, -1, dtype=np.int64)
         row_of[order] = np.arange(len(order))
+        lang_key, lang_used = _compact(self._lang[order], len(self._profiles.values))
         return CandidateMatrix(
             candidates=_Rows(self._candidate[order]),
             index=_RowIndex(self._slot.copy(), row_of),
             **self._community_slices(order),
-            **self._occupation_part(order),
+            **self._occupation_part(order, lang_key, lang_used),
             **self._skill_part(order),
-            **self._language_part(order),
+            language_ids=dict(self.language_ids),
+            lang_profiles=self._profile_table()[lang_used],
+            lang_key=lang_key,
             **self._static_part(order),
             blocked_by=self._blocked_rows(row_of),
         )
@@ -314,14 +317,14 @@ class CandidatePool:
             "community_code": (np.cumsum(change) - 1).astype(np.int32),
         }
 
-    def _occupation_part(self, order: KeyArray) -> dict[str, Any]:
+    def _occupation_part(
+        self, order: KeyArray, lang_key: KeyArray, lang_used: KeyArray
+    ) -> dict[str, Any]:
         table = self._occupations
         occ_key, used = _compact(self._occ[order], len(table.values))
         codes = np.array(table.values, dtype=np.int32).reshape(-1, 4)[used]
         names: list[Any] = list(table.number)
-        # Two distinct profiles (occupation, languages) per row pair, as build() numbers them.
-        languages = self._lang[order]
-        lang_key, lang_used = _compact(languages, len(self._profiles.values))
+        # The distinct (occupation, language profile) pairs, as build() numbers them.
         width = max(1, len(lang_used))
         pair, pair_used = _compact(occ_key * width + lang_key, max(1, len(used)) * width)
         return {
@@ -332,16 +335,6 @@ class CandidatePool:
             "profile_occ": (pair_used // width).astype(np.intp),
             "profile_lang": (pair_used % width).astype(np.intp),
             "profile_key": pair,
-        }
-
-    def _language_part(self, order: KeyArray) -> dict[str, Any]:
-        lang_key, used = _compact(self._lang[order], len(self._profiles.values))
-        profiles = self._profile_table()[used]
-        return {
-            "language_ids": dict(self.language_ids),
-            "language_ranks": np.asfortranarray(profiles[lang_key]),
-            "lang_profiles": profiles,
-            "lang_key": lang_key,
         }
 
     def _skill_part(self, order: KeyArray) -> dict[str, Any]:
