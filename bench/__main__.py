@@ -9,6 +9,7 @@ from pathlib import Path
 from bench import (
     Result,
     backends,
+    hub_directory_apply,
     hub_directory_search,
     hub_pages,
     machine,
@@ -34,6 +35,7 @@ def main() -> int:
             node_import.run,
             sync_push.run,
             hub_directory_search.run,
+            hub_directory_apply.run,
         ):
             for result in bench(label, url):
                 print(result.line(), flush=True)

@@ -151,7 +151,8 @@ def profile_rows(community_ids: dict[str, int], pool: Pools, seed: int = 7) -> l
             rows.append(
                 {
                     "community_id": community_ids[slug],
-                    "ref": f"{slug}-{i}",
+                    # A wire ref (32 hex digits), so a benchmark can sync these rows.
+                    "ref": f"{community_ids[slug]:08x}{i:024x}",
                     "version": 1,
                     "deleted": False,
                     "occupation": general.occupation,

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from hub.audit.services import record
 from hub.communities.models import (
@@ -188,14 +188,42 @@ def note_node(community_id: int, info: NodeInfo, now: dt.datetime) -> None:
     db.session.commit()
 
 
-def mark_synced(community_id: int, *, profiles_changed: bool = False) -> None:
+def lock_profiles(community_id: int) -> dt.datetime:
+    """Take the community's row lock; return the stamp for the profiles its sync writes.
+
+    One community's profile writes then commit one after another, each stamped later than
+    any before it, even if the clock steps back: the directory reads a community's changes
+    as its rows stamped after the newest it holds (hub.directory.search).
+    """
+    # A write that changes nothing: PostgreSQL's row lock and SQLite's write lock, held
+    # until the caller commits, taken before the stamp is read.
+    db.session.execute(
+        update(Community)
+        .where(Community.id == community_id)
+        .values(profiles_version=Community.profiles_version)
+    )
+    last = db.session.scalar(select(Community.last_sync_at).where(Community.id == community_id))
+    now = utcnow()
+    # Strictly after the last stamp: a later sync is never stamped like an earlier one.
+    return last + dt.timedelta(microseconds=1) if last is not None and last >= now else now
+
+
+def mark_synced(
+    community_id: int, *, profiles_changed: bool = False, at: dt.datetime | None = None
+) -> None:
     """Stamp the community's last sync in the caller's transaction (the caller commits).
 
     Called by every service a node's sync pushes to (profiles, outcomes, demand), so the
     stamp commits with the data or not at all. ``profiles_changed`` also bumps the
-    ``profiles_version`` the directory's freshness check reads (see Community).
+    ``profiles_version`` the directory's freshness check reads (see Community). The stamp
+    (``at``, else now) never moves back: ``lock_profiles`` relies on it.
     """
-    values: dict[str, object] = {"last_sync_at": utcnow()}
+    stamp = at or utcnow()
+    values: dict[str, object] = {
+        "last_sync_at": case(
+            (Community.last_sync_at > stamp, Community.last_sync_at), else_=stamp
+        )
+    }
     if profiles_changed:
         values["profiles_version"] = Community.profiles_version + 1
     db.session.execute(update(Community).where(Community.id == community_id).values(values))

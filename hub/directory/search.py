@@ -1,13 +1,19 @@
 """Rank the directory for an anonymized seeker with the shared engine, filters applied.
 
-The CandidateMatrix over every listed profile is built once per process and rebuilt when
-the profiles change: the process checks a fingerprint of the table (row count, newest
-``updated_at``, each community's status and ``profiles_version``) at most every
-``DIRECTORY_CACHE_SECONDS`` (default 1 s), so a burst of searches costs one cheap query,
-not one rebuild each. A directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more
-(default 20,000; a rebuild then takes seconds) is rebuilt in a background thread while
-searches keep using the previous matrix; a smaller one is rebuilt at once, so answers
-follow changes directly.
+Each process keeps the listed profiles in a ``CandidatePool`` (shared.matching.pool) and
+the CandidateMatrix assembled from it. It checks a fingerprint of the table (row count,
+newest ``updated_at``, each community's status and ``profiles_version``) at most every
+``DIRECTORY_CACHE_SECONDS`` (default 1 s; 0: before every search, so a search after a
+committed sync sees it). A sync bumps its community's ``profiles_version`` in the
+transaction that writes the profiles, so the version is the change log each worker
+applies on its own: for a community whose version moved, the worker reads that
+community's live (id, version) pairs, fetches only the profiles whose version it does not
+hold, drops the ones gone, and reassembles the matrix from the pool (numpy only): a
+500-profile batch costs milliseconds, not the seconds of a rebuild, and no worker
+rebuilds. Anything else (a status change, rows written without a sync, the first search)
+rebuilds the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles
+or more (default 20,000) is rebuilt in a background thread while searches keep using the
+previous matrix.
 """
 
 from __future__ import annotations
@@ -17,14 +23,14 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from flask import Flask, current_app
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Select, Text, cast, func, select
 
 from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.directory.services import _occupation_prefix
@@ -32,6 +38,7 @@ from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
 from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, Seeker, ranking
+from shared.matching.pool import CandidatePool
 from shared.taxonomy import default_taxonomy
 from shared.taxonomy.skills import default_skills, skill_label
 
@@ -57,23 +64,41 @@ class Listed(NamedTuple):
     updated_at: dt.datetime
 
 
+@dataclass
+class _State:
+    """What a process holds of the table: the pool, each profile, each version held."""
+
+    pool: CandidatePool
+    listed: dict[int, Listed]
+    # community id -> {profile id: version} of its live profiles in the pool
+    held: dict[int, dict[int, int]]
+    # community id -> the newest updated_at read of its profiles (see apply_changes)
+    stamped: dict[int, dt.datetime] = field(default_factory=dict)
+    # Each profile's wire entry as JSON, written the first time a search returns it.
+    entry_json: dict[int, str] = field(default_factory=dict)
+    # The profiles the last change removed, for searches still on the matrix before it.
+    retired: dict[int, Listed] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Directory:
-    """The matrix of every listed profile and the per-row facts filters and answers read."""
+    """The matrix of every listed profile and what filters and answers read besides."""
 
     matrix: CandidateMatrix
-    rows: tuple[Listed, ...]  # in matrix row order
-    occupations: tuple[str, ...]  # distinct occupation codes ("" for none)
-    occupation_key: npt.NDArray[np.intp]  # each row's index into occupations
-    remote_ok: npt.NDArray[np.bool_]
-    # Each row's wire entry as JSON, written the first time a search returns it.
-    entry_json: dict[int, str] = field(default_factory=dict, compare=False)
+    state: _State = field(compare=False)
 
     def entry(self, row: int) -> str:
         """Return a row's DirectoryEntrySchema entry, serialized."""
-        text = self.entry_json.get(row)
+        profile_id = self.matrix.candidates[row].id
+        assert isinstance(profile_id, int)
+        entries = self.state.entry_json
+        text = entries.get(profile_id)
         if text is None:
-            text = self.entry_json[row] = _dumps(_entry(self.rows[row]))
+            # A search on the previous matrix (another thread) may return one just removed.
+            listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
+            text = _dumps(_entry(listed))
+            if profile_id in self.state.listed:
+                entries[profile_id] = text
         return text
 
 
@@ -92,6 +117,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Only the columns a search reads; JSON as text, so identical values are decoded once.
 _COLUMNS = (
     Profile.id,
+    Profile.community_id,
+    Profile.version,
     Community.slug,
     Profile.occupation,
     Profile.occupation_level,
@@ -106,7 +133,14 @@ _COLUMNS = (
 )
 
 
-def _fingerprint() -> Hashable:
+class _Fingerprint(NamedTuple):
+    rows: int
+    newest: dt.datetime | None
+    # (community id, status, profiles_version), by id
+    communities: tuple[tuple[int, CommunityStatus, int], ...]
+
+
+def _fingerprint() -> _Fingerprint:
     # count(*) reads the smallest index, max(updated_at) one end of its own index; they see
     # profiles written by other means than a sync (the CLI, tests). Each community's
     # profiles_version sees every sync, whatever order syncs commit in; status sees a
@@ -122,7 +156,7 @@ def _fingerprint() -> Hashable:
             )
         )
     )
-    return (count, newest, communities)
+    return _Fingerprint(count, newest, communities)
 
 
 def _entry(row: Listed) -> dict[str, Any]:
@@ -147,29 +181,41 @@ def _entry(row: Listed) -> dict[str, Any]:
     }
 
 
-def _build() -> Directory:
-    result = db.session.execute(
-        select(*_COLUMNS)
+def _listed_query() -> Select[Any]:
+    # Ordered by id: the pool orders rows within a community by id, incremental or not.
+    query: Select[Any] = (
+        select(*_COLUMNS)  # type: ignore[assignment]
         .join(Community, Community.id == Profile.community_id)
         .where(Profile.deleted.is_(False), Community.status != CommunityStatus.SUSPENDED)
+        .order_by(Profile.id)
     )
-    # Most profiles share their languages and availability: decode each text once.
-    languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {None: ([], {})}
-    slots: dict[str | None, tuple[list[str], frozenset[str]]] = {None: ([], frozenset())}
-    candidates = []
-    listed = []
-    for row in result:
-        spoken = languages.get(row.languages)
+    return query
+
+
+class _Decoder:
+    """Turns rows of ``_COLUMNS`` into Listed and Candidate; shared JSON texts decoded once."""
+
+    def __init__(self) -> None:
+        # Most profiles share their languages and availability.
+        self.languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {
+            None: ([], {})
+        }
+        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {
+            None: ([], frozenset())
+        }
+
+    def __call__(self, row: Any) -> tuple[Listed, Candidate]:
+        spoken = self.languages.get(row.languages)
         if spoken is None:
             decoded = json.loads(row.languages)
-            spoken = languages[row.languages] = (
+            spoken = self.languages[row.languages] = (
                 decoded,
                 {lang["language"]: lang["level"] for lang in decoded},
             )
-        available = slots.get(row.availability)
+        available = self.slots.get(row.availability)
         if available is None:
             decoded = json.loads(row.availability)
-            available = slots[row.availability] = (decoded, frozenset(decoded))
+            available = self.slots[row.availability] = (decoded, frozenset(decoded))
         skills = json.loads(row.skills) if row.skills is not None else []
         profile = Listed(
             row.id,
@@ -185,47 +231,106 @@ def _build() -> Directory:
             row.accepting,
             row.updated_at,
         )
-        listed.append(profile)
-        candidates.append(
-            Candidate(
-                id=profile.id,
-                occupation=profile.occupation,
-                skills=frozenset(skills),
-                years=BAND_YEARS.get(profile.experience_band or ""),
-                languages=spoken[1],
-                availability=available[1],
-                community=profile.slug,
-                # A directory profile has no capacity figure: accepting or not.
-                capacity=1,
-                capacity_left=1 if profile.accepting else 0,
-                remote_ok=profile.remote_ok,
-                cross_city_ok=profile.cross_city_ok,
-            )
+        candidate = Candidate(
+            id=profile.id,
+            occupation=profile.occupation,
+            skills=frozenset(skills),
+            years=BAND_YEARS.get(profile.experience_band or ""),
+            languages=spoken[1],
+            availability=available[1],
+            community=profile.slug,
+            # A directory profile has no capacity figure: accepting or not.
+            capacity=1,
+            capacity_left=1 if profile.accepting else 0,
+            remote_ok=profile.remote_ok,
+            cross_city_ok=profile.cross_city_ok,
         )
-    matrix = CandidateMatrix.build(candidates)
+        return profile, candidate
+
+
+def _upsert(state: _State, rows: Iterable[Any], decode: _Decoder) -> None:
+    """Put fetched rows into the pool (replacing the profiles they update)."""
+    candidates: list[Candidate] = []
+    keys: list[int] = []
+    for row in rows:
+        profile, candidate = decode(row)
+        state.listed[profile.id] = profile
+        state.held.setdefault(row.community_id, {})[profile.id] = row.version
+        newest = state.stamped.get(row.community_id)
+        if newest is None or row.updated_at > newest:
+            state.stamped[row.community_id] = row.updated_at
+        state.entry_json.pop(profile.id, None)
+        candidates.append(candidate)
+        keys.append(profile.id)
+    state.pool.upsert(candidates, keys)
+
+
+def _build() -> Directory:
+    """Read every listed profile into a new pool and assemble its matrix."""
+    state = _State(pool=CandidatePool(), listed={}, held={})
+    _upsert(state, db.session.execute(_listed_query()), _Decoder())
     default_skills()  # loaded once per process for the reasons' skill labels: now, not mid-search
-    # The matrix sorts its rows (by community): put the profiles in the same order.
-    ordered: list[Listed | None] = [None] * len(listed)
-    for profile in listed:
-        ordered[matrix.index[profile.id]] = profile
-    rows = tuple(p for p in ordered if p is not None)
-    occupations: dict[str, int] = {}
-    occupation_key = np.fromiter(
-        (occupations.setdefault(r.occupation or "", len(occupations)) for r in rows),
-        dtype=np.intp,
-        count=len(rows),
-    )
-    return Directory(
-        matrix=matrix,
-        rows=rows,
-        occupations=tuple(occupations),
-        occupation_key=occupation_key,
-        remote_ok=np.fromiter((r.remote_ok for r in rows), dtype=bool, count=len(rows)),
-    )
+    return Directory(matrix=state.pool.matrix(), state=state)
+
+
+def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
+    """Return the communities whose profiles a sync changed; None if only a rebuild will do."""
+    if not isinstance(previous, _Fingerprint):
+        return None
+    before = {id_: (status, version) for id_, status, version in previous.communities}
+    after = {id_: (status, version) for id_, status, version in now.communities}
+    if before.keys() != after.keys() or any(
+        before[id_][0] != status for id_, (status, _) in after.items()
+    ):
+        return None  # a community came, went, or changed status
+    changed = [id_ for id_, (_, version) in after.items() if before[id_][1] != version]
+    # Rows moved with no sync to say where: written by other means, so read them all.
+    return changed or None
+
+
+def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
+    """Bring the directory up to date with these communities' profiles; return it anew.
+
+    Reads each community's rows stamped after the newest one held (tombstones included):
+    its syncs commit one after another, each stamped later than the one before
+    (``hub.communities.services.lock_profiles``), so nothing committed since is older.
+    Idempotent: a row already held at its version changes nothing.
+    """
+    state = found.state
+    state.retired = {}
+    decode = _Decoder()
+    for community_id in communities:
+        held = state.held.setdefault(community_id, {})
+        since = state.stamped.get(community_id)
+        query = (
+            select(*_COLUMNS, Profile.deleted)
+            .join(Community, Community.id == Profile.community_id)
+            .order_by(Profile.id)
+        )
+        if since is None:
+            query = query.where(Profile.community_id == community_id)
+        else:
+            # "+ 0": not the (community, ref) index, which would read all its rows.
+            query = query.where(
+                Profile.community_id + 0 == community_id, Profile.updated_at > since
+            )
+        rows = db.session.execute(query).all()
+        if rows:
+            newest = max(row.updated_at for row in rows)
+            if since is None or newest > since:
+                state.stamped[community_id] = newest
+        gone = [row.id for row in rows if row.deleted and row.id in held]
+        for pid in gone:
+            del held[pid]
+            state.retired[pid] = state.listed.pop(pid)
+            state.entry_json.pop(pid, None)
+        state.pool.remove(gone)
+        _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
+    return Directory(matrix=state.pool.matrix(), state=state)
 
 
 def directory() -> Directory:
-    """Return this process's matrix of the directory, rebuilt if the profiles changed."""
+    """Return this process's matrix of the directory, brought up to date."""
     ttl = float(current_app.config.get("DIRECTORY_CACHE_SECONDS", 1.0))
     background_rows = int(current_app.config.get("DIRECTORY_BACKGROUND_ROWS", 20_000))
     engine = db.engine
@@ -238,11 +343,18 @@ def directory() -> Directory:
             cache.rebuilding is not None or now - cache.checked_at < ttl
         ):
             return cache.directory
+        # The fingerprint is read before the rows: a sync committing in between is read
+        # again at the next check, never missed.
         fingerprint = _fingerprint()
         cache.checked_at = now
         if cache.directory is not None and fingerprint == cache.fingerprint:
             return cache.directory
-        if cache.directory is None or len(cache.directory.rows) < background_rows:
+        changed = _changes(cache.fingerprint, fingerprint) if cache.directory else None
+        if cache.directory is not None and changed is not None:
+            cache.directory = apply_changes(cache.directory, changed)
+            cache.fingerprint = fingerprint
+            return cache.directory
+        if cache.directory is None or len(cache.directory.matrix) < background_rows:
             cache.directory = _build()
             cache.fingerprint = fingerprint
             return cache.directory
@@ -295,11 +407,12 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
 
     if args.get("occupation"):
         prefix = _occupation_prefix(args["occupation"], args.get("related"))
+        codes = [code or "" for code in matrix.occ_names]
         if args.get("related"):
-            wanted = [code.startswith(prefix) for code in found.occupations]
+            wanted = [code.startswith(prefix) for code in codes]
         else:
-            wanted = [code == prefix for code in found.occupations]
-        narrow(_rows_of(found.occupation_key, np.array(wanted, dtype=bool)))
+            wanted = [code == prefix for code in codes]
+        narrow(_rows_of(matrix.occ_key, np.array(wanted, dtype=bool)))
     elif args.get("related"):
         raise InvalidInput({"related": ["Give an occupation to relate to."]})
     if args.get("language"):
@@ -315,7 +428,7 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
                 keep[matrix.skill_rows[matrix.skill_indptr[column] : stop]] = True
         narrow(keep)
     if args.get("remote_ok") is not None:
-        narrow(found.remote_ok == bool(args["remote_ok"]))
+        narrow(matrix.remote_ok == bool(args["remote_ok"]))
     if args.get("community"):
         keep = np.zeros(len(matrix), dtype=bool)
         start, stop = matrix.communities.get(args["community"], (0, 0))

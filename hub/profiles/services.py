@@ -22,8 +22,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.audit.services import record
 from hub.communities.models import CommunityRef
-from hub.communities.services import mark_synced
-from hub.database import UTCDateTime, utcnow
+from hub.communities.services import lock_profiles, mark_synced
+from hub.database import UTCDateTime
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
 from shared.privacy import PROFILE_FIELDS, TOMBSTONE_FIELDS
@@ -166,13 +166,13 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
     """Upsert or tombstone each valid item whose version is newer; return per-item results."""
     loaded = load_items(items)
     dialect = db.session.get_bind().dialect.name
-    now = utcnow()
+    now = lock_profiles(community.id)
     valid = [item for item in loaded if not isinstance(item, ItemError)]
     versions = _held_versions(community.id, valid, dialect, now)
     results, writes = _outcomes(loaded, versions)
     if writes and dialect != "postgresql":
         _upsert(writes, community.id, now, dialect)
-    mark_synced(community.id, profiles_changed=bool(writes))
+    mark_synced(community.id, profiles_changed=bool(writes), at=now)
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
@@ -358,6 +358,7 @@ def apply_snapshot(
 ) -> dict[str, int]:
     """Tombstone every live profile not in ``refs`` held below ``version``; then commit."""
     listed = set(refs)
+    now = lock_profiles(community.id)
     live = db.session.execute(
         select(Profile.id, Profile.ref, Profile.version).where(
             Profile.community_id == community.id, Profile.deleted.is_(False)
@@ -365,9 +366,9 @@ def apply_snapshot(
     ).all()
     gone = [pk for pk, ref, held in live if ref not in listed and held < version]
     if gone:
-        columns = {**profile_columns({"version": version, "deleted": True}), "updated_at": utcnow()}
+        columns = {**profile_columns({"version": version, "deleted": True}), "updated_at": now}
         db.session.execute(update(Profile), [{"id": pk, **columns} for pk in gone])
-    mark_synced(community.id, profiles_changed=bool(gone))
+    mark_synced(community.id, profiles_changed=bool(gone), at=now)
     result = {"kept": len(live) - len(gone), "tombstoned": len(gone)}
     record(actor, "profiles.snapshot", "community", community.id, result)
     db.session.commit()

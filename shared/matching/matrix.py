@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -41,13 +41,15 @@ class CandidateMatrix:
     and gathers it, instead of once per candidate.
     """
 
-    candidates: tuple[Candidate, ...]
-    index: dict[Hashable, int]
+    candidates: Sequence[Candidate]
+    index: Mapping[Hashable, int]
     communities: dict[str | None, tuple[int, int]]
     community_code: Int32Array
     # occupation: (distinct codes, 4 prefix levels), and each row's distinct code
     occ_codes: Int32Array
     occ_key: KeyArray
+    # the occupation code as written of each occ_codes entry (its first candidate's)
+    occ_names: tuple[str | None, ...]
     # skills: rows x vocabulary incidence (CSR), its CSC twin's arrays, and IDF per column
     skill_ids: dict[str, int]
     skill_names: tuple[str, ...]
@@ -55,9 +57,8 @@ class CandidateMatrix:
     skill_indptr: IntArray
     skill_rows: Int32Array
     skill_idf: FloatArray
-    # languages: rows x vocabulary level ranks (0 = not spoken), grouped into profiles
+    # languages: the distinct rows of level ranks (0 = not spoken), and each row's one
     language_ids: dict[str, int]
-    language_ranks: npt.NDArray[np.int8]
     lang_profiles: npt.NDArray[np.int8]
     lang_key: KeyArray
     # distinct (occupation, language profile) pairs, and each row's pair
@@ -73,6 +74,7 @@ class CandidateMatrix:
     load: FloatArray
     eligible: BoolArray
     cross_ok: BoolArray
+    remote_ok: BoolArray
     # the distinct (years, availability, load, eligible, cross_ok) combinations
     static_key: KeyArray
     static_years: FloatArray
@@ -97,7 +99,9 @@ class CandidateMatrix:
         # Group rows by community so a local search reads one contiguous slice.
         pool.sort(key=lambda c: (c.community is not None, c.community or ""))
         keys = np.array([occupation_keys(c.occupation) for c in pool], dtype=np.int32)
-        occ_codes, occ_key = np.unique(keys.reshape(len(pool), 4), axis=0, return_inverse=True)
+        occ_codes, occ_first, occ_key = np.unique(
+            keys.reshape(len(pool), 4), axis=0, return_index=True, return_inverse=True
+        )
         occ_codes = occ_codes.astype(np.int32).reshape(-1, 4)
         occ_key = occ_key.reshape(-1).astype(np.intp)
         languages = _languages(pool)
@@ -108,6 +112,7 @@ class CandidateMatrix:
             **_communities(pool),
             occ_codes=occ_codes,
             occ_key=occ_key,
+            occ_names=tuple(pool[i].occupation for i in occ_first.tolist()),
             **_skills(pool),
             **languages,
             profile_occ=occ_key[profile_first],
@@ -173,7 +178,6 @@ class _Skills(TypedDict):
 
 class _Languages(TypedDict):
     language_ids: dict[str, int]
-    language_ranks: npt.NDArray[np.int8]
     lang_profiles: npt.NDArray[np.int8]
     lang_key: KeyArray
 
@@ -187,6 +191,7 @@ class _Static(TypedDict):
     load: FloatArray
     eligible: BoolArray
     cross_ok: BoolArray
+    remote_ok: BoolArray
     static_key: KeyArray
     static_years: FloatArray
     static_availability: IntArray
@@ -248,7 +253,6 @@ def _languages(pool: Sequence[Candidate]) -> _Languages:
     lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
     return {
         "language_ids": language_ids,
-        "language_ranks": np.asfortranarray(ranks),
         "lang_profiles": lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
         "lang_key": lang_key.reshape(-1).astype(np.intp),
     }
@@ -295,6 +299,7 @@ def _static(pool: Sequence[Candidate]) -> _Static:
         "load": load,
         "eligible": eligible,
         "cross_ok": cross_ok,
+        "remote_ok": np.array([c.remote_ok for c in pool], dtype=bool),
         "static_key": static_key,
         "static_years": years[first],
         "static_availability": availability[first],

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from hub.communities import services as community_services
 from hub.communities.models import CommunityStatus
 from hub.communities.services import set_status
 from hub.directory import search as search_module
-from hub.profiles import services as profile_services
 from tests.hub.federation.conftest import Api, profile, tombstone
 
 SEARCH = "/api/v1/directory/search"
@@ -91,10 +91,10 @@ def test_sees_a_sync_that_commits_after_a_later_stamped_one(
 ) -> None:
     query = "target_occupation=29-1141&seeker_language=ar"
     assert search(halifax_api, query)["candidates"] == 3
-    # A sync that stamped its rows before the newest visible one, then committed: neither
-    # the row count nor the newest updated_at moves.
+    # A sync whose clock says an hour ago (stepped back): neither the row count nor the
+    # newest updated_at moves, and its rows are not stamped after the newest held.
     stamped = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    monkeypatch.setattr(profile_services, "utcnow", lambda: stamped)
+    monkeypatch.setattr(community_services, "utcnow", lambda: stamped)
     assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
     assert "29-1141" not in occupations(search(halifax_api, query))
 
@@ -115,7 +115,8 @@ def test_a_large_directory_is_rebuilt_in_the_background(
         return build()
 
     monkeypatch.setattr(search_module, "_build", held_build)
-    assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
+    # A sync is applied in place (below); a status change needs a rebuild.
+    set_status("stlouis", CommunityStatus.SUSPENDED, actor="test")
     # While the new matrix is built, searches answer at once from the previous one.
     assert "29-1141" in occupations(search(halifax_api, query))
     release.set()
@@ -137,7 +138,7 @@ def test_a_failed_background_rebuild_keeps_the_previous_matrix(
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(search_module, "_build", broken)
-    assert stlouis_api.batch(tombstone(10, 5)).status_code == 200
+    set_status("stlouis", CommunityStatus.SUSPENDED, actor="test")
     search(halifax_api, query)
     search_module.wait_for_rebuild()
     assert search(halifax_api, query)["candidates"] == 3  # still the previous matrix
@@ -146,6 +147,37 @@ def test_a_failed_background_rebuild_keeps_the_previous_matrix(
     search(halifax_api, query)  # the next check starts another rebuild, which works
     search_module.wait_for_rebuild()
     assert "29-1141" not in occupations(search(halifax_api, query))
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"DIRECTORY_CACHE_SECONDS": 0, "DIRECTORY_BACKGROUND_ROWS": 1}]
+)
+def test_a_sync_is_applied_in_place_without_a_rebuild(
+    halifax_api: Api, stlouis_api: Api, listed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "target_occupation=29-1141&seeker_language=ar"
+    assert search(halifax_api, query)["candidates"] == 3
+
+    build = search_module._build
+
+    def no_rebuild() -> search_module.Directory:
+        raise AssertionError("a sync must not rebuild the directory")
+
+    monkeypatch.setattr(search_module, "_build", no_rebuild)
+    # A tombstone, an update and a new profile in one batch: all seen by the next search.
+    response = stlouis_api.batch(
+        tombstone(10, 5),
+        profile(13, version=2, occupation="29-1141", cross_city_ok=True),
+        profile(16, occupation="29-1171", cross_city_ok=True),
+    )
+    assert response.status_code == 200
+    body = search(halifax_api, query)
+    assert occupations(body) == ["29-1141", "29-1171", "29-1171"]
+    assert body["candidates"] == 3
+    # The same answer as a directory built afresh from the table.
+    monkeypatch.setattr(search_module, "_build", build)
+    search_module._caches.clear()
+    assert search(halifax_api, query) == body
 
 
 @pytest.mark.parametrize(
