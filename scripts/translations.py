@@ -66,14 +66,19 @@ SERVICES = (
     Service(
         "hub",
         public=(
+            "hub/templates/base.html",
             "hub/templates/figures/public.html",
             "hub/templates/figures/_macros.html",
+            "hub/web/figures.py",
             "hub/templates/onboarding/apply.html",
             "hub/templates/onboarding/thanks.html",
-            "hub/templates/onboarding/link.html",
             "hub/templates/onboarding/dead_link.html",
             "hub/templates/onboarding/credentials.html",
             "hub/web/onboarding_forms.py",
+            "hub/onboarding/models.py",
+            "hub/onboarding/schemas.py",
+            "hub/onboarding/services.py",
+            "hub/web/onboarding.py",
             *SHARED_PUBLIC,
         ),
         public_languages=("fr",),  # for cities' program staff: English and French
@@ -107,15 +112,20 @@ def _babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+def extract_template(service: Service, domain: str, pot: Path) -> None:
+    """Write ``domain``'s template (.pot) of ``service`` to ``pot``."""
+    keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
+    _babel(
+        "extract", "-F", str(ROOT / "babel.cfg"), *keywords, "--no-wrap",
+        "--sort-by-file", "--omit-header", "-o", str(pot), *sources(service, domain),
+    )  # fmt: skip
+
+
 def extract(service: Service) -> None:
     service.folder.mkdir(exist_ok=True)
     for domain in ("public", "staff"):
         pot = service.folder / f"{domain}.pot"
-        keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
-        _babel(
-            "extract", "-F", str(ROOT / "babel.cfg"), *keywords, "--no-wrap",
-            "--sort-by-file", "--omit-header", "-o", str(pot), *sources(service, domain),
-        )  # fmt: skip
+        extract_template(service, domain, pot)
         for lang in languages(service, domain):
             po = service.folder / lang / "LC_MESSAGES" / f"{domain}.po"
             command = "update" if po.exists() else "init"
