@@ -57,8 +57,11 @@ def init_i18n(
     app.extensions["i18n_public"] = None if public is None else frozenset(public)
     dirs = list(translation_dirs)
     # Flask-Babel pairs each directory with a domain: every folder holds both domains.
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(d for d in dirs for _ in DOMAINS)
-    app.config["BABEL_DOMAIN"] = ";".join(d for _ in dirs for d in DOMAINS)
+    # The public domain loads last: Flask-Babel takes the plural rule of the last catalog
+    # loaded, and only the public one exists in every language (Arabic has six forms).
+    domains = list(reversed(DOMAINS))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(d for d in dirs for _ in domains)
+    app.config["BABEL_DOMAIN"] = ";".join(d for _ in dirs for d in domains)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LANGUAGES"][0])
     babel = Babel(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
