@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, refresh
 
 from shared.names import LANGUAGES as LANGUAGES  # the languages pages are offered in
 
@@ -64,6 +64,9 @@ def init_i18n(
     app.config["BABEL_DOMAIN"] = ";".join(d for _ in dirs for d in domains)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LANGUAGES"][0])
     babel = Babel(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale on the app context, which a request shares with an
+    # outer one (a CLI command's, a test's): choose it afresh for every request.
+    app.before_request(refresh)
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     return babel
