@@ -16,6 +16,7 @@ extracts, updates and compiles both (``scripts/translations.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -69,6 +70,7 @@ def init_i18n(
     app.before_request(refresh)
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
+    app.add_template_filter(moment_text)
     return babel
 
 
@@ -132,6 +134,17 @@ def _template_globals() -> dict[str, object]:
         "page_languages": [LANGUAGES[c] for c in offered()],
         "language_url": language_url,
     }
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """A moment (UTC) as the page's reader writes dates: in English the unambiguous
+    ``2026-05-04 15:00`` staff know; in French ``4 mai 2026 15:00``; and so on."""
+    from flask_babel import format_date, format_time, get_locale
+
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
 
 
 def language_url(code: str) -> str:
