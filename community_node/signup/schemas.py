@@ -94,11 +94,13 @@ class OccupationChoice(OccupationCode):
 
 
 def _no_such_occupation(text: str) -> str:
-    message = gettext("Choose an occupation from the list, or type its SOC code such as 15-1252.")
+    message: str = gettext(
+        "Choose an occupation from the list, or type its SOC code such as 15-1252."
+    )
     best = default_taxonomy().suggest(text, limit=1)
     if best:
-        message += " " + gettext(
-            "Did you mean %(code)s %(title)s?", code=best[0].code, title=best[0].title
+        message += " " + str(
+            gettext("Did you mean %(code)s %(title)s?", code=best[0].code, title=best[0].title)
         )
     return message
 

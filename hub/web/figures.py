@@ -53,7 +53,7 @@ STALE_DAYS = 14
 def group_title(code: str | None) -> str:
     """An occupation group's title ("Healthcare Practitioners…"), not its code."""
     if not code or code == TOTAL:
-        return gettext("All occupations")
+        return str(gettext("All occupations"))
     taxonomy = default_taxonomy()
     key = f"{code}-0000" if len(code) == 2 else code
     return taxonomy.get(key).title if key in taxonomy else code

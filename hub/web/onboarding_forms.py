@@ -138,7 +138,7 @@ class ApplicationForm(StaffForm):
     def add_errors(self, messages: Mapping[str, Any]) -> None:
         """Put each partner row's messages beside its own fields, the rest beside theirs,
         in the reader's language where the catalogs have them."""
-        messages = _translated(dict(messages))
+        messages = dict(_translated(dict(messages)))
         nested = messages.pop("partners", None)
         if isinstance(nested, Mapping):
             filled = [

@@ -81,8 +81,7 @@ def test_the_switcher_changes_the_language_and_it_is_remembered(page: Any) -> No
     assert switcher.get_attribute("aria-label") == "Read this page in"
     # Each language is named in itself, in its own language and direction.
     names = {
-        link.get_attribute("lang"): link.inner_text()
-        for link in switcher.get_by_role("link").all()
+        link.get_attribute("lang"): link.inner_text() for link in switcher.get_by_role("link").all()
     }
     assert names == {
         "en": "English",
