@@ -40,7 +40,7 @@ def test_languages_without_an_iso_639_1_code_can_be_chosen() -> None:
     offered = dict(languages())
     assert offered["prs"] == "Dari"
     assert offered["rhg"] == "Rohingya"
-    assert offered["ckb"] == "Central Kurdish"
+    assert offered["ckb"] == "Sorani Kurdish"
     assert offered["fa"] == "Persian" and offered["ar"] == "Arabic"
     assert set(EXTRA_LANGUAGES) <= set(offered)
     assert len(offered) == len(languages())  # one option per code
@@ -69,3 +69,9 @@ def test_the_wire_reads_iso_639_3_and_earlier_nodes_iso_639_1_codes() -> None:
     assert schema.load({"language": "ara", "level": "B2"})["language"] == "ar"
     assert schema.load({"language": "ar", "level": "B2"})["language"] == "ar"
     assert schema.load({"language": "prs", "level": "native"})["language"] == "prs"
+
+
+def test_match_explanations_name_languages_without_an_iso_639_1_code() -> None:
+    from shared.matching.profiles import language_name as explained
+
+    assert [explained(code) for code in ("prs", "rhg", "ar")] == ["Dari", "Rohingya", "Arabic"]
