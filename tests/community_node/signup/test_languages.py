@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -91,3 +92,29 @@ def test_language_names_follow_the_page_language(client: FlaskClient) -> None:
     html = client.get("/join/connectee?lang=fr").text
     assert '<option value="ar">arabe</option>' in html
     assert '<option value="SY">Syrie</option>' in html
+
+
+def test_the_api_reads_and_writes_the_preferred_language(api: Any) -> None:
+    person = {
+        "first_name": "Farid",
+        "last_name": "Noori",
+        "email": "farid@example.org",
+        "preferred_language": "fa",
+        "languages": [{"language": "prs", "level": "native"}, {"language": "eng", "level": "B1"}],
+    }
+    created = api.post("/api/v1/connectees", json=person)
+    assert created.status_code == 201, created.json
+    assert created.json["preferred_language"] == "fa"
+    assert created.json["languages"] == [
+        {"language": "en", "level": "B1"},
+        {"language": "prs", "level": "native"},
+    ]
+    refused = api.patch(
+        f"/api/v1/connectees/{created.json['id']}", json={"preferred_language": "xx"}
+    )
+    assert refused.status_code == 422
+    assert "preferred_language" in refused.json["errors"]["json"]
+    cleared = api.patch(
+        f"/api/v1/connectees/{created.json['id']}", json={"preferred_language": None}
+    )
+    assert cleared.status_code == 200 and cleared.json["preferred_language"] is None
