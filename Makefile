@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run run-node test lint typecheck pytest fuzz bench clean
+.PHONY: run run-node test lint typecheck pytest fuzz bench clean translations catalogs
 
 # axe-core, which the browser tests inject into pages, from the npm registry (pinned by
 # the lock file); without it those tests would skip.
@@ -25,12 +25,20 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The compiled message catalogs (.mo, never committed), built from the .po files.
+catalogs: $(STAMP)
+	$(BIN)/python scripts/translations.py --compile
+
+## Extract every string marked for translation, update each language's .po, compile
+translations: $(STAMP)
+	$(BIN)/python scripts/translations.py
+
 ## Start the demo federation: the hub (:8000) and four cities (:8001-:8004); Ctrl-C stops all
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(BIN)/python deploy/demo/federation.py
 
 ## Serve one demo community node alone (no hub) at http://127.0.0.1:8001
-run-node: $(STAMP)
+run-node: $(STAMP) catalogs
 	$(BIN)/python -m community_node.demo serve
 
 ## Install with test extras, then lint, type-check and run every test
@@ -45,7 +53,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(AXE_STAMP)
+pytest: $(STAMP) $(AXE_STAMP) catalogs
 	$(BIN)/pytest -n 4 --dist worksteal --durations=25
 
 ## A longer hunt for 500s: schemathesis and the fuzz tests with many fresh examples each

@@ -8,7 +8,9 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 from shared.fields import Id as Id  # the one bounded id both services use
+from shared.names import canonical_language
 from shared.taxonomy import UnknownOccupation, default_taxonomy, normalize_code
+from shared.text import N_
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -29,13 +31,18 @@ class OccupationCode(fields.String):
 
 
 class LanguageCode(fields.String):
-    """An ISO 639-1 (or 639-3) language code in lower case, e.g. ``en`` or ``ar``."""
+    """A language by its ISO 639 code, stored as one code per language: ISO 639-1 where the
+    language has one (``ar``; ``ara`` is read as ``ar``), ISO 639-3 otherwise (Dari
+    ``prs``, Rohingya ``rhg``), as BCP 47 writes them (``shared.names.canonical_language``)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
-        if not _LANGUAGE.match(code):
-            raise ValidationError("Use an ISO 639 language code such as en, fr or ar.")
-        return code
+        canonical = canonical_language(code) if _LANGUAGE.match(code) else None
+        if canonical is None:
+            raise ValidationError(
+                N_("Use an ISO 639 language code such as en, ar, or prs for Dari.")
+            )
+        return canonical
 
 
 class CountryCode(fields.String):

@@ -56,8 +56,23 @@ def register_extensions(app: Flask) -> None:
     )
     init_oauth(app)
     init_staff_ui(app, csrf, login_manager)
-    init_i18n(app, [str(Path(__file__).parent / "translations")])
+    # The hub's public pages speak to cities' program staff and funders, not newcomers:
+    # English and French, like its staff pages (scripts/translations.py ships those).
+    app.config.setdefault("LANGUAGES", ["en", "fr"])
+    init_i18n(app, [str(Path(__file__).parent / "translations")], public=PUBLIC_PAGES)
     login_manager.user_loader(load_active_user)
+
+
+#: The hub's pages anyone may open: the public figures and a city's application (its
+#: form, its edit link, the thanks page and the one-time credentials page).
+PUBLIC_PAGES = (
+    "figures.public",
+    "onboarding.apply",
+    "onboarding.edit",
+    "onboarding.thanks",
+    "onboarding.credentials",
+    "onboarding.reveal",
+)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,22 +9,54 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import pycountry
+from babel import Locale, UnknownLocaleError
 
 from shared.matching.profiles import LANGUAGE_NAMES
 
 __all__ = [
+    "LANGUAGES",
+    "Language",
     "AUDIENCE_LABELS",
     "RESOURCE_CATEGORIES",
     "RTL_LANGUAGES",
+    "EXTRA_LANGUAGES",
     "Option",
+    "canonical_language",
     "countries",
     "country_name",
     "language_name",
     "languages",
     "sort_key",
 ]
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language pages and messages are offered in: its locale code, its name in
+    itself, and its writing direction. Persian is named as Dari speakers also read it."""
+
+    code: str
+    name: str
+    rtl: bool = False
+
+
+#: Every language a catalog is shipped for, in the order a switcher lists them; a
+#: person's preferred language (for pages and messages) is one of these codes.
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English"),
+        Language("fr", "Français"),
+        Language("es", "Español"),
+        Language("ar", "العربية", rtl=True),
+        Language("uk", "Українська"),
+        Language("fa", "فارسی / دری", rtl=True),
+    )
+}
+
 
 #: A form choice: (code, name).
 Option = tuple[str, str]
@@ -39,23 +71,98 @@ def sort_key(label: str) -> str:
 
 
 @functools.cache
-def countries() -> tuple[Option, ...]:
-    """Return ISO 3166 countries by the names people use ("Syria", not "Syrian Arab Republic")."""
+def _locale_data(locale: str) -> Locale | None:
+    """Babel's (CLDR's) names for ``locale``; None for English or a locale it lacks."""
+    if locale.split("_")[0] == "en":
+        return None
+    try:
+        return Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+@functools.cache
+def countries(locale: str = "en") -> tuple[Option, ...]:
+    """Return ISO 3166 countries by the names people use ("Syria", not "Syrian Arab
+    Republic"), in ``locale``'s language where Babel knows them."""
+    data = _locale_data(locale)
     options = [
-        (country.alpha_2, getattr(country, "common_name", None) or country.name)
+        (
+            country.alpha_2,
+            (data.territories.get(country.alpha_2) if data else None)
+            or getattr(country, "common_name", None)
+            or country.name,
+        )
         for country in pycountry.countries
     ]
     return tuple(sorted(options, key=lambda option: sort_key(option[1])))
 
 
+#: Languages without an ISO 639-1 code that newcomers to North America often speak, by
+#: their ISO 639-3 code: a form offers them beside every ISO 639-1 language, so Dari is
+#: not recorded as Persian, nor Rohingya, Hazaragi or Sorani as something else.
+EXTRA_LANGUAGES: tuple[str, ...] = (
+    "prs",  # Dari
+    "haz",  # Hazaragi
+    "rhg",  # Rohingya
+    "ckb",  # Central Kurdish (Sorani)
+    "kmr",  # Northern Kurdish (Kurmanji)
+    "apc",  # Levantine Arabic
+    "aii",  # Assyrian Neo-Aramaic
+    "tig",  # Tigre
+    "din",  # Dinka
+    "nus",  # Nuer
+    "ksw",  # S'gaw Karen
+    "cnh",  # Hakha Chin
+    "cmn",  # Mandarin Chinese
+    "yue",  # Cantonese
+    "fil",  # Filipino
+)
+
+#: Where CLDR names an ISO 639-3 language under another key (Dari as Afghan Persian).
+_CLDR_KEYS = {"prs": "fa_AF"}
+_ENGLISH = {"yue": "Cantonese", "swh": "Swahili", "cmn": "Mandarin Chinese"}
+
+
+def canonical_language(code: str) -> str | None:
+    """One code per language: its ISO 639-1 code where it has one ("ara" → "ar"), else its
+    ISO 639-3 code ("prs", "rhg"), as BCP 47 language tags write them; ISO 639-2/B codes
+    ("per") are read too. None for a code no standard defines."""
+    code = code.strip().lower()
+    language = None
+    if len(code) == 2:
+        language = pycountry.languages.get(alpha_2=code)
+    elif len(code) == 3:
+        language = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(
+            bibliographic=code
+        )
+    if language is None:
+        return None
+    return str(getattr(language, "alpha_2", None) or language.alpha_3)
+
+
+def _english_name(code: str) -> str:
+    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
+    language = language or pycountry.languages.get(alpha_3=code)
+    if language is None:
+        return code
+    return LANGUAGE_NAMES.get(code) or _ENGLISH.get(code) or _QUALIFIER.sub("", language.name)
+
+
+def _name_in(data: Locale | None, code: str) -> str:
+    """A language's name in a locale's own words where CLDR has them, else in English."""
+    named = data.languages.get(_CLDR_KEYS.get(code, code)) if data else None
+    return named or _english_name(code)
+
+
 @functools.cache
-def languages() -> tuple[Option, ...]:
-    """Return the ISO 639-1 languages, named as match explanations name them where they do."""
-    options = [
-        (lang.alpha_2, LANGUAGE_NAMES.get(lang.alpha_2) or _QUALIFIER.sub("", lang.name))
-        for lang in pycountry.languages
-        if hasattr(lang, "alpha_2")
-    ]
+def languages(locale: str = "en") -> tuple[Option, ...]:
+    """Return every ISO 639-1 language and the ``EXTRA_LANGUAGES`` (ISO 639-3), each by
+    its canonical code, named in ``locale``'s language where Babel (CLDR) knows the name,
+    in English (as match explanations name them) otherwise."""
+    data = _locale_data(locale)
+    codes = [lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    options = [(code, _name_in(data, code)) for code in (*codes, *EXTRA_LANGUAGES)]
     return tuple(sorted(options, key=lambda option: sort_key(option[1])))
 
 
@@ -69,11 +176,17 @@ def _country_names() -> dict[str, str]:
     return dict(countries())
 
 
-def language_name(code: str | None) -> str:
-    """Name an ISO 639-1 language ("ar" → "Arabic"); an unknown code shows as it is."""
+def language_name(code: str | None, locale: str = "en") -> str:
+    """Name a language by its ISO 639-1 or 639-3 code ("ar" → "Arabic", "prs" → "Dari"),
+    in ``locale``'s language where CLDR has the name; an unknown code shows as it is."""
     if not code:
         return "—"
-    return _language_names().get(code.lower(), code)
+    canonical = canonical_language(code)
+    if canonical is None:
+        return code
+    if locale.split("_")[0] == "en":
+        return _language_names().get(canonical) or _english_name(canonical)
+    return _name_in(_locale_data(locale), canonical)
 
 
 def country_name(code: str | None) -> str:

@@ -20,3 +20,9 @@ def contains_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(contains_nul(v) for v in value)
     return False
+
+
+def N_(text: str) -> str:  # noqa: N802  (gettext's conventional name for the marker)
+    """Mark ``text`` for the message catalogs without translating it here: the page that
+    shows it translates it in the reader's language (``make translations`` extracts it)."""
+    return text

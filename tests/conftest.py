@@ -8,6 +8,7 @@ service (node, hub, …) gets one database per test worker, emptied after each t
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +21,26 @@ from sqlalchemy.engine import make_url
 from shared.web import staff
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the message catalogs that are missing or older than their .po, as
+    ``make test`` does, so that ``pytest`` alone also reads translated pages (once, in
+    the controlling process, not in each xdist worker)."""
+    if hasattr(config, "workerinput"):
+        return
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "translations.py"
+    spec = importlib.util.spec_from_file_location("_translations", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    module.compile_all()
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

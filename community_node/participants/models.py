@@ -140,6 +140,9 @@ class _Person:
     # stays on the node, the ids are vocabulary and may travel to the hub.
     skill_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     availability: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # The language pages and messages are in for this person (shared.names.LANGUAGES),
+    # from the page they signed up on; None: the program's default (English).
+    preferred_language: Mapped[str | None] = mapped_column(String(8))
     notes: Mapped[str | None] = mapped_column(Text)
     # Lower-cased name, email and skills so text search is one indexed-friendly LIKE.
     search_text: Mapped[str] = mapped_column(Text, default="")

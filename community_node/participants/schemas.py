@@ -23,14 +23,16 @@ from community_node.participants.models import (
     StatusCategory,
     WorkAuthorization,
 )
+from shared.names import LANGUAGES
 from shared.protocol.common import BaseSchema
 from shared.taxonomy import Level
+from shared.text import N_
 
 #: A phone number as people write one: an optional leading +, 6 to 15 digits (E.164 has at
 #: most 15) with spaces, dots, dashes, slashes or brackets between them, and an optional
 #: extension ("x 12", "ext. 12"). One pattern, so the OpenAPI document states the rule too.
 PHONE_PATTERN = r"^\+?(?:[ ().\-/]*\d){6,15}[ ().\-/]*(?:(?:ext\.?|x) ?\d{1,6})?$"
-PHONE_MESSAGE = "Enter a phone number of 6 to 15 digits, such as +1 902 555 0100."
+PHONE_MESSAGE = N_("Enter a phone number of 6 to 15 digits, such as +1 902 555 0100.")
 
 _skill = TrimmedString(validate=validate.Length(min=1, max=100))
 _slots = fields.List(fields.String(validate=validate.OneOf(AVAILABILITY_SLOTS)))
@@ -58,6 +60,11 @@ class _PersonSchema(BaseSchema):
     skills = fields.List(_skill, validate=validate.Length(max=100))
     availability = _slots
     languages = fields.List(fields.Nested(LanguageSchema), validate=validate.Length(max=20))
+    preferred_language = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(list(LANGUAGES)),
+        metadata={"description": "The language of this person's pages and messages."},
+    )
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import ValidationError, fields, post_load, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
@@ -24,7 +25,7 @@ from community_node.participants.schemas import ConnecteeSchema, ConnectorSchema
 from shared.protocol.common import BaseSchema
 from shared.taxonomy import Level, default_taxonomy
 from shared.taxonomy.skills import split_skill_list
-from shared.text import contains_nul
+from shared.text import N_, contains_nul
 
 #: The field people never see; a form that arrives with it filled was sent by a bot.
 HONEYPOT = "website"
@@ -33,19 +34,20 @@ LANGUAGE_ROWS = 3
 #: Check boxes named ``consent_<purpose>`` record a consent for that purpose.
 CONSENT_PREFIX = "consent_"
 
-LOCAL_PROCESSING_REQUIRED = (
+LOCAL_PROCESSING_REQUIRED = N_(
     "We can only review your application if you agree that we keep and use it."
 )
 
 # Messages for people, instead of marshmallow's, which are written for API clients.
 _FORM_MESSAGES: dict[type[fields.Field[Any]], dict[str, str]] = {
     fields.Field: {
-        "required": "Please fill this in.",
-        "null": "Please fill this in.",
+        "required": N_("Please fill this in."),
+        "null": N_("Please fill this in."),
     },
-    fields.Integer: {"invalid": "Enter a whole number."},
-    fields.Date: {"invalid": "Enter a date as year-month-day, such as 2027-06-30."},
-    fields.Enum: {"unknown": "Choose one of the options."},
+    fields.Integer: {"invalid": N_("Enter a whole number.")},
+    fields.Date: {"invalid": N_("Enter a date as year-month-day, such as 2027-06-30.")},
+    fields.Enum: {"unknown": N_("Choose one of the options.")},
+    fields.Email: {"invalid": N_("Enter an email address, such as name@example.org.")},
 }
 
 _LEADING_CODE = re.compile(r"(\d{2}-?\d{4})(?:\s|$)")
@@ -92,10 +94,14 @@ class OccupationChoice(OccupationCode):
 
 
 def _no_such_occupation(text: str) -> str:
-    message = "Choose an occupation from the list, or type its SOC code such as 15-1252."
+    message: str = gettext(
+        "Choose an occupation from the list, or type its SOC code such as 15-1252."
+    )
     best = default_taxonomy().suggest(text, limit=1)
     if best:
-        message += f" Did you mean {best[0].code} {best[0].title}?"
+        message += " " + str(
+            gettext("Did you mean %(code)s %(title)s?", code=best[0].code, title=best[0].title)
+        )
     return message
 
 
@@ -112,9 +118,9 @@ class LanguageRows(fields.List[Any]):
             if not filled:
                 continue
             if "language" not in filled:
-                errors[index] = {"language": ["Choose the language."]}
+                errors[index] = {"language": [N_("Choose the language.")]}
             elif "level" not in filled:
-                errors[index] = {"level": ["Choose how well you speak it."]}
+                errors[index] = {"level": [N_("Choose how well you speak it.")]}
             else:
                 try:
                     loaded.append(self.inner.deserialize(filled, **kwargs))
@@ -154,8 +160,8 @@ class _SignUpSchema(PlainMessages):
     languages: fields.List[Any] = LanguageRows(
         fields.Nested(LanguageSchema),
         required=True,
-        validate=validate.Length(min=1, error="Add at least one language you speak."),
-        error_messages={"required": "Add at least one language you speak."},
+        validate=validate.Length(min=1, error=N_("Add at least one language you speak.")),
+        error_messages={"required": N_("Add at least one language you speak.")},
     )
     consent_local_processing = fields.Boolean(
         required=True,
@@ -168,7 +174,7 @@ class _SignUpSchema(PlainMessages):
     def _read_form(self, form: MultiDict[str, str], **kwargs: Any) -> dict[str, Any]:
         """Turn the posted form into the API's input: blanks are missing, lists are lists."""
         if contains_nul(dict(form.lists())):
-            raise ValidationError("The form contains a NUL character.")
+            raise ValidationError(N_("The form contains a NUL character."))
         data: dict[str, Any] = {}
         for name, field in self.load_fields.items():
             if name == "languages":
@@ -199,6 +205,7 @@ class _SignUpSchema(PlainMessages):
 #: ``Meta.fields`` lists what the public may set, so a new API field stays staff-only.
 _CONTACT = ("first_name", "last_name", "email", "phone")
 _SHARED = (
+    "preferred_language",  # the page's language, from a hidden field
     "languages",
     "skills",
     "availability",
@@ -237,7 +244,7 @@ class ConnectorSignUpSchema(_SignUpSchema, ConnectorSchema):
 
     occupation = OccupationChoice(allow_none=True)
     capacity = fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=5, error="Choose from 1 to 5.")
+        load_default=1, validate=validate.Range(min=1, max=5, error=N_("Choose from 1 to 5."))
     )
     consent_directory_listing = fields.Boolean(load_default=False)
 
@@ -272,9 +279,10 @@ def form_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def _texts(value: Any) -> list[str]:
-    """Flatten nested messages (a list item's, say) into plain sentences."""
+    """Flatten nested messages (a list item's, say) into plain sentences, in the reader's
+    language where the catalogs have them."""
     if isinstance(value, str):
-        return [value]
+        return [gettext(value)]
     if isinstance(value, Mapping):
         return [text for nested in value.values() for text in _texts(nested)]
     return [text for nested in value for text in _texts(nested)]

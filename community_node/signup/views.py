@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -21,6 +22,7 @@ from community_node.signup.schemas import (
     ConnectorSignUpSchema,
     form_errors,
 )
+from shared.text import N_
 from shared.web.limits import Rule, rate_limited
 
 bp = Blueprint("signup", __name__, url_prefix="/join")
@@ -76,7 +78,7 @@ def apply(kind: str) -> tuple[str, int] | Response:
 
 #: Shown when the form's CSRF token is missing or stale (a form left open for hours, a
 #: browser that refuses cookies): the applicant keeps what they typed and can send again.
-EXPIRED = (
+EXPIRED = N_(
     "This form was open for a long time, or your browser did not keep our cookie, so it "
     "could not be sent. Your answers are still here: please check them and send again."
 )
@@ -86,7 +88,9 @@ EXPIRED = (
 def expired(error: CSRFError) -> tuple[str, int]:
     kind = (request.view_args or {}).get("kind")
     if kind not in FORMS:
-        return render_template("error.html", status=400, name=error.name, message=EXPIRED), 400
+        return render_template(
+            "error.html", status=400, name=error.name, message=gettext(EXPIRED)
+        ), 400
     return _render(kind, request.form, {"form": [EXPIRED]}), 400
 
 

@@ -40,6 +40,7 @@ from community_node.signup.schemas import (
     form_errors,
     picked_code,
 )
+from shared.names import LANGUAGES
 from shared.taxonomy import default_skills, default_taxonomy
 from shared.taxonomy.skills import split_skill_list
 from shared.text import contains_nul
@@ -108,6 +109,7 @@ LABELS: dict[str, str] = {
     "languages": "Languages",
     "skills": "Skills",
     "availability": "When they can meet",
+    "preferred_language": "Language for pages and messages",
     "notes": "Notes",
 }
 
@@ -137,6 +139,7 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "availability": choices.AVAILABILITY,
     "language": choices.languages(),
     "level": choices.labelled(choices.LANGUAGE_LEVELS),
+    "preferred_language": tuple((lang.code, lang.name) for lang in LANGUAGES.values()),
 }
 
 

@@ -34,6 +34,7 @@ from community_node.participants.schemas import (
 )
 from community_node.security import actor_label, require_role
 from community_node.web import filters, queries
+from shared.names import LANGUAGES
 from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into, no_nul, show_refusal
 
 bp = Blueprint("person", __name__)
@@ -143,6 +144,8 @@ def _display(name: str, value: Any) -> str:
         return filters.occupation_label(value)
     if name in _COUNTRY_FIELDS:
         return filters.country_name(value)
+    if name == "preferred_language" and value in LANGUAGES:
+        return LANGUAGES[value].name
     return str(value).replace("_", " ") if name not in ("email", "phone") else str(value)
 
 

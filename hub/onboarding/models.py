@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hub.auth.models import StaffUser
 from hub.communities.models import Community
 from hub.database import Base, JSONType, UTCDateTime, created_at, intpk, str200, timestamp, utcnow
+from shared.text import N_
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -59,11 +60,11 @@ STATUS_LABELS: dict[ApplicationStatus, str] = {
 
 #: The kinds of partner an application names, as the form shows them.
 PARTNER_KINDS: dict[str, str] = {
-    "chamber_of_commerce": "Chamber of commerce",
-    "english_language_provider": "English-language provider",
-    "resettlement_agency": "Resettlement agency",
-    "university": "University or college",
-    "other": "Other",
+    "chamber_of_commerce": N_("Chamber of commerce"),
+    "english_language_provider": N_("English-language provider"),
+    "resettlement_agency": N_("Resettlement agency"),
+    "university": N_("University or college"),
+    "other": N_("Other"),
 }
 
 

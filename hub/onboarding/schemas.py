@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates
 from hub.onboarding.models import PARTNER_KINDS
 from shared.names import countries
 from shared.protocol.common import StrictSchema
+from shared.text import N_
 
 #: The most partners one application lists.
 MAX_PARTNERS = 20
@@ -22,8 +23,8 @@ MAX_EXPECTED = 10_000
 MAX_LAUNCH_AHEAD = dt.timedelta(days=5 * 366)
 
 _Messages = dict[str, str | list[Any] | dict[Any, Any]]
-_REQUIRED: _Messages = {"required": "Please fill this in.", "null": "Please fill this in."}
-_WHOLE_NUMBER: _Messages = {**_REQUIRED, "invalid": "Enter a whole number."}
+_REQUIRED: _Messages = {"required": N_("Please fill this in."), "null": N_("Please fill this in.")}
+_WHOLE_NUMBER: _Messages = {**_REQUIRED, "invalid": N_("Enter a whole number.")}
 
 
 def _text(maximum: int, *, required: bool = True) -> fields.String:
@@ -54,8 +55,8 @@ class PartnerSchema(StrictSchema):
 
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(list(PARTNER_KINDS), error="Choose the kind of partner."),
-        error_messages={"required": "Choose the kind of partner."},
+        validate=validate.OneOf(list(PARTNER_KINDS), error=N_("Choose the kind of partner.")),
+        error_messages={"required": N_("Choose the kind of partner.")},
     )
     name = _text(200)
 
@@ -73,22 +74,27 @@ class ApplicationSchema(StrictSchema):
     country = fields.String(
         required=True,
         validate=validate.OneOf(
-            [code for code, _ in countries()], error="Choose a country from the list."
+            [code for code, _ in countries()], error=N_("Choose a country from the list.")
         ),
-        error_messages={"required": "Choose a country from the list."},
+        error_messages={"required": N_("Choose a country from the list.")},
     )
     contact_name = _text(200)
     contact_email = fields.Email(
         required=True,
-        validate=validate.Length(max=254, error="Keep it to 254 characters."),
-        error_messages={**_REQUIRED, "invalid": "Enter an email address such as name@example.org."},
+        validate=validate.Length(max=254, error=N_("Keep it to 254 characters.")),
+        error_messages={
+            **_REQUIRED,
+            "invalid": N_("Enter an email address such as name@example.org."),
+        },
     )
     contact_phone = fields.String(
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(
             r"^\+?[0-9 ().-]{6,40}\Z",
-            error="Enter a phone number: digits, spaces, + ( ) - only, such as +1 902 555 0100.",
+            error=N_(
+                "Enter a phone number: digits, spaces, + ( ) - only, such as +1 902 555 0100."
+            ),
         ),
     )
     partners = fields.List(
@@ -126,9 +132,9 @@ class ApplicationSchema(StrictSchema):
     def _not_in_the_past(self, value: dt.date, **kwargs: Any) -> None:
         today = dt.datetime.now(dt.UTC).date()
         if value < today:
-            raise ValidationError("Choose today or a later date.")
+            raise ValidationError(N_("Choose today or a later date."))
         if value > today + MAX_LAUNCH_AHEAD:
-            raise ValidationError("Choose a date within the next five years.")
+            raise ValidationError(N_("Choose a date within the next five years."))
 
 
 #: The longest comment, request for changes or reason for declining.
@@ -141,12 +147,15 @@ class CommentSchema(StrictSchema):
     body = fields.String(
         required=True,
         validate=[
-            validate.Length(min=1, error="Please write something."),
+            validate.Length(min=1, error=N_("Please write something.")),
             validate.Length(
                 max=MAX_COMMENT_LENGTH, error=f"Keep it to {MAX_COMMENT_LENGTH} characters."
             ),
         ],
-        error_messages={"required": "Please write something.", "null": "Please write something."},
+        error_messages={
+            "required": N_("Please write something."),
+            "null": N_("Please write something."),
+        },
     )
 
     @pre_load

@@ -36,6 +36,7 @@ from hub.onboarding.models import (
 )
 from hub.onboarding.schemas import ApplicationSchema, CommentSchema
 from hub.profiles.models import Profile
+from shared.text import N_
 
 #: The audit log's name for an application.
 ENTITY = "onboarding_application"
@@ -233,7 +234,7 @@ def hand_over(token: str) -> Credentials:
     link = open_link(token, LinkPurpose.CREDENTIALS)
     application = link.application
     if application.community is None:  # approval sets it in the link's transaction
-        raise LinkDead("This link belongs to no community.")
+        raise LinkDead(N_("This link belongs to no community."))
     _spend(link)
     actor = f"onboarding:{application.id}"
     creds = new_client_secret(application.community, actor=actor)
@@ -245,11 +246,11 @@ def hand_over(token: str) -> Credentials:
 # Links ----------------------------------------------------------------------------------
 
 #: What a dead link says, in plain words, by why it is dead.
-DEAD_UNKNOWN = "This link is not valid. Check that you copied all of it, or ask for a new one."
-DEAD_USED = (
+DEAD_UNKNOWN = N_("This link is not valid. Check that you copied all of it, or ask for a new one.")
+DEAD_USED = N_(
     "This link has already been used, and works only once. Ask national staff for a new one."
 )
-DEAD_EXPIRED = "This link has expired. Ask national staff for a new one."
+DEAD_EXPIRED = N_("This link has expired. Ask national staff for a new one.")
 
 
 def _issue(

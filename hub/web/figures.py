@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from hub.communities.models import Community
@@ -23,6 +24,7 @@ from hub.outcomes.services import ROLLUP_COLUMNS, rollup
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
 from shared.privacy.disclosure import TOTAL
 from shared.taxonomy import default_taxonomy
+from shared.text import N_
 from shared.web.admin import login_required
 from shared.web.csv import XLSX_MIMETYPE, write_xlsx
 from shared.web.downloads import content_disposition
@@ -31,10 +33,10 @@ bp = Blueprint("figures", __name__)
 
 #: The figures the public page charts over time, with their words.
 TREND = {
-    "enrolled": "Connectees enrolled",
-    "matched": "Matched with a connector",
-    "met": "Met their connector",
-    "employed": "Employed since",
+    "enrolled": N_("Connectees enrolled"),
+    "matched": N_("Matched with a connector"),
+    "met": N_("Met their connector"),
+    "employed": N_("Employed since"),
 }
 WITHHELD = "withheld"
 #: Age bands of cross-city requests, in days since they were made.
@@ -51,7 +53,7 @@ STALE_DAYS = 14
 def group_title(code: str | None) -> str:
     """An occupation group's title ("Healthcare Practitioners…"), not its code."""
     if not code or code == TOTAL:
-        return "All occupations"
+        return str(gettext("All occupations"))
     taxonomy = default_taxonomy()
     key = f"{code}-0000" if len(code) == 2 else code
     return taxonomy.get(key).title if key in taxonomy else code
@@ -80,7 +82,7 @@ def rollup_chart(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "labels": [row_label(row) for row in rows],
         "datasets": [
             {
-                "label": label,
+                "label": gettext(label),
                 "data": [None if name in row["suppressed"] else row[name] for row in rows],
             }
             for name, label in TREND.items()
@@ -102,7 +104,7 @@ def public() -> str:
         national=national,
         groups=groups,
         latest=latest,
-        trend=TREND,
+        trend={name: gettext(label) for name, label in TREND.items()},
         trend_chart=rollup_chart(national),
         group_title=group_title,
         suppress_below=HUB_SUPPRESS_BELOW,

@@ -27,6 +27,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -54,6 +55,7 @@ from hub.web.onboarding_forms import (
     _TextForm,
 )
 from shared.names import country_name
+from shared.text import N_
 from shared.web.forms import StaffForm
 from shared.web.limits import Rule, rate_limited
 
@@ -67,7 +69,7 @@ LINK_RULE = Rule(
 )
 
 #: Shown when the form's CSRF token is missing or stale: the applicant keeps what they typed.
-EXPIRED = (
+EXPIRED = N_(
     "This form was open for a long time, or your browser did not keep our cookie, so it "
     "could not be sent. Your answers are still here: please check them and send again."
 )
@@ -150,7 +152,7 @@ def _expired(error: CSRFError) -> Response:
         page = render_template("error.html", status=400, name=error.name, message=error.description)
         return make_response(page, 400)
     form = ApplicationForm()  # the posted values, and a fresh token to send them again
-    form.form_errors.append(EXPIRED)
+    form.form_errors.append(gettext(EXPIRED))
     return _render_apply(form, 400, (request.view_args or {}).get("token"))
 
 
@@ -165,7 +167,9 @@ def _thank() -> Response:
 
 
 def _dead(dead: LinkDead) -> Response:
-    return _no_store(render_template("onboarding/dead_link.html", message=dead.message), 410)
+    return _no_store(
+        render_template("onboarding/dead_link.html", message=gettext(dead.message)), 410
+    )
 
 
 # The credentials link -------------------------------------------------------------------

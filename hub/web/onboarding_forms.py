@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
@@ -27,50 +29,50 @@ HONEYPOT = "website"
 _NUMBER = {"type": "number", "min": 1, "max": MAX_EXPECTED, "inputmode": "numeric"}
 
 
+def _partner_kinds() -> list[SelectChoice]:
+    return [SelectChoice(kind, _l(label)) for kind, label in PARTNER_KINDS.items()]
+
+
 class PartnerRow(Form):  # type: ignore[misc]  # WTForms is untyped
     """One partner: its kind and name (no CSRF: it is part of the form)."""
 
     kind = SelectField(
-        "Kind",
-        choices=[SelectChoice("", "—"), *(SelectChoice(k, v) for k, v in PARTNER_KINDS.items())],
+        _l("Kind"),
+        choices=[SelectChoice("", "—"), *_partner_kinds()],
         validate_choice=False,
     )
-    name = StringField("Name")
+    name = StringField(_l("Name"))
 
 
 class ApplicationForm(StaffForm):
     """The public "Become a Connector Community" form, and the applicant's edit of it."""
 
     organisation = StringField(
-        "Organisation", description="The organisation that will run the program."
+        _l("Organisation"), description=_l("The organisation that will run the program.")
     )
-    city = StringField("City")
-    region = StringField("Province or state", description="Optional.")
-    country = SelectField(
-        "Country",
-        choices=[SelectChoice("", "Choose…"), *(SelectChoice(c, n) for c, n in countries())],
-        validate_choice=False,
-    )
-    contact_name = StringField("Contact person")
-    contact_email = EmailField("Contact email")
-    contact_phone = StringField("Contact phone", description="Optional.")
+    city = StringField(_l("City"))
+    region = StringField(_l("Province or state"), description=_l("Optional."))
+    country = SelectField(_l("Country"), validate_choice=False)
+    contact_name = StringField(_l("Contact person"))
+    contact_email = EmailField(_l("Contact email"))
+    contact_phone = StringField(_l("Contact phone"), description=_l("Optional."))
     partners = FieldList(FormField(PartnerRow), min_entries=PARTNER_ROWS)
     expected_connectees = StringField(
-        "Expected connectees in the first year",
-        description="Newcomers you expect to connect.",
+        _l("Expected connectees in the first year"),
+        description=_l("Newcomers you expect to connect."),
         render_kw=_NUMBER,
     )
     expected_connectors = StringField(
-        "Expected connectors in the first year",
-        description="Local professionals you expect to recruit.",
+        _l("Expected connectors in the first year"),
+        description=_l("Local professionals you expect to recruit."),
         render_kw=_NUMBER,
     )
     planned_launch = StringField(
-        "Planned launch",
-        description="Year-month-day, such as 2027-06-30.",
+        _l("Planned launch"),
+        description=_l("Year-month-day, such as 2027-06-30."),
         render_kw={"type": "date"},
     )
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
     #: Fields in the order the form asks them (the error summary follows it).
     ORDER = (
@@ -89,10 +91,16 @@ class ApplicationForm(StaffForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Countries named in the reader's language (the locale is known only per request).
+        locale = get_locale()
+        self.country.choices = [
+            SelectChoice("", gettext("Choose…")),
+            *(SelectChoice(c, n) for c, n in countries(str(locale) if locale else "en")),
+        ]
         # Each row's fields are named apart, so a screen reader (and a test) tells them apart.
         for number, entry in enumerate(self.partners.entries, start=1):
-            entry.form.kind.label.text = f"Partner {number}: kind"
-            entry.form.name.label.text = f"Partner {number}: name"
+            entry.form.kind.label.text = gettext("Partner %(number)s: kind", number=number)
+            entry.form.name.label.text = gettext("Partner %(number)s: name", number=number)
 
     @classmethod
     def of(cls, application: Application) -> ApplicationForm:
@@ -128,8 +136,9 @@ class ApplicationForm(StaffForm):
         return rows
 
     def add_errors(self, messages: Mapping[str, Any]) -> None:
-        """Put each partner row's messages beside its own fields, the rest beside theirs."""
-        messages = dict(messages)
+        """Put each partner row's messages beside its own fields, the rest beside theirs,
+        in the reader's language where the catalogs have them."""
+        messages = dict(_translated(dict(messages)))
         nested = messages.pop("partners", None)
         if isinstance(nested, Mapping):
             filled = [
@@ -162,10 +171,21 @@ class ApplicationForm(StaffForm):
                         if sub.errors:
                             found.append((sub.id, sub.label.text, " ".join(sub.errors)))
                 if isinstance(field.errors, list) and field.errors:
-                    found.append((field.id, "Partners", " ".join(map(str, field.errors))))
+                    found.append((field.id, gettext("Partners"), " ".join(map(str, field.errors))))
             elif field.errors:
                 found.append((field.id, field.label.text, " ".join(field.errors)))
         return found
+
+
+def _translated(messages: Any) -> Any:
+    """The schema's messages (marked with ``N_``), translated for the page's reader."""
+    if isinstance(messages, str):
+        return gettext(messages)
+    if isinstance(messages, Mapping):
+        return {key: _translated(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [_translated(value) for value in messages]
+    return messages
 
 
 class _TextForm(StaffForm):

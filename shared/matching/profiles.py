@@ -11,7 +11,8 @@ _RANK = {level.casefold(): rank for rank, level in enumerate(LANGUAGE_LEVELS, st
 _RANK.update({level: rank for rank, level in enumerate(LANGUAGE_LEVELS, start=1)})
 NATIVE_RANK = len(LANGUAGE_LEVELS)
 
-#: English names of the languages a coordinator is likely to meet, by ISO 639-1 code.
+#: English names of the languages a coordinator is likely to meet, by their one code
+#: (ISO 639-1 where the language has one, ISO 639-3 otherwise).
 LANGUAGE_NAMES: dict[str, str] = {
     "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "az": "Azerbaijani",
     "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali", "bs": "Bosnian",
@@ -31,6 +32,11 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ti": "Tigrinya", "tk": "Turkmen", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian",
     "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
     "zu": "Zulu",
+    # Languages without an ISO 639-1 code, by ISO 639-3 (shared.names.EXTRA_LANGUAGES).
+    "prs": "Dari", "haz": "Hazaragi", "rhg": "Rohingya", "ckb": "Sorani Kurdish",
+    "kmr": "Kurmanji Kurdish", "apc": "Levantine Arabic", "aii": "Assyrian Neo-Aramaic",
+    "tig": "Tigre", "din": "Dinka", "nus": "Nuer", "ksw": "S'gaw Karen", "cnh": "Hakha Chin",
+    "cmn": "Mandarin Chinese", "yue": "Cantonese", "fil": "Filipino",
 }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates
 
+from shared.names import canonical_language
 from shared.protocol.common import (
     AVAILABILITY_SLOTS,
     EXPERIENCE_BANDS,
@@ -29,10 +30,21 @@ _ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error=
 _version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
+class WireLanguage(fields.String):
+    """A language on the wire: an ISO 639-1 or 639-3 code, read as the one code per language
+    both sides store (``shared.names.canonical_language``: ``ara`` arrives as ``ar``, Dari
+    stays ``prs``). A node of an earlier release sends ISO 639-1 codes, which pass as they
+    are; a code no standard defines passes unchanged too, as it always has."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = str(super()._deserialize(value, attr, data, **kwargs))
+        return canonical_language(code) or code
+
+
 class LanguageSchema(StrictSchema):
     """One spoken language and its CEFR level (or native)."""
 
-    language = fields.String(
+    language = WireLanguage(
         required=True, validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code.")
     )
     level = fields.String(required=True, validate=validate.OneOf(LANGUAGE_LEVELS))

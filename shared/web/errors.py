@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
 
@@ -113,7 +113,15 @@ def answer(
     """Answer ``status`` as the JSON error shape, or as the error page for a browser."""
     name = HTTP_STATUS_CODES.get(status, "Error")
     if not wants_json():
-        return render_template("error.html", status=status, name=name, message=message), status
+        # Werkzeug's own description is for developers: the page says it in plain words.
+        generic = status in default_exceptions and message in (
+            default_exceptions[status].description,
+            name,
+        )
+        page = render_template(
+            "error.html", status=status, name=name, message=message, generic=generic
+        )
+        return page, status
     response = jsonify(error_body(status, name, message, **extra))
     response.status_code = status
     for key, value in (headers or {}).items():

@@ -1,69 +1,98 @@
 """Languages of the pages and messages, with Flask-Babel (the one set-up both services use).
 
 A page's language comes, in order, from ``?lang=`` in its URL (remembered in a cookie),
-the ``lang`` cookie, then the browser's ``Accept-Language``; the first language of the
-app's ``LANGUAGES`` is the fallback. Templates get ``_()`` and ``ngettext()`` from
-Flask-Babel, and ``page_language`` / ``text_direction`` for ``<html lang dir>``.
+the ``lang`` cookie, then the browser's ``Accept-Language``; the first language offered is
+the fallback. Templates get ``_()`` and ``ngettext()`` from Flask-Babel,
+``page_language`` / ``text_direction`` for ``<html lang dir>``, and ``page_languages`` /
+``language_url`` for the language switcher.
+
+Which languages a page offers depends on who reads it. Public pages (sign-up forms,
+confirmation and error pages, the hub's public figures and application form) offer
+every language of ``LANGUAGES``; the staff pages offer ``STAFF_LANGUAGES`` (English and
+French). Each service's catalogs come in two domains, in its ``translations`` folder:
+``public`` (every language) and ``staff`` (the staff languages); ``make translations``
+extracts, updates and compiles both (``scripts/translations.py``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from flask import Flask, Response, g, request
-from flask_babel import Babel
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import Babel, refresh
+
+from shared.names import LANGUAGES as LANGUAGES  # the languages pages are offered in
 
 #: The cookie that remembers a visitor's choice of language (a year).
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class Language:
-    """A language we ship: its locale code, its name in itself, and its writing direction."""
+#: The languages of the staff pages (Canadian communities work in English and French).
+STAFF_LANGUAGES: tuple[str, ...] = ("en", "fr")
 
-    code: str
-    name: str
-    rtl: bool = False
+#: The catalogs' domains: public pages and messages, then the staff pages.
+DOMAINS: tuple[str, ...] = ("public", "staff")
 
 
-#: Every language a catalog is shipped for, in the order a switcher lists them.
-LANGUAGES: dict[str, Language] = {
-    lang.code: lang
-    for lang in (
-        Language("en", "English"),
-        Language("fr", "Français"),
-        Language("es", "Español"),
-        Language("ar", "العربية", rtl=True),
-        Language("uk", "Українська"),
-        Language("fa", "فارسی / دری", rtl=True),
-    )
-}
-
-
-def init_i18n(app: Flask, translation_dirs: Iterable[str]) -> Babel:
+def init_i18n(
+    app: Flask, translation_dirs: Iterable[str], public: Iterable[str] | None = None
+) -> Babel:
     """Give ``app`` Flask-Babel with our locale choice and the catalogs in ``translation_dirs``.
 
-    ``app.config["LANGUAGES"]`` lists the codes this service offers (default: all).
+    ``app.config["LANGUAGES"]`` lists the codes the public pages offer (default: all);
+    ``app.config["STAFF_LANGUAGES"]`` those of the staff pages. ``public`` names the
+    blueprints and endpoints (``"blueprint.view"``) whose pages are public; without it
+    every page is. A URL that matches no page (a 404) is answered as a public page.
     """
     app.config.setdefault("LANGUAGES", list(LANGUAGES))
-    unknown = [code for code in app.config["LANGUAGES"] if code not in LANGUAGES]
-    if unknown:
-        raise ValueError(f"LANGUAGES names languages without a catalog: {', '.join(unknown)}")
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
+    app.config.setdefault(
+        "STAFF_LANGUAGES", [c for c in STAFF_LANGUAGES if c in app.config["LANGUAGES"]]
+    )
+    for key in ("LANGUAGES", "STAFF_LANGUAGES"):
+        unknown = [code for code in app.config[key] if code not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"{key} names languages without a catalog: {', '.join(unknown)}")
+    app.extensions["i18n_public"] = None if public is None else frozenset(public)
+    dirs = list(translation_dirs)
+    # Flask-Babel pairs each directory with a domain: every folder holds both domains.
+    # The public domain loads last: Flask-Babel takes the plural rule of the last catalog
+    # loaded, and only the public one exists in every language (Arabic has six forms).
+    domains = list(reversed(DOMAINS))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(d for d in dirs for _ in domains)
+    app.config["BABEL_DOMAIN"] = ";".join(d for _ in dirs for d in domains)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["LANGUAGES"][0])
     babel = Babel(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale on the app context, which a request shares with an
+    # outer one (a CLI command's, a test's): choose it afresh for every request.
+    app.before_request(refresh)
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
+    app.add_template_filter(moment_text)
     return babel
 
 
 def offered(app: Flask | None = None) -> list[str]:
-    """The language codes the current app offers."""
+    """The language codes the current page offers: every public language on a public page,
+    the staff languages on a staff page (outside a request: the public languages)."""
     from flask import current_app
 
-    return list((app or current_app).config["LANGUAGES"])
+    app = app or current_app
+    if has_request_context() and not is_public_page(app):
+        return list(app.config["STAFF_LANGUAGES"])
+    return list(app.config["LANGUAGES"])
+
+
+def is_public_page(app: Flask | None = None) -> bool:
+    """Whether the current request's page is a public one (see ``init_i18n``)."""
+    from flask import current_app
+
+    public = (app or current_app).extensions.get("i18n_public")
+    if public is None or request.endpoint is None:
+        return True
+    return request.blueprint in public or request.endpoint in public
 
 
 def select_locale() -> str:
@@ -103,4 +132,23 @@ def _template_globals() -> dict[str, object]:
         "page_language": code,
         "text_direction": direction(code),
         "page_languages": [LANGUAGES[c] for c in offered()],
+        "language_url": language_url,
     }
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """A moment (UTC) as the page's reader writes dates: in English the unambiguous
+    ``2026-05-04 15:00`` staff know; in French ``4 mai 2026 15:00``; and so on."""
+    from flask_babel import format_date, format_time, get_locale
+
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+
+
+def language_url(code: str) -> str:
+    """This page's address in another language: its query string with ``lang=code``."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"

@@ -57,3 +57,57 @@ def test_arabic_and_persian_are_written_right_to_left() -> None:
         "ltr",
         "ltr",
     ]
+
+
+def _two_kinds_of_page(tmp_path) -> Flask:
+    from flask import Blueprint
+
+    app = Flask(__name__)
+    public = Blueprint("public", __name__)
+    public.add_url_rule("/join", "join", lambda: render_template_string("{{ page_language }}"))
+    app.register_blueprint(public)
+    app.add_url_rule(
+        "/staff",
+        "staff",
+        lambda: render_template_string(
+            "{{ page_language }} {{ page_languages|map(attribute='code')|join(',') }}"
+        ),
+    )
+    init_i18n(app, [str(tmp_path)], public=["public"])
+    return app
+
+
+def test_staff_pages_offer_english_and_french_and_public_pages_every_language(tmp_path) -> None:
+    client = _two_kinds_of_page(tmp_path).test_client()
+    assert client.get("/join?lang=ar").text == "ar"
+    # The cookie says Arabic, which the staff pages lack: the browser's French wins there.
+    assert client.get("/staff", headers={"Accept-Language": "fr"}).text == "fr en,fr"
+    assert client.get("/staff?lang=uk").text == "en en,fr"
+    assert client.get("/join").text == "ar"
+
+
+def test_a_missing_page_is_answered_in_any_public_language(tmp_path) -> None:
+    app = _two_kinds_of_page(tmp_path)
+    with app.test_request_context("/nowhere?lang=fa"):
+        from shared.web.i18n import offered
+
+        assert offered() == ["en", "fr", "es", "ar", "uk", "fa"]
+
+
+def test_a_moment_is_written_the_readers_way(app: Flask) -> None:
+    import datetime as dt
+
+    from shared.web.i18n import moment_text
+
+    moment = dt.datetime(2026, 5, 4, 15, 0)
+    with app.test_request_context("/?lang=en"):
+        assert moment_text(moment) == "2026-05-04 15:00"
+    with app.test_request_context("/?lang=fr"):
+        assert moment_text(moment) == "4 mai 2026 15:00"
+
+
+def test_the_switcher_links_keep_the_query(app: Flask) -> None:
+    from shared.web.i18n import language_url
+
+    with app.test_request_context("/join/connectee?kind=a&lang=en"):
+        assert language_url("ar") == "/join/connectee?kind=a&lang=ar"

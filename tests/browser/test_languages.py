@@ -1,0 +1,146 @@
+"""The public pages in the reader's language: Arabic right to left, the switcher, French."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from community_node.extensions import db
+from community_node.participants.models import Connectee, Connector
+from tests.browser.a11y import check_page
+from tests.browser.conftest import COORDINATOR, log_in, seeded_node, serving
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 740}
+SWITCHER = "nav.languages"
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with seeded_node(tmp_path_factory.mktemp("languages")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app: Flask) -> Iterator[str]:
+    with serving(live_app) as url:
+        yield url
+
+
+def preferred_language(app: Flask, model: type[Connectee] | type[Connector], email: str) -> Any:
+    with app.app_context():
+        person = db.session.scalars(select(model).where(model.email == email)).one()
+        language = person.preferred_language
+        db.session.remove()
+        return language
+
+
+def test_the_arabic_form_reads_right_to_left_and_is_sent(page: Any, live_app: Flask) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto("/join/connectee?lang=ar")
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    form = page.locator("form[method=post]")
+    assert form.evaluate("element => getComputedStyle(element).direction") == "rtl"
+    # Right to left: a label starts at the right edge of its field, not the left.
+    label = page.locator("label[for=f-first_name]").bounding_box()
+    field = page.get_by_label("الاسم الأول").bounding_box()
+    assert label["x"] + label["width"] == pytest.approx(field["x"] + field["width"], abs=2)
+    check_page(page, "node /join/connectee in Arabic")
+    page.set_viewport_size(PHONE)
+
+    page.get_by_label("الاسم الأول").fill("سلمى")
+    page.get_by_label("اسم العائلة").fill("الخطيب")
+    page.get_by_label("البريد الإلكتروني").fill("salma@example.org")
+    page.get_by_label("البلد الذي أتيت منه").select_option("SY")
+    page.get_by_label("اللغة 1", exact=True).select_option("ar")
+    page.get_by_label("مستواك في اللغة 1").select_option("native")
+    page.get_by_role("button", name="أرسل طلبي").click()
+    page.wait_for_load_state()
+    # The consent is required: its message is in Arabic too.
+    assert "لا يمكننا مراجعة طلبك" in page.locator("#f-consent_local_processing-error").inner_text()
+    assert page.locator("#error-summary-title").inner_text() == "يرجى تصحيح أمر واحد أدناه"
+
+    page.get_by_label("أوافق على أن يحتفظ فريق").check()
+    page.get_by_role("button", name="أرسل طلبي").click()
+    page.wait_for_url(re.compile(r"/join/thanks$"))
+    assert page.get_by_role("heading", name="شكرًا لك").is_visible()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert preferred_language(live_app, Connectee, "salma@example.org") == "ar"
+
+
+def test_the_switcher_changes_the_language_and_it_is_remembered(page: Any) -> None:
+    page.goto("/join")
+    switcher = page.locator(SWITCHER)
+    assert switcher.get_attribute("aria-label") == "Read this page in"
+    # Each language is named in itself, in its own language and direction.
+    names = {
+        link.get_attribute("lang"): link.inner_text() for link in switcher.get_by_role("link").all()
+    }
+    assert names == {
+        "en": "English",
+        "fr": "Français",
+        "es": "Español",
+        "ar": "العربية",
+        "uk": "Українська",
+        "fa": "فارسی / دری",
+    }
+    assert switcher.get_by_role("link", name="English").get_attribute("aria-current") == "true"
+
+    switcher.get_by_role("link", name="Українська").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "uk"
+    assert page.get_by_role("heading", level=1).inner_text() == "Програма «Конектор» (Testville)"
+    assert page.locator(SWITCHER).get_attribute("aria-label") == "Читати цю сторінку мовою"
+
+    # Remembered: a page opened without ?lang= is still in Ukrainian.
+    page.goto("/join/connector")
+    assert page.get_by_role("heading", level=1).inner_text() == "Стати конектором-волонтером"
+    link = page.locator(SWITCHER).get_by_role("link", name="Українська")
+    assert link.get_attribute("aria-current") == "true"
+
+    page.locator(SWITCHER).get_by_role("link", name="فارسی / دری").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    check_page(page, "node /join/connector in Persian")
+
+
+def test_a_french_sign_up_gets_a_french_confirmation(page: Any, live_app: Flask) -> None:
+    page.goto("/join")
+    page.locator(SWITCHER).get_by_role("link", name="Français").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Devenir connecteur ou connectrice bénévole").click()
+    page.wait_for_url(re.compile(r"/join/connector$"))
+    page.get_by_label("Prénom").fill("Ines")
+    page.get_by_label("Nom de famille").fill("Moreau")
+    page.get_by_label("Courriel").fill("ines.moreau@example.org")
+    page.get_by_label("Votre profession").fill("17-2051 Civil Engineers")
+    page.get_by_label("Langue 1", exact=True).select_option(label="français")
+    page.get_by_label("Niveau dans la langue 1").select_option(label="Langue maternelle")
+    page.get_by_label("J’accepte que l’équipe").check()
+    page.get_by_role("button", name="Envoyer mon offre").click()
+    page.wait_for_url(re.compile(r"/join/thanks$"))
+    assert page.get_by_role("heading", name="Merci", exact=True).is_visible()
+    assert "Nous avons bien reçu votre formulaire." in page.locator("main").inner_text()
+    assert preferred_language(live_app, Connector, "ines.moreau@example.org") == "fr"
+
+
+def test_staff_pages_offer_english_and_french_only(page: Any) -> None:
+    log_in(page, COORDINATOR)
+    page.goto("/connectees?lang=fr")
+    switcher = page.locator(SWITCHER)
+    assert [link.inner_text() for link in switcher.get_by_role("link").all()] == [
+        "English",
+        "Français",
+    ]
+    assert switcher.get_attribute("aria-label") == "Lire cette page en"
+    # A language only the public pages have is not offered here: English, as the browser asks.
+    page.goto("/connectees?lang=ar")
+    assert page.locator("html").get_attribute("lang") in ("en", "fr")
+    assert page.locator("html").get_attribute("dir") == "ltr"
