@@ -1,7 +1,7 @@
 """meetings keep the coordinator's notes
 
 Revision ID: c3a1d9e7f206
-Revises: f2c4a6e8b0d1
+Revises: c3a1d9e7f205
 Create Date: 2026-12-04 11:00:00.000000
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1d9e7f206'
-down_revision = 'f2c4a6e8b0d1'
+down_revision = 'c3a1d9e7f205'
 branch_labels = None
 depends_on = None
 
