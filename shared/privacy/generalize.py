@@ -144,10 +144,9 @@ def generalize(
     for (code, band), ids in published.items():
         level = soc.get(code).level
         # An OEWS aggregate (21-1018) is as fine as a detailed occupation on the wire.
-        level = Level.DETAILED if level is Level.AGGREGATE else level
-        level = level.value
+        wire_level = (Level.DETAILED if level is Level.AGGREGATE else level).value
         for local_id in ids:
-            result[local_id] = Generalized(code, level, band)
+            result[local_id] = Generalized(code, wire_level, band)
     return result
 
 

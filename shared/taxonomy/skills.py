@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-import Stemmer  # type: ignore[import-untyped]  # PyStemmer: Snowball stemmers in C
+import Stemmer  # PyStemmer: the Snowball stemmers, in C
 from rapidfuzz import fuzz, process
 
 DATA_PACKAGE = "shared.data"
