@@ -111,15 +111,14 @@ class DirectoryForm(StaffForm):
 
 
 def _occupation_code(text: str) -> str | None:
-    """The SOC code a title or code stands for: an exact title first, then the best match,
-    then the closest title to a misspelt one."""
+    """The SOC code a title or code stands for (an exact title first, then the best match)."""
     taxonomy = default_taxonomy()
     titled = taxonomy.titled(text)
     if titled is not None:
         return titled.code
     if taxonomy.is_valid(text):
         return taxonomy.get(text).code
-    found = taxonomy.search(text, limit=1) or taxonomy.closest(text, limit=1)
+    found = taxonomy.search(text, limit=1)
     return found[0].code if found else None
 
 
