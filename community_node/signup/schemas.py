@@ -9,7 +9,6 @@ purposes consented to.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from community_node.fields import OccupationCode
 from community_node.participants.models import ConsentPurpose
 from community_node.participants.schemas import ConnecteeSchema, ConnectorSchema, LanguageSchema
 from shared.protocol.common import BaseSchema
-from shared.taxonomy import Level, default_taxonomy
+from shared.taxonomy import default_taxonomy
 from shared.taxonomy.skills import split_skill_list
 from shared.text import N_, contains_nul
 
@@ -61,24 +60,14 @@ class Application:
     consents: frozenset[ConsentPurpose]
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-@functools.cache
-def _codes_by_title() -> dict[str, str]:
-    """Map each folded SOC title to its code; a detailed occupation wins a shared title."""
-    ranked = sorted(default_taxonomy(), key=lambda occ: occ.level is Level.DETAILED)
-    return {_fold(occ.title): occ.code for occ in ranked}
-
-
 def picked_code(text: str) -> str | None:
     """Return the SOC code a picker value names: a code, "15-1252 Software Developers",
-    or an exact title; None when it names none."""
+    or an exact title (O*NET's too); None when it names none."""
     match = _LEADING_CODE.match(text)
     if match is not None:
         return match[1]
-    return _codes_by_title().get(_fold(text))
+    occupation = default_taxonomy().titled(text)
+    return None if occupation is None else occupation.code
 
 
 class OccupationChoice(OccupationCode):

@@ -14,7 +14,7 @@ class DirectoryArgsSchema(BaseSchema):
 
     occupation = SocCode(metadata={"description": "A SOC code, e.g. 29-1141."})
     related = fields.String(
-        validate=validate.OneOf([level.value for level in Level]),
+        validate=validate.OneOf([level.value for level in Level if level is not Level.AGGREGATE]),
         metadata={
             "description": "Also match codes sharing the occupation's prefix at "
             "this level (major, minor, broad)."

@@ -64,11 +64,6 @@ def occupation_titles() -> tuple[str, ...]:
     )
 
 
-@functools.cache
-def _by_title() -> dict[str, str]:
-    return {o.title.casefold(): o.code for o in default_taxonomy()}
-
-
 class DirectoryForm(StaffForm):
     """The search's filters (a GET form; the schema checks the values)."""
 
@@ -118,9 +113,9 @@ class DirectoryForm(StaffForm):
 def _occupation_code(text: str) -> str | None:
     """The SOC code a title or code stands for (an exact title first, then the best match)."""
     taxonomy = default_taxonomy()
-    code = _by_title().get(text.casefold())
-    if code is not None:
-        return code
+    titled = taxonomy.titled(text)
+    if titled is not None:
+        return titled.code
     if taxonomy.is_valid(text):
         return taxonomy.get(text).code
     found = taxonomy.search(text, limit=1)

@@ -16,7 +16,13 @@ HIGH_DEMAND = 0.7
 #: At most this many skills are named; the rest are counted.
 NAMED_SKILLS = 5
 
-_LEVEL_DEPTH = {Level.MAJOR: 1, Level.MINOR: 2, Level.BROAD: 3, Level.DETAILED: 4}
+_LEVEL_DEPTH = {
+    Level.MAJOR: 1,
+    Level.MINOR: 2,
+    Level.BROAD: 3,
+    Level.DETAILED: 4,
+    Level.AGGREGATE: 4,
+}
 _OCCUPATION_PHRASE = {
     4: "same occupation",
     3: "related occupation (same broad group)",
@@ -79,17 +85,22 @@ def skills_reason(
     idf_of: Callable[[str], float],
     skill_label: Callable[[str], str | None] | None,
 ) -> str | None:
-    """Name the shared skills, rarest first (by ESCO label unless skill_label is given)."""
+    """Name the shared skills, rarest first (by ESCO label unless skill_label is given).
+
+    Each skill is named once: ids that read the same (a skill known under two ids) count
+    as one skill.
+    """
     shared = sorted(seeker.skills & candidate.skills, key=lambda s: (-idf_of(s), s))
     if not shared:
         return None
     label = skill_label or esco_label
     # A labeller that does not know an id (returns None or "") leaves the id itself.
-    names = [label(s) or s for s in shared[:NAMED_SKILLS]]
-    if len(shared) > NAMED_SKILLS:
-        names.append(f"{len(shared) - NAMED_SKILLS} more")
-    noun = "shared skill" if len(shared) == 1 else "shared skills"
-    return f"{len(shared)} {noun}: {join_words(names)}"
+    distinct = list(dict.fromkeys(label(s) or s for s in shared))
+    names = distinct[:NAMED_SKILLS]
+    if len(distinct) > NAMED_SKILLS:
+        names.append(f"{len(distinct) - NAMED_SKILLS} more")
+    noun = "shared skill" if len(distinct) == 1 else "shared skills"
+    return f"{len(distinct)} {noun}: {join_words(names)}"
 
 
 def experience_reason(seeker: Seeker, candidate: Candidate) -> str | None:

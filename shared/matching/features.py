@@ -41,13 +41,17 @@ def occupation_keys(code: str | None) -> tuple[int, int, int, int]:
     return _keys(normalize_code(code))
 
 
-_DEPTH = {Level.MAJOR: 1, Level.MINOR: 2, Level.BROAD: 3, Level.DETAILED: 4}
+_DEPTH = {Level.MAJOR: 1, Level.MINOR: 2, Level.BROAD: 3, Level.DETAILED: 4, Level.AGGREGATE: 4}
 
 
 def _keys(code: str) -> tuple[int, int, int, int]:
     digits = code.replace("-", "")
     taxonomy = default_taxonomy()
-    if code in taxonomy:
+    if taxonomy.folds(code):
+        # A code stored from the OEWS list (13-1020, also a SOC broad group) named one
+        # occupation there: two of them stay the same occupation.
+        depth = 4
+    elif code in taxonomy:
         depth = _DEPTH[taxonomy.get(code).level]
     elif digits[2:] == "0000":
         depth = 1

@@ -24,7 +24,7 @@ EXPERIENCE_BANDS = ("0-4", "5-9", "10-19", "20+")
 
 # Settling order: finest level first, so a cell is counted only once every cell that
 # can move profiles into it has been settled.
-_DEPTH = {Level.DETAILED: 0, Level.BROAD: 1, Level.MINOR: 2, Level.MAJOR: 3}
+_DEPTH = {Level.DETAILED: 0, Level.AGGREGATE: 0, Level.BROAD: 1, Level.MINOR: 2, Level.MAJOR: 3}
 
 
 def experience_band(years: int | None) -> str | None:
@@ -142,9 +142,11 @@ def generalize(
         published[(major, None)] = merged
 
     for (code, band), ids in published.items():
-        level = soc.get(code).level.value
+        level = soc.get(code).level
+        # An OEWS aggregate (21-1018) is as fine as a detailed occupation on the wire.
+        wire_level = (Level.DETAILED if level is Level.AGGREGATE else level).value
         for local_id in ids:
-            result[local_id] = Generalized(code, level, band)
+            result[local_id] = Generalized(code, wire_level, band)
     return result
 
 

@@ -10,7 +10,8 @@ in [0, 1] that the matching engine weighs:
 where percentile is the share of the table's occupations with at most that many jobs per
 1,000. LQ 1 at the median gives 0.5; LQ >= 2 in one of the most common occupations gives
 1. With one figure missing the other is used alone; an occupation not in the table gets
-NEUTRAL (0.5), so an unknown demand neither helps nor hurts a match.
+NEUTRAL (0.5), so an unknown demand neither helps nor hurts a match. A SOC code that OEWS
+folds into an aggregate (13-1021 into 13-1020) takes the aggregate's figures.
 
 The shipped figures are shared/data/oews_metro_demand.csv (OEWS May 2025, the release of
 the SOC table); area codes are OEWS metro codes such as "0038300" (Pittsburgh, PA), listed
@@ -115,11 +116,19 @@ class DemandTable:
         return isinstance(code, str) and self.get(code) is not None
 
     def get(self, code: str) -> Demand | None:
-        """Return the figures of an occupation, or None when the table lacks it."""
+        """Return the figures of an occupation, or None when the table lacks it.
+
+        A SOC code OEWS publishes only inside an aggregate takes the aggregate's figures:
+        13-1021 those of 13-1020, 21-1011 those of 21-1018.
+        """
         try:
-            return self._rows.get(normalize_code(code))
+            normalized = normalize_code(code)
         except MalformedCode:
             return None
+        row = self._rows.get(normalized)
+        if row is None and normalized in default_taxonomy():
+            row = self._rows.get(default_taxonomy().oews_code(normalized))
+        return row
 
     def location_quotient(self, code: str) -> float | None:
         """Return the location quotient of an occupation, if known."""

@@ -7,10 +7,12 @@ wire pattern of skills in docs/protocol.md.
 
 Matching, in order, on text folded to lowercase ASCII words:
 
-1. the exact preferred or alternative label;
-2. a "core" of a label: the label without its leading word when that word starts many
-   labels ("coordinate patient care" -> "patient care", "types of carpet" -> "carpet");
-3. the closest of all those strings by rapidfuzz's QRatio (normalized Indel similarity)
+1. the preferred or an alternative label, or a "core" of a label: the label without its
+   leading word when that word starts many labels ("coordinate patient care" -> "patient
+   care", "types of carpet" -> "carpet"), each compared word form aside: every word is
+   reduced to its Snowball (Porter 2) English stem, so "auditing", "audits" and "audit"
+   name one skill, as do "nursing" and "nurse";
+2. the closest of all those strings by rapidfuzz's QRatio (normalized Indel similarity)
    at or above the cut-off, which absorbs typos ("pateint care", "custmer service");
    a query under 8 letters tolerates only a missing or extra letter.
 
@@ -32,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+import Stemmer  # PyStemmer: the Snowball stemmers, in C
 from rapidfuzz import fuzz, process
 
 DATA_PACKAGE = "shared.data"
@@ -89,6 +92,20 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(folded.replace("'", "")))
 
 
+_STEMMER = Stemmer.Stemmer("english")
+# Word -> stem; skill texts use some 12,000 distinct words.
+_STEMS: dict[str, str] = {}
+
+
+def word_forms_key(folded: str) -> str:
+    """Return folded text with each word reduced to its stem: "auditing" -> "audit"."""
+    words = folded.split()
+    unknown = [word for word in words if word not in _STEMS]
+    if unknown:
+        _STEMS.update(zip(unknown, _STEMMER.stemWords(unknown), strict=True))
+    return " ".join([_STEMS[word] for word in words])
+
+
 def split_skill_list(text: str) -> list[str]:
     """Split a free-text skills field into its items."""
     return [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
@@ -138,7 +155,14 @@ class SkillVocabulary:
         self._choices = sorted(best, key=lambda text: (len(text), text))
         self._lengths = [len(text) for text in self._choices]
         self._choice_skill = [best[text][1] for text in self._choices]
-        self._exact = {text: position for position, text in enumerate(self._choices)}
+        # Word forms aside, the best text of each stem key: the first by priority wins.
+        by_stem: dict[str, tuple[tuple[int, int], int]] = {}
+        for position, text in enumerate(self._choices):
+            key, priority = word_forms_key(text), best[text][0]
+            current = by_stem.get(key)
+            if current is None or priority < current[0]:
+                by_stem[key] = (priority, position)
+        self._by_stem = {key: position for key, (_, position) in by_stem.items()}
         # Imports repeat the same few skills thousands of times.
         self._normalize_folded = functools.lru_cache(maxsize=16384)(  # type: ignore[method-assign]
             self._normalize_folded
@@ -171,7 +195,7 @@ class SkillVocabulary:
     def _normalize_folded(self, query: str, threshold: float) -> SkillMatch | None:
         if not query:
             return None
-        position = self._exact.get(query)
+        position = self._by_stem.get(word_forms_key(query))
         score = 100.0
         if position is None:
             if len(query) < SHORT_QUERY:

@@ -3,6 +3,14 @@
 Codes are written "15-1252"; "151252" and surrounding spaces are accepted everywhere.
 Relatedness is a shared prefix: 15-1252 is in broad "15-125", minor "15-1", major "15".
 
+The taxonomy is the complete SOC 2018 structure (shared/data/soc_2018.csv) plus the codes
+OEWS publishes in place of several detailed occupations (oews_aggregates.csv): 13-1020
+stands for 13-1021, 13-1022 and 13-1023 (it is also their SOC broad group), 21-1018 for
+21-1011 and 21-1014 (an OEWS-only code, ``Level.AGGREGATE``). Aggregates stay valid so
+that codes stored from the OEWS list keep working, and local demand figures published
+for an aggregate apply to each code it folds. Search also knows O*NET's more specific
+occupation titles (onet_titles.csv: "Chief Sustainability Officers" is 11-1011).
+
 Exceptions::
 
     UnknownOccupation (KeyError)     the code is well formed but not in the taxonomy
@@ -26,6 +34,8 @@ from rapidfuzz import fuzz, process, utils
 
 DATA_PACKAGE = "shared.data"
 DATA_FILE = "soc_2018.csv"
+AGGREGATES_FILE = "oews_aggregates.csv"
+TITLES_FILE = "onet_titles.csv"
 
 _CODE = re.compile(r"(\d{2})-?(\d{4})")
 _CODE_PREFIX = re.compile(r"\d{1,6}|\d{2}-\d{0,4}")
@@ -55,16 +65,23 @@ class MalformedCode(UnknownOccupation, ValueError):
 
 
 class Level(enum.StrEnum):
-    """Depth in the SOC hierarchy, as OEWS publishes it."""
+    """Depth in the SOC hierarchy; AGGREGATE is an OEWS-only code folding detailed ones."""
 
     MAJOR = "major"
     MINOR = "minor"
     BROAD = "broad"
     DETAILED = "detailed"
+    AGGREGATE = "aggregate"
 
 
 # Length of the dashed-code prefix that two codes share at each level.
-_PREFIX_LENGTH = {Level.MAJOR: 2, Level.MINOR: 4, Level.BROAD: 6, Level.DETAILED: 7}
+_PREFIX_LENGTH = {
+    Level.MAJOR: 2,
+    Level.MINOR: 4,
+    Level.BROAD: 6,
+    Level.DETAILED: 7,
+    Level.AGGREGATE: 7,
+}
 
 
 class Relation(enum.IntEnum):
@@ -100,8 +117,17 @@ def _words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Aggregate:
+    """An OEWS code that publishes several SOC detailed occupations as one."""
+
+    code: str
+    title: str
+    soc_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Occupation:
-    """One SOC code with its title, level and nearest listed ancestor."""
+    """One SOC code with its title, level and parent group."""
 
     code: str
     title: str
@@ -131,7 +157,14 @@ class Occupation:
 class Taxonomy:
     """The SOC 2018 occupations, indexed for lookup, search and hierarchy walks."""
 
-    def __init__(self, occupations: Iterable[Occupation]) -> None:
+    def __init__(
+        self,
+        occupations: Iterable[Occupation],
+        aggregates: Iterable[Aggregate] = (),
+        titles: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Index occupations; ``aggregates`` are OEWS codes folding detailed ones and
+        ``titles`` further (code, title) names to search by, such as O*NET's."""
         by_code: dict[str, Occupation] = {}
         for occupation in occupations:
             if normalize_code(occupation.code) != occupation.code:
@@ -139,6 +172,20 @@ class Taxonomy:
             if occupation.code in by_code:
                 raise ValueError(f"duplicate occupation code: {occupation.code}")
             by_code[occupation.code] = occupation
+        self._folds: dict[str, tuple[str, ...]] = {}
+        self._folded_into: dict[str, str] = {}
+        for aggregate in aggregates:
+            for code in aggregate.soc_codes:
+                if by_code.get(code) is None or by_code[code].level is not Level.DETAILED:
+                    raise ValueError(f"{aggregate.code} folds unknown detailed code {code}")
+                self._folded_into[code] = aggregate.code
+            self._folds[aggregate.code] = aggregate.soc_codes
+            if aggregate.code not in by_code:
+                # An OEWS-only code sits beside the codes it folds, under their broad group.
+                parent = by_code[aggregate.soc_codes[0]].parent
+                by_code[aggregate.code] = Occupation(
+                    aggregate.code, aggregate.title, Level.AGGREGATE, parent
+                )
         children: dict[str, list[Occupation]] = {}
         for occupation in by_code.values():
             if occupation.parent is None:
@@ -151,11 +198,26 @@ class Taxonomy:
         self._children = {
             parent: sorted(kids, key=lambda o: o.code) for parent, kids in children.items()
         }
-        self._title_words = {
-            code: frozenset(_words(occ.title)) for code, occ in self._by_code.items()
-        }
-        self._detailed = [occ for occ in self._by_code.values() if occ.level is Level.DETAILED]
-        self._detailed_titles = [utils.default_process(occ.title) for occ in self._detailed]
+        # Every name an occupation is searched by: its title, then O*NET's titles within it.
+        names = [(occ.code, occ.title) for occ in self._by_code.values()]
+        for code, title in titles:
+            if self._by_code.get(code) is None or self._by_code[code].level is not Level.DETAILED:
+                raise ValueError(f"title {title!r} names unknown detailed code {code}")
+            names.append((code, title))
+        self._names = [(code, title, frozenset(_words(title))) for code, title in names]
+        # An exact title names a detailed occupation before a group of the same title.
+        self._by_title: dict[str, str] = {}
+        for code, title in sorted(
+            names, key=lambda name: self._by_code[name[0]].level is not Level.DETAILED
+        ):
+            self._by_title.setdefault(" ".join(_words(title)), code)
+        detailed_names = [
+            (code, title)
+            for code, title, _ in self._names
+            if self._by_code[code].level is Level.DETAILED
+        ]
+        self._detailed = [self._by_code[code] for code, _ in detailed_names]
+        self._detailed_titles = [utils.default_process(title) for _, title in detailed_names]
 
     @classmethod
     def from_csv(cls, text: str) -> Taxonomy:
@@ -175,9 +237,23 @@ class Taxonomy:
 
     @classmethod
     def load(cls) -> Taxonomy:
-        """Read the taxonomy shipped in shared/data."""
-        data = resources.files(DATA_PACKAGE).joinpath(DATA_FILE)
-        return cls.from_csv(data.read_text(encoding="utf-8"))
+        """Read the taxonomy, the OEWS aggregates and the O*NET titles shipped in shared/data."""
+        data = resources.files(DATA_PACKAGE)
+        base = cls.from_csv(data.joinpath(DATA_FILE).read_text(encoding="utf-8"))
+        aggregates = [
+            Aggregate(row["code"], row["title"], tuple(row["soc_codes"].split("|")))
+            for row in _rows(
+                data.joinpath(AGGREGATES_FILE).read_text(encoding="utf-8"),
+                ["code", "title", "soc_codes"],
+            )
+        ]
+        titles = [
+            (row["onet_code"][:7], row["title"])
+            for row in _rows(
+                data.joinpath(TITLES_FILE).read_text(encoding="utf-8"), ["onet_code", "title"]
+            )
+        ]
+        return cls(base, aggregates, titles)
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -203,6 +279,24 @@ class Taxonomy:
         except KeyError:
             raise UnknownOccupation(normalized) from None
 
+    def titled(self, title: str) -> Occupation | None:
+        """Return the occupation a title names exactly (case, accents and punctuation aside).
+
+        O*NET's titles count ("Chief Sustainability Officers" is 11-1011); a detailed
+        occupation wins over a group of the same title (11-1011 over 11-1010).
+        """
+        code = self._by_title.get(" ".join(_words(title)))
+        return None if code is None else self._by_code[code]
+
+    def folds(self, code: str) -> tuple[str, ...]:
+        """Return the SOC detailed codes an OEWS aggregate stands for; () for other codes."""
+        return self._folds.get(normalize_code(code), ())
+
+    def oews_code(self, code: str) -> str:
+        """Return the code OEWS publishes an occupation under: 13-1020 for 13-1021."""
+        normalized = normalize_code(code)
+        return self._folded_into.get(normalized, normalized)
+
     def children(self, code: str) -> list[Occupation]:
         """Return the occupations whose nearest listed ancestor is this code."""
         return list(self._children.get(self.get(code).code, []))
@@ -225,14 +319,25 @@ class Taxonomy:
         return Relation.NONE
 
     def related_codes(self, code: str, level: Level | str) -> list[str]:
-        """Return every code, the given one included, sharing its prefix at that level."""
-        return self._with_prefix(self.get(code).prefix(Level(level)))
+        """Return every code, the given one included, sharing its prefix at that level.
+
+        A detailed code and the OEWS aggregate folding it name the same occupation, so
+        each brings the other: 13-1021 brings 13-1020, 21-1018 brings 21-1011 and 21-1014.
+        """
+        codes = set(self._with_prefix(self.get(code).prefix(Level(level))))
+        for found in list(codes):
+            codes.update(self._folds.get(found, ()))
+            if found in self._folded_into:
+                codes.add(self._folded_into[found])
+        return sorted(codes)
 
     def search(self, query: str, limit: int = 10) -> list[Occupation]:
         """Find occupations by code prefix ("15-12") or by title word prefixes ("software dev").
 
-        Every query word must start some title word. Detailed occupations come first,
-        then those with more query words matching a title word exactly, then by title.
+        Every query word must start some word of the title or of an O*NET title within
+        the occupation ("sustainability officer" finds 11-1011 Chief Executives).
+        Detailed occupations come first, then those with more query words matching a
+        title word exactly, then by title.
         """
         query = query.strip()
         if not query or limit <= 0:
@@ -243,19 +348,27 @@ class Taxonomy:
         wanted = _words(query)
         if not wanted:
             return []
-        ranked: list[tuple[bool, int, str, str]] = []
-        for code, words in self._title_words.items():
+        best: dict[str, tuple[bool, int, bool, str, str]] = {}
+        for code, title, words in self._names:
             if all(any(word.startswith(w) for word in words) for w in wanted):
-                exact = sum(w in words for w in wanted)
                 occ = self._by_code[code]
-                ranked.append((occ.level is not Level.DETAILED, -exact, occ.title, code))
-        ranked.sort()
+                # Detailed first, then more exact words, then a match on the own title.
+                key = (
+                    occ.level is not Level.DETAILED,
+                    -sum(w in words for w in wanted),
+                    title != occ.title,
+                    occ.title,
+                    code,
+                )
+                if code not in best or key < best[code]:
+                    best[code] = key
+        ranked = sorted(best.values())
         return [self._by_code[code] for *_, code in ranked[:limit]]
 
     def closest(
         self, query: str, limit: int = 5, cutoff: float = CLOSEST_CUTOFF
     ) -> list[Occupation]:
-        """Return the detailed occupations whose titles are closest to a misspelt one.
+        """Return the detailed occupations whose titles (O*NET's too) are closest to a misspelt one.
 
         "Registred Nurse" finds Registered Nurses, "electrcian" Electricians: rapidfuzz's
         WRatio tolerates typos and a title's extra words. Best first; none below ``cutoff``.
@@ -268,10 +381,17 @@ class Taxonomy:
             self._detailed_titles,
             scorer=fuzz.WRatio,
             processor=None,
-            limit=limit,
+            limit=None,
             score_cutoff=cutoff,
         )
-        return [self._detailed[index] for _, _, index in found]
+        # Several titles may name one occupation: keep its best, in score order.
+        closest: dict[str, Occupation] = {}
+        for _, _, index in found:
+            occupation = self._detailed[index]
+            closest.setdefault(occupation.code, occupation)
+            if len(closest) == limit:
+                break
+        return list(closest.values())
 
     def suggest(self, query: str, limit: int = 8) -> list[Occupation]:
         """Offer detailed occupations for what someone typed in an occupation picker.
@@ -288,6 +408,14 @@ class Taxonomy:
         while end < len(self._codes) and self._codes[end].startswith(prefix):
             end += 1
         return self._codes[start:end]
+
+
+def _rows(text: str, header: list[str]) -> list[dict[str, str]]:
+    """Parse CSV text whose header must be exactly ``header``."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames != header:
+        raise ValueError(f"unexpected CSV header {reader.fieldnames}, expected {header}")
+    return list(reader)
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,30 @@ def test_downgrade_to_base_and_back(empty_app: Any) -> None:
 def test_audit_log_is_append_only_in_the_database(empty_app: Any) -> None:
     upgrade()
     assert_audit_log_is_append_only(db)
+
+
+def test_skill_ids_are_renormalized_by_word_form(empty_app: Any) -> None:
+    from sqlalchemy import text
+
+    from shared.taxonomy import default_skills
+    from tests.community_node.factories import ConnectorFactory, bind
+
+    upgrade(revision="f2c4a6e8b0d1")
+    bind(db.session)
+    connector = ConnectorFactory(skills=["auditing", "Java"])
+    db.session.execute(
+        text("UPDATE connectors SET skill_ids = :ids WHERE id = :id"),
+        {"ids": '["stale"]', "id": connector.id},
+    )
+    db.session.commit()
+    connector_id = connector.id
+    db.session.expunge_all()
+    upgrade()
+    stored = db.session.execute(
+        text("SELECT skill_ids FROM connectors WHERE id = :id"), {"id": connector_id}
+    ).scalar_one()
+    stored = stored if isinstance(stored, list) else json.loads(stored)
+    audit = default_skills().normalize("audit")
+    assert audit is not None
+    assert stored == default_skills().skill_ids(["auditing", "Java"])
+    assert stored[0] == audit.id

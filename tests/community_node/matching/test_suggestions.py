@@ -257,3 +257,27 @@ def test_expired_matches_get_an_offer_on_tick(runner: Any, nurse_seeker: Any) ->
     assert runner.invoke(args=["matching", "next"]).output.startswith(
         "Offered next candidates for 0"
     )
+
+
+def test_an_auditing_accountant_meets_an_audit_accountant(api: Any) -> None:
+    # Word forms name one ESCO skill, and the reason names it once.
+    seeker = ConnecteeFactory(
+        status=ProfileStatus.APPROVED, target_occupation="13-2011", skills=["auditing"]
+    )
+    auditor = ConnectorFactory(occupation="13-2011", skills=["audit"])
+    body = api.get(f"{SUGGEST}/{seeker.id}").get_json()
+    [best] = [s for s in body["local"] if s["connector_id"] == auditor.id]
+    assert best["contributions"]["skills"] > 0
+    [reason] = [r for r in best["reasons"] if "shared skill" in r]
+    assert reason.startswith("1 shared skill: ")
+    label = reason.removeprefix("1 shared skill: ")
+    assert label and label.split()[0] not in label.split()[1:]
+
+
+def test_a_connector_stored_under_an_oews_code_meets_its_detailed_occupation(api: Any) -> None:
+    seeker = ConnecteeFactory(status=ProfileStatus.APPROVED, target_occupation="13-1021")
+    buyer = ConnectorFactory(occupation="13-1020")  # stored from the OEWS list
+    ConnectorFactory(occupation="15-1252")
+    body = api.get(f"{SUGGEST}/{seeker.id}").get_json()
+    assert body["local"][0]["connector_id"] == buyer.id
+    assert any("Buyers and Purchasing Agents" in r for r in body["local"][0]["reasons"])

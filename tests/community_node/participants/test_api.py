@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from community_node.audit.models import AuditEvent
@@ -56,6 +57,14 @@ def test_bad_fields_answer_422_field_by_field(api: Any) -> None:
     errors = response.json["errors"]["json"]
     assert set(errors) == {"email", "target_occupation", "languages", "shoe_size"}
     assert "Unknown SOC 2018 occupation code 99-9999." in errors["target_occupation"]
+
+
+@pytest.mark.parametrize("code", ["13-1021", "131022", "55-1016", "13-1020", "21-1018"])
+def test_every_soc_detailed_code_and_stored_oews_codes_are_accepted(api: Any, code: str) -> None:
+    # 13-1021 was refused while the list was OEWS's, which folds it into 13-1020.
+    response = api.post("/api/v1/connectees", json={**NEW_CONNECTEE, "target_occupation": code})
+    assert response.status_code == 201, response.json
+    assert response.json["target_occupation"] == code[:2] + "-" + code.replace("-", "")[2:]
 
 
 def test_duplicate_email_is_a_conflict(api: Any) -> None:

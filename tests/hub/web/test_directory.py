@@ -344,7 +344,7 @@ def test_coverage_with_nothing_reported(viewer: FlaskClient) -> None:
     html = viewer.get("/directory/coverage").text
     assert "No community is registered yet." in html
     assert "No gaps" in html
-    assert len(rows(html, "empty-groups-table", "data-group")) == 22
+    assert len(rows(html, "empty-groups-table", "data-group")) == 23  # 55: military
 
 
 def test_the_pages_styles_and_chart_script_are_served(viewer: FlaskClient) -> None:

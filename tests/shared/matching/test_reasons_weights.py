@@ -177,3 +177,23 @@ def test_skills_are_named_by_their_esco_label_by_default() -> None:
     matrix = CandidateMatrix.build([dataclasses.replace(NURSE, skills=shared)])
     [found] = rank(dataclasses.replace(SEEKER, skills=shared), matrix, 1)
     assert f"1 shared skill: {skill.label}" in found.reasons
+
+
+def test_a_skill_is_named_once_by_its_preferred_label() -> None:
+    from shared.taxonomy.skills import default_skills
+
+    java = default_skills().normalize("Java")
+    assert java is not None
+    assert java.label == "Java (computer programming)"
+    shared = frozenset({java.id})
+    matrix = CandidateMatrix.build([dataclasses.replace(NURSE, skills=shared)])
+    [found] = rank(dataclasses.replace(SEEKER, skills=shared), matrix, 1)
+    assert "1 shared skill: Java (computer programming)" in found.reasons
+
+
+def test_ids_that_read_the_same_count_as_one_skill() -> None:
+    both = frozenset({"java-a", "java-b", "sql"})
+    labels = {"java-a": "Java", "java-b": "Java", "sql": "SQL"}
+    matrix = CandidateMatrix.build([dataclasses.replace(NURSE, skills=both)])
+    [found] = rank(dataclasses.replace(SEEKER, skills=both), matrix, 1, skill_label=labels.get)
+    assert "2 shared skills: Java and SQL" in found.reasons

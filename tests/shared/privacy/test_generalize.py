@@ -319,3 +319,11 @@ def test_generalization_does_not_depend_on_input_order(
     shuffled = list(facts)
     rng.shuffle(shuffled)
     assert generalize(shuffled, k) == generalize(facts, k)
+
+
+def test_an_oews_aggregate_is_published_as_a_detailed_occupation() -> None:
+    # 21-1018 is an OEWS-only code for 21-1011 and 21-1014, stored before SOC was complete.
+    result = generalize(people(5, "21-1018"))
+    assert {
+        (g.occupation, g.occupation_level, g.experience_band) for g in result.values()
+    } == {("21-1018", "detailed", "5-9")}

@@ -43,6 +43,7 @@ def profile(**changes: Any) -> dict[str, Any]:
 def test_constants() -> None:
     assert METRICS[0] == "enrolled" and len(METRICS) == 8
     assert SOC_MAJOR_GROUPS[0] == "11" and "29" in SOC_MAJOR_GROUPS
+    assert len(SOC_MAJOR_GROUPS) == 23 and SOC_MAJOR_GROUPS[-1] == "55"
     assert MAJOR_GROUPS[-2:] == ("unknown", "all")
     assert PERIOD_RE.match("2026-Q4") and not PERIOD_RE.match("2026-Q0")
 
@@ -60,6 +61,11 @@ def test_profile_round_trip_and_the_privacy_payload_fits() -> None:
     assert TombstoneSchema().load(payloads.tombstone_payload(REF, 2)) == {
         "ref": REF, "version": 2, "deleted": True,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["13-1021", "55-3019", "13-1020", "21-1018"])
+def test_profile_takes_every_soc_detailed_code_and_oews_codes(code: str) -> None:
+    assert ProfileSchema().load(profile(occupation=code, occupation_level="detailed"))
 
 
 @pytest.mark.parametrize(

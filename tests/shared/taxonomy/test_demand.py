@@ -12,8 +12,10 @@ from shared.taxonomy import (
     Demand,
     DemandTable,
     DemandTableError,
+    Level,
     UnknownMetro,
     default_demand,
+    default_taxonomy,
 )
 from shared.taxonomy.demand import NATIONAL_AREA, NEUTRAL
 from tests.shared.taxonomy.test_skills import load_script
@@ -162,3 +164,33 @@ def test_extraction_reads_metros_and_detailed_occupations(tmp_path: Path) -> Non
         (NATIONAL_AREA, "29-1141", "20", "1"),
         (PITTSBURGH, "29-1141", "26.346", "1.21"),
     ]
+
+
+# --- SOC codes OEWS folds into aggregates ------------------------------------------------
+
+
+def test_a_folded_code_takes_its_aggregates_figures() -> None:
+    pittsburgh = default_demand().for_metro("0038300")
+    for code in ("13-1021", "13-1022", "13-1023"):
+        assert pittsburgh.get(code) == pittsburgh.get("13-1020")
+        assert pittsburgh.signal(code) == pittsburgh.signal("13-1020")
+    assert pittsburgh.get("21-1011") == pittsburgh.get("21-1018")
+    assert pittsburgh.get("21-1011") is not None
+
+
+def test_every_detailed_code_has_national_figures_unless_oews_does_not_survey_it() -> None:
+    national = default_demand().national()
+    taxonomy = default_taxonomy()
+    missing = {
+        o.code for o in taxonomy if o.level is Level.DETAILED and national.get(o.code) is None
+    }
+    assert {code for code in missing if not code.startswith("55-")} == {"11-1031", "45-3031"}
+
+
+def test_an_uploaded_table_accepts_codes_oews_folds() -> None:
+    table = DemandTable.from_csv(
+        "soc_code,location_quotient,jobs_per_1000\n13-1021,1.5,2\n21-1018,1,3\n"
+    )
+    assert table.location_quotient("13-1021") == 1.5
+    assert table.get("13-1022") is None  # its own table says nothing of 13-1022 nor 13-1020
+    assert table.jobs_per_1000("21-1014") == 3

@@ -171,3 +171,74 @@ def test_extraction_splits_joined_labels_and_drops_descriptions() -> None:
     assert all("The" not in skill.label.split() for skill in skills.values())
     with pytest.raises(ValueError, match="unexpected ESCO skill row"):
         script.esco_skills([("http://example.org/x", "a b")])
+
+
+# --- word forms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("auditing", "audit"),
+        ("audits", "audit"),
+        ("Auditing", "audited"),
+        ("nursing", "nurse"),
+        ("financial auditing", "financial audits"),
+    ],
+)
+def test_word_forms_of_a_skill_name_one_skill(
+    skills: SkillVocabulary, one: str, other: str
+) -> None:
+    first, second = skills.normalize(one), skills.normalize(other)
+    assert first is not None and second is not None
+    assert first.id == second.id
+    assert first.score == 100
+
+
+def test_word_forms_key_stems_each_word() -> None:
+    from shared.taxonomy.skills import word_forms_key
+
+    assert word_forms_key("auditing financial statements") == "audit financi statement"
+    assert word_forms_key(fold("  Audits ")) == "audit"
+
+
+def test_a_small_vocabulary_meets_word_forms_and_prefers_the_better_label() -> None:
+    vocabulary = SkillVocabulary(
+        [Skill("a", "perform audits", ("auditing",)), Skill("b", "audit", ("review books",))]
+    )
+    # "audit" is skill b's preferred label: every form of the word goes there.
+    for text in ("audit", "auditing", "audits"):
+        match = vocabulary.normalize(text)
+        assert match is not None and match.id == "b", text
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def test_preferred_labels_do_not_repeat_the_name(skills: SkillVocabulary) -> None:
+    assert skills.label("19a8293b-8e95-4de3-983f-77484079c389") == "Java (computer programming)"
+    assert "Java" in skills.get("19a8293b-8e95-4de3-983f-77484079c389").alt_labels
+    repeated = [
+        s.label for s in skills if "(" in s.label and s.label.endswith(" " + s.label.split(" (")[0])
+    ]
+    assert repeated == []
+
+
+def test_extraction_repairs_labels() -> None:
+    script = load_script()
+    prefix = script.ESCO_ID_PREFIX
+    skills = [
+        script.EscoSkill("j", "Java (computer programming) Java", ()),
+        script.EscoSkill("r", "Ruby (computer programming) Ruby", ("rb",)),
+        script.EscoSkill("k", "KDevelop kdevplatform", ()),
+        script.EscoSkill("p", "patient care", ()),
+    ]
+    labelled = [{"uri": prefix + "k", "label": "KDevelop", "altLabel": ["kdevplatform"]}]
+    repaired, changed = script.repair_labels(skills, labelled)
+    assert [(s.id, s.label, s.alt_labels) for s in repaired] == [
+        ("j", "Java (computer programming)", ("Java",)),
+        ("r", "Ruby (computer programming)", ("Ruby", "rb")),
+        ("k", "KDevelop", ("kdevplatform",)),  # a joined label is no label
+        ("p", "patient care", ()),
+    ]
+    assert changed == 3

@@ -33,15 +33,16 @@ def codes(occupations: list[Occupation]) -> list[str]:
 
 
 def test_counts_per_level(soc: Taxonomy) -> None:
-    # OEWS May 2025: SOC 2018 without "All Occupations" and without military (55-0000).
-    assert len(soc) == 1103
+    # The complete SOC 2018 structure, plus the five codes only OEWS uses.
+    assert len(soc) == 1452
     assert Counter(occupation.level for occupation in soc) == {
-        Level.MAJOR: 22,
-        Level.MINOR: 88,
-        Level.BROAD: 163,
-        Level.DETAILED: 830,
+        Level.MAJOR: 23,
+        Level.MINOR: 98,
+        Level.BROAD: 459,
+        Level.DETAILED: 867,
+        Level.AGGREGATE: 5,
     }
-    assert "55-0000" not in soc
+    assert "55-0000" in soc
     assert "00-0000" not in soc
 
 
@@ -52,22 +53,29 @@ def test_iterates_in_code_order(soc: Taxonomy) -> None:
 
 
 def test_every_parent_exists_above_its_child(soc: Taxonomy) -> None:
-    depth = {Level.MAJOR: 0, Level.MINOR: 1, Level.BROAD: 2, Level.DETAILED: 3}
+    depth = {Level.MAJOR: 0, Level.MINOR: 1, Level.BROAD: 2, Level.DETAILED: 3, Level.AGGREGATE: 3}
     for occupation in soc:
         if occupation.level is Level.MAJOR:
             assert occupation.parent is None, occupation
             continue
         assert occupation.parent is not None, occupation
         parent = soc.get(occupation.parent)
-        assert depth[parent.level] < depth[occupation.level], occupation
+        assert depth[parent.level] == depth[occupation.level] - 1, occupation
+        if occupation.code.startswith("29-122"):
+            continue  # Pediatricians... Radiologists: in 29-1210 Physicians, as in SOC 2018
         parent_digits = parent.code.replace("-", "").rstrip("0")
         assert occupation.code.replace("-", "").startswith(parent_digits), occupation
 
 
 def test_every_group_has_children(soc: Taxonomy) -> None:
     for occupation in soc:
-        if occupation.level is not Level.DETAILED:
-            assert len(soc.children(occupation.code)) >= 2, occupation
+        if occupation.level not in (Level.DETAILED, Level.AGGREGATE):
+            assert soc.children(occupation.code), occupation
+
+
+def test_a_single_detailed_occupation_has_a_broad_group_of_its_title(soc: Taxonomy) -> None:
+    assert soc.get("11-1010").title == soc.get("11-1011").title == "Chief Executives"
+    assert codes(soc.children("11-1010")) == ["11-1011"]
 
 
 def test_children_partition_everything_below_the_majors(soc: Taxonomy) -> None:
@@ -77,10 +85,10 @@ def test_children_partition_everything_below_the_majors(soc: Taxonomy) -> None:
 
 def test_major_groups(soc: Taxonomy) -> None:
     majors = soc.major_groups()
-    assert len(majors) == 22
+    assert len(majors) == 23
     assert all(major.code.endswith("-0000") for major in majors)
     assert majors[0] == Occupation("11-0000", "Management Occupations", Level.MAJOR, None)
-    assert majors[-1].code == "53-0000"
+    assert majors[-1] == Occupation("55-0000", "Military Specific Occupations", Level.MAJOR, None)
 
 
 def test_default_taxonomy_is_cached() -> None:
@@ -101,23 +109,99 @@ def test_get_detailed_occupation(soc: Taxonomy) -> None:
     [
         ("15-1250", "15-1200"),  # SOC 2018 minor group coded XX-XX00
         ("15-1200", "15-0000"),
-        ("11-1011", "11-1000"),  # OEWS lists no broad group with a single detailed one
-        ("19-5011", "19-5010"),  # 19-5010 stands in for the unlisted minor group 19-5000
-        ("13-1020", "13-1000"),  # OEWS publishes this broad group as a detailed occupation
-        ("39-7010", "39-0000"),  # neither broad nor minor group listed
-        ("29-1141", "29-1000"),
+        ("11-1011", "11-1010"),  # a broad group with a single detailed occupation
+        ("19-5011", "19-5010"),
+        ("19-5010", "19-5000"),  # OEWS folds minor 19-5000 into this broad group
+        ("13-1021", "13-1020"),  # OEWS publishes this broad group as a detailed occupation
+        ("39-7010", "39-7000"),
+        ("29-1141", "29-1140"),
+        ("29-1221", "29-1210"),  # Pediatricians are Physicians, not a broad group 29-1220
+        ("21-1018", "21-1010"),  # an OEWS-only code sits beside the codes it folds
+        ("55-3019", "55-3010"),
     ],
 )
-def test_parent_is_nearest_listed_ancestor(soc: Taxonomy, code: str, parent: str) -> None:
+def test_parent_is_the_group_one_level_up(soc: Taxonomy, code: str, parent: str) -> None:
     assert soc.get(code).parent == parent
 
 
-def test_levels_follow_oews(soc: Taxonomy) -> None:
+def test_levels_follow_soc_2018(soc: Taxonomy) -> None:
     assert soc.get("15-0000").level is Level.MAJOR
     assert soc.get("15-1200").level is Level.MINOR
-    assert soc.get("19-5010").level is Level.MINOR
+    assert soc.get("19-5000").level is Level.MINOR
+    assert soc.get("19-5010").level is Level.BROAD
     assert soc.get("15-1250").level is Level.BROAD
-    assert soc.get("13-1020").level is Level.DETAILED
+    assert soc.get("13-1020").level is Level.BROAD
+    assert soc.get("21-1018").level is Level.AGGREGATE
+
+
+@pytest.mark.parametrize(
+    ("code", "title"),
+    [
+        ("13-1021", "Buyers and Purchasing Agents, Farm Products"),
+        ("13-1022", "Wholesale and Retail Buyers, Except Farm Products"),
+        ("13-1023", "Purchasing Agents, Except Wholesale, Retail, and Farm Products"),
+        ("21-1011", "Substance Abuse and Behavioral Disorder Counselors"),
+        ("29-1229", "Physicians, All Other"),
+        ("11-1031", "Legislators"),
+        ("55-1016", "Infantry Officers"),
+        # The official title, where OEWS abbreviates it with "&".
+        (
+            "51-4033",
+            "Grinding, Lapping, Polishing, and Buffing Machine Tool Setters, Operators, "
+            "and Tenders, Metal and Plastic",
+        ),
+    ],
+)
+def test_detailed_occupations_oews_folds_are_valid(soc: Taxonomy, code: str, title: str) -> None:
+    occupation = soc.get(code)
+    assert occupation.level is Level.DETAILED
+    assert occupation.title == title
+    assert soc.is_valid(code.replace("-", ""))
+
+
+# --- OEWS aggregates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "folded"),
+    [
+        ("13-1020", ("13-1021", "13-1022", "13-1023")),
+        ("21-1018", ("21-1011", "21-1014")),
+        ("25-9045", ("25-9042", "25-9043", "25-9049")),
+        ("53-1047", ("53-1042", "53-1043", "53-1044", "53-1049")),
+    ],
+)
+def test_oews_aggregates_fold_detailed_codes(
+    soc: Taxonomy, aggregate: str, folded: tuple[str, ...]
+) -> None:
+    assert soc.folds(aggregate) == folded
+    assert all(soc.oews_code(code) == aggregate for code in folded)
+    assert aggregate in soc
+
+
+def test_codes_oews_publishes_are_their_own_oews_code(soc: Taxonomy) -> None:
+    assert soc.oews_code("15-1252") == "15-1252"
+    assert soc.oews_code("131020") == "13-1020"
+    assert soc.folds("15-1252") == ()
+    assert soc.folds("15-1250") == ()
+
+
+def test_oews_publishes_each_detailed_code_alone_or_in_one_aggregate(soc: Taxonomy) -> None:
+    oews_codes = {soc.oews_code(o.code) for o in soc if o.level is Level.DETAILED}
+    assert len(oews_codes) == 867 - 28 + 12  # 28 codes folded into 12 aggregates
+
+
+def test_aggregates_must_fold_known_detailed_codes() -> None:
+    from shared.taxonomy.soc import Aggregate
+
+    small = Taxonomy.from_csv(
+        HEADER + "15-0000,Computer Occupations,major,\n15-1252,Software,detailed,15-0000\n"
+    )
+    with pytest.raises(ValueError, match="folds unknown"):
+        Taxonomy(small, [Aggregate("15-1258", "Both", ("15-1252", "15-1253"))])
+    folded = Taxonomy(small, [Aggregate("15-1258", "Software all", ("15-1252",))])
+    assert folded.get("15-1258").level is Level.AGGREGATE
+    assert folded.oews_code("15-1252") == "15-1258"
 
 
 def test_prefix_properties(soc: Taxonomy) -> None:
@@ -133,7 +217,7 @@ def test_lookup_accepts_code_forms(soc: Taxonomy, code: str) -> None:
     assert soc.is_valid(code)
 
 
-@pytest.mark.parametrize("code", ["99-9999", "15-1259", "55-0000", "abc", "", 151252, None])
+@pytest.mark.parametrize("code", ["99-9999", "15-1259", "29-1220", "abc", "", 151252, None])
 def test_contains_rejects_unknown_and_malformed(soc: Taxonomy, code: object) -> None:
     assert code not in soc
 
@@ -222,8 +306,9 @@ def test_search_ranks_detailed_first(soc: Taxonomy) -> None:
 
 def test_search_requires_every_word(soc: Taxonomy) -> None:
     assert soc.search("software nurse") == []
-    assert set(codes(soc.search("civil engineer"))) == {"17-2051", "17-3022"}
-    assert codes(soc.search("civil engineers")) == ["17-2051"]
+    # Detailed occupations, then the broad group 17-2050 of the same title.
+    assert codes(soc.search("civil engineer")) == ["17-3022", "17-2051", "17-2050"]
+    assert codes(soc.search("civil engineers")) == ["17-2051", "17-2050"]
 
 
 def test_search_ignores_punctuation_and_apostrophes(soc: Taxonomy) -> None:
@@ -303,7 +388,7 @@ def test_related_codes_at_each_level(soc: Taxonomy) -> None:
         "15-1255",
     ]
     minor = soc.related_codes("15-1252", Level.MINOR)
-    assert len(minor) == 20
+    assert len(minor) == 22
     assert minor[0] == "15-1200"
     assert all(code.startswith("15-1") for code in minor)
     major = soc.related_codes("15-1252", Level.MAJOR)
@@ -376,3 +461,98 @@ def test_suggest_prefers_word_search_then_falls_back_to_closest(soc: Taxonomy) -
     assert codes(soc.suggest("software dev")) == ["15-1252"]  # the broad group is left out
     assert codes(soc.suggest("Registred Nurse", limit=1)) == ["29-1141"]
     assert all(occ.level is Level.DETAILED for occ in soc.suggest("cooks"))
+
+
+# --- extraction (scripts/extract_reference_data.py) ---------------------------------------
+
+
+def test_extraction_completes_the_structure_and_finds_the_aggregates() -> None:
+    from tests.shared.taxonomy.test_skills import load_script
+
+    script = load_script()
+    oews = script.soc_rows(
+        [
+            ("000000", "All Occupations", 0),
+            ("130000", "Business Occupations", 0),
+            ("131000", "Business Operations Specialists", 1),
+            ("131020", "Buyers and Purchasing Agents", 3),
+            ("131030", "Claims Adjusters", 2),
+            ("131031", "Claims Adjusters, Examiners, and Investigators", 3),
+            ("131032", "Insurance Appraisers, Auto Damage", 3),
+            ("131041", "Compliance Officers", 3),
+            ("195010", "Safety Specialists and Technicians", 1),
+            ("195011", "Safety Specialists", 3),
+            ("195012", "Safety Technicians", 3),
+            ("190000", "Science Occupations", 0),
+        ]
+    )
+    detailed = {
+        "13-1021": "Farm Buyers",
+        "13-1022": "Retail Buyers",
+        "13-1031": "Claims Adjusters, Examiners, and Investigators",
+        "13-1032": "Insurance Appraisers, Auto Damage",
+        "13-1041": "Compliance Officers",
+        "19-5011": "Safety Specialists",
+        "19-5012": "Safety Technicians",
+    }
+    rows, aggregates = script.complete_soc(oews, detailed, None)
+    by_code = {row.code: (row.title, row.level, row.parent) for row in rows}
+    assert by_code["13-1020"] == ("Buyers and Purchasing Agents", "broad", "13-1000")
+    assert by_code["13-1021"] == ("Farm Buyers", "detailed", "13-1020")
+    assert by_code["13-1040"] == ("Compliance Officers", "broad", "13-1000")
+    assert by_code["19-5000"] == ("Safety Specialists and Technicians", "minor", "19-0000")
+    assert by_code["19-5010"] == ("Safety Specialists and Technicians", "broad", "19-5000")
+    assert [(a.code, a.soc_codes) for a in aggregates] == [("13-1020", ("13-1021", "13-1022"))]
+    with pytest.raises(ValueError, match="counts"):
+        script.complete_soc(oews, detailed)
+    with pytest.raises(ValueError, match="neither publishes nor folds"):
+        script.complete_soc(oews, {**detailed, "13-1033": "Unpublished"}, None)
+
+
+# --- O*NET titles and exact titles --------------------------------------------------------
+
+
+def test_search_finds_an_occupation_by_an_onet_title(soc: Taxonomy) -> None:
+    # O*NET 11-1011.03 Chief Sustainability Officers is within 11-1011 Chief Executives.
+    assert codes(soc.search("sustainability officer")) == ["11-1011"]
+    assert codes(soc.suggest("chief sustainability")) == ["11-1011"]
+
+
+def test_search_returns_an_occupation_once_however_many_titles_match(soc: Taxonomy) -> None:
+    found = codes(soc.search("engineer", limit=200))
+    assert len(found) == len(set(found))
+
+
+def test_search_finds_the_detailed_codes_oews_folds(soc: Taxonomy) -> None:
+    assert codes(soc.suggest("purchasing agents")) == ["13-1021", "13-1023"]
+    assert "13-1022" in codes(soc.suggest("wholesale buyers"))
+
+
+def test_closest_knows_onet_titles(soc: Taxonomy) -> None:
+    assert codes(soc.closest("Chief Sustainabilty Oficers", limit=1)) == ["11-1011"]
+    assert codes(soc.suggest("wholesale byers"))[:1] == ["13-1022"]
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Chief Executives", "11-1011"),  # the detailed occupation, not broad 11-1010
+        ("chief sustainability officers", "11-1011"),  # an O*NET title
+        ("Buyers and Purchasing Agents, Farm Products", "13-1021"),
+        ("Substance Abuse, Behavioral Disorder, and Mental Health Counselors", "21-1018"),
+        ("Computer Occupations", "15-1200"),
+    ],
+)
+def test_titled_finds_exact_titles(soc: Taxonomy, title: str, code: str) -> None:
+    occupation = soc.titled(title)
+    assert occupation is not None and occupation.code == code
+
+
+def test_titled_needs_the_whole_title(soc: Taxonomy) -> None:
+    assert soc.titled("Chief") is None
+    assert soc.titled("") is None
+
+
+def test_related_codes_bring_the_aggregate_and_its_codes(soc: Taxonomy) -> None:
+    assert soc.related_codes("13-1021", Level.DETAILED) == ["13-1020", "13-1021"]
+    assert soc.related_codes("21-1018", Level.DETAILED) == ["21-1011", "21-1014", "21-1018"]
