@@ -92,7 +92,8 @@ def mail_outbox(app: Flask) -> Iterator[None]:
     with db.engine.begin() as conn:
         conn.execute(text("CREATE TABLE mail_outbox (id INTEGER PRIMARY KEY, status VARCHAR(20))"))
         conn.execute(text(
-            "INSERT INTO mail_outbox (id, status) VALUES (1, 'pending'), (2, 'pending'), (3, 'sent')"
+            "INSERT INTO mail_outbox (id, status) "
+            "VALUES (1, 'pending'), (2, 'pending'), (3, 'sent')"
         ))  # fmt: skip
     yield
     with db.engine.begin() as conn:
