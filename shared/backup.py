@@ -92,7 +92,7 @@ def backup_database(
     partial.touch(mode=0o600)
     try:
         if suffix == "sqlite":
-            _sqlite_copy(_sqlite_path(db_url), partial)
+            _sqlite_copy(_sqlite_path(db_url), partial, journal="DELETE")
         else:
             _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}"], db_url)
         partial.replace(final)
@@ -154,7 +154,7 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
-def _sqlite_copy(source: Path, target: Path) -> None:
+def _sqlite_copy(source: Path, target: Path, *, journal: str | None = None) -> None:
     # The online backup API copies page by page under SQLite's own locks: a consistent
     # snapshot even while a worker writes, and the WAL's committed pages included.
     if not source.is_file():
@@ -164,6 +164,9 @@ def _sqlite_copy(source: Path, target: Path) -> None:
         dst = sqlite3.connect(target)
         try:
             src.backup(dst)
+            if journal is not None:
+                # A backup is one self-contained file: no -wal or -shm beside it, ever.
+                dst.execute(f"PRAGMA journal_mode={journal}")
         finally:
             dst.close()
     finally:
