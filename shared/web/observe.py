@@ -182,7 +182,7 @@ def observe_blueprint(db: SQLAlchemy, *, service: str, figures: Figures) -> Blue
         # First of all request hooks, ahead of the JSON depth guard and authentication,
         # so a refused request's log lines carry its id too.
         app.before_request_funcs.setdefault(None, []).insert(0, start_request)
-        if app.config.get("JSON_LOGS", True) and not app.testing:
+        if app.config["JSON_LOGS"] and not app.testing:
             configure_json_logging()
 
     @bp.after_app_request

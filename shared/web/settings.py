@@ -144,6 +144,7 @@ def load_config(
     check_production_safety(app.config, prefix)
     check_int(app.config, prefix, "TRUSTED_PROXIES", low=0, high=10)
     check_int(app.config, prefix, "BACKUP_KEEP", low=1, high=10000)
+    check_bool(app.config, prefix, "JSON_LOGS")
     resolve_rate_limit_storage(app.config, prefix)
     check_rate_limit(app.config, prefix, "RATELIMIT_LOGIN")
 
