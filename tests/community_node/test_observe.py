@@ -63,8 +63,10 @@ def test_latency_is_recorded_per_route_template_not_per_path(
         if line.startswith("connector_http_request_duration_seconds_count{")
         and 'route="/api/v1/connectees/<int:person_id>"' in line
     ]  # fmt: skip
-    assert len(counts) == 1
-    assert 'service="community_node"' in counts[0] and 'status="401"' in counts[0]
+    # The registry is the process's: other tests may have added other statuses.
+    refused = [line for line in counts if 'status="401"' in line]
+    assert len(refused) == 1 and 'service="community_node"' in refused[0]
+    assert float(refused[0].rsplit(" ", 1)[1]) >= 1
     assert "1234567" not in body
 
 
