@@ -46,7 +46,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(AXE_STAMP)
-	$(BIN)/pytest -n 4
+	$(BIN)/pytest -n 4 --dist worksteal --durations=25
 
 ## A longer hunt for 500s: schemathesis and the fuzz tests with many fresh examples each
 FUZZ_EXAMPLES ?= 200

@@ -110,9 +110,7 @@ def node_app(url: str | None) -> Iterator[Flask]:
                 db.engine.dispose()
 
 
-def time_pages(
-    client: Any, paths: Callable[[int], str], count: int, warmup: int
-) -> list[float]:
+def time_pages(client: Any, paths: Callable[[int], str], count: int, warmup: int) -> list[float]:
     """GET ``paths(n)`` warmup + count times through a Flask test client; return the
     milliseconds of the last ``count`` (any answer but 200 stops the benchmark)."""
     samples = []
@@ -137,6 +135,36 @@ def page_figures(label: str, name: str, samples: list[float], target: float | No
             f"{len(samples)} requests",
         ),
     ]  # fmt: skip
+
+
+def staff_client(app: Flask, email: str, password: str) -> Any:
+    """A test client logged in as a staff member; each later request opens its own
+    database session, as in production."""
+    client = app.test_client()
+    login = client.post("/login", data={"email": email, "password": password})
+    if login.status_code != 303:
+        raise RuntimeError(f"login answered {login.status_code}")
+    app.extensions["sqlalchemy"].session.remove()
+    return client
+
+
+def time_staff_pages(
+    label: str,
+    client: Any,
+    pages: Sequence[tuple[str, Callable[[int], str]]],
+    *,
+    count: int,
+    warmup: int,
+    target: float,
+) -> list[Figure]:
+    """``/healthz`` (the reference: the app's cost before any page work), then each
+    page's p50 and p95 against ``target`` milliseconds, ``count`` requests each."""
+    figures = page_figures(
+        label, "reference /healthz", time_pages(client, lambda n: "/healthz", count, warmup), None
+    )
+    for name, paths in pages:
+        figures += page_figures(label, name, time_pages(client, paths, count, warmup), target)
+    return figures
 
 
 def postgres_problem(url: str) -> str | None:

@@ -36,9 +36,9 @@ from bench import (
     Result,
     Skipped,
     machine,
-    page_figures,
     postgres_problem,
-    time_pages,
+    staff_client,
+    time_staff_pages,
 )
 from bench.hub_directory_search import COMMUNITIES as SEARCH_COMMUNITIES
 from bench.hub_directory_search import pools, profile_rows
@@ -186,12 +186,7 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
     with hub_app(url) as app:
         slugs, setup_s = seed()
         profiles = db.session.scalar(sa.select(sa.func.count()).select_from(Profile))
-        client = app.test_client()
-        login = client.post("/login", data={"email": "bench@example.org", "password": PASSWORD})
-        if login.status_code != 303:
-            raise RuntimeError(f"login answered {login.status_code}")
-        db.session.remove()  # each request opens its own session, as in production
-
+        client = staff_client(app, "bench@example.org", PASSWORD)
         results: list[Result] = [
             Figure(
                 f"{label}: load {profiles:,} profiles, {COMMUNITY_COUNT} communities, "
@@ -200,8 +195,6 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
                 "s",
             )
         ]
-        reference = time_pages(client, lambda n: "/healthz", REQUESTS, WARMUP)
-        results += page_figures(label, "reference /healthz", reference, None)
         pages: list[tuple[str, Callable[[int], str]]] = [
             ("/ dashboard", lambda n: "/"),
             ("/communities list", lambda n: "/communities"),
@@ -213,9 +206,9 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
             ("/onboarding applications", lambda n: "/onboarding"),
             ("/admin/audit", lambda n: "/admin/audit"),
         ]
-        for page_name, paths in pages:
-            samples = time_pages(client, paths, REQUESTS, WARMUP)
-            results += page_figures(label, page_name, samples, TARGET_P95_MS)
+        results += time_staff_pages(
+            label, client, pages, count=REQUESTS, warmup=WARMUP, target=TARGET_P95_MS
+        )
     return results
 
 

@@ -30,9 +30,9 @@ from bench import (
     Skipped,
     machine,
     node_app,
-    page_figures,
     postgres_problem,
-    time_pages,
+    staff_client,
+    time_staff_pages,
 )
 from community_node.auth.models import Role
 from community_node.auth.services import create_user
@@ -105,12 +105,7 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
             (r for r in served if r.startswith("/matches/<") and r.count("/") == 2), None
         )
 
-        client = app.test_client()
-        login = client.post("/login", data={"email": user.email, "password": PASSWORD})
-        if login.status_code != 303:
-            raise RuntimeError(f"login answered {login.status_code}")
-        db.session.remove()  # each request opens its own session, as in production
-
+        client = staff_client(app, user.email, PASSWORD)
         results: list[Result] = [
             Figure(
                 f"{label}: load {CONNECTEES:,} connectees + {CONNECTORS:,} connectors "
@@ -119,8 +114,6 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
                 "s",
             )
         ]
-        reference = time_pages(client, lambda n: "/healthz", REQUESTS, WARMUP)
-        results += page_figures(label, "reference /healthz", reference, None)
         pages: list[tuple[str, Callable[[int], str]]] = [
             ("/connectees list", lambda n: f"/connectees{CONNECTEE_QUERIES[n % 6]}"),
             ("/connectors list", lambda n: f"/connectors{CONNECTOR_QUERIES[n % 5]}"),
@@ -128,15 +121,11 @@ def run(label: str = "PostgreSQL", url: str | None = None) -> list[Result]:
         ]
         if match_page is not None and matches:
             pages.append(("/matches/<id> match", lambda n: f"/matches/{matches[n]}"))
-        for page_name, paths in pages:
-            samples = time_pages(client, paths, REQUESTS, WARMUP)
-            results += page_figures(label, page_name, samples, TARGET_P95_MS)
         if seekers:
-            pages.append(
-                ("/matching/<id> suggestions", lambda n: f"/matching/{seekers[n]}"),
-            )
-            samples = time_pages(client, pages[-1][1], REQUESTS, WARMUP)
-            results += page_figures(label, pages[-1][0], samples, TARGET_P95_MS)
+            pages.append(("/matching/<id> suggestions", lambda n: f"/matching/{seekers[n]}"))
+        results += time_staff_pages(
+            label, client, pages, count=REQUESTS, warmup=WARMUP, target=TARGET_P95_MS
+        )
         if match_page is None:
             results.append(Skipped(f"{label}: /matches/<id> match", "not served yet"))
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,7 @@ from community_node.extensions import api, csrf, db, login_manager, migrate
 from shared.web import layout
 from shared.web.app import assemble, init_staff_ui, register_api_blueprints, use_bounded_ids
 from shared.web.database import init_database
+from shared.web.i18n import init_i18n
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,6 +33,7 @@ def register_extensions(app: Flask) -> None:
     init_database(app, db, migrate)
     api.init_app(app)
     init_staff_ui(app, csrf, login_manager)  # staff pages and the public forms
+    init_i18n(app, [str(Path(__file__).parent / "translations")])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -20,6 +21,7 @@ from shared.web.app import (
     use_bounded_ids,
 )
 from shared.web.database import init_database
+from shared.web.i18n import init_i18n
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -54,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     )
     init_oauth(app)
     init_staff_ui(app, csrf, login_manager)
+    init_i18n(app, [str(Path(__file__).parent / "translations")])
     login_manager.user_loader(load_active_user)
 
 

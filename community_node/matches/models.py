@@ -88,6 +88,8 @@ class Meeting(Base):
     confirmed_by_connectee: Mapped[bool] = mapped_column(default=False)
     confirmed_by_connector: Mapped[bool] = mapped_column(default=False)
     held: Mapped[bool | None]
+    #: What the coordinator wants to remember of it; blanked when either person is erased.
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[created_at]
 
     match: Mapped[Match] = relationship(back_populates="meetings")

@@ -12,6 +12,9 @@ from community_node.participants.models import CapacityPeriod
 from shared.fields import Id
 from shared.protocol.common import BaseSchema
 
+#: The longest meeting note a coordinator may keep (characters).
+MEETING_NOTES_MAX = 2000
+
 
 class TransitionSchema(BaseSchema):
     """One status change; POST only sends ``to`` and ``note``."""
@@ -35,15 +38,17 @@ class MeetingSchema(BaseSchema):
     confirmed_by_connectee = fields.Boolean(dump_only=True)
     confirmed_by_connector = fields.Boolean(dump_only=True)
     held = fields.Boolean(dump_only=True, allow_none=True)
+    notes = TrimmedString(allow_none=True, validate=validate.Length(max=MEETING_NOTES_MAX))
     created_at = fields.AwareDateTime(dump_only=True)
 
 
 class MeetingUpdateSchema(BaseSchema):
-    """What happens after scheduling: confirmations, and whether it took place."""
+    """What happens after scheduling: confirmations, whether it took place, notes."""
 
     held = fields.Boolean(allow_none=True)
     confirmed_by_connectee = fields.Boolean()
     confirmed_by_connector = fields.Boolean()
+    notes = TrimmedString(allow_none=True, validate=validate.Length(max=MEETING_NOTES_MAX))
 
 
 class ReferralSchema(BaseSchema):

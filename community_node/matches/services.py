@@ -362,6 +362,7 @@ def schedule_meeting(
         scheduled_for=data["scheduled_for"],
         duration_minutes=data.get("duration_minutes", 30),
         mode=data["mode"],
+        notes=data.get("notes") or None,
     )
     match.meetings.append(meeting)
     db.session.flush()
@@ -380,9 +381,13 @@ def update_meeting(
     actor: str,
     now: dt.datetime | None = None,
 ) -> Meeting:
-    """Record confirmations or whether the meeting took place; held moves the match to met."""
+    """Record confirmations, notes, or whether the meeting took place; held moves the match to met.
+
+    The audit log names the fields that changed, never a note's text.
+    """
     meeting = _meeting_of(match_id, meeting_id)
     match = get_match(match_id, lock=True)
+    data = {**data, **({"notes": data["notes"] or None} if "notes" in data else {})}
     changed = [key for key, value in data.items() if getattr(meeting, key) != value]
     for key in changed:
         setattr(meeting, key, data[key])
@@ -464,13 +469,18 @@ def update_referral(
     return referral
 
 
-def erase_referral_contacts(person_kind: str, person_id: int) -> None:
-    """Blank the referral contacts' names in every match of an erased person."""
+def erase_match_details(person_kind: str, person_id: int) -> None:
+    """Blank what staff wrote about people in every match of an erased person.
+
+    The referral contacts' names and the meeting notes go; dates, modes and results stay,
+    since the program's counts are built from them and name nobody.
+    """
     column = Match.connectee_id if person_kind == "connectee" else Match.connector_id
     match_ids = select(Match.id).where(column == person_id)
     db.session.execute(
         update(Referral).where(Referral.match_id.in_(match_ids)).values(contact_name="(erased)")
     )
+    db.session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(notes=None))
 
 
 # Expiry and follow-ups ------------------------------------------------------------------

@@ -213,9 +213,9 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
         )
     ):
         consent.withdrawn_at, consent.withdrawn_by = utcnow(), actor
-    from community_node.matches.services import erase_referral_contacts
+    from community_node.matches.services import erase_match_details
 
-    erase_referral_contacts(kind.name, person.id)
+    erase_match_details(kind.name, person.id)
     # The hub and the other city hold parts of this person too: the next sync erases them.
     mark_for_erasure(kind.name, person.id, "erasure", actor=actor)
     record(actor, f"{kind.name}.erase", kind.name, person.id, {})

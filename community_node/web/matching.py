@@ -723,7 +723,7 @@ def _render_match(match_id: int, posted: Posted | None = None, status: int = 200
     }
     for meeting in match.meetings:
         held = "" if meeting.held is None else ("true" if meeting.held else "false")
-        defaults = {"held": held}
+        defaults = {"held": held, "notes": meeting.notes or ""}
         for box in ("confirmed_by_connectee", "confirmed_by_connector"):
             if getattr(meeting, box):
                 defaults[box] = "yes"
@@ -841,7 +841,7 @@ def schedule_meeting(match_id: int) -> Any:
 @matches_bp.post("/<int:match_id>/meetings/<int:meeting_id>")
 @login_required
 def update_meeting(match_id: int, meeting_id: int) -> Any:
-    """Record whether the meeting was held and who confirmed it; held moves the match to met."""
+    """Record whether the meeting was held, who confirmed it, and notes; held moves it to met."""
     _writable(match_id)
     schema = MeetingUpdateForm()
     body = form_body(

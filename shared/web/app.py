@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from shared.fields import MAX_ID
+from shared.web.assets import version_asset_urls
 from shared.web.headers import install_security_headers
 from shared.web.limits import init_limits
 from shared.web.system import refuse_deep_json
@@ -36,6 +37,7 @@ def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
     trust_proxies(app)
     app.before_request(refuse_deep_json)
     install_security_headers(app)
+    version_asset_urls(app)  # long-cached assets: each URL names its file's version
     for step in steps:
         step(app)
     serve_docs_without_inline_script(app)

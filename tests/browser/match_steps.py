@@ -15,7 +15,7 @@ def status_of(page: Any) -> str:
 
 def hold_meeting(page: Any, met_on: dt.date, connectee: str) -> None:
     """Schedule a video call on ``met_on`` at 10:30 UTC, then record it as held, as the
-    connectee (by first name) confirmed."""
+    connectee (by first name) confirmed, with a note."""
     page.get_by_label("Date (required)").fill(met_on.isoformat())
     page.get_by_label("Time (UTC)").fill("10:30")
     page.get_by_label("How they meet").select_option(label="Video call")
@@ -26,10 +26,12 @@ def hold_meeting(page: Any, met_on: dt.date, connectee: str) -> None:
 
     page.get_by_label("Took place?").select_option(label="Held")
     page.get_by_label(f"Confirmed by {connectee}").check()
+    page.locator("#meetings-table").get_by_label("Notes").fill("Met at the library; CV to revise.")
     page.get_by_role("button", name=re.compile("Save meeting")).click()
     page.wait_for_load_state()
     assert status_of(page) == "Met"
-    assert "Held" in page.locator("#meetings-table").inner_text()
+    table = page.locator("#meetings-table").inner_text()
+    assert "Held" in table and "Met at the library; CV to revise." in table
 
 
 def record_three_referrals(page: Any) -> None:

@@ -222,3 +222,31 @@ def test_list_filters_sorts_and_exports(api: Any, viewer_api: Any) -> None:
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert [(r["id"], r["status"]) for r in rows] == [(str(b.id), "met")]
     assert "note" not in rows[0]
+
+
+def test_meeting_notes_are_kept_changed_and_cleared(api: Any) -> None:
+    match = match_in(S.INTRODUCED)
+    created = api.post(
+        f"/api/v1/matches/{match.id}/meetings", json={**MEETING, "notes": "  Café on Barrington.  "}
+    )
+    assert created.status_code == 201 and created.json["notes"] == "Café on Barrington."
+    url = f"/api/v1/matches/{match.id}/meetings/{created.json['id']}"
+    assert api.patch(url, json={"notes": "Bring the CV."}).json["notes"] == "Bring the CV."
+    assert api.patch(url, json={"notes": "   "}).json["notes"] is None  # blank clears it
+    too_long = api.patch(url, json={"notes": "x" * 2001})
+    assert too_long.status_code == 422 and set(too_long.json["errors"]["json"]) == {"notes"}
+    # The audit log names the field that changed, never what the note says.
+    details = [
+        e.details for e in db.session.scalars(select(AuditEvent)) if e.action == "meeting.update"
+    ]
+    assert details and all("Bring the CV." not in str(d) for d in details)
+
+
+def test_erasing_either_person_blanks_their_meeting_notes(api: Any) -> None:
+    match = match_in(S.MET)
+    meeting = MeetingFactory(match=match, notes="Talked about her nursing licence.")
+    other = MeetingFactory(match=match_in(S.MET), notes="Kept.")
+    assert api.delete(f"/api/v1/connectees/{match.connectee_id}").status_code in (200, 204)
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).notes is None  # type: ignore[union-attr]
+    assert db.session.get(type(other), other.id).notes == "Kept."  # type: ignore[union-attr]

@@ -390,3 +390,26 @@ def test_unknown_matches_are_404(staff_client: FlaskClient) -> None:
 def test_pages_need_login(client: FlaskClient) -> None:
     for url in ("/matches", "/matches/1"):
         assert client.get(url).status_code == 302, url
+
+
+def test_meeting_notes_on_the_match_page(staff_client: FlaskClient) -> None:
+    match = a_match(MatchStatus.INTRODUCED)
+    response = staff_client.post(
+        f"/matches/{match.id}/meetings",
+        data={"date": "2026-03-10", "time": "14:30", "mode": "in_person", "notes": "Library café"},
+    )
+    assert response.status_code == 303
+    meeting = db.session.scalars(select(Meeting)).one()
+    assert meeting.notes == "Library café"
+    assert "Library café" in staff_client.get(f"/matches/{match.id}").text
+    too_long = staff_client.post(
+        f"/matches/{match.id}/meetings/{meeting.id}", data={"held": "true", "notes": "y" * 2001}
+    )
+    assert too_long.status_code == 422 and f'id="meeting-{meeting.id}-notes-error"' in too_long.text
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).held is None  # nothing half-written
+    staff_client.post(
+        f"/matches/{match.id}/meetings/{meeting.id}", data={"held": "true", "notes": ""}
+    )
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).notes is None  # type: ignore[union-attr]

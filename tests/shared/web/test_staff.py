@@ -41,6 +41,7 @@ def test_roles_include_the_ones_below() -> None:
     assert not Role.VIEWER.allows(Role.COORDINATOR)
 
 
+@pytest.mark.usefixtures("real_password_hashing")
 def test_a_check_without_an_account_costs_what_a_real_one_does() -> None:
     stored = hash_password("correct horse battery")
     spend_a_password_check("warm-up")  # the decoy hash is made once per process
