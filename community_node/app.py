@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
 
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
+    app.register_blueprint(system.observe())
     app.register_blueprint(web.bp)
     app.register_blueprint(person.bp)
     app.register_blueprint(review.bp)

@@ -14,13 +14,14 @@ from community_node.auth.services import (
     revoke_token,
 )
 from community_node.eligibility.cli import commands as eligibility
+from community_node.extensions import db
 from community_node.imports.cli import commands as imports
 from community_node.introductions.cli import commands as introductions
 from community_node.matches.cli import commands as matches
 from community_node.matching.cli import commands as matching
 from community_node.reports.cli import commands as reports
 from community_node.sync.cli import commands as sync
-from shared.web.cli import domain_errors, init_command, users_group
+from shared.web.cli import backup_commands, domain_errors, init_command, users_group
 
 
 @click.group("tokens")
@@ -60,6 +61,7 @@ def commands() -> list[click.Command]:
             roles=Role, default=Role.COORDINATOR, create_user=create_user, what="staff account"
         ),
         tokens_group,
+        *backup_commands(db, label="node"),
         *eligibility,
         *imports,
         *introductions,

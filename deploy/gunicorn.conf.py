@@ -102,3 +102,10 @@ def json_access_line(resp: Any, req: Any, environ: dict[str, Any], request_time:
 
 
 logger_class = JsonAccessLogger
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live Prometheus gauges (PROMETHEUS_MULTIPROC_DIR set)."""
+    from shared.web.observe import mark_worker_dead
+
+    mark_worker_dead(worker.pid)

@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
 
     use_bounded_ids(app)
     app.register_blueprint(system.blueprint())
+    app.register_blueprint(system.observe())
     register_machine_blueprint(app, csrf, oauth.bp)  # client credentials, never a cookie
     app.register_blueprint(web.bp)
     app.register_blueprint(directory.bp)  # the national staff's directory and coverage

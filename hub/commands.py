@@ -10,9 +10,10 @@ from hub.auth.keys import ensure_signing_key
 from hub.auth.models import Role
 from hub.auth.services import create_user
 from hub.communities.cli import commands as communities
+from hub.extensions import db
 from hub.introductions.cli import commands as introductions
 from hub.resources.cli import commands as resources
-from shared.web.cli import init_command, users_group
+from shared.web.cli import backup_commands, init_command, users_group
 
 
 def _make_signing_key() -> None:
@@ -34,6 +35,7 @@ def commands() -> list[click.Command]:
             create_user=create_user,
             what="national staff account",
         ),
+        *backup_commands(db, label="hub"),
         *communities,
         *keys,
         *resources,

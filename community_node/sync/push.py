@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import hashlib
@@ -240,7 +241,9 @@ def push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
                 if in_flight and (alone or in_flight[-1][0][0].kind not in _BATCHED_KINDS):
                     break
                 batch = queue.popleft()
-                in_flight.append((batch, pool.submit(_call, client, batch)))
+                # In this run's context: the threads send its request id to the hub too.
+                run_in_context = contextvars.copy_context().run
+                in_flight.append((batch, pool.submit(run_in_context, _call, client, batch)))
             batch, future = in_flight.popleft()
             seqs = [item.seq for item in batch]
             try:

@@ -8,6 +8,7 @@ exponential backoff and jitter (honouring Retry-After), never raised to the call
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import typing
 from typing import Any
@@ -40,10 +41,13 @@ from community_node.sync.push import push
 from community_node.sync.report import SyncReport, error_text
 from community_node.sync.resources import pull_resources
 from shared.hubclient import HubError, HubUnavailable
+from shared.logs import request_id_scope
 
 DESTINATION = "hub"
 BACKOFF_BASE = 30.0  # seconds after the first failure
 BACKOFF_CAP = 6 * 3600.0
+
+log = logging.getLogger(__name__)
 
 
 def _state() -> SyncState:
@@ -97,7 +101,41 @@ def run_sync(
     (an empty page; the hub cannot push a new request to the connector's community, so
     the feed is polled). The access token is kept between runs for its 15 minutes, so a
     token request is added only when the kept one has expired.
+
+    The run has one request id (the web request's, when staff started it from a page),
+    sent to the hub on every call and logged here, so the hub's lines for it can be found.
     """
+    with request_id_scope() as request_id:
+        log.info("sync started", extra={"full": full})
+        report = _run_sync(
+            full=full, client_factory=client_factory, now=now, rng=rng,
+            ignore_backoff=ignore_backoff,
+        )  # fmt: skip
+        log.log(
+            logging.INFO if report.ok or not report.configured else logging.WARNING,
+            "sync %s",
+            "finished" if report.ok else "not completed",
+            extra={
+                "sync_id": request_id,
+                "configured": report.configured,
+                "sent": report.sent,
+                "dead": report.dead,
+                "enqueued": report.enqueued,
+                "skipped_until": report.skipped_until,
+                "error": report.error,
+            },
+        )
+    return report
+
+
+def _run_sync(
+    *,
+    full: bool,
+    client_factory: ClientFactory,
+    now: dt.datetime | None,
+    rng: random.Random | None,
+    ignore_backoff: bool,
+) -> SyncReport:
     now = now or utcnow()
     rng = rng or random.Random()
     report = SyncReport()
@@ -174,4 +212,28 @@ def status() -> dict[str, Any]:
         "sent": _count(OutboxStatus.SENT),
         "resource_cursor": state.resource_cursor if state else 0,
         "resources": db.session.scalar(select(func.count()).select_from(HubResource)) or 0,
+    }
+
+
+def health_figures(now: dt.datetime | None = None) -> dict[str, float]:
+    """Figures an operator alerts on: outbox depth and lag, dead letters, last success.
+
+    ``lag_seconds`` is the age of the oldest change still waiting to reach the hub (0 when
+    none waits); ``last_success`` is a Unix time, 0 before the first successful sync.
+    """
+    now = now or utcnow()
+    state = db.session.get(SyncState, DESTINATION)
+    oldest = db.session.scalar(
+        select(func.min(OutboxItem.created_at)).where(OutboxItem.status == OutboxStatus.PENDING)
+    )
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    success = state.last_success_at if state else None
+    return {
+        "configured": float(get_connection() is not None),
+        "pending": float(_count(OutboxStatus.PENDING)),
+        "dead": float(_count(OutboxStatus.DEAD)),
+        "lag_seconds": max((now - oldest).total_seconds(), 0.0) if oldest else 0.0,
+        "last_success": success.timestamp() if success else 0.0,
+        "consecutive_failures": float(state.consecutive_failures if state else 0),
     }

@@ -20,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from shared.logs import REQUEST_ID_HEADER, current_request_id
 from shared.protocol import BatchResultSchema, SnapshotResultSchema, node_info
 from shared.protocol.common import FeedPageSchema
 
@@ -361,6 +362,10 @@ class HubClient:
             "Authorization": f"Bearer {access_token}",
             **(headers or {}),
         }
+        request_id = current_request_id()
+        if request_id is not None:
+            # The node's request or sync id: the hub logs its side under the same one.
+            all_headers[REQUEST_ID_HEADER] = request_id
         data: bytes | None = None
         if isinstance(body, _Body):
             data = body.data

@@ -6,13 +6,16 @@ import contextlib
 import datetime as dt
 import enum
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from flask_sqlalchemy import SQLAlchemy
 
+from shared.backup import BackupError, backup_database, restore_database
 from shared.web.errors import DomainError
 
 
@@ -121,3 +124,63 @@ def users_group(
         click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
     return users
+
+
+def backup_commands(db: SQLAlchemy, *, label: str) -> list[click.Command]:
+    """Return ``backup`` and ``restore`` for a service whose backups are named ``label``."""
+
+    @click.command("backup")
+    @click.option(
+        "--dir",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Where backups go (default: BACKUP_DIR, else the instance folder's backups/).",
+    )
+    @click.option(
+        "--keep",
+        type=click.IntRange(min=1),
+        default=None,
+        help="How many of the newest backups to keep (default: BACKUP_KEEP).",
+    )
+    @with_appcontext
+    def backup(directory: Path | None, keep: int | None) -> None:
+        """Back up the database into a new file, delete the oldest; print the file's path."""
+        config = current_app.config
+        where = directory or Path(
+            config["BACKUP_DIR"] or Path(current_app.instance_path, "backups")
+        )
+        try:
+            made = backup_database(
+                db.engine.url, where, label=label, keep=keep or config["BACKUP_KEEP"]
+            )
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(str(made.path))
+
+    @click.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+    @click.option(
+        "--yes", is_flag=True, help="Replace the database without asking (scripts, upgrade.sh)."
+    )
+    @with_appcontext
+    def restore(path: Path, yes: bool) -> None:
+        """Replace every table of the database with a backup made by ``backup``."""
+        url = db.engine.url
+        if not yes:
+            click.confirm(
+                f"Replace every table of {url.render_as_string(hide_password=True)} "
+                f"with {path.name}?",
+                abort=True,
+            )
+        db.session.remove()
+        db.engine.dispose()  # no pooled connection may keep reading the old pages
+        try:
+            restore_database(url, path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            db.engine.dispose()
+        click.echo(f"Restored {path.name}.")
+
+    return [backup, restore]

@@ -47,7 +47,14 @@ MIN_SECRET_DISTINCT = 8
 HOW_TO_MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 #: Settings every service reads from the environment as written, never as JSON:
 #: ``HUB_SECRET_KEY=123`` must stay the text "123" (as a number every login answered 500).
-COMMON_TEXT_SETTINGS = ("ENV", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX")
+COMMON_TEXT_SETTINGS = (
+    "ENV",
+    "SECRET_KEY",
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
+    "BACKUP_DIR",
+    "METRICS_TOKEN",
+)
 
 #: Defaults every service starts from; a service's own ``DEFAULTS`` add to and override them.
 COMMON_DEFAULTS: dict[str, Any] = {
@@ -81,6 +88,15 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "OPENAPI_JSON_PATH": "v1/openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "/vendor/swagger-ui/",
+    # `backup` writes here (<PREFIX>_BACKUP_DIR; None: the instance folder's backups/) and
+    # keeps the newest BACKUP_KEEP files (docs/operations.md, "Backup and restore").
+    "BACKUP_DIR": None,
+    "BACKUP_KEEP": 14,
+    # GET /metrics answers loopback callers, and others that send this bearer token
+    # (<PREFIX>_METRICS_TOKEN; None: loopback only). See shared.web.observe.
+    "METRICS_TOKEN": None,
+    # One JSON object per log line on stderr (<PREFIX>_JSON_LOGS); false keeps Python's text.
+    "JSON_LOGS": True,
 }
 
 
@@ -127,6 +143,8 @@ def load_config(
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     check_production_safety(app.config, prefix)
     check_int(app.config, prefix, "TRUSTED_PROXIES", low=0, high=10)
+    check_int(app.config, prefix, "BACKUP_KEEP", low=1, high=10000)
+    check_bool(app.config, prefix, "JSON_LOGS")
     resolve_rate_limit_storage(app.config, prefix)
     check_rate_limit(app.config, prefix, "RATELIMIT_LOGIN")
 

@@ -13,7 +13,12 @@ from community_node.app import create_app
 from community_node.extensions import db
 from tests.community_node.conftest import node_config
 from tests.conftest import POSTGRES_URL, worker_database
-from tests.migration_checks import assert_audit_log_is_append_only, drift, empty_schema
+from tests.migration_checks import (
+    assert_audit_log_is_append_only,
+    drift,
+    empty_schema,
+    upgrade_filled_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +84,17 @@ def test_skill_ids_are_renormalized_by_word_form(empty_app: Any) -> None:
     assert audit is not None
     assert stored == default_skills().skill_ids(["auditing", "Java"])
     assert stored[0] == audit.id
+
+
+def test_a_filled_database_upgrades_from_the_first_migration(empty_app: Any) -> None:
+    # What the first schema's CHECK constraints ask: a consent or a decision is about a
+    # connectee or a connector, never both; follow-ups come at 3, 6 or 12 months.
+    one_subject = {"connector_id": None}
+    upgrade_filled_database(
+        db,
+        {
+            "consents": one_subject,
+            "eligibility_decisions": one_subject,
+            "follow_up_outcomes": {"milestone_months": 6},
+        },
+    )

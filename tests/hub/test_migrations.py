@@ -20,7 +20,12 @@ from hub.app import create_app
 from hub.database import UTCDateTime
 from hub.extensions import db
 from tests.hub.conftest import hub_config
-from tests.migration_checks import assert_audit_log_is_append_only, drift, empty_schema
+from tests.migration_checks import (
+    assert_audit_log_is_append_only,
+    drift,
+    empty_schema,
+    upgrade_filled_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +109,7 @@ def test_last_sync_at_is_backfilled_from_the_sync_audit_events(empty_hub: Flask)
     with db.engine.connect() as conn:
         found = dict(conn.execute(select(communities.c.slug, communities.c.last_sync_at)).all())
     assert found == {"halifax": synced, "moncton": None}
+
+
+def test_a_filled_database_upgrades_from_the_first_migration(empty_hub: Flask) -> None:
+    upgrade_filled_database(db)

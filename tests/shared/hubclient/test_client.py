@@ -28,6 +28,7 @@ from shared.hubclient import (
     NotModified,
     parse_retry_after,
 )
+from shared.logs import REQUEST_ID_HEADER, request_id_scope
 
 HUB = "https://hub.example.org"
 TOKEN_URL = f"{HUB}/oauth/token"
@@ -440,3 +441,13 @@ def test_a_malformed_answer_is_unavailable_not_a_crash(mock: Any, client: HubCli
     mock.get(f"{HUB}/api/v1/introductions/inbox", json={"items": [], "next": "7", "more": False})
     with pytest.raises(HubUnavailable, match="malformed"):
         client.intro_inbox(0)
+
+
+def test_calls_carry_the_current_request_id(mock: Any, client: HubClient) -> None:
+    add_token(mock)
+    who = mock.get(f"{HUB}/api/v1/whoami", json={"community": "halifax"})
+    client.whoami()  # outside any request or sync: no id to pass on
+    with request_id_scope("sync-0123456789") as request_id:
+        client.whoami()
+    assert REQUEST_ID_HEADER not in who.calls[0].request.headers
+    assert who.calls[1].request.headers[REQUEST_ID_HEADER] == request_id == "sync-0123456789"
