@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,9 @@ _ref = fields.String(required=True, validate=validate.Regexp(REF_PATTERN, error=
 _version = StrictInteger(required=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
+_WIRE_CODE = re.compile(r"[a-z]{2,3}")
+
+
 class WireLanguage(fields.String):
     """A language on the wire: an ISO 639-1 or 639-3 code, read as the one code per language
     both sides store (``shared.names.canonical_language``: ``ara`` arrives as ``ar``, Dari
@@ -38,6 +42,8 @@ class WireLanguage(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = str(super()._deserialize(value, attr, data, **kwargs))
+        if not _WIRE_CODE.fullmatch(code):
+            return code  # not lowercase ISO 639 letters: left for the validator to refuse
         return canonical_language(code) or code
 
 
