@@ -87,3 +87,28 @@ def test_revoked_links_are_refused_and_used_ones_say_so(app: Flask) -> None:
     assert links.verify(accept).used_at is not None  # idempotent: still opens, "already done"
     with pytest.raises(links.LinkRevoked, match="withdrawn"):
         links.verify(decline)
+
+
+def test_answering_a_proposal_withdraws_its_other_links(app: Flask) -> None:
+    from community_node.mail.models import MailMessage
+    from community_node.matches import services as matches
+    from community_node.matches.models import MatchStatus
+    from community_node.participants.models import ProfileStatus
+    from tests.community_node.factories import ConnecteeFactory, ConnectorFactory
+
+    connectee = ConnecteeFactory(status=ProfileStatus.APPROVED)
+    connector = ConnectorFactory()
+    match = matches.create_match(
+        {"connectee_id": connectee.id, "connector_id": connector.id}, actor="staff:1"
+    )
+    [message] = db.session.scalars(select(MailMessage)).all()
+    import re
+
+    accept, decline, snooze = re.findall(r"/act/(\S+)", message.body_text)
+    link = links.verify(accept)
+    links.mark_used(link)
+    matches.transition(match.id, MatchStatus.INTRODUCED, actor="connector link")
+    assert links.verify(accept).used_at is not None  # a repeated click: "already done"
+    for token in (decline, snooze):
+        with pytest.raises(links.LinkRevoked):
+            links.verify(token)
