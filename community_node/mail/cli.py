@@ -44,7 +44,7 @@ def run_daily(now: dt.datetime | None = None) -> list[str]:
     surveys = services.invite_due_surveys(
         [(item.connectee_id, item.milestone_months) for item in due], now=now
     )
-    lines = [f"Survey invitations written: {surveys}."]
+    lines = [f"Survey invitations written: {surveys}."] if surveys else []
     today = queries.today(now)
     section_counts = {
         "signups": today.signups.count,
@@ -55,7 +55,9 @@ def run_daily(now: dt.datetime | None = None) -> list[str]:
         "intros": today.intros.count,
         "sync": today.sync.count,
     }
-    lines.append(f"Staff digests written: {services.send_digests(section_counts, now=now)}.")
+    digests = services.send_digests(section_counts, now=now)
+    if digests:
+        lines.append(f"Staff digests written: {digests}.")
     lines.append(str(sender.send_due(now)))
     return lines
 
