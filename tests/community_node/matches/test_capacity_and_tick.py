@@ -205,4 +205,8 @@ def test_tick_lists_follow_ups_due(app: Any, runner: Any) -> None:
 def test_tick_with_nothing_to_do(runner: Any) -> None:
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0
-    assert result.output.splitlines() == ["No proposals to expire.", "No follow-ups due."]
+    assert result.output.splitlines() == [
+        "No proposals to expire.",
+        "No follow-ups due.",
+        "No messages to send.",
+    ]
