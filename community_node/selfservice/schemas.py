@@ -19,6 +19,7 @@ from community_node.selfservice.models import WageBand
 from community_node.signup.schemas import PlainMessages
 from shared.taxonomy import Level, default_taxonomy
 from shared.text import contains_nul
+from shared.web.i18n import LANGUAGES
 
 #: Rows of the "my three introductions" form.
 REFERRAL_ROWS = 3
@@ -181,6 +182,21 @@ class ConnectorContactSchema(PlainMessages, ConnectorSchema):
     def _read_form(self, form: Any, **kwargs: Any) -> dict[str, Any]:
         data = _from_form(form, ("email",))
         data["phone"] = form.get("phone", "").strip() or None
+        return data
+
+
+class PreferencesSchema(PlainMessages):
+    """Message preferences: reminders or not, and the language messages are written in."""
+
+    reminders_opt_out = fields.Boolean(required=True)
+    preferred_language = fields.String(allow_none=True, validate=validate.OneOf(list(LANGUAGES)))
+
+    @pre_load
+    def _read_form(self, form: Any, **kwargs: Any) -> dict[str, Any]:
+        data = _from_form(form, ("preferred_language",))
+        data.setdefault("preferred_language", None)
+        # The box says "send me reminders": unticked, it is not sent at all.
+        data["reminders_opt_out"] = form.get("reminders") != "yes"
         return data
 
 

@@ -46,7 +46,7 @@ def actor_for(kind: str, person_id: int) -> str:
     return f"{kind}:{person_id}"
 
 
-def _connector_match(match_id: int, connector_id: int) -> Match:
+def connector_match(match_id: int, connector_id: int) -> Match:
     match = db.session.get(Match, match_id)
     if match is None or match.connector_id != connector_id:
         raise NotFound(f"No match {match_id} for this connector.")
@@ -60,9 +60,18 @@ def _answered_by(match: Match, actor: str, to: MatchStatus) -> bool:
 # A connector answers a proposal ----------------------------------------------------------
 
 
+def accepted(match: Match) -> bool | None:
+    """Whether the connector accepted: True, None while it is still proposed, False when
+    it ended unaccepted (declined, expired or cancelled by staff)."""
+    if match.status is MatchStatus.PROPOSED:
+        return None
+    actor = actor_for("connector", match.connector_id)
+    return match.status not in TERMINAL or _answered_by(match, actor, MatchStatus.INTRODUCED)
+
+
 def accept_match(match_id: int, connector_id: int, *, now: dt.datetime | None = None) -> Done:
     """The connector says yes: the proposal becomes an introduction (the match lifecycle)."""
-    match = _connector_match(match_id, connector_id)
+    match = connector_match(match_id, connector_id)
     actor = actor_for("connector", connector_id)
     if match.status is MatchStatus.PROPOSED:
         matches.transition(
@@ -73,7 +82,7 @@ def accept_match(match_id: int, connector_id: int, *, now: dt.datetime | None = 
             now=now,
         )
         return Done(already=False)
-    if match.status not in TERMINAL or _answered_by(match, actor, MatchStatus.INTRODUCED):
+    if accepted(match):
         return Done(already=True)  # accepted before, by link or through staff
     raise NoLongerPossible(f"This proposal is {match.status.value}; it cannot be accepted now.")
 
@@ -86,7 +95,7 @@ def _refuse(
     now: dt.datetime | None,
     pause_until: dt.date | None = None,
 ) -> Done:
-    match = _connector_match(match_id, connector_id)
+    match = connector_match(match_id, connector_id)
     actor = actor_for("connector", connector_id)
     if match.status is MatchStatus.DECLINED:
         return Done(already=True)
@@ -159,7 +168,7 @@ def record_referrals(
 ) -> Done:
     """Record the connector's introductions through the referrals service; at most the
     ones still missing, so a form sent twice adds nothing the second time."""
-    match = _connector_match(match_id, connector_id)
+    match = connector_match(match_id, connector_id)
     missing = referrals_still_needed(match)
     if missing == 0:
         return Done(already=True)
