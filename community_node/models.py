@@ -5,6 +5,7 @@ from community_node.auth import models as auth
 from community_node.demand import models as demand
 from community_node.eligibility import models as eligibility
 from community_node.introductions import models as introductions
+from community_node.mail import models as mail
 from community_node.matches import models as matches
 from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
@@ -18,6 +19,7 @@ __all__ = [
     "demand",
     "eligibility",
     "introductions",
+    "mail",
     "matches",
     "matching",
     "outcomes",
