@@ -20,13 +20,18 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from community_node.database import utcnow
-from community_node.errors import InvalidInput, NotFound
+from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.mail import links, messages
 from community_node.mail.links import LinkError, LinkPurpose, VerifiedLink
 from community_node.matches.models import Match, MatchStatus
 from community_node.participants import services as participants
-from community_node.participants.models import Connectee, Connector, ProfileStatus
+from community_node.participants.models import (
+    Connectee,
+    Connector,
+    ConsentPurpose,
+    ProfileStatus,
+)
 from community_node.selfservice import schemas, services
 from community_node.selfservice.models import WageBand
 from shared.web.i18n import LANGUAGES
@@ -84,10 +89,18 @@ def _pitch(match: Match) -> dict[str, Any]:
     return messages.shared_pitch(connectee)
 
 
-def _answered(match: Match) -> None:
-    """The connector answered: the proposal's other links no longer apply."""
-    for purpose in (LinkPurpose.MATCH_ACCEPT, LinkPurpose.MATCH_DECLINE, LinkPurpose.MATCH_SNOOZE):
-        links.revoke(purpose, match.id)
+#: The answers to a proposal: once one is given, the others' links no longer apply.
+ANSWERS = (LinkPurpose.MATCH_ACCEPT, LinkPurpose.MATCH_DECLINE, LinkPurpose.MATCH_SNOOZE)
+
+
+def _answered(match: Match, given: LinkPurpose | None = None) -> None:
+    """The connector answered: withdraw the links of the other answers (no commit).
+
+    The answer's own links stay, so clicking it again says "already done".
+    """
+    for purpose in ANSWERS:
+        if purpose is not given:
+            links.revoke(purpose, match.id)
 
 
 # The actions ------------------------------------------------------------------------------
@@ -97,7 +110,7 @@ def _accept(link: VerifiedLink) -> Page:
     match = _match(link)
     if request.method == "POST":
         links.mark_used(link)
-        _answered(match)
+        _answered(match, LinkPurpose.MATCH_ACCEPT)
         if match.status is MatchStatus.PROPOSED:
             # The introduction goes out in the same commit as the transition, or neither.
             messages.introduction(match)
@@ -140,7 +153,7 @@ def _decline(link: VerifiedLink) -> Page:
                 done = services.decline_match(match.id, match.connector_id, data.get("reason"))
             except services.NoLongerPossible:
                 return _stale(_("This proposal is no longer open, so there is nothing to decline."))
-            _answered(match)
+            _answered(match, LinkPurpose.MATCH_DECLINE)
             db.session.commit()
             return _done(
                 _("Thank you for letting us know"),
@@ -191,7 +204,7 @@ def _snooze(link: VerifiedLink) -> Page:
         except services.NoLongerPossible:
             return _stale(_("This proposal is no longer open, so there is nothing to postpone."))
         else:
-            _answered(match)
+            _answered(match, LinkPurpose.MATCH_SNOOZE)
             db.session.commit()
             return _done(
                 _("We will ask you later"),
@@ -359,12 +372,12 @@ class Owner:
 
 def _owner(token: str) -> Owner:
     link = _verify(token, links.PAGE_PURPOSES)
-    kind = (
-        participants.CONNECTORS
-        if link.purpose is LinkPurpose.CONNECTOR_PAGE
-        else participants.CONNECTEES
-    )
-    person = db.session.get(kind.model, link.record_id)
+    kind: participants.PersonKind[Any]
+    person: Connectee | Connector | None
+    if link.purpose is LinkPurpose.CONNECTOR_PAGE:
+        kind, person = participants.CONNECTORS, db.session.get(Connector, link.record_id)
+    else:
+        kind, person = participants.CONNECTEES, db.session.get(Connectee, link.record_id)
     if person is None or participants.is_erased(person):
         raise links.LinkRevoked(_("This page is no longer available: your data was erased."))
     return Owner(kind, person, token)
@@ -391,6 +404,7 @@ def _render_me(
             languages=[LANGUAGES[code] for code in LANGUAGES],
             today=utcnow().date().isoformat(),
             status_text=STATUS_TEXT,
+            consent_text=CONSENT_TEXT,
         ),
         status,
     )
@@ -403,6 +417,15 @@ STATUS_TEXT: Mapping[ProfileStatus, Any] = {
     ProfileStatus.REJECTED: _l("Not accepted this time"),
     ProfileStatus.WAITLISTED: _l("On the waiting list"),
     ProfileStatus.DEACTIVATED: _l("No longer active"),
+}
+
+
+CONSENT_TEXT: Mapping[str, Any] = {
+    ConsentPurpose.LOCAL_PROCESSING.value: _l("The program keeps and uses your details"),
+    ConsentPurpose.DIRECTORY_LISTING.value: _l(
+        "Your anonymous profile is listed in the national directory"
+    ),
+    ConsentPurpose.CROSS_CITY_INTRODUCTIONS.value: _l("Introductions in other cities"),
 }
 
 
@@ -468,7 +491,7 @@ def me_update(token: str, section: str) -> Page:
         return _render_me(
             owner, {k: [str(t) for t in v] for k, v in error.extra.get("errors", {}).items()}, 422
         )
-    except services.Conflict as error:
+    except Conflict as error:
         db.session.rollback()
         return _render_me(owner, {error.extra.get("field", "form"): [error.message]}, 409)
 
@@ -524,6 +547,6 @@ def me_answer(token: str, match_id: int, answer: str) -> Page:
     except services.NoLongerPossible:
         db.session.rollback()
         message = _("This proposal is no longer open.")
-    _answered(match)
+    _answered(match, LinkPurpose.MATCH_ACCEPT if answer == "accept" else LinkPurpose.MATCH_DECLINE)
     db.session.commit()
     return _back(owner, message)
