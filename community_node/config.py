@@ -69,8 +69,6 @@ DEFAULTS: dict[str, Any] = {
     "REMIND_PROPOSAL_DAYS_BEFORE_EXPIRY": 3,
     # Remind both sides of a meeting this many hours before it starts.
     "REMIND_MEETING_HOURS_BEFORE": 24,
-    # Ask a connector for their three introductions this many days after the first meeting.
-    "REMIND_REFERRALS_DAYS_AFTER_MEETING": 2,
     # Send the follow-up survey at these months after the first meeting (of 3, 6, 12).
     "SURVEY_MONTHS": [3, 6, 12],
     # Reminders one person receives in any 7 days at most; the rest wait for a later tick.
@@ -105,7 +103,6 @@ def check_settings(config: Mapping[str, Any]) -> None:
     check_mail_settings(config)
     settings.check_int(config, "NODE", "REMIND_PROPOSAL_DAYS_BEFORE_EXPIRY", low=0, high=365)
     settings.check_int(config, "NODE", "REMIND_MEETING_HOURS_BEFORE", low=0, high=24 * 14)
-    settings.check_int(config, "NODE", "REMIND_REFERRALS_DAYS_AFTER_MEETING", low=0, high=365)
     settings.check_int(config, "NODE", "REMINDERS_PER_PERSON_PER_WEEK", low=1, high=50)
     months = config["SURVEY_MONTHS"]
     if not isinstance(months, list) or not set(months) <= set(MILESTONES) or not all(

@@ -11,6 +11,7 @@ from community_node.database import utcnow
 from community_node.matches import services
 from community_node.matching import services as matching
 from community_node.participants import services as participants
+from community_node.selfservice import reminders
 from shared.web.cli import IsoMoment
 
 
@@ -22,7 +23,7 @@ from shared.web.cli import IsoMoment
 )
 @with_appcontext
 def tick_command(now: dt.datetime | None) -> None:
-    """Expire unanswered proposals, end pauses, list follow-ups due (safe to rerun)."""
+    """Expire proposals, end pauses, list follow-ups due, write reminders (safe to rerun)."""
     now = now or utcnow()
     expired = services.expire_overdue(now, offer_next=matching.offer_next)
     if expired:
@@ -40,6 +41,12 @@ def tick_command(now: dt.datetime | None) -> None:
         )
     if not due:
         click.echo("No follow-ups due.")
+    written = reminders.enqueue_due(now)
+    click.echo(
+        f"Reminders written: {written[reminders.PROPOSAL]} proposal, "
+        f"{written[reminders.MEETING]} meeting, {written[reminders.SURVEY]} survey; "
+        f"{written['held_back']} held back by the weekly limit."
+    )
 
 
 commands: list[click.Command] = [tick_command]

@@ -16,20 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from community_node.extensions import db
+from community_node.mail import messages
+from community_node.mail.links import LinkPurpose, url_for_link
+from community_node.mail.models import MailMessage
+from community_node.mail.outbox import already_queued as messages_queued
+from community_node.mail.outbox import enqueue, recipient_for
 from community_node.matches import services as matches
-from community_node.matches.lifecycle import REFERRALS_NEEDED
-from community_node.matches.models import Match, MatchStatus, Meeting, Referral
+from community_node.matches.models import Match, MatchStatus, Meeting
+from community_node.participants.models import Connectee, Connector
 
 #: What each kind of reminder is about, as the outbox's purpose.
-PROPOSAL, MEETING, REFERRALS, SURVEY = (
-    "proposal_reminder",
-    "meeting_reminder",
-    "referrals_reminder",
-    "follow_up_survey",
-)
+PROPOSAL, MEETING, SURVEY = "proposal_reminder", "meeting_reminder", "follow_up_survey"
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,6 @@ class Due:
 class Cadence:
     proposal_days: int
     meeting_hours: int
-    referrals_days: int
     survey_months: tuple[int, ...]
     per_week: int
 
@@ -57,7 +59,6 @@ class Cadence:
         return cls(
             proposal_days=int(config["REMIND_PROPOSAL_DAYS_BEFORE_EXPIRY"]),
             meeting_hours=int(config["REMIND_MEETING_HOURS_BEFORE"]),
-            referrals_days=int(config["REMIND_REFERRALS_DAYS_AFTER_MEETING"]),
             survey_months=tuple(sorted(config["SURVEY_MONTHS"])),
             per_week=int(config["REMINDERS_PER_PERSON_PER_WEEK"]),
         )
@@ -106,30 +107,6 @@ def meetings_due(now: dt.datetime, hours: int) -> list[Due]:
     return due
 
 
-def referrals_due(today: dt.date, days: int) -> list[Due]:
-    """Met matches still short of three introductions ``days`` after the first meeting."""
-    if days <= 0:
-        return []
-    first_tier = (
-        select(func.count(Referral.id))
-        .where(Referral.match_id == Match.id, Referral.tier == 1)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Match.id, Match.connector_id)
-        .where(
-            Match.status.in_((MatchStatus.MET, MatchStatus.REFERRALS_PENDING)),
-            Match.first_met_on <= today - dt.timedelta(days=days),
-            first_tier < REFERRALS_NEEDED,
-        )
-        .order_by(Match.id)
-    )
-    return [
-        Due(REFERRALS, "connector", connector_id, match_id, f"{REFERRALS}:{match_id}")
-        for match_id, connector_id in rows
-    ]
-
-
 def surveys_due(today: dt.date, months: tuple[int, ...]) -> list[Due]:
     """Follow-up surveys due and unanswered: only each connectee's latest milestone, so a
     connectee whose 3-month survey went unanswered is not sent two at the 6-month mark."""
@@ -157,6 +134,102 @@ def due(now: dt.datetime, cadence: Cadence) -> list[Due]:
     return [
         *proposals_due(now, cadence.proposal_days),
         *meetings_due(now, cadence.meeting_hours),
-        *referrals_due(now.date(), cadence.referrals_days),
         *surveys_due(now.date(), cadence.survey_months),
     ]
+
+
+# Writing them into the outbox ---------------------------------------------------------
+
+
+def sent_this_week(now: dt.datetime) -> dict[tuple[str, int], int]:
+    """Reminders each participant was sent (or has waiting) in the 7 days before ``now``."""
+    rows = db.session.execute(
+        select(MailMessage.recipient_kind, MailMessage.recipient_id, func.count(MailMessage.id))
+        .where(
+            MailMessage.purpose.in_((PROPOSAL, MEETING, SURVEY)),
+            MailMessage.created_at > now - dt.timedelta(days=7),
+            MailMessage.recipient_id.is_not(None),
+        )
+        .group_by(MailMessage.recipient_kind, MailMessage.recipient_id)
+    )
+    return {(str(kind), person_id or 0): int(count) for kind, person_id, count in rows}
+
+
+def _proposal_reminder(match: Match, now: dt.datetime, key: str) -> MailMessage | None:
+    """The proposal again, with fresh links, a few days before it expires."""
+    connector = db.session.get(Connector, match.connector_id)
+    connectee = db.session.get(Connectee, match.connectee_id)
+    assert connector is not None and connectee is not None
+    snooze_until = now.date() + dt.timedelta(days=messages.SNOOZE_DAYS)
+    expires = match.expires_at.date() if match.expires_at else None
+    return enqueue(
+        PROPOSAL,
+        recipient_for(connector),
+        template="match_proposed",  # the same proposal, the same three answers
+        subject=_l("Reminder: would you meet a newcomer in your field?"),
+        dedupe_key=key,
+        context={
+            "pitch": messages.shared_pitch(connectee),
+            "accept_url": url_for_link(LinkPurpose.MATCH_ACCEPT, match.id, now=now),
+            "decline_url": url_for_link(LinkPurpose.MATCH_DECLINE, match.id, now=now),
+            "snooze_url": url_for_link(
+                LinkPurpose.MATCH_SNOOZE,
+                match.id,
+                extra={"after": snooze_until.isoformat()},
+                now=now,
+            ),
+            "snooze_until": lambda: format_date(snooze_until, "long"),
+            "expires_on": (lambda: format_date(expires, "long")) if expires else None,
+        },
+        reminder=True,
+        now=now,
+    )
+
+
+def enqueue_due(now: dt.datetime, cadence: Cadence | None = None) -> dict[str, int]:
+    """Write every reminder due at ``now`` into the outbox, and commit; return counts.
+
+    Safe to rerun: a reminder already in the outbox (same dedupe key) is not written
+    again, nor one to a person who unsubscribed from reminders. Proposal reminders and
+    surveys beyond the weekly limit per person wait for a later tick; a meeting reminder
+    is never held back (late, it would be useless) but counts towards the limit.
+    """
+    cadence = cadence or Cadence.from_config(current_app.config)
+    counts = sent_this_week(now)
+    written = {PROPOSAL: 0, MEETING: 0, SURVEY: 0, "held_back": 0}
+    reminded_meetings: set[int] = set()
+    for item in due(now, cadence):
+        person = (item.person_kind, item.person_id)
+        if item.purpose == MEETING:
+            if item.record_id in reminded_meetings:
+                continue
+            reminded_meetings.add(item.record_id)
+            meeting = db.session.get(Meeting, item.record_id)
+            assert meeting is not None
+            sent = messages.meeting_reminder(
+                meeting, days_before=cadence.meeting_hours // 24, now=now
+            )
+            for reminder in sent:
+                key = (str(reminder.recipient_kind), reminder.recipient_id or 0)
+                counts[key] = counts.get(key, 0) + 1
+            written[MEETING] += len(sent)
+            continue
+        if messages_queued(item.key):
+            continue
+        if counts.get(person, 0) >= cadence.per_week:
+            written["held_back"] += 1
+            continue
+        message: MailMessage | None
+        if item.purpose == PROPOSAL:
+            match = db.session.get(Match, item.record_id)
+            assert match is not None
+            message = _proposal_reminder(match, now, item.key)
+        else:
+            connectee = db.session.get(Connectee, item.person_id)
+            assert connectee is not None and item.milestone is not None
+            message = messages.follow_up_survey(connectee, item.milestone, now=now)
+        if message is not None:
+            counts[person] = counts.get(person, 0) + 1
+            written[item.purpose] += 1
+    db.session.commit()
+    return written

@@ -5,22 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 
-from community_node.matches.models import MatchStatus
+from community_node.database import utcnow
+from community_node.extensions import db
+from community_node.mail.models import MailMessage
+from community_node.matches.models import Match, MatchStatus
 from community_node.outcomes.models import OutcomeCategory
+from community_node.participants.models import Connector
 from community_node.selfservice import reminders
 from community_node.selfservice.reminders import Cadence
 from tests.community_node.factories import (
+    ConnectorFactory,
     FollowUpOutcomeFactory,
     MatchFactory,
     MeetingFactory,
-    ReferralFactory,
 )
 
 NOW = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
-CADENCE = Cadence(
-    proposal_days=3, meeting_hours=24, referrals_days=2, survey_months=(3, 6, 12), per_week=3
-)
+CADENCE = Cadence(proposal_days=3, meeting_hours=24, survey_months=(3, 6, 12), per_week=3)
 
 
 def test_cadence_comes_from_the_config(app: Flask) -> None:
@@ -52,18 +56,6 @@ def test_a_meeting_reminds_both_sides(app: Flask) -> None:
     assert len({d.key for d in due}) == 2
 
 
-def test_referrals_are_asked_for_until_three(app: Flask) -> None:
-    today = NOW.date()
-    short = MatchFactory(status=MatchStatus.MET, first_met_on=today - dt.timedelta(days=3))
-    MatchFactory(status=MatchStatus.MET, first_met_on=today)  # too recent
-    done = MatchFactory(
-        status=MatchStatus.REFERRALS_PENDING, first_met_on=today - dt.timedelta(days=9)
-    )
-    for _ in range(3):
-        ReferralFactory(match=done)
-    assert [d.record_id for d in reminders.referrals_due(today, 2)] == [short.id]
-
-
 def test_only_the_latest_unanswered_survey_is_due(app: Flask) -> None:
     today = NOW.date()
     old = MatchFactory(status=MatchStatus.MET, first_met_on=today - dt.timedelta(days=200))
@@ -87,3 +79,64 @@ def test_finding_twice_gives_the_same_keys(app: Flask) -> None:
     MatchFactory(expires_at=NOW + dt.timedelta(days=1))
     first = [d.key for d in reminders.due(NOW, CADENCE)]
     assert first and first == [d.key for d in reminders.due(NOW, CADENCE)]
+
+
+def _outbox() -> list[tuple[str, str, int | None]]:
+    rows = db.session.scalars(select(MailMessage).order_by(MailMessage.id))
+    return [(m.purpose, m.recipient_kind.value, m.recipient_id) for m in rows]
+
+
+def test_tick_writes_each_reminder_once(app: Flask, runner: FlaskCliRunner) -> None:
+    now = utcnow()
+    proposal = MatchFactory(expires_at=now + dt.timedelta(days=2))
+    scheduled = MatchFactory(status=MatchStatus.MEETING_SCHEDULED)
+    MeetingFactory(match=scheduled, scheduled_for=now + dt.timedelta(hours=5))
+    surveyed = MatchFactory(
+        status=MatchStatus.MET, first_met_on=now.date() - dt.timedelta(days=100)
+    )
+    first = runner.invoke(args=["tick"])
+    assert first.exit_code == 0, first.output
+    assert "1 proposal, 2 meeting, 1 survey" in first.output
+    written = _outbox()
+    assert sorted(written) == sorted(
+        [
+            ("proposal_reminder", "connector", proposal.connector_id),
+            ("meeting_reminder", "connector", scheduled.connector_id),
+            ("meeting_reminder", "connectee", scheduled.connectee_id),
+            ("follow_up_survey", "connectee", surveyed.connectee_id),
+        ]
+    )
+    second = runner.invoke(args=["tick"])
+    assert "0 proposal, 0 meeting, 0 survey" in second.output
+    assert _outbox() == written
+
+
+def test_unsubscribed_people_get_no_reminders(app: Flask) -> None:
+    now = utcnow()
+    match = MatchFactory(expires_at=now + dt.timedelta(days=2))
+    connector = db.session.get(Connector, match.connector_id)
+    assert connector is not None
+    connector.reminders_opt_out = True
+    db.session.commit()
+    assert reminders.enqueue_due(now)[reminders.PROPOSAL] == 0
+    assert _outbox() == []
+
+
+def test_the_weekly_limit_holds_back_the_rest(app: Flask) -> None:
+    now = utcnow()
+    connector = ConnectorFactory(capacity=5)
+    for _ in range(3):
+        MatchFactory(connector=connector, expires_at=now + dt.timedelta(days=2))
+    cadence = Cadence(proposal_days=3, meeting_hours=24, survey_months=(), per_week=2)
+    assert reminders.enqueue_due(now, cadence) == {
+        "proposal_reminder": 2,
+        "meeting_reminder": 0,
+        "follow_up_survey": 0,
+        "held_back": 1,
+    }
+    # A week on the third goes out (its proposal, in this test, has not expired).
+    later = now + dt.timedelta(days=7, minutes=1)
+    for match in db.session.scalars(select(Match)):
+        match.expires_at = later + dt.timedelta(days=1)
+    db.session.commit()
+    assert reminders.enqueue_due(later, cadence)["proposal_reminder"] == 2
