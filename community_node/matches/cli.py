@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from community_node.database import utcnow
+from community_node.mail import cli as mail
 from community_node.matches import services
 from community_node.matching import services as matching
 from community_node.participants import services as participants
@@ -47,6 +48,8 @@ def tick_command(now: dt.datetime | None) -> None:
         f"{written[reminders.MEETING]} meeting, {written[reminders.SURVEY]} survey; "
         f"{written['held_back']} held back by the weekly limit."
     )
+    for line in mail.run_daily(now):
+        click.echo(line)
 
 
 commands: list[click.Command] = [tick_command]
