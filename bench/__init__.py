@@ -110,9 +110,7 @@ def node_app(url: str | None) -> Iterator[Flask]:
                 db.engine.dispose()
 
 
-def time_pages(
-    client: Any, paths: Callable[[int], str], count: int, warmup: int
-) -> list[float]:
+def time_pages(client: Any, paths: Callable[[int], str], count: int, warmup: int) -> list[float]:
     """GET ``paths(n)`` warmup + count times through a Flask test client; return the
     milliseconds of the last ``count`` (any answer but 200 stops the benchmark)."""
     samples = []

@@ -1,4 +1,4 @@
-"""Run every benchmark (node, pages, sync, hub search, matching); print each beside its target."""
+"""Run every benchmark (node, pages, sync, hub, matching, tick); print each beside its target."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bench import (
     node_list_api,
     node_pages,
     sync_push,
+    tick_due,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -34,6 +35,7 @@ def main() -> int:
             node_import.run,
             sync_push.run,
             hub_directory_search.run,
+            tick_due.run,
         ):
             for result in bench(label, url):
                 print(result.line(), flush=True)

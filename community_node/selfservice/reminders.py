@@ -107,14 +107,20 @@ def meetings_due(now: dt.datetime, hours: int) -> list[Due]:
     return due
 
 
+#: A survey is sent at most this many days after its milestone; later, a phone call from
+#: staff suits better (and a node that starts sending surveys does not send years' worth).
+SURVEY_LATE_DAYS = 60
+
+
 def surveys_due(today: dt.date, months: tuple[int, ...]) -> list[Due]:
     """Follow-up surveys due and unanswered: only each connectee's latest milestone, so a
     connectee whose 3-month survey went unanswered is not sent two at the 6-month mark."""
     if not months:
         return []
     latest: dict[int, matches.DueFollowUp] = {}
+    oldest = today - dt.timedelta(days=SURVEY_LATE_DAYS)
     for item in matches.due_follow_ups(today):
-        if item.milestone_months in months:
+        if item.milestone_months in months and item.due_on >= oldest:
             latest[item.connectee_id] = item  # ascending milestones: the last one wins
     return [
         Due(

@@ -111,9 +111,7 @@ def _accept(link: VerifiedLink) -> Page:
     if request.method == "POST":
         links.mark_used(link)
         _answered(match, LinkPurpose.MATCH_ACCEPT)
-        if match.status is MatchStatus.PROPOSED:
-            # The introduction goes out in the same commit as the transition, or neither.
-            messages.introduction(match)
+        # The transition writes the introduction to both into the outbox, in its commit.
         try:
             done = services.accept_match(match.id, match.connector_id)
         except services.NoLongerPossible:
@@ -535,8 +533,6 @@ def me_answer(token: str, match_id: int, answer: str) -> Page:
     try:
         match = services.connector_match(match_id, owner.person.id)
         if answer == "accept":
-            if match.status is MatchStatus.PROPOSED:
-                messages.introduction(match)
             services.accept_match(match_id, owner.person.id)
             message = _("Accepted: we have sent you both each other's contact details.")
         else:

@@ -140,3 +140,11 @@ def test_the_weekly_limit_holds_back_the_rest(app: Flask) -> None:
         match.expires_at = later + dt.timedelta(days=1)
     db.session.commit()
     assert reminders.enqueue_due(later, cadence)["proposal_reminder"] == 2
+
+
+def test_a_survey_long_overdue_is_left_to_staff(app: Flask) -> None:
+    today = NOW.date()
+    recent = MatchFactory(status=MatchStatus.MET, first_met_on=today - dt.timedelta(days=400))
+    MatchFactory(status=MatchStatus.MET, first_met_on=today - dt.timedelta(days=500))
+    due = reminders.surveys_due(today, (3, 6, 12))
+    assert [(d.person_id, d.milestone) for d in due] == [(recent.connectee_id, 12)]
