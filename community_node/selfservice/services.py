@@ -74,13 +74,21 @@ def accept_match(match_id: int, connector_id: int, *, now: dt.datetime | None = 
     match = connector_match(match_id, connector_id)
     actor = actor_for("connector", connector_id)
     if match.status is MatchStatus.PROPOSED:
-        matches.transition(
-            match.id,
-            MatchStatus.INTRODUCED,
-            actor=actor,
-            note="Accepted by the connector from their link.",
-            now=now,
-        )
+        try:
+            matches.transition(
+                match.id,
+                MatchStatus.INTRODUCED,
+                actor=actor,
+                note="Accepted by the connector from their link.",
+                now=now,
+            )
+        except Conflict:
+            # Another request moved it first (the row lock made us wait): look again.
+            db.session.rollback()
+            db.session.refresh(match)
+            if accepted(match):
+                return Done(already=True)
+            raise NoLongerPossible(f"This proposal is {match.status.value}.") from None
         return Done(already=False)
     if accepted(match):
         return Done(already=True)  # accepted before, by link or through staff
@@ -120,6 +128,13 @@ def _refuse(
             now=now,
             offer_next=matching.offer_next,
         )
+    except Conflict:
+        # Another request moved it first (the row lock made us wait): look again.
+        db.session.rollback()
+        db.session.refresh(match)
+        if match.status is MatchStatus.DECLINED:
+            return Done(already=True)
+        raise NoLongerPossible(f"This proposal is {match.status.value}.") from None
     except Exception:
         db.session.rollback()
         raise
