@@ -132,9 +132,10 @@ def _refuse(
         # Another request moved it first (the row lock made us wait): look again.
         db.session.rollback()
         db.session.refresh(match)
-        if match.status is MatchStatus.DECLINED:
+        now_status = MatchStatus(match.status)  # read again: mypy narrowed it above
+        if now_status is MatchStatus.DECLINED:
             return Done(already=True)
-        raise NoLongerPossible(f"This proposal is {match.status.value}.") from None
+        raise NoLongerPossible(f"This proposal is {now_status.value}.") from None
     except Exception:
         db.session.rollback()
         raise
