@@ -35,13 +35,13 @@ def status_command() -> None:
 
 
 def run_daily(now: dt.datetime | None = None) -> list[str]:
-    """What ``tick`` does for mail: the staff digest, then delivery."""
+    """What ``tick`` does for mail: reminders and surveys due, the staff digest, delivery."""
+    from community_node.selfservice import reminders
     from community_node.web import queries
 
     now = now or utcnow()
-    # Surveys and other reminders are written before this, at the community's cadence
-    # (selfservice.reminders: which months, the weekly limit per person).
-    lines: list[str] = []
+    # At the community's cadence: which surveys, how long before, the weekly limit.
+    lines = [reminders.summary(reminders.enqueue_due(now))]
     today = queries.today(now)
     section_counts = {
         "signups": today.signups.count,

@@ -12,7 +12,6 @@ from community_node.mail import cli as mail
 from community_node.matches import services
 from community_node.matching import services as matching
 from community_node.participants import services as participants
-from community_node.selfservice import reminders
 from shared.web.cli import IsoMoment
 
 
@@ -42,12 +41,6 @@ def tick_command(now: dt.datetime | None) -> None:
         )
     if not due:
         click.echo("No follow-ups due.")
-    written = reminders.enqueue_due(now)
-    click.echo(
-        f"Reminders written: {written[reminders.PROPOSAL]} proposal, "
-        f"{written[reminders.MEETING]} meeting, {written[reminders.SURVEY]} survey; "
-        f"{written['held_back']} held back by the weekly limit."
-    )
     for line in mail.run_daily(now):
         click.echo(line)
 

@@ -239,3 +239,11 @@ def enqueue_due(now: dt.datetime, cadence: Cadence | None = None) -> dict[str, i
             written[item.purpose] += 1
     db.session.commit()
     return written
+
+
+def summary(written: Mapping[str, int]) -> str:
+    """One line for ``tick``'s output."""
+    return (
+        f"Reminders written: {written[PROPOSAL]} proposal, {written[MEETING]} meeting, "
+        f"{written[SURVEY]} survey; {written['held_back']} held back by the weekly limit."
+    )
