@@ -1,25 +1,30 @@
 """Participants act from the links in their messages, in a real browser, without an account.
 
-Each link is read from the message the node wrote for the person, as a mail client would
-show it; the page it opens must confirm first (GET) and act only on the button (POST).
+Each message is written by the event that causes it (the same services staff use),
+delivered by the node's sender over SMTP to a real server on loopback (aiosmtpd), and
+the link is read from the delivered email, as a mail client would show it. The page it
+opens must confirm first (GET) and act only on the button (POST).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import socket
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
 from community_node.database import utcnow
 from community_node.extensions import db
-from community_node.mail import messages
-from community_node.mail.models import MailMessage
+from community_node.mail import sender
+from community_node.matches import services as matches
 from community_node.matches.models import Match, MatchStatus
 from community_node.outcomes.models import FollowUpOutcome
 from community_node.participants.models import (
@@ -36,7 +41,9 @@ from tests.community_node.factories import (
     ConnectorFactory,
     ConsentFactory,
     MatchFactory,
+    MeetingFactory,
 )
+from tests.community_node.mail.conftest import Inbox
 
 pytestmark = pytest.mark.browser
 
@@ -44,15 +51,57 @@ PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with seeded_node(tmp_path_factory.mktemp("selfservice")) as app:
-        yield app
-
-
-@pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[str]:
     with serving(live_app) as url:
         yield url
+
+
+#: This module's ports (the helpers of the project share one machine).
+SMTP_PORTS = range(18700, 18750)
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server on loopback that keeps what the node delivers."""
+    received = Inbox()
+    for port in SMTP_PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        break
+    else:
+        raise RuntimeError("no free port in 18700-18749")
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    received.port = port  # type: ignore[attr-defined]
+    yield received
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[Flask]:
+    with seeded_node(tmp_path_factory.mktemp("selfservice")) as app:
+        app.config.update(
+            MAIL_BACKEND="smtp",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=inbox.port,  # type: ignore[attr-defined]
+            MAIL_FROM="Testville Connectors <program@testville.example>",
+            MAIL_TIMEOUT_SECONDS=5,
+            PUBLIC_URL="https://testville.example",
+        )
+        yield app
+
+
+def delivered(inbox: Inbox, to: str, subject: str) -> EmailMessage:
+    """Send what the outbox holds, then the one message to ``to`` with ``subject``."""
+    report = sender.send_due()
+    assert report.failed == report.dead == 0, report
+    inbox.wait_for(len(inbox.received))
+    found = [m for m in inbox.received if m["To"] == to and m["Subject"] == subject]
+    assert len(found) == 1, [(m["To"], m["Subject"]) for m in inbox.received]
+    return found[0]
 
 
 def _people() -> tuple[Connectee, Connector]:
@@ -63,33 +112,32 @@ def _people() -> tuple[Connectee, Connector]:
     return connectee, connector
 
 
-def _link_in(message: MailMessage | None, label: str) -> str:
-    """The path of the link printed under ``label`` in a message's plain text."""
-    assert message is not None
-    found = re.search(re.escape(label) + r":\n(\S+)", message.body_text)
-    assert found, message.body_text
+def _link_in(message: EmailMessage, label: str) -> str:
+    """The path of the link printed under ``label`` in a delivered email's plain text."""
+    part = message.get_body(("plain",))
+    assert part is not None
+    text = str(part.get_content())
+    found = re.search(re.escape(label) + r":\r?\n(\S+)", text)
+    assert found, text
     url = urlsplit(found[1])
-    assert url.path.startswith("/act/")
+    assert url.netloc == "testville.example"
     return url.path
 
 
-def test_a_connector_accepts_a_match_from_the_message(page: Any, live_app: Flask) -> None:
+def test_a_connector_accepts_a_match_from_the_message(
+    page: Any, live_app: Flask, inbox: Inbox
+) -> None:
     with live_app.app_context():
         factories.bind(db.session)
         connectee, connector = _people()
-        now = utcnow()
-        match = MatchFactory(
-            connectee=connectee,
-            connector=connector,
-            proposed_at=now,
-            status_changed_at=now,
-            expires_at=now + dt.timedelta(days=14),
+        # Proposed the way a coordinator proposes: the proposal's message comes with it.
+        match = matches.create_match(
+            {"connectee_id": connectee.id, "connector_id": connector.id}, actor="staff:1"
         )
-        message = messages.match_proposed(match) or db.session.scalar(
-            select(MailMessage).where(MailMessage.dedupe_key == f"match_proposed:{match.id}")
-        )
-        db.session.commit()
-        accept, match_id = _link_in(message, "Yes, I will meet them"), match.id
+        email = delivered(inbox, connector.email, "Would you meet a newcomer in your field?")
+        accept, match_id = _link_in(email, "Yes, I will meet them"), match.id
+        connectee_email = connectee.email
+        assert accept.startswith("/act/")
 
     page.set_viewport_size(PHONE)
     page.goto(accept)
@@ -105,25 +153,26 @@ def test_a_connector_accepts_a_match_from_the_message(page: Any, live_app: Flask
     check_page(page, "selfservice accept done")
     with live_app.app_context():
         assert db.session.get(Match, match_id).status is MatchStatus.INTRODUCED  # type: ignore[union-attr]
+        intro = delivered(inbox, connectee_email, "Your introduction")
+        assert "Morgan" in str(intro.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
     page.go_back()  # the confirmation page again, and its button once more
     page.reload()
     assert page.locator("#already-done").is_visible()
 
 
-def test_a_connector_records_three_introductions(page: Any, live_app: Flask) -> None:
+def test_a_connector_records_three_introductions(page: Any, live_app: Flask, inbox: Inbox) -> None:
     with live_app.app_context():
         factories.bind(db.session)
         connectee, connector = _people()
         match = MatchFactory(
-            connectee=connectee,
-            connector=connector,
-            status=MatchStatus.MET,
-            first_met_on=dt.date.today() - dt.timedelta(days=2),
+            connectee=connectee, connector=connector, status=MatchStatus.MEETING_SCHEDULED
         )
-        message = messages.record_referrals(match)
-        db.session.commit()
-        url, match_id = _link_in(message, "Record my three introductions"), match.id
+        meeting = MeetingFactory(match=match, scheduled_for=utcnow() - dt.timedelta(hours=2))
+        # Staff mark the meeting held: that asks the connector for their introductions.
+        matches.update_meeting(match.id, meeting.id, {"held": True}, actor="staff:1")
+        email = delivered(inbox, connector.email, "Thank you for meeting: who will you introduce?")
+        url, match_id = _link_in(email, "Record my three introductions"), match.id
 
     page.set_viewport_size(PHONE)
     page.goto(url)
@@ -151,7 +200,7 @@ def test_a_connector_records_three_introductions(page: Any, live_app: Flask) -> 
 
 
 def test_a_connectee_answers_the_six_month_survey_and_the_report_counts_it(
-    page: Any, live_app: Flask
+    page: Any, live_app: Flask, inbox: Inbox
 ) -> None:
     with live_app.app_context():
         factories.bind(db.session)
@@ -162,9 +211,12 @@ def test_a_connectee_answers_the_six_month_survey_and_the_report_counts_it(
             status=MatchStatus.MET,
             first_met_on=dt.date.today() - dt.timedelta(days=185),
         )
-        message = messages.follow_up_survey(connectee, 6)
         db.session.commit()
-        url, connectee_id = _link_in(message, "Answer the survey"), connectee.id
+        # The daily tick finds the 6-month survey due and the sender delivers it.
+        result = live_app.test_cli_runner().invoke(args=["tick"])
+        assert result.exit_code == 0, result.output
+        email = delivered(inbox, connectee.email, "How are things going? A two-minute survey")
+        url, connectee_id = _link_in(email, "Answer the survey"), connectee.id
 
     page.set_viewport_size(PHONE)
     page.goto(url)
@@ -194,21 +246,18 @@ def test_a_connectee_answers_the_six_month_survey_and_the_report_counts_it(
     assert any(re.search(r"\b6\s+Employed in field\s+1\s+1\b", row) for row in rows), rows
 
 
-def test_own_pages_from_the_preferences_link(page: Any, live_app: Flask) -> None:
+def test_own_pages_from_the_preferences_link(page: Any, live_app: Flask, inbox: Inbox) -> None:
     with live_app.app_context():
         factories.bind(db.session)
         connectee, connector = _people()
-        match = MatchFactory(
-            connectee=connectee,
-            connector=connector,
-            status=MatchStatus.MET,
-            first_met_on=dt.date.today() - dt.timedelta(days=1),
+        matches.create_match(
+            {"connectee_id": connectee.id, "connector_id": connector.id}, actor="staff:1"
         )
-        message = messages.record_referrals(match)
-        db.session.commit()
-        assert message is not None
-        found = re.search(r"(\S+/me/\S+)", message.body_text)
-        assert found, message.body_text
+        email = delivered(inbox, connector.email, "Would you meet a newcomer in your field?")
+        part = email.get_body(("plain",))
+        assert part is not None
+        found = re.search(r"(\S+/me/\S+)", str(part.get_content()))
+        assert found
         mine, connector_id = urlsplit(found[1]).path, connector.id
 
     page.set_viewport_size(PHONE)
