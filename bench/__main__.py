@@ -1,4 +1,4 @@
-"""Run every benchmark (node, pages, sync, hub, matching, tick); print each beside its target."""
+"""Run every benchmark (node, pages, sync, mail, tick, hub, matching), each beside its target."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bench import (
     hub_directory_search,
     hub_pages,
     machine,
+    mail_send,
     matching_assign,
     matching_rank,
     node_import,
@@ -34,6 +35,7 @@ def main() -> int:
             node_list_api.run,
             node_import.run,
             sync_push.run,
+            mail_send.run,
             hub_directory_search.run,
             tick_due.run,
         ):

@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
         hub,
         imports,
         introductions,
+        mail,
         matching,
         person,
         reports,
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(introductions.bp)
+    app.register_blueprint(mail.bp)
     app.register_blueprint(matching.matching_bp)
     app.register_blueprint(matching.matches_bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates

@@ -22,7 +22,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,7 +46,7 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 class Transport(Protocol):
     """An open connection that delivers one message at a time."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,27 +59,35 @@ class SendReport:
         return f"Sent {self.sent} message(s); {self.failed} to retry; {self.dead} dead."
 
 
-def build_email(row: MailMessage, sender: str) -> EmailMessage:
-    """The MIME message of an outbox row: text, HTML alternative, attachments."""
-    message = EmailMessage()
+def build_email(row: MailMessage, sender: str) -> Message:
+    """The MIME message of an outbox row: text, HTML alternative, attachments.
+
+    Built with the ``email.mime`` classes (the compat32 policy): the modern policy parses
+    every header it is given, which cost most of a message's time.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(row.body_text, "plain", "utf-8"))
+    body.attach(MIMEText(row.body_html, "html", "utf-8"))
+    message: Message = body
+    if row.attachments:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for item in row.attachments:
+            maintype, _, rest = str(item["content_type"]).partition("/")
+            subtype, *params = [p.strip() for p in rest.split(";")]
+            part = MIMEText(str(item["content"]), subtype, "utf-8")
+            for param in params:
+                key, _, value = param.partition("=")
+                part.set_param(key, value)
+            part.add_header("Content-Disposition", "attachment", filename=str(item["filename"]))
+            message.attach(part)
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = Header(row.subject, "utf-8").encode()
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message["Content-Language"] = row.language
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body_text)
-    message.add_alternative(row.body_html, subtype="html")
-    for item in row.attachments or []:
-        maintype, _, rest = str(item["content_type"]).partition("/")
-        subtype, *params = [p.strip() for p in rest.split(";")]
-        message.add_attachment(
-            str(item["content"]),
-            subtype=subtype,
-            filename=str(item["filename"]),
-            params=dict(p.split("=", 1) for p in params if "=" in p),
-        )
     return message
 
 
@@ -84,12 +95,12 @@ class _SMTPTransport:
     def __init__(self, client: smtplib.SMTP) -> None:
         self.client = client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.client.send_message(message)
 
 
 class _ConsoleTransport:
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         sys.stdout.write(message.as_string() + "\n" + "-" * 72 + "\n")
 
 
@@ -98,7 +109,7 @@ class _FileTransport:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         name = str(message["Message-ID"]).strip("<>").replace("@", "_at_").replace("/", "_")
         (self.directory / f"{name}.eml").write_bytes(bytes(message))
 
@@ -177,26 +188,61 @@ def backoff(attempts: int, base_seconds: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=base_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _record_failure(row: MailMessage, exc: BaseException, now: dt.datetime, config: Any) -> bool:
+@dataclass(frozen=True)
+class _Claimed:
+    """What a run needs of a claimed row, read once: marking it is a Core UPDATE, so a
+    commit after each message reloads nothing."""
+
+    id: int
+    purpose: str
+    attempts: int
+    email: Message
+
+
+def _record_failure(item: _Claimed, exc: BaseException, now: dt.datetime, config: Any) -> bool:
+    """Count a failed try; the row waits for its next one, or is dead. No commit."""
     reason, permanent = _error_text(exc)
-    row.attempts += 1
-    row.last_error = reason[:500]
-    row.lease_until = None
-    row.claimed_by = None
-    if permanent or row.attempts >= int(config["MAIL_MAX_ATTEMPTS"]):
-        row.state = MailState.DEAD
-    else:
-        row.state = MailState.PENDING
-        row.next_attempt_at = now + backoff(row.attempts, int(config["MAIL_RETRY_SECONDS"]))
+    attempts = item.attempts + 1
+    dead = permanent or attempts >= int(config["MAIL_MAX_ATTEMPTS"])
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": reason[:500],
+        "lease_until": None,
+        "claimed_by": None,
+        "state": MailState.DEAD if dead else MailState.PENDING,
+    }
+    if not dead:
+        values["next_attempt_at"] = now + backoff(attempts, int(config["MAIL_RETRY_SECONDS"]))
+    db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == item.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     log.warning(
         "mail %s (%s) attempt %d failed: %s%s",
-        row.id,
-        row.purpose,
-        row.attempts,
-        row.last_error,
-        "; dead letter" if row.state == MailState.DEAD else "",
+        item.id,
+        item.purpose,
+        attempts,
+        reason,
+        "; dead letter" if dead else "",
     )
-    return row.state == MailState.DEAD
+    return dead
+
+
+def _mark_sent(item: _Claimed, now: dt.datetime) -> None:
+    db.session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == item.id)
+        .values(
+            state=MailState.SENT,
+            sent_at=now,
+            attempts=item.attempts + 1,
+            lease_until=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _release(ids: list[int], worker: str) -> None:
@@ -211,6 +257,15 @@ def _release(ids: list[int], worker: str) -> None:
         db.session.commit()
 
 
+def _load(ids: list[int], worker: str, sender_address: str) -> list[_Claimed]:
+    rows = db.session.scalars(
+        select(MailMessage)
+        .where(MailMessage.id.in_(ids), MailMessage.claimed_by == worker)
+        .order_by(MailMessage.id)
+    ).all()
+    return [_Claimed(r.id, r.purpose, r.attempts, build_email(r, sender_address)) for r in rows]
+
+
 def send_due(now: dt.datetime | None = None, *, limit: int | None = None) -> SendReport:
     """Deliver every due message, batch by batch, until none is due."""
     config = current_app.config
@@ -219,54 +274,44 @@ def send_due(now: dt.datetime | None = None, *, limit: int | None = None) -> Sen
     batch = int(config["MAIL_BATCH_SIZE"])
     sent = failed = dead = 0
     while limit is None or sent + failed + dead < limit:
-        at = now or utcnow()
-        ids = claim(
-            at, limit=batch if limit is None else min(batch, limit), lease=lease, worker=worker
-        )
+        size = batch if limit is None else min(batch, limit - sent - failed - dead)
+        ids = claim(now or utcnow(), limit=size, lease=lease, worker=worker)
         if not ids:
             break
+        claimed = _load(ids, worker, str(config["MAIL_FROM"]))
+        db.session.commit()  # end the read: each outcome below is its own short transaction
+        done = 0
         try:
             with open_transport(config) as transport:
-                for position, row_id in enumerate(ids):
-                    row = db.session.get(MailMessage, row_id)
-                    if row is None or row.claimed_by != worker:
-                        continue
+                for item in claimed:
                     try:
-                        transport.send(build_email(row, str(config["MAIL_FROM"])))
+                        transport.send(item.email)
                     except (smtplib.SMTPServerDisconnected, OSError) as exc:
                         # The connection is gone: count this one, give the rest back.
-                        dead += _record_failure(row, exc, now or utcnow(), config)
-                        failed += row.state != MailState.DEAD
-                        db.session.commit()
-                        _release(ids[position + 1 :], worker)
-                        return SendReport(sent, failed, dead)
-                    except smtplib.SMTPException as exc:
-                        if _record_failure(row, exc, now or utcnow(), config):
+                        if _record_failure(item, exc, now or utcnow(), config):
                             dead += 1
                         else:
                             failed += 1
                         db.session.commit()
-                        continue
-                    row.state = MailState.SENT
-                    row.sent_at = now or utcnow()
-                    row.attempts += 1
-                    row.lease_until = None
-                    row.last_error = None
+                        _release([c.id for c in claimed[done + 1 :]], worker)
+                        return SendReport(sent, failed, dead)
+                    except smtplib.SMTPException as exc:
+                        if _record_failure(item, exc, now or utcnow(), config):
+                            dead += 1
+                        else:
+                            failed += 1
+                    else:
+                        _mark_sent(item, now or utcnow())
+                        sent += 1
+                        log.info("mail %s (%s) sent", item.id, item.purpose)
                     db.session.commit()  # each one at once: a crash repeats one message at most
-                    sent += 1
-                    log.info("mail %s (%s) sent", row.id, row.purpose)
+                    done += 1
         except (smtplib.SMTPException, OSError) as exc:
             # Could not connect or log in: nothing was sent; every claimed row waits.
             reason, _ = _error_text(exc)
             log.warning("mail server unavailable: %s", reason)
-            for row in db.session.scalars(
-                select(MailMessage).where(
-                    MailMessage.id.in_(ids),
-                    MailMessage.claimed_by == worker,
-                    MailMessage.state == MailState.SENDING,
-                )
-            ):
-                if _record_failure(row, exc, now or utcnow(), config):
+            for item in claimed[done:]:
+                if _record_failure(item, exc, now or utcnow(), config):
                     dead += 1
                 else:
                     failed += 1

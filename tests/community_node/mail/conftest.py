@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
+import os
 import threading
 import time
 import warnings
@@ -21,16 +21,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 PORTS = range(18600, 18650)
 
 
-def free_port() -> int:
-    """A loopback port of our range nobody listens on now."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18600-18649")
+def candidate_ports() -> list[int]:
+    """Our range, starting at a place of its own per xdist worker, so workers rarely race."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = (int(worker[2:]) if worker[2:].isdigit() else 0) * 25 % len(PORTS)
+    ports = list(PORTS)
+    return ports[offset:] + ports[:offset]
 
 
 @dataclass
@@ -109,17 +105,20 @@ class _Controller(Controller):
 
 def start_server(*, login: tuple[str, str] | None = None) -> tuple[Controller, SMTPServer]:
     inbox = Inbox()
-    port = free_port()
     kwargs: dict[str, Any] = {}
     if login:
         # Plain login on loopback only: a test server, no certificate to manage.
         kwargs.update(
             authenticator=_Authenticator(*login), auth_require_tls=False, auth_required=True
         )
-    controller = _Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    server = SMTPServer("127.0.0.1", port, inbox, *(login or (None, None)))
-    return controller, server
+    for port in candidate_ports():
+        controller = _Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
+        try:
+            controller.start()
+        except (OSError, RuntimeError):  # taken by another test process: try the next
+            continue
+        return controller, SMTPServer("127.0.0.1", port, inbox, *(login or (None, None)))
+    raise RuntimeError("no free port in 18600-18649")
 
 
 @pytest.fixture(scope="session")
