@@ -403,6 +403,8 @@ def _render_me(
             today=utcnow().date().isoformat(),
             status_text=STATUS_TEXT,
             consent_text=CONSENT_TEXT,
+            match_state=MATCH_STATE,
+            modes={"in_person": _("in person"), "video": _("by video"), "phone": _("by phone")},
         ),
         status,
     )
@@ -417,6 +419,21 @@ STATUS_TEXT: Mapping[ProfileStatus, Any] = {
     ProfileStatus.DEACTIVATED: _l("No longer active"),
 }
 
+
+#: A match's state as its participant reads it.
+MATCH_STATE: Mapping[MatchStatus, Any] = {
+    MatchStatus.PROPOSED: _l("proposed, waiting for the connector's answer"),
+    MatchStatus.INTRODUCED: _l("introduced: arrange your meeting"),
+    MatchStatus.MEETING_SCHEDULED: _l("meeting scheduled"),
+    MatchStatus.MET: _l("met"),
+    MatchStatus.REFERRALS_PENDING: _l("met, introductions under way"),
+    MatchStatus.REFERRED: _l("met, three introductions made"),
+    MatchStatus.CLOSED: _l("closed"),
+    MatchStatus.DECLINED: _l("declined"),
+    MatchStatus.EXPIRED: _l("expired without an answer"),
+    MatchStatus.NO_SHOW: _l("the meeting did not take place"),
+    MatchStatus.CANCELLED: _l("cancelled"),
+}
 
 CONSENT_TEXT: Mapping[str, Any] = {
     ConsentPurpose.LOCAL_PROCESSING.value: _l("The program keeps and uses your details"),

@@ -275,3 +275,38 @@ def test_own_pages_from_the_preferences_link(page: Any, live_app: Flask, inbox: 
         person = db.session.get(Connector, connector_id)
         assert person is not None and person.reminders_opt_out and person.unavailable_until
     check_page(page, "selfservice connector page saved")
+
+
+def test_a_connectees_page_and_erasure_request(page: Any, live_app: Flask, inbox: Inbox) -> None:
+    with live_app.app_context():
+        factories.bind(db.session)
+        connectee, connector = _people()
+        MatchFactory(
+            connectee=connectee,
+            connector=connector,
+            status=MatchStatus.MET,
+            first_met_on=dt.date.today() - dt.timedelta(days=95),
+        )
+        db.session.commit()
+        result = live_app.test_cli_runner().invoke(args=["tick"])
+        assert result.exit_code == 0, result.output
+        email = delivered(inbox, connectee.email, "How are things going? A two-minute survey")
+        part = email.get_body(("plain",))
+        assert part is not None
+        found = re.search(r"(\S+/me/\S+)", str(part.get_content()))
+        assert found
+        mine = urlsplit(found[1]).path
+
+    page.set_viewport_size(PHONE)
+    page.goto(mine)
+    assert page.get_by_role("heading", name="Hello Samira").is_visible()
+    assert "Morgan" in page.inner_text("#matches-heading + article")  # introduced, met
+    check_page(page, "selfservice connectee page")
+    page.get_by_label("Phone").fill("+1 902 555 0142")
+    page.get_by_role("button", name="Save contact details").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").filter(has_text="contact details are saved").is_visible()
+    page.get_by_role("button", name="Ask for my data to be erased").click()
+    page.wait_for_load_state()
+    assert page.locator("#erasure-requested").is_visible()
+    check_page(page, "selfservice connectee page erasure asked")
