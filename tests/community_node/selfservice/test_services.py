@@ -248,3 +248,25 @@ def test_page_views_hide_names_before_the_introduction(app: Flask) -> None:
     assert connectee is not None and view.other_first_name == connectee.first_name
     [theirs] = services.connectee_matches(match.connectee_id)
     assert theirs.other_first_name is not None
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_a_concurrent_second_answer_says_already_done(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """The other request took the row lock first and moved the match: ours sees its move."""
+    from community_node.errors import Conflict
+    from community_node.matches import services as matches
+
+    match = proposed()
+    real = matches.transition
+
+    def raced(match_id: int, to: MatchStatus, **kw: Any) -> Any:
+        real(match_id, to, **kw)  # the other request, committed while we waited
+        raise Conflict(f"A {to.value} match cannot become {to.value}.")
+
+    monkeypatch.setattr(matches, "transition", raced)
+    if answer == "accept":
+        assert services.accept_match(match.id, match.connector_id).already
+    else:
+        assert services.decline_match(match.id, match.connector_id).already
