@@ -23,7 +23,9 @@ Use::
 
 ``verify`` raises a ``LinkError``: ``LinkInvalid`` (tampered or unknown),
 ``LinkExpired``, ``LinkWrongPurpose``, ``LinkRevoked``. A used link verifies (actions are
-idempotent: the page says it was already done), with ``used_at`` set.
+idempotent: the page says it was already done), with ``used_at`` set, even after it was
+revoked. A proposal's answer links (accept, decline, snooze) are revoked when the match
+leaves ``proposed`` by any route (``matches.services``).
 """
 
 from __future__ import annotations
@@ -197,9 +199,10 @@ def verify(
     row = db.session.scalar(select(MailLink).where(MailLink.token_hash == token_hash(token)))
     if row is None:
         raise LinkInvalid("This link is not valid. Please use the newest message we sent.")
-    if row.revoked_at is not None:
+    # A used link stays readable even once revoked: its action's repeat says "done".
+    if row.revoked_at is not None and row.used_at is None:
         raise LinkRevoked("This link was withdrawn: it no longer applies.")
-    if row.expires_at <= now:
+    if row.expires_at <= now and row.used_at is None:
         raise LinkExpired("This link has expired. Ask the program's staff, or use a newer message.")
     return VerifiedLink(
         purpose=purpose,

@@ -19,6 +19,7 @@ from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.mail import links
 from community_node.mail import messages as mail
 from community_node.matches.lifecycle import (
     AWAITING_ANSWER,
@@ -60,6 +61,12 @@ SORTABLE = {
 }
 
 TICK_ACTOR = "system:tick"
+#: The links a proposal's email carries; revoked once the proposal is answered or lapses.
+PROPOSAL_ANSWERS = (
+    links.LinkPurpose.MATCH_ACCEPT,
+    links.LinkPurpose.MATCH_DECLINE,
+    links.LinkPurpose.MATCH_SNOOZE,
+)
 #: A proposal counts as "expiring" on the dashboard this many days before it lapses.
 EXPIRING_WITHIN_DAYS = 3
 
@@ -220,6 +227,10 @@ def _move(
     match.transitions.append(transition)
     db.session.flush()
     record(actor, "match.transition", "match", match.id, {"from": current.value, "to": to.value})
+    if current == MatchStatus.PROPOSED:
+        # Answered (by link or by staff) or lapsed: the other answer links no longer apply.
+        for purpose in PROPOSAL_ANSWERS:
+            links.revoke(purpose, match.id, now=now)
     if to == MatchStatus.INTRODUCED:
         mail.introduction(match, now=now)
     elif to == MatchStatus.MET:

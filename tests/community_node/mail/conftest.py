@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import socket
 import threading
 import time
 import warnings
@@ -103,6 +104,16 @@ class _Controller(Controller):
             return super().factory()
 
 
+def _free(port: int) -> bool:
+    """Probe with a plain socket: a failed Controller.start leaves its loop behind."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def start_server(*, login: tuple[str, str] | None = None) -> tuple[Controller, SMTPServer]:
     inbox = Inbox()
     kwargs: dict[str, Any] = {}
@@ -112,6 +123,8 @@ def start_server(*, login: tuple[str, str] | None = None) -> tuple[Controller, S
             authenticator=_Authenticator(*login), auth_require_tls=False, auth_required=True
         )
     for port in candidate_ports():
+        if not _free(port):
+            continue
         controller = _Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
         try:
             controller.start()
