@@ -89,20 +89,6 @@ def _pitch(match: Match) -> dict[str, Any]:
     return messages.shared_pitch(connectee)
 
 
-#: The answers to a proposal: once one is given, the others' links no longer apply.
-ANSWERS = (LinkPurpose.MATCH_ACCEPT, LinkPurpose.MATCH_DECLINE, LinkPurpose.MATCH_SNOOZE)
-
-
-def _answered(match: Match, given: LinkPurpose | None = None) -> None:
-    """The connector answered: withdraw the links of the other answers (no commit).
-
-    The answer's own links stay, so clicking it again says "already done".
-    """
-    for purpose in ANSWERS:
-        if purpose is not given:
-            links.revoke(purpose, match.id)
-
-
 # The actions ------------------------------------------------------------------------------
 
 
@@ -110,8 +96,8 @@ def _accept(link: VerifiedLink) -> Page:
     match = _match(link)
     if request.method == "POST":
         links.mark_used(link)
-        _answered(match, LinkPurpose.MATCH_ACCEPT)
-        # The transition writes the introduction to both into the outbox, in its commit.
+        # The transition writes the introduction to both into the outbox and withdraws the
+        # proposal's other answer links (matches.services), in the same commit.
         try:
             done = services.accept_match(match.id, match.connector_id)
         except services.NoLongerPossible:
@@ -151,7 +137,6 @@ def _decline(link: VerifiedLink) -> Page:
                 done = services.decline_match(match.id, match.connector_id, data.get("reason"))
             except services.NoLongerPossible:
                 return _stale(_("This proposal is no longer open, so there is nothing to decline."))
-            _answered(match, LinkPurpose.MATCH_DECLINE)
             db.session.commit()
             return _done(
                 _("Thank you for letting us know"),
@@ -202,7 +187,6 @@ def _snooze(link: VerifiedLink) -> Page:
         except services.NoLongerPossible:
             return _stale(_("This proposal is no longer open, so there is nothing to postpone."))
         else:
-            _answered(match, LinkPurpose.MATCH_SNOOZE)
             db.session.commit()
             return _done(
                 _("We will ask you later"),
@@ -548,7 +532,6 @@ def me_answer(token: str, match_id: int, answer: str) -> Page:
     if not isinstance(owner.person, Connector):
         abort(404)
     try:
-        match = services.connector_match(match_id, owner.person.id)
         if answer == "accept":
             services.accept_match(match_id, owner.person.id)
             message = _("Accepted: we have sent you both each other's contact details.")
@@ -560,6 +543,5 @@ def me_answer(token: str, match_id: int, answer: str) -> Page:
     except services.NoLongerPossible:
         db.session.rollback()
         message = _("This proposal is no longer open.")
-    _answered(match, LinkPurpose.MATCH_ACCEPT if answer == "accept" else LinkPurpose.MATCH_DECLINE)
     db.session.commit()
     return _back(owner, message)
