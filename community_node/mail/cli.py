@@ -41,7 +41,8 @@ def run_daily(now: dt.datetime | None = None) -> list[str]:
 
     now = now or utcnow()
     # At the community's cadence: which surveys, how long before, the weekly limit.
-    lines = [reminders.summary(reminders.enqueue_due(now))]
+    written = reminders.summary(reminders.enqueue_due(now))
+    lines = [written] if written else []
     today = queries.today(now)
     section_counts = {
         "signups": today.signups.count,
@@ -52,7 +53,9 @@ def run_daily(now: dt.datetime | None = None) -> list[str]:
         "intros": today.intros.count,
         "sync": today.sync.count,
     }
-    lines.append(f"Staff digests written: {services.send_digests(section_counts, now=now)}.")
+    digests = services.send_digests(section_counts, now=now)
+    if digests:
+        lines.append(f"Staff digests written: {digests}.")
     lines.append(str(sender.send_due(now)))
     return lines
 

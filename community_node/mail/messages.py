@@ -69,6 +69,14 @@ def occupation_title(code: str | None) -> str | None:
         return None
 
 
+def parties(match: Match) -> tuple[Connectee, Connector]:
+    """A match's connectee and connector."""
+    connectee = db.session.get(Connectee, match.connectee_id)
+    connector = db.session.get(Connector, match.connector_id)
+    assert connectee is not None and connector is not None
+    return connectee, connector
+
+
 def _person_kind(person: Connectee | Connector) -> str:
     return "connectee" if isinstance(person, Connectee) else "connector"
 
@@ -187,9 +195,7 @@ def signup_decided(person: Connectee | Connector, decision_id: int) -> MailMessa
 def match_proposed(match: Match, *, now: dt.datetime | None = None) -> MailMessage | None:
     """To the connector: who we propose, and Accept / Decline / Not now links."""
     now = now or utcnow()
-    connector = db.session.get(Connector, match.connector_id)
-    connectee = db.session.get(Connectee, match.connectee_id)
-    assert connector is not None and connectee is not None
+    connectee, connector = parties(match)
     snooze_until = now.date() + dt.timedelta(days=SNOOZE_DAYS)
     return enqueue(
         MailPurpose.MATCH_PROPOSED,
@@ -216,9 +222,7 @@ def match_proposed(match: Match, *, now: dt.datetime | None = None) -> MailMessa
 
 def introduction(match: Match, *, now: dt.datetime | None = None) -> list[MailMessage]:
     """To both, when a match is introduced: each other's contact, as each consented."""
-    connector = db.session.get(Connector, match.connector_id)
-    connectee = db.session.get(Connectee, match.connectee_id)
-    assert connector is not None and connectee is not None
+    connectee, connector = parties(match)
     sent = []
     for me, other in ((connectee, connector), (connector, connectee)):
         kind = _person_kind(me)
@@ -239,10 +243,7 @@ def introduction(match: Match, *, now: dt.datetime | None = None) -> list[MailMe
 def _meeting_parties(meeting: Meeting) -> tuple[Match, Connectee, Connector]:
     match = db.session.get(Match, meeting.match_id)
     assert match is not None
-    connectee = db.session.get(Connectee, match.connectee_id)
-    connector = db.session.get(Connector, match.connector_id)
-    assert connectee is not None and connector is not None
-    return match, connectee, connector
+    return match, *parties(match)
 
 
 def _invitation(meeting: Meeting, organizer: str, attendees: list[str]) -> Attachment:
@@ -324,9 +325,7 @@ def meeting_reminder(
 
 def record_referrals(match: Match, *, now: dt.datetime | None = None) -> MailMessage | None:
     """To the connector after the meeting was held: record your three introductions."""
-    connector = db.session.get(Connector, match.connector_id)
-    connectee = db.session.get(Connectee, match.connectee_id)
-    assert connector is not None and connectee is not None
+    connectee, connector = parties(match)
     pitch = shared_pitch(connectee)
     return enqueue(
         MailPurpose.RECORD_REFERRALS,

@@ -56,6 +56,8 @@ class SendReport:
     dead: int
 
     def __str__(self) -> str:
+        if not (self.sent or self.failed or self.dead):
+            return "No messages to send."
         return f"Sent {self.sent} message(s); {self.failed} to retry; {self.dead} dead."
 
 

@@ -241,8 +241,10 @@ def enqueue_due(now: dt.datetime, cadence: Cadence | None = None) -> dict[str, i
     return written
 
 
-def summary(written: Mapping[str, int]) -> str:
-    """One line for ``tick``'s output."""
+def summary(written: Mapping[str, int]) -> str | None:
+    """One line for ``tick``'s output; None when nothing was due."""
+    if not any(written.values()):
+        return None
     return (
         f"Reminders written: {written[PROPOSAL]} proposal, {written[MEETING]} meeting, "
         f"{written[SURVEY]} survey; {written['held_back']} held back by the weekly limit."
