@@ -1,4 +1,4 @@
-"""Run every benchmark (node, pages, sync, mail, hub search, matching), each beside its target."""
+"""Run every benchmark (node, pages, sync, mail, tick, hub, matching), each beside its target."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bench import (
     node_list_api,
     node_pages,
     sync_push,
+    tick_due,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -38,6 +39,7 @@ def main() -> int:
             mail_send.run,
             hub_directory_search.run,
             hub_directory_apply.run,
+            tick_due.run,
         ):
             for result in bench(label, url):
                 print(result.line(), flush=True)

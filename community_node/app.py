@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from community_node import system
     from community_node.api_registry import api_blueprints
+    from community_node.selfservice import views as selfservice
     from community_node.signup import views as signup
     from community_node.web import (
         admin,
@@ -73,4 +74,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
+    app.register_blueprint(selfservice.bp)  # /act and /me: participants, by signed link
     register_api_blueprints(app, api, csrf, api_blueprints())

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from community_node.outcomes.models import MILESTONES
 from shared.protocol import MAX_BATCH_ITEMS
 from shared.web import settings
 
@@ -63,6 +64,15 @@ DEFAULTS: dict[str, Any] = {
     # A sender owns the messages it claimed this long; after a crash another sends them.
     "MAIL_LEASE_SECONDS": 300,
     "MAIL_BATCH_SIZE": 100,
+    # Reminder cadence (connector-node tick; docs/self-service.md). 0 switches one off.
+    # Remind a connector of an unanswered proposal this many days before it expires.
+    "REMIND_PROPOSAL_DAYS_BEFORE_EXPIRY": 3,
+    # Remind both sides of a meeting this many hours before it starts.
+    "REMIND_MEETING_HOURS_BEFORE": 24,
+    # Send the follow-up survey at these months after the first meeting (of 3, 6, 12).
+    "SURVEY_MONTHS": [3, 6, 12],
+    # Reminders one person receives in any 7 days at most; the rest wait for a later tick.
+    "REMINDERS_PER_PERSON_PER_WEEK": 3,
 }
 
 #: How messages can leave the node (NODE_MAIL_BACKEND).
@@ -91,6 +101,17 @@ def check_settings(config: Mapping[str, Any]) -> None:
     settings.check_bool(config, "NODE", "PUBLIC_SIGNUP")
     settings.check_rate_limit(config, "NODE", "RATELIMIT_SIGNUP")
     check_mail_settings(config)
+    settings.check_int(config, "NODE", "REMIND_PROPOSAL_DAYS_BEFORE_EXPIRY", low=0, high=365)
+    settings.check_int(config, "NODE", "REMIND_MEETING_HOURS_BEFORE", low=0, high=24 * 14)
+    settings.check_int(config, "NODE", "REMINDERS_PER_PERSON_PER_WEEK", low=1, high=50)
+    months = config["SURVEY_MONTHS"]
+    if not isinstance(months, list) or not set(months) <= set(MILESTONES) or not all(
+        isinstance(m, int) and not isinstance(m, bool) for m in months
+    ):
+        raise ValueError(
+            "NODE_SURVEY_MONTHS must be a JSON list of follow-up months out of "
+            f"{list(MILESTONES)} (e.g. [3, 6, 12], or [] for no surveys), not {months!r}."
+        )
     version = config["CONSENT_POLICY_VERSION"]
     if (
         not isinstance(version, str)

@@ -10,6 +10,7 @@ from community_node.matches import models as matches
 from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
 from community_node.participants import models as participants
+from community_node.selfservice import models as selfservice
 from community_node.sync import models as sync
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "matching",
     "outcomes",
     "participants",
+    "selfservice",
     "sync",
 ]

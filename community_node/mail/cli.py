@@ -35,16 +35,14 @@ def status_command() -> None:
 
 
 def run_daily(now: dt.datetime | None = None) -> list[str]:
-    """What ``tick`` does for mail: surveys due, the staff digest, then delivery."""
-    from community_node.matches import services as matches
+    """What ``tick`` does for mail: reminders and surveys due, the staff digest, delivery."""
+    from community_node.selfservice import reminders
     from community_node.web import queries
 
     now = now or utcnow()
-    due = matches.due_follow_ups(now.date())
-    surveys = services.invite_due_surveys(
-        [(item.connectee_id, item.milestone_months) for item in due], now=now
-    )
-    lines = [f"Survey invitations written: {surveys}."] if surveys else []
+    # At the community's cadence: which surveys, how long before, the weekly limit.
+    written = reminders.summary(reminders.enqueue_due(now))
+    lines = [written] if written else []
     today = queries.today(now)
     section_counts = {
         "signups": today.signups.count,

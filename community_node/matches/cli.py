@@ -23,7 +23,7 @@ from shared.web.cli import IsoMoment
 )
 @with_appcontext
 def tick_command(now: dt.datetime | None) -> None:
-    """Expire unanswered proposals, end pauses, list follow-ups due (safe to rerun)."""
+    """Expire proposals, end pauses, list follow-ups due, write reminders (safe to rerun)."""
     now = now or utcnow()
     expired = services.expire_overdue(now, offer_next=matching.offer_next)
     if expired:

@@ -29,6 +29,7 @@ from community_node.participants.schemas import (
     ConnectorListArgsSchema,
 )
 from community_node.security import actor_label, current_staff, require_role
+from community_node.selfservice import services as selfservice
 from community_node.signup.choices import languages
 from community_node.web import filters, people_forms, person, queries
 from shared.web.login import add_login_views
@@ -58,7 +59,10 @@ def _roles() -> dict[str, bool]:
 @login_required
 def dashboard() -> str:
     """Today: what needs a coordinator now, each row linking to where it is handled."""
-    return render_template("dashboard.html", today=queries.today())
+    count, rows = selfservice.erasure_requests(queries.TODAY_ROWS)
+    return render_template(
+        "dashboard.html", today=queries.today(), erasures=queries.Section(count, rows)
+    )
 
 
 #: Columns a list page can be sorted by: (label, sort key) per kind of person.
