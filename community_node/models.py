@@ -4,11 +4,13 @@ from community_node.audit import models as audit
 from community_node.auth import models as auth
 from community_node.demand import models as demand
 from community_node.eligibility import models as eligibility
+from community_node.events import models as events
 from community_node.introductions import models as introductions
 from community_node.matches import models as matches
 from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
 from community_node.participants import models as participants
+from community_node.recruitment import models as recruitment
 from community_node.sync import models as sync
 
 __all__ = [
@@ -16,10 +18,12 @@ __all__ = [
     "auth",
     "demand",
     "eligibility",
+    "events",
     "introductions",
     "matches",
     "matching",
     "outcomes",
     "participants",
+    "recruitment",
     "sync",
 ]
