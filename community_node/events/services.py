@@ -1,0 +1,452 @@
+"""Events: creating them, inviting people, registration, check-in at the door, introductions.
+
+Invitations and registrations carry a signed token (the attendee's id under the node's
+secret key), so a link in one person's message registers that person and nobody else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from community_node.audit.services import record
+from community_node.database import utcnow
+from community_node.errors import Conflict, InvalidInput, NotFound
+from community_node.events.models import Attendance, Event, EventAttendee
+from community_node.extensions import db
+from community_node.matches import services as matches
+from community_node.matches.lifecycle import REFERRAL_STATUSES
+from community_node.matches.models import Match, Referral
+from community_node.pagination import Page, apply_sort, paginate
+from community_node.participants.models import Connectee, Connector, ProfileStatus
+
+#: Separates registration-link signatures from every other use of the secret key.
+RSVP_SALT = "connector-network.event-registration"
+
+_SORTABLE = {"id": Event.id, "starts_at": Event.starts_at, "name": Event.name}
+
+
+# Events -------------------------------------------------------------------------------------
+
+
+def get_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"No event {event_id}.")
+    return event
+
+
+def event_by_key(public_key: str) -> Event:
+    """The event a public link names; 404 for a key nobody was given."""
+    event = db.session.scalar(select(Event).where(Event.public_key == public_key[:32]))
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+def list_events(args: Mapping[str, Any], *, now: dt.datetime | None = None) -> Page:
+    """Events by start (newest first unless sorted otherwise), optionally only upcoming."""
+    stmt = select(Event)
+    if args.get("kind") is not None:
+        stmt = stmt.where(Event.kind == args["kind"])
+    if args.get("upcoming"):
+        stmt = stmt.where(Event.ends_at >= (now or utcnow()))
+    sort = args.get("sort", "id")
+    stmt = apply_sort(stmt, "-starts_at" if sort == "id" else sort, _SORTABLE, Event.id)
+    return paginate(stmt, args.get("page", 1), args.get("per_page", 50))
+
+
+def event_options() -> list[tuple[str, str]]:
+    """Events as (id, "name, date") pairs for a select, newest first."""
+    rows = db.session.execute(
+        select(Event.id, Event.name, Event.starts_at).order_by(Event.starts_at.desc()).limit(200)
+    )
+    return [(str(eid), f"{name}, {start:%Y-%m-%d}") for eid, name, start in rows]
+
+
+def create_event(data: Mapping[str, Any], *, actor: str) -> Event:
+    event = Event(
+        **{**data, "registration_open": data.get("registration_open", True)},
+        public_key=secrets.token_urlsafe(16),
+        created_by=actor,
+    )
+    db.session.add(event)
+    db.session.flush()
+    record(actor, "event.create", "event", event.id, {"kind": event.kind.value})
+    db.session.commit()
+    return event
+
+
+def update_event(event_id: int, data: Mapping[str, Any], *, actor: str) -> Event:
+    event = get_event(event_id)
+    start, end = data.get("starts_at", event.starts_at), data.get("ends_at", event.ends_at)
+    if end <= start:
+        raise InvalidInput({"ends_at": ["Must be after the start."]})
+    changed = [key for key, value in data.items() if getattr(event, key) != value]
+    for key in changed:
+        setattr(event, key, data[key])
+    if changed:
+        record(actor, "event.update", "event", event.id, {"fields": changed})
+    db.session.commit()
+    return event
+
+
+# Who comes ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guest:
+    """An attendee with the name and kind staff see on the door list."""
+
+    attendee: EventAttendee
+    kind: str
+    person_id: int
+    name: str
+
+
+def _person_of(attendee: EventAttendee) -> Connectee | Connector:
+    if attendee.connectee_id is not None:
+        person: Connectee | Connector | None = db.session.get(Connectee, attendee.connectee_id)
+    else:
+        person = db.session.get(Connector, attendee.connector_id)
+    assert person is not None  # the foreign keys cascade
+    return person
+
+
+def guests(event_id: int, q: str = "") -> list[Guest]:
+    """The event's list, filtered by words of the name, by name."""
+    found: list[Guest] = []
+    words = [w for w in q.casefold().split() if w][:5]
+    sides: tuple[tuple[str, type[Connectee] | type[Connector], Any], ...] = (
+        ("connectee", Connectee, EventAttendee.connectee_id),
+        ("connector", Connector, EventAttendee.connector_id),
+    )
+    for kind, model, column in sides:
+        stmt = (
+            select(EventAttendee, model)
+            .join(model, model.id == column)
+            .where(EventAttendee.event_id == event_id)
+        )
+        for word in words:
+            name = func.lower(model.first_name + " " + model.last_name)
+            stmt = stmt.where(name.contains(word))
+        for attendee, person in db.session.execute(stmt).tuples():
+            who = cast(Connectee | Connector, person)
+            found.append(Guest(attendee, kind, who.id, who.full_name))
+    return sorted(found, key=lambda g: (g.name.casefold(), g.kind, g.person_id))
+
+
+def _attendee(event: Event, kind: str, person_id: int) -> EventAttendee | None:
+    column = EventAttendee.connectee_id if kind == "connectee" else EventAttendee.connector_id
+    return db.session.scalar(
+        select(EventAttendee).where(EventAttendee.event_id == event.id, column == person_id)
+    )
+
+
+def _place(event: Event, kind: str, person_id: int) -> EventAttendee:
+    attendee = EventAttendee(event_id=event.id, **{f"{kind}_id": person_id})
+    db.session.add(attendee)
+    return attendee
+
+
+def invite(
+    event_id: int,
+    connectee_ids: Sequence[int],
+    connector_ids: Sequence[int],
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> list[EventAttendee]:
+    """Put people on the list as invited; return those newly invited (others are skipped)."""
+    now = now or utcnow()
+    event = get_event(event_id)
+    errors: dict[str, list[str]] = {}
+    people: list[tuple[str, int]] = []
+    wanted: tuple[tuple[str, type[Connectee] | type[Connector], Sequence[int]], ...] = (
+        ("connectee", Connectee, connectee_ids),
+        ("connector", Connector, connector_ids),
+    )
+    for kind, model, ids in wanted:
+        for person_id in dict.fromkeys(ids):
+            person = cast(Connectee | Connector | None, db.session.get(model, person_id))
+            if person is None or person.status != ProfileStatus.APPROVED:
+                errors.setdefault(f"{kind}_ids", []).append(f"No approved {kind} {person_id}.")
+            people.append((kind, person_id))
+    if errors:
+        raise InvalidInput(errors)
+    invited: list[EventAttendee] = []
+    for kind, person_id in people:
+        if _attendee(event, kind, person_id) is not None:
+            continue
+        attendee = _place(event, kind, person_id)
+        attendee.invited_at = now
+        invited.append(attendee)
+    db.session.flush()
+    record(actor, "event.invite", "event", event.id, {"invited": len(invited)})
+    db.session.commit()
+    return invited
+
+
+def add_registration(
+    event: Event, kind: str, person_id: int, *, now: dt.datetime | None = None
+) -> EventAttendee:
+    """Register a person for an event (invited or not); the caller commits."""
+    now = now or utcnow()
+    attendee = _attendee(event, kind, person_id) or _place(event, kind, person_id)
+    if attendee.status == Attendance.INVITED:
+        if not event.registration_open:
+            raise Conflict("Registration for this event is closed.")
+        if event.capacity is not None and registered_count(event.id) >= event.capacity:
+            raise Conflict("This event is full.")
+        attendee.status = Attendance.REGISTERED
+        attendee.registered_at = now
+    db.session.flush()
+    return attendee
+
+
+def registered_count(event_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(EventAttendee.id)).where(
+                EventAttendee.event_id == event_id,
+                EventAttendee.status.in_((Attendance.REGISTERED, Attendance.CHECKED_IN)),
+            )
+        )
+        or 0
+    )
+
+
+def register(event_id: int, kind: str, person_id: int, *, actor: str) -> EventAttendee:
+    """Register one person (staff on the phone, or the person's own link)."""
+    event = get_event(event_id)
+    model = Connectee if kind == "connectee" else Connector
+    if db.session.get(model, person_id) is None:
+        raise InvalidInput({f"{kind}_id": [f"No {kind} {person_id}."]})
+    attendee = add_registration(event, kind, person_id)
+    record(actor, "event.register", "event", event.id, {"attendee_id": attendee.id})
+    db.session.commit()
+    return attendee
+
+
+def check_in(
+    event_id: int, attendee_id: int, *, actor: str, now: dt.datetime | None = None
+) -> EventAttendee:
+    """Mark a person arrived; checking in twice keeps the first time."""
+    attendee = db.session.get(EventAttendee, attendee_id)
+    if attendee is None or attendee.event_id != event_id:
+        raise NotFound(f"No attendee {attendee_id} at event {event_id}.")
+    if attendee.status != Attendance.CHECKED_IN:
+        attendee.status = Attendance.CHECKED_IN
+        attendee.checked_in_at = now or utcnow()
+        attendee.checked_in_by = actor
+        if attendee.registered_at is None:
+            attendee.registered_at = attendee.checked_in_at  # a walk-in registers at the door
+        record(actor, "event.check_in", "event", event_id, {"attendee_id": attendee.id})
+        db.session.commit()
+    return attendee
+
+
+def check_in_person(event_id: int, kind: str, person_id: int, *, actor: str) -> EventAttendee:
+    """Check in someone who is not on the list yet (a walk-in who is in the program)."""
+    event = get_event(event_id)
+    model = Connectee if kind == "connectee" else Connector
+    if db.session.get(model, person_id) is None:
+        raise InvalidInput({f"{kind}_id": [f"No {kind} {person_id}."]})
+    attendee = _attendee(event, kind, person_id) or _place(event, kind, person_id)
+    db.session.flush()
+    return check_in(event.id, attendee.id, actor=actor)
+
+
+# Registration links -------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(str(current_app.config["SECRET_KEY"]), salt=RSVP_SALT)
+
+
+def rsvp_token(attendee: EventAttendee) -> str:
+    """The signed token of one attendee's own registration link."""
+    return str(_serializer().dumps({"a": attendee.id, "e": attendee.event_id}))
+
+
+def attendee_for(event: Event, token: str | None) -> EventAttendee | None:
+    """The attendee whose registration token this is, for this event; None if not valid."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        payload = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("e") != event.id:
+        return None
+    attendee_id = payload.get("a")
+    attendee = db.session.get(EventAttendee, attendee_id) if isinstance(attendee_id, int) else None
+    return attendee if attendee is not None and attendee.event_id == event.id else None
+
+
+def rsvp(event: Event, attendee: EventAttendee) -> EventAttendee:
+    """Register through one's own link from the invitation."""
+    add_registration(event, "connectee" if attendee.connectee_id else "connector", _pid(attendee))
+    record(
+        "event registration link", "event.register", "event", event.id, {"attendee_id": attendee.id}
+    )
+    db.session.commit()
+    return attendee
+
+
+def _pid(attendee: EventAttendee) -> int:
+    return attendee.connectee_id if attendee.connectee_id is not None else attendee.connector_id  # type: ignore[return-value]
+
+
+# Introductions at the event -----------------------------------------------------------------
+
+
+def _checked_in(event: Event, kind: str, person_id: int) -> bool:
+    attendee = _attendee(event, kind, person_id)
+    return attendee is not None and attendee.status == Attendance.CHECKED_IN
+
+
+def introduce(
+    event_id: int, data: Mapping[str, Any], *, actor: str, now: dt.datetime | None = None
+) -> Match:
+    """Record a connectee and connector introduced at the event, as a match (introduced)."""
+    event = get_event(event_id)
+    errors: dict[str, list[str]] = {}
+    for kind in ("connectee", "connector"):
+        if not _checked_in(event, kind, data[f"{kind}_id"]):
+            errors[f"{kind}_id"] = [f"This {kind} was not checked in at the event."]
+    if errors:
+        raise InvalidInput(errors)
+    return matches.create_match(
+        {
+            "connectee_id": data["connectee_id"],
+            "connector_id": data["connector_id"],
+            "note": data.get("note") or f"Introduced at {event.name}.",
+            "event_id": event.id,
+        },
+        actor=actor,
+        now=now,
+    )
+
+
+def add_referral(event_id: int, match_id: int, data: Mapping[str, Any], *, actor: str) -> Referral:
+    """Record an introduction a connector made at the event, on one of their matches."""
+    event = get_event(event_id)
+    match = matches.get_match(match_id)
+    if not _checked_in(event, "connector", match.connector_id):
+        raise InvalidInput({"match_id": ["This match's connector was not checked in."]})
+    return matches.add_referral(match.id, {**data, "event_id": event.id}, actor=actor)
+
+
+def made_at(event_id: int) -> tuple[list[Match], list[Referral]]:
+    """The matches and referrals recorded at an event."""
+    found = db.session.scalars(
+        select(Match).where(Match.event_id == event_id).order_by(Match.id)
+    ).all()
+    referrals = db.session.scalars(
+        select(Referral).where(Referral.event_id == event_id).order_by(Referral.id)
+    ).all()
+    return list(found), list(referrals)
+
+
+def open_matches_of_checked_in(event_id: int) -> list[Match]:
+    """Matches of connectors checked in at the event that can take a referral."""
+    connectors = select(EventAttendee.connector_id).where(
+        EventAttendee.event_id == event_id,
+        EventAttendee.status == Attendance.CHECKED_IN,
+        EventAttendee.connector_id.is_not(None),
+    )
+    return list(
+        db.session.scalars(
+            select(Match)
+            .where(Match.connector_id.in_(connectors), Match.status.in_(REFERRAL_STATUSES))
+            .order_by(Match.id)
+        )
+    )
+
+
+# The invitation message and its calendar file -----------------------------------------------
+
+
+def _ics_text(text: str) -> str:
+    """Escape text for an iCalendar value (RFC 5545, 3.3.11)."""
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets, as RFC 5545 asks."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, start = [], 0
+    while start < len(data):
+        end = min(start + (75 if start == 0 else 74), len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 char
+            end -= 1
+        parts.append(data[start:end].decode())
+        start = end
+    return "\r\n ".join(parts)
+
+
+def calendar_file(event: Event, *, url: str | None = None, now: dt.datetime | None = None) -> str:
+    """The event as an iCalendar file (one VEVENT, times in UTC)."""
+    stamp = (now or utcnow()).astimezone(dt.UTC)
+    fmt = "%Y%m%dT%H%M%SZ"
+    slug = current_app.config.get("COMMUNITY_SLUG", "node")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Connector Network//Community node//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:event-{event.id}-{event.public_key}@{slug}.connector-network",
+        f"DTSTAMP:{stamp:{fmt}}",
+        f"DTSTART:{event.starts_at.astimezone(dt.UTC):{fmt}}",
+        f"DTEND:{event.ends_at.astimezone(dt.UTC):{fmt}}",
+        f"SUMMARY:{_ics_text(event.name)}",
+        f"LOCATION:{_ics_text(event.location)}",
+    ]
+    if event.description:
+        lines.append(f"DESCRIPTION:{_ics_text(event.description)}")
+    if url:
+        lines.append(f"URL:{url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One invitation message, ready for the outbox: text, and the calendar file to attach."""
+
+    attendee_id: int
+    to: str
+    name: str
+    subject: str
+    body: str
+    ics: str
+
+
+def invitation_messages(
+    event: Event,
+    attendees: Sequence[EventAttendee],
+    *,
+    rsvp_url: Callable[[EventAttendee], str],
+    render: Callable[[Event, Connectee | Connector, str], tuple[str, str]],
+    event_url: str | None = None,
+) -> list[Invitation]:
+    """Build each attendee's invitation: ``render`` words it, in the person's language."""
+    ics = calendar_file(event, url=event_url)
+    messages = []
+    for attendee in attendees:
+        person = _person_of(attendee)
+        subject, body = render(event, person, rsvp_url(attendee))
+        messages.append(Invitation(attendee.id, person.email, person.full_name, subject, body, ics))
+    return messages
