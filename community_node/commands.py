@@ -16,6 +16,7 @@ from community_node.auth.services import (
 from community_node.eligibility.cli import commands as eligibility
 from community_node.imports.cli import commands as imports
 from community_node.introductions.cli import commands as introductions
+from community_node.mail.cli import commands as mail
 from community_node.matches.cli import commands as matches
 from community_node.matching.cli import commands as matching
 from community_node.reports.cli import commands as reports
@@ -63,6 +64,7 @@ def commands() -> list[click.Command]:
         *eligibility,
         *imports,
         *introductions,
+        *mail,
         *matches,
         *matching,
         *reports,

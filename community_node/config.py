@@ -12,7 +12,14 @@ from shared.web import settings
 
 #: Settings read from the environment as written, never parsed as JSON: a policy version
 #: such as 2026 or 1.10 must stay the text it is, not become a number.
-TEXT_SETTINGS = ("CONSENT_POLICY_VERSION",)
+TEXT_SETTINGS = (
+    "CONSENT_POLICY_VERSION",
+    "PUBLIC_URL",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",  # a password of digits stays text
+    "MAIL_FROM",
+)
 #: The longest policy version a consent record holds (``Consent.policy_version``).
 MAX_POLICY_VERSION_LENGTH = 40
 
@@ -36,7 +43,30 @@ DEFAULTS: dict[str, Any] = {
     # sign up from one network.
     "RATELIMIT_SIGNUP": "10 per hour",
     "API_TITLE": "Connector Network community node",
+    # Where participants reach this node: the links in messages start with it.
+    "PUBLIC_URL": "http://127.0.0.1:8001",
+    # How messages leave: smtp, console (printed) or file (one .eml each in MAIL_FILE_DIR).
+    "MAIL_BACKEND": "console",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,  # STARTTLS after connecting
+    "MAIL_USE_SSL": False,  # TLS from the first byte (port 465)
+    "MAIL_FROM": "Connector Program <noreply@localhost>",
+    "MAIL_FILE_DIR": None,  # None: <instance>/mail
+    "MAIL_TIMEOUT_SECONDS": 30,
+    # A message that failed this many times is a dead letter (staff can retry it).
+    "MAIL_MAX_ATTEMPTS": 8,
+    # The first retry waits this long, each next one twice as long (at most 6 hours).
+    "MAIL_RETRY_SECONDS": 60,
+    # A sender owns the messages it claimed this long; after a crash another sends them.
+    "MAIL_LEASE_SECONDS": 300,
+    "MAIL_BATCH_SIZE": 100,
 }
+
+#: How messages can leave the node (NODE_MAIL_BACKEND).
+MAIL_BACKENDS = ("smtp", "console", "file")
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -60,6 +90,7 @@ def check_settings(config: Mapping[str, Any]) -> None:
     settings.check_int(config, "NODE", "SYNC_BATCH_SIZE", low=1, high=MAX_BATCH_ITEMS)
     settings.check_bool(config, "NODE", "PUBLIC_SIGNUP")
     settings.check_rate_limit(config, "NODE", "RATELIMIT_SIGNUP")
+    check_mail_settings(config)
     version = config["CONSENT_POLICY_VERSION"]
     if (
         not isinstance(version, str)
@@ -72,3 +103,25 @@ def check_settings(config: Mapping[str, Any]) -> None:
             f"1 to {MAX_POLICY_VERSION_LENGTH} characters without surrounding spaces "
             f"(e.g. 2026-01), not {version!r}."
         )
+
+
+def check_mail_settings(config: Mapping[str, Any]) -> None:
+    """Refuse mail settings that could only fail later, at the first message."""
+    if config["MAIL_BACKEND"] not in MAIL_BACKENDS:
+        raise ValueError(
+            f"NODE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
+            f"not {config['MAIL_BACKEND']!r}."
+        )
+    settings.check_int(config, "NODE", "MAIL_PORT", low=1, high=65535)
+    settings.check_bool(config, "NODE", "MAIL_USE_TLS")
+    settings.check_bool(config, "NODE", "MAIL_USE_SSL")
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ValueError("NODE_MAIL_USE_TLS (STARTTLS) and NODE_MAIL_USE_SSL exclude each other.")
+    settings.check_int(config, "NODE", "MAIL_MAX_ATTEMPTS", low=1, high=100)
+    settings.check_int(config, "NODE", "MAIL_RETRY_SECONDS", low=1, high=86400)
+    settings.check_int(config, "NODE", "MAIL_LEASE_SECONDS", low=1, high=86400)
+    settings.check_int(config, "NODE", "MAIL_BATCH_SIZE", low=1, high=10000)
+    settings.check_int(config, "NODE", "MAIL_TIMEOUT_SECONDS", low=1, high=600)
+    url = config["PUBLIC_URL"]
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ValueError(f"NODE_PUBLIC_URL must be an http(s) URL, not {url!r}.")

@@ -6,6 +6,7 @@ from community_node.demand import models as demand
 from community_node.eligibility import models as eligibility
 from community_node.events import models as events
 from community_node.introductions import models as introductions
+from community_node.mail import models as mail
 from community_node.matches import models as matches
 from community_node.matching import models as matching
 from community_node.outcomes import models as outcomes
@@ -20,6 +21,7 @@ __all__ = [
     "eligibility",
     "events",
     "introductions",
+    "mail",
     "matches",
     "matching",
     "outcomes",

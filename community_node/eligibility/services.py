@@ -23,6 +23,7 @@ from community_node.eligibility.rules import (
 )
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
+from community_node.mail import messages as mail
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import Connectee, Connector, ProfileStatus
 from community_node.participants.services import CONNECTEES, CONNECTORS, PersonKind, get_person
@@ -155,6 +156,8 @@ def _store(
             "status_to": new_status.value,
         },
     )
+    if old_status != new_status:
+        mail.signup_decided(person, decision.id)
     return decision, old_status != new_status
 
 

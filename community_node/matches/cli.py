@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from community_node.database import utcnow
+from community_node.mail import cli as mail
 from community_node.matches import services
 from community_node.matching import services as matching
 from community_node.participants import services as participants
@@ -40,6 +41,8 @@ def tick_command(now: dt.datetime | None) -> None:
         )
     if not due:
         click.echo("No follow-ups due.")
+    for line in mail.run_daily(now):
+        click.echo(line)
 
 
 commands: list[click.Command] = [tick_command]

@@ -20,6 +20,7 @@ from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.events.models import Event
 from community_node.extensions import db
+from community_node.mail import messages as mail
 from community_node.matches.lifecycle import (
     AWAITING_ANSWER,
     MEETING_STATUSES,
@@ -174,6 +175,8 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
     if event_id is not None:
         # The pair was introduced in person at the event: the match starts there.
         _move(match, MatchStatus.INTRODUCED, actor=actor, note=None, now=now)
+    else:
+        mail.match_proposed(match, now=now)
     db.session.commit()
     return match
 
@@ -226,6 +229,10 @@ def _move(
     match.transitions.append(transition)
     db.session.flush()
     record(actor, "match.transition", "match", match.id, {"from": current.value, "to": to.value})
+    if to == MatchStatus.INTRODUCED:
+        mail.introduction(match, now=now)
+    elif to == MatchStatus.MET:
+        mail.record_referrals(match, now=now)
     if offer_next is not None and to in (MatchStatus.DECLINED, MatchStatus.EXPIRED):
         # Misconfigured weights must not block a transition; `matching next` retries.
         with contextlib.suppress(DomainError):
@@ -374,6 +381,7 @@ def schedule_meeting(
     match.meetings.append(meeting)
     db.session.flush()
     record(actor, "meeting.create", "meeting", meeting.id, {"match_id": match.id})
+    mail.meeting_invitation(meeting, now=now)
     if match.status == MatchStatus.INTRODUCED:
         _move(match, MatchStatus.MEETING_SCHEDULED, actor=actor, note=None, now=now)
     db.session.commit()
@@ -397,6 +405,9 @@ def update_meeting(
     if changed:
         details = {"match_id": match.id, "fields": changed}
         record(actor, "meeting.update", "meeting", meeting.id, details)
+    if {"scheduled_for", "duration_minutes", "mode"} & set(changed):
+        db.session.flush()
+        mail.meeting_invitation(meeting, now=now)  # moved: a new invitation, same UID
     if "held" in changed and meeting.held and match.status == MatchStatus.MEETING_SCHEDULED:
         _move(match, MatchStatus.MET, actor=actor, note=None, now=now or utcnow())
     db.session.commit()

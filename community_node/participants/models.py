@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
@@ -158,6 +158,11 @@ class _Person:
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("connectors.id", ondelete="SET NULL"), index=True
     )
+    # The language messages to this person are written in (a code of shared.web.i18n's
+    # LANGUAGES); None: the node's default language.
+    preferred_language: Mapped[str | None] = mapped_column(String(8))
+    # "No more reminders": honoured by every reminder enqueued from then on.
+    reminders_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Lower-cased name, email and skills so text search is one indexed-friendly LIKE.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.extensions import db
+from community_node.mail import messages as mail
 from community_node.participants import services as participants
 from community_node.participants.models import ProfileStatus
 from community_node.signup.schemas import Application
@@ -38,17 +39,22 @@ def sign_up(
     *,
     policy_version: str,
     today: dt.date | None = None,
+    language: str | None = None,
 ) -> SignUpResult:
     """Store an application as a submitted person with its consents, or nothing at all.
 
-    Eligibility is not evaluated here: staff review each application first.
+    Eligibility is not evaluated here: staff review each application first. The
+    applicant's "we received it" message is written in the same transaction, in
+    ``language`` (the form's), which becomes their preferred language.
     """
     today = today or utcnow().date()
     existing = participants.email_owner(kind, application.person["email"])
     if existing is not None:
         return _already_registered(kind, existing)
     try:
-        _add_applicant(kind, application, policy_version=policy_version, today=today)
+        _add_applicant(
+            kind, application, policy_version=policy_version, today=today, language=language
+        )
         db.session.commit()
     except IntegrityError:
         # Someone signed up with the same email between the check above and this commit.
@@ -69,11 +75,13 @@ def _add_applicant(
     *,
     policy_version: str,
     today: dt.date,
+    language: str | None,
 ) -> None:
     data: dict[str, Any] = {**application.person, "status": ProfileStatus.SUBMITTED}
     if kind is participants.CONNECTEES:
         data["intake_date"] = today
     person = participants.add_person(kind, data, actor=ACTOR)
+    person.preferred_language = language
     for purpose in sorted(application.consents):
         participants.add_consent(
             {
@@ -84,6 +92,7 @@ def _add_applicant(
             },
             actor=ACTOR,
         )
+    mail.signup_received(person)
 
 
 def _already_registered(kind: participants.PersonKind[Any], person_id: int) -> SignUpResult:

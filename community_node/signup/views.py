@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -68,7 +69,10 @@ def apply(kind: str) -> tuple[str, int] | Response:
     except ValidationError as error:
         return _render(kind, request.form, form_errors(error.messages_dict)), 422
     services.sign_up(
-        form.kind, application, policy_version=current_app.config["CONSENT_POLICY_VERSION"]
+        form.kind,
+        application,
+        policy_version=current_app.config["CONSENT_POLICY_VERSION"],
+        language=str(get_locale() or "") or None,
     )
     # A known email ends here too: the answer never tells whether someone is registered.
     return _thank()

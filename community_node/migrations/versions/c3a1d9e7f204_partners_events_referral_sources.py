@@ -1,7 +1,7 @@
 """partners with contacts and recruiting needs, events and their attendees; every person's referral source, partner, event or inviting connector; matches and referrals made at an event
 
 Revision ID: c3a1d9e7f204
-Revises: f2c4a6e8b0d1
+Revises: c3a1d9e7f202
 Create Date: 2026-12-04 10:29:21.144777
 
 """
@@ -15,7 +15,7 @@ import shared.db
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1d9e7f204'
-down_revision = 'f2c4a6e8b0d1'
+down_revision = 'c3a1d9e7f202'
 branch_labels = None
 depends_on = None
 
