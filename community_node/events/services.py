@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, vText
+from icalendar import Event as CalendarEvent
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
@@ -21,6 +25,7 @@ from community_node.database import utcnow
 from community_node.errors import Conflict, InvalidInput, NotFound
 from community_node.events.models import Attendance, Event, EventAttendee
 from community_node.extensions import db
+from community_node.mail import outbox
 from community_node.matches import services as matches
 from community_node.matches.lifecycle import REFERRAL_STATUSES
 from community_node.matches.models import Match, Referral
@@ -189,6 +194,7 @@ def invite(
         attendee.invited_at = now
         invited.append(attendee)
     db.session.flush()
+    send_invitations(event, invited, now=now)
     record(actor, "event.invite", "event", event.id, {"invited": len(invited)})
     db.session.commit()
     return invited
@@ -199,16 +205,24 @@ def add_registration(
 ) -> EventAttendee:
     """Register a person for an event (invited or not); the caller commits."""
     now = now or utcnow()
-    attendee = _attendee(event, kind, person_id) or _place(event, kind, person_id)
-    if attendee.status == Attendance.INVITED:
+    attendee = _attendee(event, kind, person_id)
+    if attendee is None or attendee.status == Attendance.INVITED:
         if not event.registration_open:
             raise Conflict("Registration for this event is closed.")
-        if event.capacity is not None and registered_count(event.id) >= event.capacity:
+        if not can_register(event):
             raise Conflict("This event is full.")
+        attendee = attendee or _place(event, kind, person_id)
         attendee.status = Attendance.REGISTERED
         attendee.registered_at = now
     db.session.flush()
     return attendee
+
+
+def can_register(event: Event) -> bool:
+    """Whether the event takes registrations: open, with places left."""
+    return event.registration_open and (
+        event.capacity is None or registered_count(event.id) < event.capacity
+    )
 
 
 def registered_count(event_id: int) -> int:
@@ -372,81 +386,67 @@ def open_matches_of_checked_in(event_id: int) -> list[Match]:
     )
 
 
-# The invitation message and its calendar file -----------------------------------------------
+# Public links, the calendar file and the invitation message ---------------------------------
 
 
-def _ics_text(text: str) -> str:
-    """Escape text for an iCalendar value (RFC 5545, 3.3.11)."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def public_url(event: Event) -> str:
+    """The event's public page (registration for newcomers and volunteers)."""
+    return f"{str(current_app.config['PUBLIC_URL']).rstrip('/')}/join/events/{event.public_key}"
 
 
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, as RFC 5545 asks."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, start = [], 0
-    while start < len(data):
-        end = min(start + (75 if start == 0 else 74), len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 char
-            end -= 1
-        parts.append(data[start:end].decode())
-        start = end
-    return "\r\n ".join(parts)
+def rsvp_url(attendee: EventAttendee, event: Event) -> str:
+    """One attendee's own registration link."""
+    return f"{public_url(event)}/register?t={rsvp_token(attendee)}"
 
 
-def calendar_file(event: Event, *, url: str | None = None, now: dt.datetime | None = None) -> str:
-    """The event as an iCalendar file (one VEVENT, times in UTC)."""
-    stamp = (now or utcnow()).astimezone(dt.UTC)
-    fmt = "%Y%m%dT%H%M%SZ"
-    slug = current_app.config.get("COMMUNITY_SLUG", "node")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Connector Network//Community node//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:event-{event.id}-{event.public_key}@{slug}.connector-network",
-        f"DTSTAMP:{stamp:{fmt}}",
-        f"DTSTART:{event.starts_at.astimezone(dt.UTC):{fmt}}",
-        f"DTEND:{event.ends_at.astimezone(dt.UTC):{fmt}}",
-        f"SUMMARY:{_ics_text(event.name)}",
-        f"LOCATION:{_ics_text(event.location)}",
-    ]
+def calendar_file(event: Event, *, now: dt.datetime | None = None) -> str:
+    """The event as an iCalendar file: one VEVENT, times in UTC, the public page as URL."""
+    cal = Calendar()
+    cal.add("prodid", "-//Connector Network//community node//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    entry = CalendarEvent()
+    slug = "".join(c for c in str(current_app.config["COMMUNITY_SLUG"]).lower() if c.isalnum())
+    entry.add("uid", f"event-{event.id}-{event.public_key}@{slug or 'node'}.connector-network")
+    entry.add("dtstamp", now or utcnow())
+    entry.add("dtstart", event.starts_at.astimezone(dt.UTC))
+    entry.add("dtend", event.ends_at.astimezone(dt.UTC))
+    entry.add("summary", vText(event.name))
+    entry.add("location", vText(event.location))
     if event.description:
-        lines.append(f"DESCRIPTION:{_ics_text(event.description)}")
-    if url:
-        lines.append(f"URL:{url}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        entry.add("description", vText(event.description))
+    entry.add("url", public_url(event))
+    cal.add_component(entry)
+    return str(cal.to_ical().decode())
 
 
-@dataclass(frozen=True)
-class Invitation:
-    """One invitation message, ready for the outbox: text, and the calendar file to attach."""
+def send_invitations(
+    event: Event, attendees: Sequence[EventAttendee], *, now: dt.datetime | None = None
+) -> int:
+    """Write each attendee's invitation, with the calendar file, into the mail outbox.
 
-    attendee_id: int
-    to: str
-    name: str
-    subject: str
-    body: str
-    ics: str
-
-
-def invitation_messages(
-    event: Event,
-    attendees: Sequence[EventAttendee],
-    *,
-    rsvp_url: Callable[[EventAttendee], str],
-    render: Callable[[Event, Connectee | Connector, str], tuple[str, str]],
-    event_url: str | None = None,
-) -> list[Invitation]:
-    """Build each attendee's invitation: ``render`` words it, in the person's language."""
-    ics = calendar_file(event, url=event_url)
-    messages = []
+    In each person's language; no commit (the caller's transaction holds the invitations
+    and their messages together). Returns how many messages were written.
+    """
+    ics = calendar_file(event, now=now)
+    written = 0
     for attendee in attendees:
         person = _person_of(attendee)
-        subject, body = render(event, person, rsvp_url(attendee))
-        messages.append(Invitation(attendee.id, person.email, person.full_name, subject, body, ics))
-    return messages
+        message = outbox.enqueue(
+            "event_invitation",
+            outbox.recipient_for(person),
+            template="event_invitation",
+            subject=_l("Invitation: %(name)s", name=event.name),
+            dedupe_key=f"event-invitation:{event.id}:{attendee.id}",
+            context={
+                "event": event,
+                "when": lambda: format_datetime(event.starts_at, "full"),
+                "until": lambda: format_datetime(event.ends_at, "short"),
+                "register_url": rsvp_url(attendee, event),
+                "event_url": public_url(event),
+            },
+            attachments=[outbox.Attachment("invitation.ics", "text/calendar; method=PUBLISH", ics)],
+            now=now,
+        )
+        written += message is not None
+    return written

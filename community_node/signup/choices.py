@@ -11,6 +11,8 @@ import functools
 from collections.abc import Mapping
 from typing import TypeVar
 
+from flask_babel import lazy_gettext as _l
+
 from community_node.participants.models import (
     AVAILABILITY_SLOTS,
     CapacityPeriod,
@@ -39,6 +41,7 @@ LABELS: dict[str, str] = {
     "phone": "Phone",
     "country_of_origin": "Country you come from",
     "referral_source": "How did you hear about the program?",
+    "referral_partner_id": _l("Which organisation told you about it?"),
     "status_category": "Your immigration status",
     "work_authorization": "Your permission to work",
     "work_authorization_expires": "Date your permission to work ends",
@@ -83,6 +86,11 @@ REFERRAL_SOURCES: Mapping[ReferralSource, str] = {
     ReferralSource.COMMUNITY_ORGANISATION: "A community organisation",
     ReferralSource.SELF: "I found the program myself",
     ReferralSource.OTHER: "Somewhere else",
+    ReferralSource.PARTNER: _l("An organisation that works with the program"),
+    ReferralSource.EVENT: _l("An event of the program"),
+    ReferralSource.SOCIAL_MEDIA: _l("Social media"),
+    ReferralSource.WORD_OF_MOUTH: _l("A friend, colleague or family member"),
+    ReferralSource.CONNECTOR_INVITATION: _l("A connector invited me"),
 }
 
 STATUS_CATEGORIES: Mapping[StatusCategory, str] = {

@@ -101,8 +101,12 @@ def _messages(error: ValidationError) -> dict[str, list[str]]:
 
 def _values_of(partner: Partner) -> MultiDict[str, str]:
     values: MultiDict[str, str] = MultiDict(
-        {"name": partner.name, "kind": partner.kind.value, "website": partner.website or "",
-         "notes": partner.notes or ""}
+        {
+            "name": partner.name,
+            "kind": partner.kind.value,
+            "website": partner.website or "",
+            "notes": partner.notes or "",
+        }
     )
     if partner.active:
         values["active"] = "yes"
