@@ -142,7 +142,7 @@ def guests(event_id: int, q: str = "") -> list[Guest]:
         for word in words:
             name = func.lower(model.first_name + " " + model.last_name)
             stmt = stmt.where(name.contains(word))
-        for attendee, person in db.session.execute(stmt).tuples():
+        for attendee, person in db.session.execute(stmt):
             who = cast(Connectee | Connector, person)
             found.append(Guest(attendee, kind, who.id, who.full_name))
     return sorted(found, key=lambda g: (g.name.casefold(), g.kind, g.person_id))
