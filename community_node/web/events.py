@@ -360,10 +360,12 @@ def door(event_id: int) -> str:
         guests=guests,
         q=q,
         status_labels=STATUS_LABELS,
-        arrived=sum(
-            1 for g in services.guests(event.id) if g.attendee.status == Attendance.CHECKED_IN
-        ),
+        arrived=_arrived(event.id),
     )
+
+
+def _arrived(event_id: int) -> int:
+    return sum(1 for g in services.guests(event_id) if g.attendee.status == Attendance.CHECKED_IN)
 
 
 @bp.post(f"/<{ID}:event_id>/check-in/<{ID}:attendee_id>")
@@ -374,10 +376,11 @@ def check_in(event_id: int, attendee_id: int) -> str | Response:
     if request.headers.get("HX-Request"):
         (guest,) = [g for g in services.guests(event_id) if g.attendee.id == attendee.id]
         return render_template(
-            "events/_door_row.html",
+            "events/_checked_in.html",
             event=services.get_event(event_id),
             guest=guest,
             status_labels=STATUS_LABELS,
+            arrived=_arrived(event_id),
         )
     return redirect(
         url_for("events_ui.door", event_id=event_id, q=request.form.get("q", "")), code=303
