@@ -47,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
         hub,
         imports,
         introductions,
+        mail,
         matching,
         partners,
         person,
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(introductions.bp)
+    app.register_blueprint(mail.bp)
     app.register_blueprint(matching.matching_bp)
     app.register_blueprint(matching.matches_bp)
     app.register_blueprint(partners.bp)
