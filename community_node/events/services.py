@@ -237,18 +237,6 @@ def registered_count(event_id: int) -> int:
     )
 
 
-def register(event_id: int, kind: str, person_id: int, *, actor: str) -> EventAttendee:
-    """Register one person (staff on the phone, or the person's own link)."""
-    event = get_event(event_id)
-    model = Connectee if kind == "connectee" else Connector
-    if db.session.get(model, person_id) is None:
-        raise InvalidInput({f"{kind}_id": [f"No {kind} {person_id}."]})
-    attendee = add_registration(event, kind, person_id)
-    record(actor, "event.register", "event", event.id, {"attendee_id": attendee.id})
-    db.session.commit()
-    return attendee
-
-
 def check_in(
     event_id: int, attendee_id: int, *, actor: str, now: dt.datetime | None = None
 ) -> EventAttendee:
@@ -265,17 +253,6 @@ def check_in(
         record(actor, "event.check_in", "event", event_id, {"attendee_id": attendee.id})
         db.session.commit()
     return attendee
-
-
-def check_in_person(event_id: int, kind: str, person_id: int, *, actor: str) -> EventAttendee:
-    """Check in someone who is not on the list yet (a walk-in who is in the program)."""
-    event = get_event(event_id)
-    model = Connectee if kind == "connectee" else Connector
-    if db.session.get(model, person_id) is None:
-        raise InvalidInput({f"{kind}_id": [f"No {kind} {person_id}."]})
-    attendee = _attendee(event, kind, person_id) or _place(event, kind, person_id)
-    db.session.flush()
-    return check_in(event.id, attendee.id, actor=actor)
 
 
 # Registration links -------------------------------------------------------------------------
