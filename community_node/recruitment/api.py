@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -88,6 +87,5 @@ class Invitation(MethodView):
     @invitations_blp.response(200, InvitationSchema)
     def get(self, connector_id: int) -> dict[str, Any]:
         """A connector's invitation link; whoever signs up through it is their invitee."""
-        token = services.invitation_token(connector_id)
-        url = url_for("signup.apply", kind="connector", invite=token, _external=True)
-        return {"connector_id": connector_id, "token": token, "url": url}
+        url = services.invitation_url(connector_id)
+        return {"connector_id": connector_id, "token": url.rpartition("=")[2], "url": url}

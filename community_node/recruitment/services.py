@@ -189,6 +189,12 @@ def invitation_token(connector_id: int) -> str:
     return str(_serializer().dumps({"c": connector.id}))
 
 
+def invitation_url(connector_id: int) -> str:
+    """A connector's invitation link: the connector sign-up form with their token."""
+    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    return f"{base}/join/connector?invite={invitation_token(connector_id)}"
+
+
 def inviter_of(token: str | None) -> Connector | None:
     """The approved connector whose invitation token this is; None for a bad or stale one."""
     if not token or len(token) > 200:

@@ -181,12 +181,10 @@ def _invitation(kind: participants.PersonKind[Any], person: Any) -> dict[str, An
     """An approved connector's invitation link and how many signed up through it."""
     if kind is not participants.CONNECTORS or person.status != ProfileStatus.APPROVED:
         return None
-    token = recruitment.invitation_token(person.id)
-    base = str(current_app.config["PUBLIC_URL"]).rstrip("/")
     invited = db.session.scalar(
         select(func.count()).select_from(Connector).where(Connector.invited_by_id == person.id)
     )
-    return {"url": f"{base}/join/connector?invite={token}", "invited": invited or 0}
+    return {"url": recruitment.invitation_url(person.id), "invited": invited or 0}
 
 
 def render_person(
