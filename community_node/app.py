@@ -40,15 +40,18 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from community_node import system
     from community_node.api_registry import api_blueprints
+    from community_node.events import views as event_pages
     from community_node.selfservice import views as selfservice
     from community_node.signup import views as signup
     from community_node.web import (
         admin,
+        events,
         hub,
         imports,
         introductions,
         mail,
         matching,
+        partners,
         person,
         reports,
         resources,
@@ -71,8 +74,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail.bp)
     app.register_blueprint(matching.matching_bp)
     app.register_blueprint(matching.matches_bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(events.bp)
     app.register_blueprint(layout.blueprint)  # the staff pages' shared templates
     if app.config["PUBLIC_SIGNUP"]:  # switched off, /join is simply not there (404)
         app.register_blueprint(signup.bp)
+        app.register_blueprint(event_pages.bp)
     app.register_blueprint(selfservice.bp)  # /act and /me: participants, by signed link
     register_api_blueprints(app, api, csrf, api_blueprints())

@@ -47,7 +47,13 @@ class DemandSignalSchema(BaseSchema):
     signal = fields.Float(
         metadata={
             "description": "0 to 1: (min(1, LQ/2) + percentile of jobs per 1,000) / 2; "
-            "0.5 when the occupation is not in the table."
+            "0.5 when the occupation is not in the table; lifted by open recruiting needs."
         }
     )
     known = fields.Boolean(metadata={"description": "Whether the table has the occupation."})
+    open_positions = fields.Integer(
+        metadata={
+            "description": "Positions partners' current recruiting needs want in it; "
+            "they lift the signal to at least 0.6 (+0.05 per further position)."
+        }
+    )

@@ -3,10 +3,17 @@
 Precedence: an uploaded table (source "upload") over the OEWS figures of the metro set in
 NODE_DEMAND_METRO (source "oews"); with neither, no table (source "none") and every
 occupation is neutral (0.5).
+
+Recruiting needs that employers and chambers record (``recruitment``) lift the signal of
+their occupation while their period runs: to at least ``NEEDS_FLOOR`` for one open
+position, ``NEEDS_STEP`` more for each further one, at most 1. A table's higher signal
+stands.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +21,11 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from community_node.audit.services import record
+from community_node.database import utcnow
 from community_node.demand.models import DemandFigure
 from community_node.errors import InvalidInput
 from community_node.extensions import db
+from community_node.recruitment.models import Partner, RecruitingNeed
 from shared.taxonomy import (
     DemandTable,
     DemandTableError,
@@ -26,6 +35,10 @@ from shared.taxonomy import (
     normalize_code,
 )
 from shared.taxonomy.demand import NEUTRAL, Demand
+
+#: The signal one open position lifts its occupation to, and what each further one adds.
+NEEDS_FLOOR = 0.6
+NEEDS_STEP = 0.05
 
 UPLOAD = "upload"
 OEWS = "oews"
@@ -133,11 +146,61 @@ def summary() -> dict[str, Any]:
     }
 
 
+def open_positions(today: dt.date | None = None) -> dict[str, int]:
+    """Positions wanted per SOC code by active partners' needs whose period covers today."""
+    today = today or utcnow().date()
+    rows = db.session.execute(
+        select(RecruitingNeed.soc_code, func.sum(RecruitingNeed.positions))
+        .join(Partner, Partner.id == RecruitingNeed.partner_id)
+        .where(
+            Partner.active.is_(True),
+            RecruitingNeed.starts_on <= today,
+            RecruitingNeed.ends_on >= today,
+        )
+        .group_by(RecruitingNeed.soc_code)
+    )
+    return {code: int(total or 0) for code, total in rows}
+
+
+def lifted(signal: float, positions: int) -> float:
+    """The signal of an occupation with ``positions`` open: never lower than the table's."""
+    if positions <= 0:
+        return signal
+    return max(signal, min(1.0, NEEDS_FLOOR + NEEDS_STEP * (positions - 1)))
+
+
+def signal_lookup(today: dt.date | None = None) -> Callable[[str | None], float | None]:
+    """A function giving each occupation's signal (None: nothing known, so neutral)."""
+    table = active_table().table
+    needs = open_positions(today)
+
+    def lookup(code: str | None) -> float | None:
+        if not code or (code not in needs and (table is None or code not in table)):
+            return None
+        base = NEUTRAL if table is None else table.signal(code)
+        return lifted(base, needs.get(code, 0))
+
+    return lookup
+
+
+def group_signals(today: dt.date | None = None) -> dict[str, float]:
+    """The mean signal of each SOC major group ("29") over the occupations known in it."""
+    table = active_table().table
+    needs = open_positions(today)
+    codes = set(needs) | ({normalize_code(row.soc_code) for row in table} if table else set())
+    by_group: dict[str, list[float]] = {}
+    for code in codes:
+        base = NEUTRAL if table is None else table.signal(code)
+        by_group.setdefault(code[:2], []).append(lifted(base, needs.get(code, 0)))
+    return {group: sum(values) / len(values) for group, values in by_group.items()}
+
+
 def signal_for(occupation: str) -> dict[str, Any]:
     """Return the demand figures and signal of one occupation for staff."""
     code = normalize_code(occupation)
     active = active_table()
     row = None if active.table is None else active.table.get(code)
+    positions = open_positions().get(code, 0)
     taxonomy = default_taxonomy()
     return {
         "occupation": code,
@@ -147,6 +210,7 @@ def signal_for(occupation: str) -> dict[str, Any]:
         "metro_name": active.metro_name,
         "location_quotient": None if row is None else row.location_quotient,
         "jobs_per_1000": None if row is None else row.jobs_per_1000,
-        "signal": NEUTRAL if active.table is None else active.table.signal(code),
+        "signal": lifted(NEUTRAL if active.table is None else active.table.signal(code), positions),
         "known": row is not None,
+        "open_positions": positions,
     }

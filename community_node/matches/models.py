@@ -41,6 +41,10 @@ class Match(Base):
     first_met_on: Mapped[dt.date | None]
     exit_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(80))
+    #: The event where the pair was introduced, if they met there.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
 
     transitions: Mapped[list[MatchTransition]] = relationship(
         back_populates="match", order_by="MatchTransition.id", cascade="all, delete-orphan"
@@ -118,5 +122,9 @@ class Referral(Base):
     tier: Mapped[int] = mapped_column(default=1)
     result: Mapped[ReferralResult] = mapped_column(default=ReferralResult.PENDING)
     created_at: Mapped[created_at]
+    #: The event where the connector made this introduction, if there.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
 
     match: Mapped[Match] = relationship(back_populates="referrals")

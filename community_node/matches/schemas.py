@@ -65,6 +65,7 @@ class ReferralSchema(BaseSchema):
         validate=validate.OneOf([1, 2], error="Tier is 1 (the connector's) or 2 (theirs)."),
     )
     result = fields.Enum(ReferralResult, by_value=True, load_default=ReferralResult.PENDING)
+    event_id = Id(allow_none=True, metadata={"description": "The event where it was made."})
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -85,6 +86,10 @@ class MatchSchema(BaseSchema):
         allow_none=True,
         validate=validate.Length(max=2000),
         metadata={"description": "Kept on the initial transition."},
+    )
+    event_id = Id(
+        allow_none=True,
+        metadata={"description": "The event where the pair was introduced; starts introduced."},
     )
     proposed_at = fields.AwareDateTime(dump_only=True)
     status_changed_at = fields.AwareDateTime(dump_only=True)

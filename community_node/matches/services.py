@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, update
 from community_node.audit.services import record
 from community_node.database import utcnow
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
+from community_node.events.models import Event
 from community_node.extensions import db
 from community_node.mail import links
 from community_node.mail import messages as mail
@@ -107,6 +108,9 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
         errors["connectee_id"] = [f"No connectee {data['connectee_id']}."]
     if connector is None:
         errors["connector_id"] = [f"No connector {data['connector_id']}."]
+    event_id = data.get("event_id")
+    if event_id is not None and db.session.get(Event, event_id) is None:
+        errors["event_id"] = [f"No event {event_id}."]
     if errors:
         raise InvalidInput(errors)
     assert connectee is not None and connector is not None
@@ -155,6 +159,7 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
         status_changed_at=now,
         expires_at=_expiry_from(now),
         created_by=actor,
+        event_id=event_id,
     )
     match.transitions.append(
         MatchTransition(
@@ -174,7 +179,11 @@ def create_match(data: Mapping[str, Any], *, actor: str, now: dt.datetime | None
         match.id,
         {"connectee_id": connectee.id, "connector_id": connector.id},
     )
-    mail.match_proposed(match, now=now)
+    if event_id is not None:
+        # The pair was introduced in person at the event: the match starts there.
+        _move(match, MatchStatus.INTRODUCED, actor=actor, note=None, now=now)
+    else:
+        mail.match_proposed(match, now=now)
     db.session.commit()
     return match
 
@@ -446,6 +455,9 @@ def add_referral(
     referred_on = data.get("referred_on") or now.date()
     if referred_on > now.date():
         raise InvalidInput({"referred_on": ["A referral cannot be dated in the future."]})
+    event_id = data.get("event_id")
+    if event_id is not None and db.session.get(Event, event_id) is None:
+        raise InvalidInput({"event_id": [f"No event {event_id}."]})
     referral = Referral(
         contact_name=data["contact_name"],
         organisation=data["organisation"],
@@ -453,6 +465,7 @@ def add_referral(
         referred_on=referred_on,
         tier=data.get("tier", 1),
         result=data.get("result", ReferralResult.PENDING),
+        event_id=event_id,
     )
     match.referrals.append(referral)
     db.session.flush()

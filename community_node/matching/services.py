@@ -21,6 +21,7 @@ from sqlalchemy import exists, select
 
 from community_node.audit.services import record
 from community_node.database import utcnow
+from community_node.demand.services import signal_lookup
 from community_node.errors import Conflict, DomainError, InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.matches import services as matches
@@ -110,6 +111,10 @@ def _seekers(
 ) -> list[Seeker]:
     withdrawn, cross_city = adapters.consented_connectees()
     tried = adapters.tried_connectors([c.id for c in connectees])
+    try:
+        demand_of = signal_lookup()
+    except RuntimeError:  # NODE_DEMAND_METRO names no metro: the app reports it elsewhere
+        demand_of = _unknown_demand
     return [
         adapters.seeker_of(
             c,
@@ -117,9 +122,14 @@ def _seekers(
             excluded=tried.get(c.id, set()) | extra_excluded.get(c.id, set()),
             withdrawn=c.id in withdrawn,
             cross_city_ok=c.id in cross_city,
+            demand=demand_of(c.target_occupation),
         )
         for c in connectees
     ]
+
+
+def _unknown_demand(code: str | None) -> float | None:
+    return None
 
 
 def _rendered(

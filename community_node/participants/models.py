@@ -49,6 +49,12 @@ class ReferralSource(enum.StrEnum):
     COMMUNITY_ORGANISATION = "community_organisation"
     SELF = "self"
     OTHER = "other"
+    # Where the recruitment reports look: a named partner, an event, a connector's link.
+    PARTNER = "partner"
+    EVENT = "event"
+    SOCIAL_MEDIA = "social_media"
+    WORD_OF_MOUTH = "word_of_mouth"
+    CONNECTOR_INVITATION = "connector_invitation"
 
 
 class StatusCategory(enum.StrEnum):
@@ -140,6 +146,17 @@ class _Person:
     # stays on the node, the ids are vocabulary and may travel to the hub.
     skill_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     availability: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Where the person heard of the program; the ids name which partner, event or connector.
+    referral_source: Mapped[ReferralSource | None]
+    referral_partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="SET NULL"), index=True
+    )
+    referral_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connectors.id", ondelete="SET NULL"), index=True
+    )
     # The language pages and messages are in for this person (shared.names.LANGUAGES),
     # from the page they signed up on; None: the node's default language.
     preferred_language: Mapped[str | None] = mapped_column(String(8))
@@ -169,7 +186,6 @@ class Connectee(_Person, Base):
     __tablename__ = "connectees"
 
     country_of_origin: Mapped[str | None] = mapped_column(String(2))
-    referral_source: Mapped[ReferralSource | None]
     status_category: Mapped[StatusCategory | None]
     work_authorization: Mapped[WorkAuthorization | None]
     work_authorization_expires: Mapped[dt.date | None]

@@ -66,6 +66,25 @@ class _PersonSchema(BaseSchema):
         metadata={"description": "The language of this person's pages and messages."},
     )
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    referral_source = fields.Enum(
+        ReferralSource,
+        by_value=True,
+        allow_none=True,
+        metadata={
+            "description": "How they heard of the program; a partner, event or "
+            "inviting connector given without it sets it."
+        },
+    )
+    referral_partner_id = Id(
+        allow_none=True, metadata={"description": "The partner who referred them."}
+    )
+    referral_event_id = Id(
+        allow_none=True, metadata={"description": "The event they came through."}
+    )
+    invited_by_id = Id(
+        allow_none=True,
+        metadata={"description": "The connector whose invitation link they used."},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
@@ -81,7 +100,6 @@ class ConnecteeSchema(_PersonSchema):
     """A connectee as read and written through the API."""
 
     country_of_origin = CountryCode(allow_none=True)
-    referral_source = fields.Enum(ReferralSource, by_value=True, allow_none=True)
     status_category = fields.Enum(StatusCategory, by_value=True, allow_none=True)
     work_authorization = fields.Enum(WorkAuthorization, by_value=True, allow_none=True)
     work_authorization_expires = fields.Date(allow_none=True)

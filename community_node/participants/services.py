@@ -25,7 +25,9 @@ from community_node.participants.models import (
     Consent,
     ConsentPurpose,
     ProfileStatus,
+    ReferralSource,
 )
+from community_node.recruitment.services import check_referral
 from community_node.sync.outbox import connector_changed
 from shared.taxonomy import Level, default_taxonomy
 
@@ -129,6 +131,26 @@ def _check_references(data: Mapping[str, Any]) -> None:
     coordinator_id = data.get("coordinator_id")
     if coordinator_id is not None and db.session.get(StaffUser, coordinator_id) is None:
         raise InvalidInput({"coordinator_id": [f"No staff user {coordinator_id}."]})
+    check_referral(data)
+
+
+#: The referral source a partner, event or inviting connector implies when none is given.
+_IMPLIED_SOURCE = (
+    ("invited_by_id", ReferralSource.CONNECTOR_INVITATION),
+    ("referral_event_id", ReferralSource.EVENT),
+    ("referral_partner_id", ReferralSource.PARTNER),
+)
+
+
+def with_implied_source(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill in the referral source that the partner, event or inviter given implies."""
+    filled = dict(data)
+    if filled.get("referral_source") is None:
+        for key, source in _IMPLIED_SOURCE:
+            if filled.get(key) is not None:
+                filled["referral_source"] = source
+                break
+    return filled
 
 
 def add_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P:
@@ -137,6 +159,7 @@ def add_person(kind: PersonKind[P], data: Mapping[str, Any], *, actor: str) -> P
     Commits nothing, so a caller can store more (consents, say) in the same commit.
     """
     _check_references(data)
+    data = with_implied_source(data)
     if email_owner(kind, data["email"]) is not None:
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     person = kind.model()
@@ -167,6 +190,9 @@ def update_person(kind: PersonKind[P], person_id: int, data: Mapping[str, Any], 
     """Change some fields of a person; unchanged values write nothing to the audit log."""
     person = get_person(kind, person_id)
     _check_references(data)
+    if kind.model is Connector and data.get("invited_by_id") == person_id:
+        raise InvalidInput({"invited_by_id": ["A connector cannot invite themselves."]})
+    data = with_implied_source(data)
     if "email" in data and email_owner(kind, data["email"], person.id) is not None:
         raise Conflict(f"A {kind.name} with this email already exists.", field="email")
     changed = apply_fields(kind, person, data)

@@ -12,10 +12,13 @@ from werkzeug.wrappers import Response
 from community_node.reports import services
 from community_node.reports.schemas import (
     ConnectorReferralRowSchema,
+    EventRowSchema,
     FunnelRowSchema,
+    InvitationRowSchema,
     OutcomeRowSchema,
     ReferralArgsSchema,
     ReportArgsSchema,
+    SourceRowSchema,
     TimeToMatchRowSchema,
 )
 from community_node.security import require_api_caller
@@ -126,3 +129,53 @@ class ReferralsPerConnectorCsv(MethodView):
         return csv_response(
             rows, services.CONNECTOR_REFERRAL_COLUMNS, "referrals-per-connector.csv"
         )
+
+
+def _range(args: dict[str, Any]) -> dict[str, Any]:
+    return {"start": args.get("from_"), "end": args.get("to")}
+
+
+@reports_blp.route("/by-source")
+class BySource(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, SourceRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.SourceRow]:
+        """Recruitment and outcomes per referral source; from/to are intake dates."""
+        return services.by_source(**_range(args))
+
+
+@reports_blp.route("/by-source.csv")
+class BySourceCsv(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Recruitment by source as CSV, the same rows and columns as the JSON."""
+        rows = SourceRowSchema().dump(services.by_source(**_range(args)), many=True)
+        return csv_response(rows, services.SOURCE_COLUMNS, "by-source.csv")
+
+
+@reports_blp.route("/events")
+class Events(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, EventRowSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[services.EventRow]:
+        """Each event's outcomes; from/to are the events' dates."""
+        return services.by_event(**_range(args))
+
+
+@reports_blp.route("/events.csv")
+class EventsCsv(MethodView):
+    @reports_blp.arguments(ReferralArgsSchema, location="query", unknown=RAISE)
+    @reports_blp.response(200, content_type="text/csv")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Each event's outcomes as CSV, the same rows and columns as the JSON."""
+        rows = EventRowSchema().dump(services.by_event(**_range(args)), many=True)
+        return csv_response(rows, services.EVENT_COLUMNS, "events.csv")
+
+
+@reports_blp.route("/invitations")
+class Invitations(MethodView):
+    @reports_blp.response(200, InvitationRowSchema(many=True))
+    def get(self) -> list[services.InvitationRow]:
+        """Connectors who invited others, with their invitees and invitation chains."""
+        return services.invitations()

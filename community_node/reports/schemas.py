@@ -105,3 +105,58 @@ class ConnectorReferralRowSchema(BaseSchema):
     tier1 = fields.Integer()
     tier2 = fields.Integer()
     hired = fields.Integer(metadata={"description": "Referrals whose result is hired."})
+
+
+class SourceRowSchema(BaseSchema):
+    """Recruitment and outcomes of one referral source (and the partner or event it names)."""
+
+    source = fields.String(metadata={"description": "A referral source, or unknown."})
+    partner_id = Id(allow_none=True)
+    partner_name = fields.String(allow_none=True)
+    event_id = Id(allow_none=True)
+    event_name = fields.String(allow_none=True)
+    connectees = fields.Integer(metadata={"description": "Connectees in the intake range."})
+    eligible = fields.Integer()
+    matched = fields.Integer()
+    met = fields.Integer()
+    employed = fields.Integer()
+    employed_in_field = fields.Integer()
+    placement_rate = fields.Float(allow_none=True, metadata={"description": "employed / met"})
+    connectors = fields.Integer(metadata={"description": "Connectors added in the range."})
+    active_connectors = fields.Integer(metadata={"description": "Of them, approved."})
+    connectors_matched = fields.Integer(metadata={"description": "Of them, ever introduced."})
+
+
+class EventRowSchema(BaseSchema):
+    """What one event brought: attendance, sign-ups, introductions and what came of them."""
+
+    event_id = Id()
+    event_name = fields.String()
+    kind = fields.String()
+    starts_at = fields.AwareDateTime()
+    invited = fields.Integer(metadata={"description": "Everyone on the list."})
+    registered = fields.Integer(metadata={"description": "Registered or checked in."})
+    checked_in = fields.Integer()
+    connectees_checked_in = fields.Integer()
+    connectors_checked_in = fields.Integer()
+    signups = fields.Integer(metadata={"description": "People whose referral is this event."})
+    matches = fields.Integer(metadata={"description": "Matches made at the event."})
+    matches_met = fields.Integer(metadata={"description": "Of them, met since."})
+    referrals = fields.Integer(metadata={"description": "Referrals made at the event."})
+    employed = fields.Integer(
+        metadata={"description": "Checked-in connectees employed at a follow-up since."}
+    )
+
+
+class InvitationRowSchema(BaseSchema):
+    """A connector who invited others: invitees and the chain below them."""
+
+    connector_id = Id()
+    connector_name = fields.String()
+    status = fields.String()
+    invited_by_id = Id(allow_none=True)
+    invited_connectors = fields.Integer()
+    invited_active = fields.Integer(metadata={"description": "Invited connectors approved."})
+    invited_connectees = fields.Integer()
+    chain_size = fields.Integer(metadata={"description": "Connectors invited, directly or on."})
+    chain_depth = fields.Integer(metadata={"description": "Generations of invitations below."})

@@ -44,6 +44,7 @@ LABELS: dict[str, Text] = {
     "phone": _l("Phone"),
     "country_of_origin": _l("Country you come from"),
     "referral_source": _l("How did you hear about the program?"),
+    "referral_partner_id": _l("Which organisation told you about it?"),
     "status_category": _l("Your immigration status"),
     "work_authorization": _l("Your permission to work"),
     "work_authorization_expires": _l("Date your permission to work ends"),
@@ -88,6 +89,11 @@ REFERRAL_SOURCES: Mapping[ReferralSource, Text] = {
     ReferralSource.COMMUNITY_ORGANISATION: _l("A community organisation"),
     ReferralSource.SELF: _l("I found the program myself"),
     ReferralSource.OTHER: _l("Somewhere else"),
+    ReferralSource.PARTNER: _l("An organisation that works with the program"),
+    ReferralSource.EVENT: _l("An event of the program"),
+    ReferralSource.SOCIAL_MEDIA: _l("Social media"),
+    ReferralSource.WORD_OF_MOUTH: _l("A friend, colleague or family member"),
+    ReferralSource.CONNECTOR_INVITATION: _l("A connector invited me"),
 }
 
 STATUS_CATEGORIES: Mapping[StatusCategory, Text] = {

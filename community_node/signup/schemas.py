@@ -214,6 +214,7 @@ class ConnecteeSignUpSchema(_SignUpSchema, ConnecteeSchema):
             *_CONTACT,
             "country_of_origin",
             "referral_source",
+            "referral_partner_id",
             "status_category",
             "work_authorization",
             "work_authorization_expires",
@@ -240,6 +241,8 @@ class ConnectorSignUpSchema(_SignUpSchema, ConnectorSchema):
     class Meta:
         fields = (
             *_CONTACT,
+            "referral_source",
+            "referral_partner_id",
             "employer",
             "job_title",
             "occupation",

@@ -13,7 +13,10 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from community_node.errors import NotFound
+from community_node.events import services as events
 from community_node.participants import services as participants
+from community_node.recruitment import services as recruitment
 from community_node.signup import choices, services
 from community_node.signup.schemas import (
     HONEYPOT,
@@ -61,17 +64,19 @@ def join() -> str:
 @rate_limited(Rule("signup_per_address", "RATELIMIT_SIGNUP"))  # posts only: reading is free
 def apply(kind: str) -> tuple[str, int] | Response:
     form = FORMS[kind]
+    source = _source(kind)
     if request.method == "GET":
-        return _render(kind, MultiDict(form.initial)), 200
+        return _render(kind, MultiDict(form.initial), source=source), 200
     if request.form.get(HONEYPOT):
         return _thank()  # a bot: it learns nothing, and nothing is stored
     try:
         application = form.schema().load(request.form)
     except ValidationError as error:
-        return _render(kind, request.form, form_errors(error.messages_dict)), 422
+        return _render(kind, request.form, form_errors(error.messages_dict), source=source), 422
     services.sign_up(
         form.kind,
         application,
+        source=source,
         policy_version=current_app.config["CONSENT_POLICY_VERSION"],
         language=str(get_locale() or "") or None,
     )
@@ -107,8 +112,25 @@ def _thank() -> Response:
     return redirect(url_for("signup.thanks"), code=303)
 
 
+def _source(kind: str) -> services.Source:
+    """Where an invitation (connector form) or event link says this applicant came from."""
+    token = request.values.get("invite") if kind == "connector" else None
+    inviter = recruitment.inviter_of(token)
+    event = None
+    if inviter is None and (key := request.values.get("event", "")):
+        try:
+            event = events.event_by_key(key)
+        except NotFound:
+            event = None
+    return services.Source(inviter=inviter, event=event, invite_token=token if inviter else None)
+
+
 def _render(
-    kind: str, values: MultiDict[str, str], errors: Mapping[str, list[str]] | None = None
+    kind: str,
+    values: MultiDict[str, str],
+    errors: Mapping[str, list[str]] | None = None,
+    *,
+    source: services.Source | None = None,
 ) -> str:
     errors = errors or {}
     # The summary at the top lists the problems in the order the form asks its questions.
@@ -122,4 +144,8 @@ def _render(
         choices=choices,
         language_rows=range(1, LANGUAGE_ROWS + 1),
         honeypot=HONEYPOT,
+        partners=recruitment.partner_options(),
+        invited_by=source.inviter.first_name if source and source.inviter else None,
+        event=source.event if source else None,
+        attribution=source.hidden_fields() if source else {},
     )

@@ -7,35 +7,31 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from community_node.demand.services import active_table
+from community_node.demand.services import group_signals
 from community_node.extensions import db
 from community_node.sync import outbox
 from community_node.sync.models import OutboxItem, OutboxKind
 from shared.protocol import SOC_MAJOR_GROUPS
 from shared.protocol.demand import round_signal
-from shared.taxonomy import normalize_code
 
 #: The outbox key of the demand signals (one set per community).
 DEMAND_KEY = "demand"
 
 
 def demand_signals() -> list[dict[str, Any]]:
-    """Each SOC major group's demand signal from the node's active demand table.
+    """Each SOC major group's demand signal: the active table lifted by recruiting needs.
 
-    Only groups the table has figures for; none without a table (every occupation is then
-    neutral, which says nothing about the community).
+    Only groups the table or a current need has figures for; none with neither (every
+    occupation is then neutral, which says nothing about the community).
     """
     try:
-        table = active_table().table
+        signals = group_signals()
     except RuntimeError:  # NODE_DEMAND_METRO names no metro: the app reports it elsewhere
         return []
-    if table is None:
-        return []
-    groups = {normalize_code(row.soc_code)[:2] for row in table}
     return [
-        {"major_group": major, "signal": round_signal(table.group_signal(f"{major}-"))}
+        {"major_group": major, "signal": round_signal(signals[major])}
         for major in SOC_MAJOR_GROUPS
-        if major in groups
+        if major in signals
     ]
 
 

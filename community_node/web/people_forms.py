@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, pre_load, validate
 from werkzeug.datastructures import MultiDict
 
@@ -77,6 +78,8 @@ LABELS: dict[str, str] = {
     "status": "Status",
     "country_of_origin": "Country of origin",
     "referral_source": "Heard of the program through",
+    "referral_partner_id": _l("Partner who referred them"),
+    "referral_event_id": _l("Event they came through"),
     "status_category": "Immigration status",
     "work_authorization": "Permission to work",
     "work_authorization_expires": "Permission to work ends",
@@ -119,7 +122,11 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "country_of_origin": choices.countries(),
     "education_country": choices.countries(),
     "referral_source": _staff_worded(
-        choices.REFERRAL_SOURCES, {ReferralSource.SELF: "Found the program themselves"}
+        choices.REFERRAL_SOURCES,
+        {
+            ReferralSource.SELF: "Found the program themselves",
+            ReferralSource.CONNECTOR_INVITATION: _l("A connector's invitation"),
+        },
     ),
     "status_category": choices.labelled(choices.STATUS_CATEGORIES),
     "work_authorization": _staff_worded(
@@ -176,12 +183,19 @@ class _StaffPersonForm(PlainMessages):
 class ConnecteeForm(_StaffPersonForm, ConnecteeSchema):
     """A connectee as a coordinator adds or changes one."""
 
+    class Meta:
+        # Set by the invitation link only: the form shows it, never posts it.
+        exclude = ("invited_by_id",)
+
     current_occupation = OccupationChoice(allow_none=True)
     target_occupation = OccupationChoice(allow_none=True)
 
 
 class ConnectorForm(_StaffPersonForm, ConnectorSchema):
     """A connector as a coordinator adds or changes one."""
+
+    class Meta:
+        exclude = ("invited_by_id",)
 
     occupation = OccupationChoice(allow_none=True)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -24,14 +25,17 @@ from community_node.eligibility import services as eligibility
 from community_node.eligibility.models import EligibilityDecision, Outcome
 from community_node.eligibility.schemas import OverrideSchema
 from community_node.errors import DomainError
+from community_node.events import services as events
+from community_node.extensions import db
 from community_node.participants import services as participants
-from community_node.participants.models import ConsentPurpose, ProfileStatus
+from community_node.participants.models import Connector, ConsentPurpose, ProfileStatus
 from community_node.participants.schemas import (
     ConnecteeSchema,
     ConnectorSchema,
     ConsentSchema,
     WithdrawSchema,
 )
+from community_node.recruitment import services as recruitment
 from community_node.security import actor_label, require_role
 from community_node.web import filters, queries
 from shared.names import LANGUAGES
@@ -146,6 +150,12 @@ def _display(name: str, value: Any) -> str:
         return filters.country_name(value)
     if name == "preferred_language" and value in LANGUAGES:
         return LANGUAGES[value].name
+    if name == "referral_partner_id":
+        return recruitment.get_partner(value).name
+    if name == "referral_event_id":
+        return events.get_event(value).name
+    if name == "invited_by_id":
+        return queries.person_name("connector", value)
     return str(value).replace("_", " ") if name not in ("email", "phone") else str(value)
 
 
@@ -168,6 +178,16 @@ def _consent_form() -> ConsentForm:
     form = ConsentForm(formdata=None, prefix="consent")
     form.policy_version.data = current_app.config["CONSENT_POLICY_VERSION"]
     return form
+
+
+def _invitation(kind: participants.PersonKind[Any], person: Any) -> dict[str, Any] | None:
+    """An approved connector's invitation link and how many signed up through it."""
+    if kind is not participants.CONNECTORS or person.status != ProfileStatus.APPROVED:
+        return None
+    invited = db.session.scalar(
+        select(func.count()).select_from(Connector).where(Connector.invited_by_id == person.id)
+    )
+    return {"url": recruitment.invitation_url(person.id), "invited": invited or 0}
 
 
 def render_person(
@@ -197,6 +217,7 @@ def render_person(
             purposes=PURPOSES,
             outcomes=OUTCOMES,
             methods=METHODS,
+            invitation=_invitation(kind, person),
             **{**blank, **forms},
         ),
         status,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import RAISE, Schema, ValidationError
 from wtforms import DateField, SelectField
@@ -21,11 +22,15 @@ from community_node.reports import services
 from community_node.reports.schemas import (
     PERIODS,
     ConnectorReferralRowSchema,
+    EventRowSchema,
     FunnelRowSchema,
+    InvitationRowSchema,
     OutcomeRowSchema,
     ReportArgsSchema,
+    SourceRowSchema,
     TimeToMatchRowSchema,
 )
+from community_node.web.people_forms import OPTIONS
 from shared.web.csv import XLSX_MIMETYPE, csv_response, write_xlsx
 from shared.web.forms import StaffForm
 
@@ -101,7 +106,35 @@ REPORTS: dict[str, Report] = {
             services.referrals_per_connector(a.get("from_"), a.get("to")),
         ),
     ),
+    "by-source": Report(
+        "Recruitment by source",
+        services.SOURCE_COLUMNS,
+        lambda a: _dumped(SourceRowSchema(), services.by_source(a.get("from_"), a.get("to"))),
+    ),
+    "events": Report(
+        "Events",
+        services.EVENT_COLUMNS,
+        lambda a: _dumped(EventRowSchema(), services.by_event(a.get("from_"), a.get("to"))),
+    ),
+    "invitations": Report(
+        "Invitations",
+        services.INVITATION_COLUMNS,
+        lambda a: _dumped(InvitationRowSchema(), services.invitations()),
+    ),
 }
+
+#: Reports over a date range only, without cohorts or grouping.
+RANGE_ONLY = frozenset({"referrals-per-connector", "by-source", "events", "invitations"})
+
+
+def source_label(row: Mapping[str, Any]) -> str:
+    """Name a referral source in words, with the partner or event it names."""
+    labels = dict(OPTIONS["referral_source"])
+    if row["source"] == services.UNKNOWN:
+        return str(_("Not recorded"))
+    label = str(labels.get(row["source"], row["source"]))
+    name = row.get("partner_name") or row.get("event_name")
+    return f"{label}: {name}" if name else label
 
 
 def _load_args() -> tuple[ReportForm, dict[str, Any] | None]:
@@ -204,6 +237,9 @@ def index() -> tuple[str, int]:
         charts=_charts(data, grouped),
         percent=_percent,
         query={k: v for k, v in request.args.items() if v != ""},
+        source_label=source_label,
+        invited_summary=services.invited_connectors_summary(),
+        chains=services.invitation_chains(),
     )
     return page, 200
 
@@ -219,8 +255,8 @@ def download(name: str, fmt: str) -> Response:
         abort(422, description="Fix the report's dates or period first.")
     report = REPORTS[name]
     rows = report.rows(args)
-    parts = [name] if name == "referrals-per-connector" else [name, args["period"]]
-    if args.get("group_by") and name != "referrals-per-connector":
+    parts = [name] if name in RANGE_ONLY else [name, args["period"]]
+    if args.get("group_by") and name not in RANGE_ONLY:
         parts.append(args["group_by"])
     filename = "-".join(parts)
     if fmt == "csv":

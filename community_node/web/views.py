@@ -22,12 +22,14 @@ from werkzeug.wrappers import Response
 from community_node.auth.models import Role
 from community_node.auth.services import accounts, list_users
 from community_node.errors import Conflict, InvalidInput
+from community_node.events import services as events
 from community_node.pagination import Page, PageArgsSchema
 from community_node.participants import services as participants
 from community_node.participants.schemas import (
     ConnecteeListArgsSchema,
     ConnectorListArgsSchema,
 )
+from community_node.recruitment import services as recruitment
 from community_node.security import actor_label, current_staff, require_role
 from community_node.selfservice import services as selfservice
 from community_node.signup.choices import languages
@@ -246,7 +248,11 @@ def _render_form(
         errors=people_forms.in_form_order(errors),
         labels=people_forms.LABELS,
         label_of=people_forms.label_of,
-        options=people_forms.OPTIONS,
+        options={
+            **people_forms.OPTIONS,
+            "referral_partner_id": tuple(recruitment.partner_options()),
+            "referral_event_id": tuple(events.event_options()),
+        },
         coordinators=[(str(user.id), user.name) for user in list_users() if user.active],
         language_rows=range(1, len(language_rows) + 1),
         max_languages=people_forms.MAX_LANGUAGES,

@@ -8,6 +8,7 @@ from typing import Any
 import factory
 from sqlalchemy.orm import Session, scoped_session
 
+from community_node.events.models import Event, EventKind
 from community_node.matches.models import Match, MatchStatus, Meeting, MeetingMode, Referral
 from community_node.outcomes.models import FollowUpOutcome, OutcomeCategory
 from community_node.participants.models import (
@@ -22,6 +23,7 @@ from community_node.participants.models import (
     ProfileStatus,
     WorkAuthorization,
 )
+from community_node.recruitment.models import Partner, PartnerKind
 
 _ALL: list[type[factory.alchemy.SQLAlchemyModelFactory]] = []
 
@@ -170,3 +172,26 @@ class FollowUpOutcomeFactory(_Base):
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.pop("connectee", None)
         return super()._create(model_class, *args, **kwargs)
+
+
+@_register
+class PartnerFactory(_Base):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner organisation {n}")
+    kind = PartnerKind.EMPLOYER
+
+
+@_register
+class EventFactory(_Base):
+    class Meta:
+        model = Event
+
+    name = factory.Sequence(lambda n: f"Networking evening {n}")
+    kind = EventKind.NETWORKING
+    starts_at = factory.LazyFunction(lambda: dt.datetime(2026, 5, 12, 22, 0, tzinfo=dt.UTC))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
+    location = "Central Library, 5440 Spring Garden Rd"
+    public_key = factory.Sequence(lambda n: f"event-key-{n:04d}")
+    created_by = "staff:1"

@@ -1,0 +1,1 @@
+"""Networking events and job fairs: invitations, registration, check-in, introductions."""

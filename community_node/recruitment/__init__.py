@@ -1,0 +1,1 @@
+"""Where people come from: partner organisations, their recruiting needs, invitations."""
