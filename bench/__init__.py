@@ -45,7 +45,7 @@ class Figure:
     def line(self) -> str:
         text = f"{self.name}: {self.value:,.1f} {self.unit}"
         if self.target is not None:
-            text += f"  target ≤ {self.target:,.0f} {self.unit}  {'OK' if self.ok else 'MISSED'}"
+            text += f"  target ≤ {self.target:,g} {self.unit}  {'OK' if self.ok else 'MISSED'}"
         if self.note:
             text += f"  ({self.note})"
         return text
