@@ -33,8 +33,13 @@ def register_extensions(app: Flask) -> None:
     init_database(app, db, migrate)
     api.init_app(app)
     init_staff_ui(app, csrf, login_manager)  # staff pages and the public forms
-    # The sign-up forms are public (every language); the staff pages are in en and fr.
-    init_i18n(app, [str(Path(__file__).parent / "translations")], public=["signup"])
+    # The sign-up forms, the event pages and the participants' own pages (by signed link)
+    # are public (every language); the staff pages are in en and fr.
+    init_i18n(
+        app,
+        [str(Path(__file__).parent / "translations")],
+        public=["signup", "event_pages", "selfservice"],
+    )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -58,8 +58,15 @@ SERVICES = (
         "community_node",
         public=(
             "community_node/signup",
-            "community_node/templates/signup",
+            "community_node/templates/signup",  # the sign-up forms and the event pages
             "community_node/participants/schemas.py",  # the phone message
+            # What participants receive and open by link: messages, their own pages.
+            "community_node/mail",
+            "community_node/templates/mail",
+            "community_node/selfservice",
+            "community_node/templates/selfservice",
+            "community_node/events/views.py",
+            "community_node/events/services.py",
             *SHARED_PUBLIC,
         ),
     ),
