@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from community_node.extensions import db
+from community_node.mail import services as mail
 from community_node.sync import run
-from shared.web.observe import Figure, mail_queue_figures, observe_blueprint
+from shared.web.observe import Figure, observe_blueprint
 from shared.web.system import system_blueprint
 
 #: Each sync health figure's gauge name and help text.
@@ -37,10 +38,22 @@ def _identity() -> dict[str, Any]:
 
 def _figures() -> list[Figure]:
     sync = run.health_figures()
+    queued = mail.counts()
     db.session.rollback()  # a read-only look: end its transaction
     return [
         Figure(name, help_text, sync[key]) for key, (name, help_text) in _SYNC_GAUGES.items()
-    ] + mail_queue_figures(db)
+    ] + [
+        Figure(
+            "connector_mail_queue_depth",
+            "Messages waiting to be sent (pending, or claimed by a sender).",
+            float(queued["pending"] + queued["sending"]),
+        ),
+        Figure(
+            "connector_mail_dead_letters",
+            "Messages given up on after their last attempt (staff can retry them at /mail).",
+            float(queued["dead"]),
+        ),
+    ]
 
 
 def blueprint() -> Blueprint:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hub.communities.models import Community
 from hub.extensions import db
-from shared.web.observe import Figure, mail_queue_figures, observe_blueprint
+from shared.web.observe import Figure, observe_blueprint
 from shared.web.system import system_blueprint
 
 
@@ -23,7 +23,7 @@ def _figures() -> list[Figure]:
         for slug, status, last in rows
     ]
     db.session.rollback()  # a read-only look: end its transaction
-    return figures + mail_queue_figures(db)
+    return figures
 
 
 def blueprint() -> Blueprint:

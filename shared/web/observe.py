@@ -47,7 +47,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
@@ -66,12 +66,6 @@ REQUEST_SECONDS = Histogram(
     ["service", "method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-
-#: The mail outbox table another part of the system keeps; while it does not exist, the
-#: mail queue gauge is simply absent. Rows whose ``status`` is ``pending`` (or every row,
-#: for a table without a status) count as queued.
-MAIL_OUTBOX_TABLE = "mail_outbox"
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -102,18 +96,6 @@ class _FiguresCollector(Collector):
                 )
             family.add_metric([figure.labels[k] for k in sorted(figure.labels)], figure.value)
         yield from families.values()
-
-
-def mail_queue_figures(db: SQLAlchemy) -> list[Figure]:
-    """The mail queue's depth, when this database has a mail outbox table."""
-    with db.engine.connect() as conn:
-        inspector = inspect(conn)
-        if not inspector.has_table(MAIL_OUTBOX_TABLE):
-            return []
-        columns = {c["name"] for c in inspector.get_columns(MAIL_OUTBOX_TABLE)}
-        where = " WHERE status = 'pending'" if "status" in columns else ""
-        depth = conn.execute(text(f"SELECT count(*) FROM {MAIL_OUTBOX_TABLE}{where}")).scalar()
-    return [Figure("connector_mail_queue_depth", "Mails waiting to be sent.", float(depth or 0))]
 
 
 def _loopback(address: str | None) -> bool:

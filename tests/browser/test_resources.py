@@ -102,6 +102,9 @@ def test_a_file_published_on_the_hub_reaches_the_node_in_french(
         extra_http_headers={"Accept-Language": "fr-CA,fr;q=0.9"},
     )
     node_page = node.new_page()
+    # This coordinator reads the staff pages in English (chosen once, kept in a cookie);
+    # the resources still follow the browser's languages.
+    node_page.goto("/login?lang=en")
     log_in(node_page, COORDINATOR)
     node_page.get_by_role("link", name="Resources").click()
     node_page.get_by_role("searchbox", name="Search").fill("infirmiers")

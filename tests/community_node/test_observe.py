@@ -88,29 +88,25 @@ def test_sync_figures_read_the_outbox(app: Flask, client: FlaskClient) -> None:
     assert 1790 < gauge(body, "connector_sync_lag_seconds") < 1900
 
 
-@pytest.fixture
-def mail_outbox(app: Flask) -> Iterator[None]:
-    """A mail outbox table like the one the mail sender keeps (dropped afterwards)."""
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE mail_outbox (id INTEGER PRIMARY KEY, status VARCHAR(20))"))
-        conn.execute(text(
-            "INSERT INTO mail_outbox (id, status) "
-            "VALUES (1, 'pending'), (2, 'pending'), (3, 'sent')"
-        ))  # fmt: skip
-    yield
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE mail_outbox"))
+def test_the_mail_queue_and_its_dead_letters_are_reported(client: FlaskClient) -> None:
+    import datetime as dt
 
+    from community_node.mail.models import MailMessage, MailState, RecipientKind
 
-def test_the_mail_queue_is_reported_when_there_is_a_mail_outbox(
-    client: FlaskClient, mail_outbox: None
-) -> None:
+    states = [MailState.PENDING, MailState.PENDING, MailState.SENDING, MailState.DEAD]
+    for n, state in enumerate([*states, MailState.SENT]):
+        db.session.add(
+            MailMessage(
+                purpose="staff_digest", dedupe_key=f"k{n}", recipient_kind=RecipientKind.STAFF,
+                to_address=f"staff{n}@example.org", language="en", subject="Digest",
+                body_text="-", body_html="-", message_id=f"<m{n}@test>", state=state,
+                next_attempt_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            )
+        )  # fmt: skip
+    db.session.commit()
     body = client.get("/metrics").get_data(as_text=True)
-    assert gauge(body, "connector_mail_queue_depth") == 2
-
-
-def test_no_mail_queue_gauge_without_a_mail_outbox(client: FlaskClient) -> None:
-    assert "connector_mail_queue_depth" not in client.get("/metrics").get_data(as_text=True)
+    assert gauge(body, "connector_mail_queue_depth") == 3
+    assert gauge(body, "connector_mail_dead_letters") == 1
 
 
 def test_metrics_are_refused_to_callers_from_elsewhere(client: FlaskClient) -> None:

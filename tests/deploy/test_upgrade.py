@@ -101,8 +101,10 @@ class Install:
     server: subprocess.Popen[bytes] | None = None
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        # In the prefix, as the service runs: a checkout's working directory holds the
+        # project's own egg-info, which would answer for the installed version.
         result = subprocess.run(args, env=self.env, capture_output=True, text=True, check=False,
-                                timeout=300)  # fmt: skip
+                                timeout=300, cwd=self.prefix)  # fmt: skip
         if check:
             assert result.returncode == 0, result.stdout + result.stderr
         return result

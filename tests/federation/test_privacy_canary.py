@@ -264,11 +264,16 @@ def test_no_personal_data_reaches_the_hub(
     assert ("PUT", f"/api/v1/outcomes/{intake_quarter}", 200) in paths
     listed = directory(hub, hub_token(hub, creds, "directory:read"), include_own="true")
     assert len(listed) == LISTED
-    sent_profiles = [
+    sent_items = [
         item
         for e in proxy.requests_to("POST", "/api/v1/profiles/batch")
         for item in e.request_json()["items"]
     ]
+    # A connector listed as soon as approved and unlisted later leaves a tombstone: the ref
+    # and a version, nothing else.
+    tombstones = [item for item in sent_items if item.get("deleted")]
+    assert all(set(t) == {"ref", "version", "deleted"} for t in tombstones)
+    sent_profiles = [item for item in sent_items if not item.get("deleted")]
     assert sent_profiles and all(p["skills"] == [] for p in sent_profiles)
 
     needles = _needles(canaries)

@@ -77,8 +77,10 @@ def test_a_permanent_refusal_is_dead_at_once_and_logs_no_address(
     with caplog.at_level(logging.INFO, logger="community_node.mail"):
         assert sender.send_due().dead == 1
     assert row.state == MailState.DEAD and row.last_error == "SMTPDataError 550"
-    assert row.to_address not in caplog.text and "@" not in caplog.text
-    assert f"mail {row.id} (signup_received)" in caplog.text
+    # Our lines only: the test's SMTP server (aiosmtpd's "mail.log") logs addresses itself.
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("community_node"))
+    assert row.to_address not in ours and "@" not in ours
+    assert f"mail {row.id} (signup_received)" in ours
 
 
 def test_a_server_that_is_down_leaves_every_message_waiting(app: Flask, inbox: Inbox) -> None:
