@@ -270,6 +270,7 @@ else
         -e "s|@STATE_DIR@|$(esc "$STATE_DIR")|" \
         -e "s|@BIND@|$(esc "$BIND")|" \
         -e "s|@PUBLIC_URL@|$(esc "$public_url")|" \
+        -e "s|@MAIL_SENDER@|$(esc "noreply@$SERVER_NAME")|" \
         "$HERE/env/$SERVICE.env" > "$WORK/env"
     if grep -n '@[A-Z_]*@' "$WORK/env"; then die "unfilled placeholder in the environment file"; fi
     put "$WORK/env" "$ENV_FILE" 0640 "root:$SERVICE_GROUP"

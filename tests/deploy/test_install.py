@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+import re
 import secrets
 import stat
 import subprocess
@@ -126,9 +127,7 @@ def test_install_twice_changes_nothing_the_second_time(
     # The environment file: private, with fresh secrets, every placeholder filled.
     env_file = prefix / f"etc/connector-{service}/env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o640
-    assert "@" not in "".join(
-        line for line in env_file.read_text().splitlines() if not line.startswith("#")
-    ).replace("@127.0.0.1", "")
+    assert not re.search(r"@[A-Z_]+@", env_file.read_text())  # every placeholder filled
     assert len(env_value(prefix, service, f"{service.upper()}_SECRET_KEY")) >= 48
     if service == "node":
         assert env_value(prefix, service, "NODE_COMMUNITY_NAME") == "Kitchener & Waterloo's"

@@ -58,12 +58,16 @@ def links_in(text: str) -> list[str]:
     return re.findall(r"https://testville\.example/(?:me|act)/\S+", text)
 
 
-def assert_frame(message: EmailMessage, to: str) -> None:
+#: "You get this message because", per language of the messages the tests send.
+WHY = {"en": "You get this message because", "fr": "Vous recevez ce message parce que"}
+
+
+def assert_frame(message: EmailMessage, to: str, language: str = "en") -> None:
     """Every message: addressed, with a Message-ID, why it came, and the preferences link."""
     assert message["To"] == to
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith(">")
-    assert "You get this message because" in text_of(message)
-    assert "You get this message because" in html_of(message)
+    assert WHY[language] in text_of(message)
+    assert WHY[language] in html_of(message)
     if "staff" not in text_of(message):
         assert "https://testville.example/me/" in text_of(message)
 
@@ -89,9 +93,13 @@ def test_sign_up_received_for_both_kinds(app: Flask, inbox: Inbox) -> None:
         policy_version="2026-01",
     )
     received = deliver(inbox)
-    assert [m["Subject"] for m in received] == ["We received your application"] * 2
-    assert_frame(received[0], "amira.haddad@example.org")
-    assert "applying to the Testville connector program" in text_of(received[0])
+    # Each in the person's language: hers is French (the page she signed up on).
+    assert [m["Subject"] for m in received] == [
+        "Nous avons bien reçu votre demande",
+        "We received your application",
+    ]
+    assert_frame(received[0], "amira.haddad@example.org", "fr")
+    assert "Programme Connecteurs de Testville" in text_of(received[0])
     assert "volunteer as a connector" in text_of(received[1])
     assert db.session.scalars(select(MailMessage.language)).all() == ["fr", "en"]
     # The same person signing up again stores nothing, so no second message either.
