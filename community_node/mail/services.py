@@ -14,7 +14,6 @@ from community_node.errors import Conflict, NotFound
 from community_node.extensions import db
 from community_node.mail import messages
 from community_node.mail.models import MailMessage, MailState
-from community_node.participants.models import Connectee, ProfileStatus
 
 
 def counts() -> dict[str, int]:
@@ -51,21 +50,6 @@ def retry(message_id: int, *, actor: str, now: dt.datetime | None = None) -> Mai
     record(actor, "mail.retry", "mail_message", message.id, {"purpose": message.purpose})
     db.session.commit()
     return message
-
-
-def invite_due_surveys(due: Sequence[tuple[int, int]], *, now: dt.datetime | None = None) -> int:
-    """Enqueue the follow-up survey for each (connectee id, months) due; commit; how many.
-
-    Deduplicated per connectee and milestone, so a rerun of ``tick`` sends nothing twice.
-    """
-    written = 0
-    for connectee_id, months in due:
-        connectee = db.session.get(Connectee, connectee_id)
-        if connectee is None or connectee.status == ProfileStatus.DEACTIVATED:
-            continue
-        written += messages.follow_up_survey(connectee, months, now=now) is not None
-    db.session.commit()
-    return written
 
 
 def send_digests(section_counts: Mapping[str, int], *, now: dt.datetime | None = None) -> int:
