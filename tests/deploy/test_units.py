@@ -32,6 +32,16 @@ def read_unit(path: Path) -> configparser.ConfigParser:
     return parser
 
 
+def environment(unit: Path) -> list[str]:
+    """Every ``Environment=`` assignment of a unit (configparser keeps only the last line)."""
+    return [
+        assignment
+        for line in unit.read_text().splitlines()
+        if line.startswith("Environment=")
+        for assignment in line.removeprefix("Environment=").split()
+    ]
+
+
 def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     """Verified as installed: executables point into a real virtualenv (this one)."""
     rendered = []
@@ -53,7 +63,7 @@ def test_every_service_is_hardened_and_runs_as_its_own_user(unit: Path) -> None:
     # The one place it writes: its state directory (uploads, the sync lock).
     assert service["ReadWritePaths"] == f"/var/lib/{owner}"
     assert service["EnvironmentFile"] == f"/etc/{owner}/env"
-    assert service["Environment"] == "OPENBLAS_NUM_THREADS=1"
+    assert "OPENBLAS_NUM_THREADS=1" in environment(unit)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +107,15 @@ def test_the_web_services_start_gunicorn_with_the_shared_configuration() -> None
             f"/srv/connector-{name}/.venv/bin/gunicorn -c /srv/connector-{name}/gunicorn.conf.py "
             f"'{app}.app:create_app()'"
         )
+
+
+def test_the_web_services_give_their_workers_a_fresh_metrics_directory() -> None:
+    """Several gunicorn workers share their Prometheus samples through a directory that
+    must start empty: systemd's runtime directory is created at each start, removed at stop,
+    and writable despite ``ProtectSystem=strict``."""
+    for name in ("node", "hub"):
+        unit = DEPLOY / "systemd" / f"connector-{name}.service"
+        service = read_unit(unit)["Service"]
+        assert service["RuntimeDirectory"] == f"connector-{name}-metrics"
+        assert "RuntimeDirectoryPreserve" not in service  # the default: removed at stop
+        assert f"PROMETHEUS_MULTIPROC_DIR=/run/connector-{name}-metrics" in environment(unit)
