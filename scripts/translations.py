@@ -136,7 +136,11 @@ def extract(service: Service) -> None:
         for lang in languages(service, domain):
             po = service.folder / lang / "LC_MESSAGES" / f"{domain}.po"
             command = "update" if po.exists() else "init"
-            extra = ["--no-wrap", "--ignore-obsolete"] if command == "update" else ["--no-wrap"]
+            # No fuzzy guesses: a near-miss translation ("Skip to the content" given "Withdraw
+            # this consent") reads as done once someone clears the flag without reading it.
+            extra = ["--no-wrap"]
+            if command == "update":
+                extra += ["--ignore-obsolete", "--no-fuzzy-matching"]
             _babel(command, "-D", domain, "-i", str(pot), "-d", str(service.folder), "-l", lang,
                    *extra)  # fmt: skip
 
