@@ -32,7 +32,7 @@ import shared
 from shared.web.headers import SECURITY_HEADERS
 from tests.conftest import POSTGRES_URL, worker_database
 from tests.deploy.conftest import DEPLOY, REPO, self_signed_certificate, tool
-from tests.federation.harness import BIN, Service, register_community
+from tests.federation.harness import Service, register_community
 from tests.federation.nodeapi import NodeApi
 
 pytestmark = pytest.mark.slow
@@ -49,35 +49,11 @@ HSTS = "max-age=63072000; includeSubDomains"
 class Gunicorn(Service):
     """A service started the way its systemd unit starts it: ``gunicorn -c gunicorn.conf.py``."""
 
-    def start(self) -> None:
-        with (self.workdir / f"{self.name}.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", str(DEPLOY / "gunicorn.conf.py"), self.app],
-                env={
-                    **os.environ,
-                    **self.env,
-                    "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "GUNICORN_WORKERS": "1",
-                },
-                cwd=self.workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited: {self.log()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name} did not become healthy: {self.log()}")
+    def gunicorn_args(self) -> list[str]:
+        return ["-c", str(DEPLOY / "gunicorn.conf.py")]
 
-    def log(self) -> str:
-        return (self.workdir / f"{self.name}.log").read_text(errors="replace")
+    def start_env(self) -> dict[str, str]:
+        return {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "1"}
 
     def access_lines(self) -> list[dict[str, Any]]:
         """The JSON access log lines gunicorn wrote (other lines are its own messages)."""

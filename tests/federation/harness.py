@@ -96,38 +96,44 @@ class Service:
             )
         return result
 
+    def gunicorn_args(self) -> list[str]:
+        """How gunicorn is told to serve: here one worker with threads, on the port."""
+        return [
+            "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{self.port}",
+            "--graceful-timeout", "2",
+        ]  # fmt: skip
+
+    def start_env(self) -> dict[str, str]:
+        """Variables the start adds to the service's environment."""
+        return {"OPENBLAS_NUM_THREADS": "1"}
+
     def start(self) -> None:
+        """Start gunicorn (in its own process group: a kill takes the workers too) and wait
+        until ``/healthz`` answers."""
         with (self.workdir / f"{self.name}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [
-                    str(BIN / "gunicorn"),
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "4",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--graceful-timeout",
-                    "2",
-                    self.app,
-                ],
-                env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **self.env},
+                [str(BIN / "gunicorn"), *self.gunicorn_args(), self.app],
+                env={**os.environ, **self.start_env(), **self.env},
                 cwd=self.workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: a kill takes the workers too
+                start_new_session=True,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited: see {self.workdir}/{self.name}.log")
+                raise AssertionError(f"{self.name} exited: {self.log()}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise AssertionError(f"{self.name} did not become healthy")
+        raise AssertionError(f"{self.name} did not become healthy: {self.log()}")
+
+    def log(self) -> str:
+        """What the service wrote to its log file (gunicorn's and the app's lines)."""
+        return (self.workdir / f"{self.name}.log").read_text(errors="replace")
 
     def kill(self) -> None:
         """Stop abruptly (SIGKILL), as a crash or a pulled plug would."""
