@@ -28,7 +28,9 @@ from hub.directory.coverage import WAITING_QUARTERS, Coverage, coverage
 from hub.directory.schemas import DirectoryArgsSchema
 from hub.directory.services import list_directory
 from hub.extensions import login_manager
+from hub.web import labels
 from hub.web.labels import SLOTS, word
+from shared import names
 from shared.matching.profiles import LANGUAGE_NAMES, language_name
 from shared.protocol import AVAILABILITY_SLOTS
 from shared.taxonomy import Level, Occupation, default_taxonomy
@@ -106,11 +108,27 @@ class DirectoryForm(StaffForm):
         for field in self:
             if isinstance(field, SelectField) and field.data is None:
                 field.data = ""  # a filter left out of the URL: "Any"
+        if not labels.reader_locale().startswith("en"):
+            named = ((code, _language(code)) for code in LANGUAGE_NAMES)
+            self.language.choices = [
+                _ANY,
+                *(SelectChoice(code, name) for code, name in sorted(named, key=_by_name)),
+            ]
         self.group.choices = [_ANY, *(SelectChoice(g.major, g.title) for g in _groups())]
         self.community.choices = [
             _ANY,
             *(SelectChoice(c.slug, c.name) for c in list_communities()),
         ]
+
+
+def _language(code: str) -> str:
+    """A language's name: the directory's own English one, or CLDR's in the reader's language."""
+    locale = labels.reader_locale()
+    return language_name(code) if locale.startswith("en") else names.language_name(code, locale)
+
+
+def _by_name(option: tuple[str, str]) -> str:
+    return names.sort_key(option[1])
 
 
 def _occupation_code(text: str) -> str | None:
@@ -202,7 +220,7 @@ def search() -> tuple[str, int]:
         chosen=chosen,
         names=names,
         titles=occupation_titles(),
-        language_name=language_name,
+        language_name=_language,
         skill_label=skill_label,
         slot_label=_slot,
         slots=AVAILABILITY_SLOTS,

@@ -10,10 +10,14 @@ the hub's catalogs (a test checks the two agree).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
+from shared import names
 from shared.text import N_
+
+K = TypeVar("K")
 
 #: A community's standing (``CommunityStatus``), as a table cell shows it.
 COMMUNITY_STATUS = {
@@ -86,6 +90,9 @@ AUDIENCES = {
     "all": N_("Everyone"),
 }
 
+#: A spoken language's level (``LANGUAGE_LEVELS``): the CEFR's stay as they are.
+LANGUAGE_LEVELS = {"native": N_("native")}
+
 #: What a resource version holds (``hub.resources.services``' content kinds).
 RESOURCE_CONTENT = {"file": N_("file"), "link": N_("link"), "body": N_("body")}
 
@@ -104,6 +111,25 @@ def word(words: Mapping[str, str], value: object) -> str:
     return gettext(english) if english is not None else key
 
 
-def translated(words: Mapping[str, str]) -> dict[str, str]:
+def translated(words: Mapping[K, str]) -> dict[K, str]:
     """Every word of ``words`` in the reader's language, by value."""
     return {key: gettext(english) for key, english in words.items()}
+
+
+def reader_locale() -> str:
+    """The page's language code (``en`` outside a request)."""
+    locale = get_locale()
+    return str(locale) if locale else "en"
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language ("fr" reads "French", or "français")."""
+    return names.language_name(code, reader_locale())
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language ("CA" reads "Canada", "SY" "Syrie")."""
+    locale = reader_locale()
+    if not code or locale.startswith("en"):
+        return names.country_name(code)
+    return dict(names.countries(locale)).get(code.upper()) or names.country_name(code)

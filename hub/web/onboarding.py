@@ -46,7 +46,7 @@ from hub.onboarding.models import (
 )
 from hub.onboarding.services import IssuedLink, LinkDead
 from hub.web.access import can, current_staff, role_required, staff_actor
-from hub.web.labels import ROLE_NEEDED
+from hub.web.labels import ROLE_NEEDED, country_name, translated
 from hub.web.onboarding_forms import (
     ApplicationForm,
     ApproveForm,
@@ -55,7 +55,6 @@ from hub.web.onboarding_forms import (
     DeclineForm,
     _TextForm,
 )
-from shared.names import country_name
 from shared.text import N_
 from shared.web.forms import StaffForm
 from shared.web.limits import Rule, rate_limited
@@ -80,8 +79,8 @@ EXPIRED = N_(
 def _labels() -> dict[str, Any]:
     # The words in the reader's language (the context is made afresh for every page).
     return {
-        "PARTNER_KINDS": {kind: gettext(label) for kind, label in PARTNER_KINDS.items()},
-        "STATUS_LABELS": {status: gettext(label) for status, label in STATUS_LABELS.items()},
+        "PARTNER_KINDS": translated(PARTNER_KINDS),
+        "STATUS_LABELS": translated(STATUS_LABELS),
         "ApplicationStatus": ApplicationStatus,
     }
 

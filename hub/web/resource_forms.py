@@ -17,6 +17,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 
 from hub.resources.files import ACCEPTED_TEXT
+from hub.web.labels import reader_locale
 from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.forms import StaffForm
@@ -29,8 +30,8 @@ def _choices(options: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in options]
 
 
-def language_choices(blank: str | None = None) -> list[SelectChoice]:
-    options = [(code, f"{name} ({code})") for code, name in languages()]
+def language_choices(blank: str | None = None, locale: str = "en") -> list[SelectChoice]:
+    options = [(code, f"{name} ({code})") for code, name in languages(locale)]
     return _choices([("", blank), *options] if blank is not None else options)
 
 
@@ -78,11 +79,14 @@ class ResourceForm(StaffForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The words of the choices in the reader's language (known only per request).
+        locale = reader_locale()
+        self.language.choices = language_choices(locale=locale)
         self.kind.choices = _choices((k, gettext(v)) for k, v in RESOURCE_CATEGORIES.items())
         self.audience.choices = _choices((k, gettext(v)) for k, v in AUDIENCE_LABELS.items())
         # Each row's fields are named apart, so a screen reader (and a test) tells them apart.
         for number, entry in enumerate(self.translations.entries, start=1):
             row = entry.form
+            row.language.choices = language_choices("—", locale)
             row.language.label.text = gettext("Extra language %(number)s", number=number)
             row.title.label.text = gettext("Title in extra language %(number)s", number=number)
             row.summary.label.text = gettext("Summary in extra language %(number)s", number=number)

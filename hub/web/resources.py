@@ -20,8 +20,9 @@ from hub.resources import services
 from hub.resources.files import CheckedFile, FileRefused, check_file
 from hub.resources.models import Resource
 from hub.web.access import role_required, staff_actor
+from hub.web.labels import language_name, translated
 from hub.web.resource_forms import ResourceForm
-from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES, language_name
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.downloads import file_download
 
@@ -37,8 +38,8 @@ UPLOAD_REQUEST_LIMIT = MAX_RESOURCE_FILE_BYTES + 1024 * 1024
 def _labels() -> dict[str, Any]:
     # The words in the reader's language (``hub.web.labels`` marks them for the catalogs).
     return {
-        "CATEGORIES": {kind: gettext(label) for kind, label in RESOURCE_CATEGORIES.items()},
-        "AUDIENCE_LABELS": {key: gettext(label) for key, label in AUDIENCE_LABELS.items()},
+        "CATEGORIES": translated(RESOURCE_CATEGORIES),
+        "AUDIENCE_LABELS": translated(AUDIENCE_LABELS),
         "RTL_LANGUAGES": RTL_LANGUAGES,
     }
 

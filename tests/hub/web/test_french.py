@@ -43,9 +43,9 @@ PAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "/directory": (
         ("Répertoire des connecteurs", "Chercher des connecteurs", "Professions apparentées",
-         "Cette profession seulement", "0 connecteur."),
+         "Cette profession seulement", "0 connecteur.", ">espagnol<"),
         ("Connector directory", "Search connectors", "Related occupations",
-         "This occupation only", "0 connectors."),
+         "This occupation only", "0 connectors.", ">Spanish<"),
     ),
     "/directory/coverage": (
         ("Lacunes de couverture", "Offre et demande par groupe de professions",
@@ -135,6 +135,9 @@ def test_an_application_and_a_resource_read_in_french(
     resource = _text(french, f"/resources/{guide.id}")
     assert "Publier une nouvelle version" in resource and "Public cible" in resource
     assert "Personnel du programme" in resource and "Autre langue 1" in resource
+    assert (
+        "<dd>anglais</dd>" in resource and '<option value="fr">français (fr)</option>' in resource
+    )
     assert "Publish a new version" not in resource and "Program staff" not in resource
 
 
