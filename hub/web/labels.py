@@ -10,7 +10,7 @@ the hub's catalogs (a test checks the two agree).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_babel import get_locale, gettext
 
@@ -114,6 +114,17 @@ def word(words: Mapping[str, str], value: object) -> str:
 def translated(words: Mapping[K, str]) -> dict[K, str]:
     """Every word of ``words`` in the reader's language, by value."""
     return {key: gettext(english) for key, english in words.items()}
+
+
+def messages(found: Any) -> Any:
+    """A schema's messages (those marked ``N_``) in the reader's language, nested as given."""
+    if isinstance(found, str):
+        return gettext(found)
+    if isinstance(found, Mapping):
+        return {key: messages(value) for key, value in found.items()}
+    if isinstance(found, list | tuple):
+        return [messages(value) for value in found]
+    return found
 
 
 def reader_locale() -> str:

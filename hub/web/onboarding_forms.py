@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.onboarding.models import PARTNER_KINDS, Application
 from hub.onboarding.schemas import MAX_EXPECTED
+from hub.web.labels import messages as _translated
 from shared.names import countries
 from shared.web.forms import StaffForm
 
@@ -175,17 +176,6 @@ class ApplicationForm(StaffForm):
             elif field.errors:
                 found.append((field.id, field.label.text, " ".join(field.errors)))
         return found
-
-
-def _translated(messages: Any) -> Any:
-    """The schema's messages (marked with ``N_``), translated for the page's reader."""
-    if isinstance(messages, str):
-        return gettext(messages)
-    if isinstance(messages, Mapping):
-        return {key: _translated(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [_translated(value) for value in messages]
-    return messages
 
 
 class _TextForm(StaffForm):

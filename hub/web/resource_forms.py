@@ -17,6 +17,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 
 from hub.resources.files import ACCEPTED_TEXT
+from hub.web.labels import messages as in_reader_language
 from hub.web.labels import reader_locale
 from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
@@ -116,7 +117,7 @@ class ResourceForm(StaffForm):
 
     def add_errors(self, messages: Mapping[str, Any]) -> None:
         """Put each row's messages beside its own fields, the rest as the form's own."""
-        messages = dict(messages)
+        messages = dict(in_reader_language(dict(messages)))
         nested = messages.pop("translations", None)
         if nested is not None:
             self._translation_errors(nested)

@@ -23,6 +23,7 @@ from shared.protocol import AVAILABILITY_SLOTS
 from shared.protocol.introductions import IntroStatus
 from tests.hub.web.conftest import alerts
 from tests.hub.web.test_onboarding import FORM, applications
+from tests.hub.web.test_resources import GUIDE
 
 #: Per page: phrases a French reader sees, and the English ones they replace.
 PAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -158,6 +159,13 @@ def test_messages_after_an_action_are_in_french(
     assert alerts(changed.text) == ["La communauté Halifax est maintenant restreinte."]
     history = _text(french, "/communities/halifax")
     assert "active → restreinte" in history
+    for changes, message in [
+        ({"language": "xx"}, "Choisissez une langue dans la liste."),
+        ({"url": "https://example.org"}, "(il y a ici un texte et un lien)."),
+    ]:
+        refused = french.post("/resources", data={**GUIDE, **changes})
+        assert refused.status_code == 422
+        assert message in markup.unescape(refused.text)
 
 
 def test_the_browser_language_chooses_french_too(
