@@ -150,7 +150,7 @@ def test_messages_after_an_action_are_in_french(
         data={"item": "staff_trained", "done": "1"},
         follow_redirects=True,
     )
-    assert alerts(markup.unescape(ticked.text)) == ["« Personnel formé » coché."]
+    assert alerts(markup.unescape(ticked.text)) == ["Élément coché : « Personnel formé »."]
     changed = french.post(
         "/communities/halifax/status",
         data={"status": "silenced", "reason": "Tests"},
