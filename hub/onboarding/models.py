@@ -51,11 +51,11 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
 
 #: How each state reads on a page.
 STATUS_LABELS: dict[ApplicationStatus, str] = {
-    ApplicationStatus.SUBMITTED: "Submitted",
-    ApplicationStatus.CHANGES_REQUESTED: "Changes requested",
-    ApplicationStatus.RESUBMITTED: "Resubmitted",
-    ApplicationStatus.APPROVED: "Approved",
-    ApplicationStatus.DECLINED: "Declined",
+    ApplicationStatus.SUBMITTED: N_("Submitted"),
+    ApplicationStatus.CHANGES_REQUESTED: N_("Changes requested"),
+    ApplicationStatus.RESUBMITTED: N_("Resubmitted"),
+    ApplicationStatus.APPROVED: N_("Approved"),
+    ApplicationStatus.DECLINED: N_("Declined"),
 }
 
 #: The kinds of partner an application names, as the form shows them.

@@ -312,6 +312,7 @@ def _spend(link: Link) -> None:
 @dataclass(frozen=True)
 class ChecklistItem:
     key: str
+    #: In English; the page shows it in the reader's language.
     label: str
     done: bool
     #: True when the hub ticks it from what it sees; False when staff tick it.
@@ -322,8 +323,8 @@ class ChecklistItem:
 
 #: The items staff tick, by the Application column that stamps them.
 STAFF_ITEMS: dict[str, tuple[str, str]] = {
-    "eligibility_rules": ("Eligibility rules written", "eligibility_rules_at"),
-    "staff_trained": ("Staff trained", "staff_trained_at"),
+    "eligibility_rules": (N_("Eligibility rules written"), "eligibility_rules_at"),
+    "staff_trained": (N_("Staff trained"), "staff_trained_at"),
 }
 
 
@@ -346,9 +347,9 @@ def checklist(application: Application) -> list[ChecklistItem]:
         )
     )
     synced = community.last_sync_at if community is not None else None
-    items.append(ChecklistItem("first_connector", "First connector recruited", connector, True))
+    items.append(ChecklistItem("first_connector", N_("First connector recruited"), connector, True))
     items.append(
-        ChecklistItem("first_sync", "First sync received", synced is not None, True, synced)
+        ChecklistItem("first_sync", N_("First sync received"), synced is not None, True, synced)
     )
     return items
 

@@ -1,7 +1,7 @@
 """What staff give to publish a resource, checked the same way from the CLI and the web UI.
 
 Messages speak the words of the form (a text, a link, a file), since staff read them
-beside its fields.
+beside its fields; those marked ``N_`` the form shows in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,9 +13,24 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from shared.names import languages
 from shared.protocol import AUDIENCES, RESOURCE_KINDS, ResourceSchema
 from shared.protocol.resources import MAX_TRANSLATIONS, ResourceTranslationSchema
+from shared.text import N_
 
-#: Which field a resource's content is given in, as the form names it.
-CONTENT_FIELDS = {"body": "a text", "url": "a link", "file_name": "a file"}
+#: The fields a resource's content may be given in.
+CONTENT_FIELDS = ("body", "url", "file_name")
+#: What a draft giving more than one content is told, by the fields it gives (one whole
+#: sentence each, so each can be translated).
+MORE_THAN_ONE = {
+    ("body", "url"): N_("Give only one of a text, a link or a file (this has a text and a link)."),
+    ("body", "file_name"): N_(
+        "Give only one of a text, a link or a file (this has a text and a file)."
+    ),
+    ("url", "file_name"): N_(
+        "Give only one of a text, a link or a file (this has a link and a file)."
+    ),
+    ("body", "url", "file_name"): N_(
+        "Give only one of a text, a link or a file (this has a text and a link and a file)."
+    ),
+}
 
 
 class ResourceDraftSchema(ResourceSchema):
@@ -30,17 +45,21 @@ class ResourceDraftSchema(ResourceSchema):
 
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(RESOURCE_KINDS, error="Choose one of the categories in the list."),
+        validate=validate.OneOf(
+            RESOURCE_KINDS, error=N_("Choose one of the categories in the list.")
+        ),
     )
     language = fields.String(
         required=True,
         validate=validate.OneOf(
-            [code for code, _ in languages()], error="Choose a language from the list."
+            [code for code, _ in languages()], error=N_("Choose a language from the list.")
         ),
     )
     audience = fields.String(
         required=True,
-        validate=validate.OneOf(AUDIENCES, error="Choose who the resource is for from the list."),
+        validate=validate.OneOf(
+            AUDIENCES, error=N_("Choose who the resource is for from the list.")
+        ),
     )
     file_name = fields.String(load_default=None, allow_none=True, load_only=True)
     translations = fields.List(
@@ -54,12 +73,9 @@ class ResourceDraftSchema(ResourceSchema):
         # Nodes show the text, the link or the file; a resource with two is ambiguous.
         given = [name for name in CONTENT_FIELDS if data.get(name) is not None]
         if not given:
-            raise ValidationError("Write a text, give a link or upload a file.", "body")
+            raise ValidationError(N_("Write a text, give a link or upload a file."), "body")
         if len(given) > 1:
-            chosen = " and ".join(CONTENT_FIELDS[name] for name in given)
-            raise ValidationError(
-                f"Give only one of a text, a link or a file (this has {chosen}).", given[-1]
-            )
+            raise ValidationError(MORE_THAN_ONE[tuple(given)], given[-1])
 
     @validates_schema
     def _distinct_languages(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from flask import abort
+from flask_babel import gettext
 from flask_login import current_user
 
 from hub.auth.models import Role, StaffUser
+from hub.web.labels import ROLE_NEEDED
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +42,7 @@ def role_required(needed: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         @functools.wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_staff().role.allows(needed):
-                abort(403, description=f"This needs the {needed.value} role.")
+                abort(403, description=gettext(ROLE_NEEDED[needed.value]))
             return view(*args, **kwargs)
 
         return wrapper

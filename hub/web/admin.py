@@ -7,6 +7,7 @@ the hub's accounts and audit table, for the admin role only.
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, url_for
+from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -14,6 +15,7 @@ from hub.audit.services import audit_log
 from hub.auth.models import Role
 from hub.auth.services import accounts
 from hub.web.access import can, current_staff, staff_actor
+from hub.web.labels import ROLE_NEEDED
 from shared.web.admin import AdminBinding, add_admin_views
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -21,7 +23,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _require_admin() -> None:
     if not can(Role.ADMIN):
-        abort(403, description="This needs the admin role.")
+        abort(403, description=gettext(ROLE_NEEDED[Role.ADMIN.value]))
 
 
 add_admin_views(

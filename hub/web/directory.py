@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import RAISE, ValidationError
 from werkzeug.wrappers import Response
@@ -26,6 +28,9 @@ from hub.directory.coverage import WAITING_QUARTERS, Coverage, coverage
 from hub.directory.schemas import DirectoryArgsSchema
 from hub.directory.services import list_directory
 from hub.extensions import login_manager
+from hub.web import labels
+from hub.web.labels import SLOTS, word
+from shared import names
 from shared.matching.profiles import LANGUAGE_NAMES, language_name
 from shared.protocol import AVAILABILITY_SLOTS
 from shared.taxonomy import Level, Occupation, default_taxonomy
@@ -38,8 +43,8 @@ bp = Blueprint("staff_directory", __name__, url_prefix="/directory")
 PER_PAGE = 25
 #: The filters the form passes on to the schema as they are.
 _PASSED = ("language", "community", "remote_ok", "cross_city_ok", "accepting", "page")
-_ANY = SelectChoice("", "Any")
-_YES_NO = [_ANY, SelectChoice("true", "Yes"), SelectChoice("false", "No")]
+_ANY = SelectChoice("", _l("Any"))
+_YES_NO = [_ANY, SelectChoice("true", _l("Yes")), SelectChoice("false", _l("No"))]
 
 
 @bp.before_request
@@ -71,20 +76,20 @@ class DirectoryForm(StaffForm):
         csrf = False  # it only reads
 
     occupation = StringField(
-        "Occupation", description="A title, e.g. Registered Nurses, or a SOC code."
+        _l("Occupation"), description=_l("A title, e.g. Registered Nurses, or a SOC code.")
     )
     related = SelectField(
-        "Related occupations",
+        _l("Related occupations"),
         choices=[
-            SelectChoice("", "This occupation only"),
-            SelectChoice(Level.BROAD.value, "Same broad occupation"),
-            SelectChoice(Level.MINOR.value, "Same minor group"),
-            SelectChoice(Level.MAJOR.value, "Same occupation group"),
+            SelectChoice("", _l("This occupation only")),
+            SelectChoice(Level.BROAD.value, _l("Same broad occupation")),
+            SelectChoice(Level.MINOR.value, _l("Same minor group")),
+            SelectChoice(Level.MAJOR.value, _l("Same occupation group")),
         ],
     )
-    group = SelectField("Occupation group")
+    group = SelectField(_l("Occupation group"))
     language = SelectField(
-        "Speaks",
+        _l("Speaks"),
         choices=[
             _ANY,
             *(
@@ -93,21 +98,37 @@ class DirectoryForm(StaffForm):
             ),
         ],
     )
-    community = SelectField("Community")
-    accepting = SelectField("Accepting introductions", choices=_YES_NO)
-    cross_city_ok = SelectField("Open to other cities", choices=_YES_NO)
-    remote_ok = SelectField("Meets remotely", choices=_YES_NO)
+    community = SelectField(_l("Community"))
+    accepting = SelectField(_l("Accepting introductions"), choices=_YES_NO)
+    cross_city_ok = SelectField(_l("Open to other cities"), choices=_YES_NO)
+    remote_ok = SelectField(_l("Meets remotely"), choices=_YES_NO)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self:
             if isinstance(field, SelectField) and field.data is None:
                 field.data = ""  # a filter left out of the URL: "Any"
+        if not labels.reader_locale().startswith("en"):
+            named = ((code, _language(code)) for code in LANGUAGE_NAMES)
+            self.language.choices = [
+                _ANY,
+                *(SelectChoice(code, name) for code, name in sorted(named, key=_by_name)),
+            ]
         self.group.choices = [_ANY, *(SelectChoice(g.major, g.title) for g in _groups())]
         self.community.choices = [
             _ANY,
             *(SelectChoice(c.slug, c.name) for c in list_communities()),
         ]
+
+
+def _language(code: str) -> str:
+    """A language's name: the directory's own English one, or CLDR's in the reader's language."""
+    locale = labels.reader_locale()
+    return language_name(code) if locale.startswith("en") else names.language_name(code, locale)
+
+
+def _by_name(option: tuple[str, str]) -> str:
+    return names.sort_key(option[1])
 
 
 def _occupation_code(text: str) -> str | None:
@@ -140,20 +161,20 @@ def _search_args(form: DirectoryForm) -> tuple[dict[str, Any] | None, str | None
     if text:
         code = _occupation_code(text)
         if code is None:
-            errors["occupation"] = [f"No occupation matches “{text}”."]
+            errors["occupation"] = [gettext("No occupation matches “%(text)s”.", text=text)]
         else:
             raw["occupation"] = code
             chosen = default_taxonomy().get(code).title
         if request.args.get("related"):
             raw["related"] = request.args["related"]
         if group:
-            errors["group"] = ["Choose an occupation or a group, not both."]
+            errors["group"] = [gettext("Choose an occupation or a group, not both.")]
     elif group:
         # A group is its major code, with every occupation sharing its prefix.
         raw["occupation"] = f"{group}-0000"
         raw["related"] = Level.MAJOR.value
     elif request.args.get("related"):
-        errors["related"] = ["Give an occupation to relate to."]
+        errors["related"] = [gettext("Give an occupation to relate to.")]
     try:
         args: dict[str, Any] = DirectoryArgsSchema().load(raw, unknown=RAISE)
     except ValidationError as err:
@@ -169,6 +190,8 @@ def _search_args(form: DirectoryForm) -> tuple[dict[str, Any] | None, str | None
 
 
 def _slot(slot: str) -> str:
+    if slot in SLOTS:
+        return word(SLOTS, slot)
     return slot.replace("_", " ").capitalize()
 
 
@@ -197,7 +220,7 @@ def search() -> tuple[str, int]:
         chosen=chosen,
         names=names,
         titles=occupation_titles(),
-        language_name=language_name,
+        language_name=_language,
         skill_label=skill_label,
         slot_label=_slot,
         slots=AVAILABILITY_SLOTS,
@@ -205,17 +228,18 @@ def search() -> tuple[str, int]:
     ), (200 if result is not None else 422)
 
 
-#: A second value axis for demand signals (0–1), drawn along the top of a bar chart.
-_DEMAND_AXIS = {
-    "x": {"beginAtZero": True, "title": {"display": True, "text": "People"}},
-    "demand": {
-        "position": "top",
-        "min": 0,
-        "max": 1,
-        "grid": {"drawOnChartArea": False},
-        "title": {"display": True, "text": "Demand signal (0 to 1)"},
-    },
-}
+def _demand_axis() -> dict[str, Any]:
+    """A second value axis for demand signals (0–1), drawn along the top of a bar chart."""
+    return {
+        "x": {"beginAtZero": True, "title": {"display": True, "text": gettext("People")}},
+        "demand": {
+            "position": "top",
+            "min": 0,
+            "max": 1,
+            "grid": {"drawOnChartArea": False},
+            "title": {"display": True, "text": gettext("Demand signal (0 to 1)")},
+        },
+    }
 
 
 def _bars(labels: list[str], datasets: list[dict[str, Any]]) -> dict[str, Any]:
@@ -226,7 +250,7 @@ def _bars(labels: list[str], datasets: list[dict[str, Any]]) -> dict[str, Any]:
         # Each dataset names its axis: the page's JSON sorts the keys, and Chart.js would
         # put a dataset that names none on the first of them ("demand").
         "datasets": [{"xAxisID": "x", **dataset} for dataset in datasets],
-        "scales": _DEMAND_AXIS,
+        "scales": _demand_axis(),
     }
 
 
@@ -237,10 +261,10 @@ def _charts(found: Coverage, community: str | None) -> dict[str, Any]:
         "groups": _bars(
             [g.title for g in groups],
             [
-                {"label": "Listed connectors", "data": [g.connectors for g in groups]},
-                {"label": "Waiting connectees", "data": [g.waiting for g in groups]},
+                {"label": gettext("Listed connectors"), "data": [g.connectors for g in groups]},
+                {"label": gettext("Waiting connectees"), "data": [g.waiting for g in groups]},
                 {
-                    "label": "Mean local demand",
+                    "label": gettext("Mean local demand"),
                     "data": [g.demand for g in groups],
                     "xAxisID": "demand",
                 },
@@ -252,9 +276,13 @@ def _charts(found: Coverage, community: str | None) -> dict[str, Any]:
         charts["community"] = _bars(
             [c.title for c in cells],
             [
-                {"label": "Listed connectors", "data": [c.connectors for c in cells]},
-                {"label": "Waiting connectees", "data": [c.waiting for c in cells]},
-                {"label": "Local demand", "data": [c.demand for c in cells], "xAxisID": "demand"},
+                {"label": gettext("Listed connectors"), "data": [c.connectors for c in cells]},
+                {"label": gettext("Waiting connectees"), "data": [c.waiting for c in cells]},
+                {
+                    "label": gettext("Local demand"),
+                    "data": [c.demand for c in cells],
+                    "xAxisID": "demand",
+                },
             ],
         )
     return charts
@@ -269,7 +297,7 @@ def coverage_page() -> tuple[str, int]:
     status = 200
     error = None
     if community is not None and community not in found.communities:
-        error = "Not a valid choice."
+        error = gettext("Not a valid choice.")
         community = None
         status = 422
     return render_template(

@@ -39,12 +39,12 @@ TREND = {
     "employed": N_("Employed since"),
 }
 WITHHELD = "withheld"
-#: Age bands of cross-city requests, in days since they were made.
+#: Age bands of cross-city requests, in days since they were made (the page translates them).
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("under a week", 0, 7),
-    ("1–4 weeks", 7, 28),
-    ("1–3 months", 28, 91),
-    ("over 3 months", 91, None),
+    (N_("under a week"), 0, 7),
+    (N_("1–4 weeks"), 7, 28),
+    (N_("1–3 months"), 28, 91),
+    (N_("over 3 months"), 91, None),
 )
 #: A request still unanswered after this many days is worth chasing.
 STALE_DAYS = 14

@@ -46,6 +46,7 @@ from hub.onboarding.models import (
 )
 from hub.onboarding.services import IssuedLink, LinkDead
 from hub.web.access import can, current_staff, role_required, staff_actor
+from hub.web.labels import ROLE_NEEDED, country_name, translated
 from hub.web.onboarding_forms import (
     ApplicationForm,
     ApproveForm,
@@ -54,7 +55,6 @@ from hub.web.onboarding_forms import (
     DeclineForm,
     _TextForm,
 )
-from shared.names import country_name
 from shared.text import N_
 from shared.web.forms import StaffForm
 from shared.web.limits import Rule, rate_limited
@@ -77,9 +77,10 @@ EXPIRED = N_(
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
+    # The words in the reader's language (the context is made afresh for every page).
     return {
-        "PARTNER_KINDS": PARTNER_KINDS,
-        "STATUS_LABELS": STATUS_LABELS,
+        "PARTNER_KINDS": translated(PARTNER_KINDS),
+        "STATUS_LABELS": translated(STATUS_LABELS),
         "ApplicationStatus": ApplicationStatus,
     }
 
@@ -197,7 +198,7 @@ def credentials(token: str) -> Response:
 def reveal(token: str) -> Response:
     """Spend the link and show the client secret, once; the answer is never cached."""
     if not StaffForm().validate_on_submit():
-        abort(400, description="The page was open too long: open the link again.")
+        abort(400, description=gettext("The page was open too long: open the link again."))
     try:
         creds = services.hand_over(token)
     except LinkDead as dead:
@@ -286,7 +287,7 @@ def comment(application_id: int) -> Response:
     except InvalidInput as error:
         form.add_errors(error.extra["errors"])
         return _render_detail(application, 422, comment_form=form)
-    flash("Comment added.", "success")
+    flash(gettext("Comment added."), "success")
     return redirect(url_for("onboarding.detail", application_id=application_id), code=303)
 
 
@@ -344,7 +345,12 @@ def decline(application_id: int) -> Response:
     except InvalidInput as error:
         form.add_errors(error.extra["errors"])
         return _render_detail(application, 422, decline_form=form)
-    flash(f"Declined the application of {application.organisation}.", "success")
+    flash(
+        gettext(
+            "Declined the application of %(organisation)s.", organisation=application.organisation
+        ),
+        "success",
+    )
     return redirect(url_for("onboarding.detail", application_id=application_id), code=303)
 
 
@@ -378,7 +384,7 @@ def new_link(application_id: int, purpose: str) -> Response:
     """A fresh link when the last one expired or got lost (credentials: admins only)."""
     chosen = LinkPurpose(purpose)
     if chosen is LinkPurpose.CREDENTIALS and not can(Role.ADMIN):
-        abort(403, description="This needs the admin role.")
+        abort(403, description=gettext(ROLE_NEEDED[Role.ADMIN.value]))
     application = services.get_application(application_id)
     if not StaffForm().validate_on_submit():
         return _render_detail(application, 400)
@@ -404,8 +410,11 @@ def tick(application_id: int) -> Response:
     item = request.form.get("item", "")
     done = request.form.get("done") == "1"
     services.tick(application_id, item, done, actor=staff_actor())
-    label = services.STAFF_ITEMS[item][0]
-    flash(f"“{label}” {'ticked' if done else 'unticked'}.", "success")
+    label = gettext(services.STAFF_ITEMS[item][0])
+    if done:
+        flash(gettext("“%(item)s” ticked.", item=label), "success")
+    else:
+        flash(gettext("“%(item)s” unticked.", item=label), "success")
     target = request.form.get("back") == "community" and application.community
     if target:
         return redirect(url_for("web.community", slug=target.slug), code=303)

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.onboarding.models import PARTNER_KINDS, Application
 from hub.onboarding.schemas import MAX_EXPECTED
+from hub.web.labels import messages as _translated
 from shared.names import countries
 from shared.web.forms import StaffForm
 
@@ -177,17 +178,6 @@ class ApplicationForm(StaffForm):
         return found
 
 
-def _translated(messages: Any) -> Any:
-    """The schema's messages (marked with ``N_``), translated for the page's reader."""
-    if isinstance(messages, str):
-        return gettext(messages)
-    if isinstance(messages, Mapping):
-        return {key: _translated(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [_translated(value) for value in messages]
-    return messages
-
-
 class _TextForm(StaffForm):
     """One text box, checked by ``CommentSchema`` (its label says what it is for).
 
@@ -196,30 +186,35 @@ class _TextForm(StaffForm):
     """
 
     PREFIX = ""
-    body = TextAreaField("Comment")
+    body = TextAreaField(_l("Comment"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", self.PREFIX)
         super().__init__(*args, **kwargs)
 
+    def add_errors(self, messages: Mapping[str, Any]) -> None:
+        """The schema's messages beside the text box, in the reader's language."""
+        super().add_errors(_translated(dict(messages)))
+
 
 class CommentForm(_TextForm):
     PREFIX = "comment"
-    body = TextAreaField("Comment", description="Only national staff read comments.")
+    body = TextAreaField(_l("Comment"), description=_l("Only national staff read comments."))
 
 
 class ChangesForm(_TextForm):
     PREFIX = "changes"
     body = TextAreaField(
-        "What should the applicant change?",
-        description="The applicant reads this on the page where they correct the application.",
+        _l("What should the applicant change?"),
+        description=_l("The applicant reads this on the page where they correct the application."),
     )
 
 
 class DeclineForm(_TextForm):
     PREFIX = "decline"
     body = TextAreaField(
-        "Reason for declining", description="Kept with the application; national staff read it."
+        _l("Reason for declining"),
+        description=_l("Kept with the application; national staff read it."),
     )
 
 
@@ -227,7 +222,7 @@ class ApproveForm(StaffForm):
     """The community to register: its short id and name (the CLI's --slug and --name)."""
 
     slug = StringField(
-        "Community id (slug)",
-        description="2-40 lowercase letters, digits and hyphens, e.g. halifax.",
+        _l("Community id (slug)"),
+        description=_l("2-40 lowercase letters, digits and hyphens, e.g. halifax."),
     )
-    name = StringField("Community name", description="As the network's pages will show it.")
+    name = StringField(_l("Community name"), description=_l("As the network's pages will show it."))

@@ -22,6 +22,7 @@ from hub.extensions import db
 from hub.introductions.models import Introduction, IntroStatus
 from hub.profiles.models import Profile
 from hub.security import community_actor
+from shared.text import N_
 
 #: How many standing changes a community's page lists, newest first.
 HISTORY_LIMIT = 50
@@ -29,10 +30,10 @@ HISTORY_LIMIT = 50
 REFUSED_DAYS = 7
 #: The audit actions that tell a community's standing, and how the page names them.
 _HISTORY_ACTIONS = {
-    "community.create": "registered",
-    "community.set_status": "status changed",
-    "community.rotate_secret": "client secret rotated",
-    "community.public_key": "public key registered",
+    "community.create": N_("registered"),
+    "community.set_status": N_("status changed"),
+    "community.rotate_secret": N_("client secret rotated"),
+    "community.public_key": N_("public key registered"),
 }
 
 
@@ -76,9 +77,11 @@ class CommunityRow:
 @dataclass(frozen=True)
 class HistoryEntry:
     at: dt.datetime
+    #: What happened, in English (the page shows it in the reader's language).
     what: str
     actor: str
-    change: str | None
+    #: A status change's standings, before and after (the page names them).
+    change: tuple[str, str] | None
     reason: str | None
 
 
@@ -211,9 +214,9 @@ def standing_history(community_id: int) -> list[HistoryEntry]:
     ]
 
 
-def _change(details: dict[str, Any]) -> str | None:
+def _change(details: dict[str, Any]) -> tuple[str, str] | None:
     if "from" in details and "to" in details:
-        return f"{details['from']} → {details['to']}"
+        return str(details["from"]), str(details["to"])
     return None
 
 

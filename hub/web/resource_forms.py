@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import Form, FormField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 
 from hub.resources.files import ACCEPTED_TEXT
+from hub.web.labels import messages as in_reader_language
+from hub.web.labels import reader_locale
 from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.forms import StaffForm
@@ -27,54 +31,66 @@ def _choices(options: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in options]
 
 
-def language_choices(blank: str | None = None) -> list[SelectChoice]:
-    options = [(code, f"{name} ({code})") for code, name in languages()]
+def language_choices(blank: str | None = None, locale: str = "en") -> list[SelectChoice]:
+    options = [(code, f"{name} ({code})") for code, name in languages(locale)]
     return _choices([("", blank), *options] if blank is not None else options)
 
 
 class TranslationForm(Form):  # type: ignore[misc]  # WTForms is untyped
     """The title and summary in one more language (no CSRF: it is part of the form)."""
 
-    language = SelectField("Language", choices=language_choices("—"), validate_choice=False)
-    title = StringField("Title")
-    summary = TextAreaField("Summary")
+    language = SelectField(_l("Language"), choices=language_choices("—"), validate_choice=False)
+    title = StringField(_l("Title"))
+    summary = TextAreaField(_l("Summary"))
 
 
 class ResourceForm(StaffForm):
     """A guide, FAQ, webinar … to publish, or a new version of one."""
 
     kind = SelectField(
-        "Category", choices=_choices(RESOURCE_CATEGORIES.items()), validate_choice=False
+        _l("Category"), choices=_choices(RESOURCE_CATEGORIES.items()), validate_choice=False
     )
-    title = StringField("Title")
-    summary = TextAreaField("Summary", description="One or two sentences: what it is, for whom.")
+    title = StringField(_l("Title"))
+    summary = TextAreaField(
+        _l("Summary"), description=_l("One or two sentences: what it is, for whom.")
+    )
     language = SelectField(
-        "Language", choices=language_choices(), default="en", validate_choice=False
+        _l("Language"), choices=language_choices(), default="en", validate_choice=False
     )
     audience = SelectField(
-        "Audience",
+        _l("Audience"),
         choices=_choices(AUDIENCE_LABELS.items()),
         default="staff",
         validate_choice=False,
     )
-    body = TextAreaField("Text (Markdown)", description="Write the resource here, or …")
-    url = URLField("Link", description="… give a link to it (https://…), or …")
+    body = TextAreaField(_l("Text (Markdown)"), description=_l("Write the resource here, or …"))
+    url = URLField(_l("Link"), description=_l("… give a link to it (https://…), or …"))
     file = FileField(
-        "File",
-        description=f"… upload it: {ACCEPTED_TEXT}, at most "
-        f"{MAX_RESOURCE_FILE_BYTES // (1024 * 1024)} MB.",
+        _l("File"),
+        description=_l(
+            "… upload it: %(types)s, at most %(size)s MB.",
+            types=ACCEPTED_TEXT,
+            size=MAX_RESOURCE_FILE_BYTES // (1024 * 1024),
+        ),
     )
-    tags = StringField("Tags", description="Comma-separated, e.g. licensing, nursing.")
+    tags = StringField(_l("Tags"), description=_l("Comma-separated, e.g. licensing, nursing."))
     translations = FieldList(FormField(TranslationForm), min_entries=TRANSLATION_ROWS)
-    note = StringField("What changed", description="Shown in the version history.")
+    note = StringField(_l("What changed"), description=_l("Shown in the version history."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The words of the choices in the reader's language (known only per request).
+        locale = reader_locale()
+        self.language.choices = language_choices(locale=locale)
+        self.kind.choices = _choices((k, gettext(v)) for k, v in RESOURCE_CATEGORIES.items())
+        self.audience.choices = _choices((k, gettext(v)) for k, v in AUDIENCE_LABELS.items())
         # Each row's fields are named apart, so a screen reader (and a test) tells them apart.
         for number, entry in enumerate(self.translations.entries, start=1):
-            entry.form.language.label.text = f"Extra language {number}"
-            entry.form.title.label.text = f"Title in extra language {number}"
-            entry.form.summary.label.text = f"Summary in extra language {number}"
+            row = entry.form
+            row.language.choices = language_choices("—", locale)
+            row.language.label.text = gettext("Extra language %(number)s", number=number)
+            row.title.label.text = gettext("Title in extra language %(number)s", number=number)
+            row.summary.label.text = gettext("Summary in extra language %(number)s", number=number)
 
     def draft(self) -> dict[str, Any]:
         """Return the values as the service takes them; blank text, link or rows are none."""
@@ -101,7 +117,7 @@ class ResourceForm(StaffForm):
 
     def add_errors(self, messages: Mapping[str, Any]) -> None:
         """Put each row's messages beside its own fields, the rest as the form's own."""
-        messages = dict(messages)
+        messages = dict(in_reader_language(dict(messages)))
         nested = messages.pop("translations", None)
         if nested is not None:
             self._translation_errors(nested)

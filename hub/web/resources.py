@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
@@ -19,8 +20,9 @@ from hub.resources import services
 from hub.resources.files import CheckedFile, FileRefused, check_file
 from hub.resources.models import Resource
 from hub.web.access import role_required, staff_actor
+from hub.web.labels import language_name, translated
 from hub.web.resource_forms import ResourceForm
-from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES, language_name
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, RTL_LANGUAGES
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.downloads import file_download
 
@@ -34,9 +36,10 @@ UPLOAD_REQUEST_LIMIT = MAX_RESOURCE_FILE_BYTES + 1024 * 1024
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
+    # The words in the reader's language (``hub.web.labels`` marks them for the catalogs).
     return {
-        "CATEGORIES": RESOURCE_CATEGORIES,
-        "AUDIENCE_LABELS": AUDIENCE_LABELS,
+        "CATEGORIES": translated(RESOURCE_CATEGORIES),
+        "AUDIENCE_LABELS": translated(AUDIENCE_LABELS),
         "RTL_LANGUAGES": RTL_LANGUAGES,
     }
 
@@ -110,8 +113,13 @@ def publish() -> tuple[str, int] | Response:
     except InvalidInput as error:
         form.add_errors(error.extra.get("errors", {}))
         return _render_list(form, 422)
-    category = RESOURCE_CATEGORIES.get(resource.kind, resource.kind).lower()
-    flash(f"Published the {category} “{resource.title}”: every node receives it.", "success")
+    category = gettext(RESOURCE_CATEGORIES.get(resource.kind, resource.kind)).lower()
+    message = gettext(
+        "Published the %(category)s “%(title)s”: every node receives it.",
+        category=category,
+        title=resource.title,
+    )
+    flash(message, "success")
     return redirect(url_for("library.detail", resource_id=resource.id), code=303)
 
 
@@ -173,7 +181,14 @@ def revise(resource_id: int) -> tuple[str, int] | Response:
         form.add_errors(error.extra.get("errors", {}))
         failed: tuple[str, int] = _render_detail(resource, form, 422)
         return failed
-    flash(f"Published version {resource.version} of “{resource.title}”.", "success")
+    flash(
+        gettext(
+            "Published version %(version)s of “%(title)s”.",
+            version=resource.version,
+            title=resource.title,
+        ),
+        "success",
+    )
     return redirect(url_for("library.detail", resource_id=resource_id), code=303)
 
 
@@ -191,5 +206,7 @@ def download(resource_id: int) -> Response:
 def unpublish(resource_id: int) -> Response:
     """Unpublish a resource: the feed carries a tombstone to every node."""
     resource = services.unpublish(resource_id, actor=staff_actor())
-    flash(f"Unpublished “{resource.title}”: nodes drop their copy.", "success")
+    flash(
+        gettext("Unpublished “%(title)s”: nodes drop their copy.", title=resource.title), "success"
+    )
     return redirect(url_for("library.index"), code=303)

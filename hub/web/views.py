@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -22,7 +23,7 @@ from hub.onboarding import services as onboarding
 from hub.outcomes.models import ROLLUP_LEVELS
 from hub.outcomes.schemas import RollupArgsSchema
 from hub.outcomes.services import ROLLUP_COLUMNS, reported_periods, rollup
-from hub.web import figures, queries
+from hub.web import figures, labels, queries
 from hub.web.access import can, role_required, staff_actor
 from hub.web.forms import StatusForm
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW
@@ -60,7 +61,8 @@ def _require_login() -> Response | None:
 @bp.app_context_processor
 def _roles() -> dict[str, Any]:
     # Every page (admin pages too) hides the forms a role cannot use; views refuse them anyway.
-    return {"can": can, "Role": Role}
+    # ``word(terms.X, value)`` names a stored value in the reader's language.
+    return {"can": can, "Role": Role, "terms": labels, "word": labels.word}
 
 
 # Login ------------------------------------------------------------------------------
@@ -159,7 +161,8 @@ def community_status(slug: str) -> tuple[str, int] | Response:
     changed = set_status(
         slug, form.chosen(), actor=staff_actor(), reason=(form.reason.data or "").strip()
     )
-    flash(f"{changed.name} is now {changed.status.value}.", "success")
+    status = labels.word(labels.COMMUNITY_STATUS, changed.status)
+    flash(gettext("%(name)s is now %(status)s.", name=changed.name, status=status), "success")
     return redirect(url_for("web.community", slug=slug), code=303)
 
 
