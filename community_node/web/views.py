@@ -14,6 +14,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -68,18 +70,18 @@ def dashboard() -> str:
 
 
 #: Columns a list page can be sorted by: (label, sort key) per kind of person.
-SORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
+SORT_COLUMNS: dict[str, list[tuple[LazyString, str]]] = {
     "connectees": [
-        ("Name", "last_name"),
-        ("Occupation", "target_occupation"),
-        ("Status", "status"),
-        ("Intake", "intake_date"),
+        (_l("Name"), "last_name"),
+        (_l("Occupation"), "target_occupation"),
+        (_l("Status"), "status"),
+        (_l("Intake"), "intake_date"),
     ],
     "connectors": [
-        ("Name", "last_name"),
-        ("Occupation", "occupation"),
-        ("Status", "status"),
-        ("Capacity", "capacity"),
+        (_l("Name"), "last_name"),
+        (_l("Occupation"), "occupation"),
+        (_l("Status"), "status"),
+        (_l("Capacity"), "capacity"),
     ],
 }
 
