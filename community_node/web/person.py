@@ -196,7 +196,7 @@ def _display(name: str, value: Any) -> str:
     if value is None or value == []:
         return "—"
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(v).replace("_", " ") for v in value)
     if name in _OCCUPATION_FIELDS:
