@@ -46,7 +46,6 @@ PENDING: frozenset[str] = frozenset(
         "community_node/templates/matching/suggestions.html",
         "community_node/templates/people/erase.html",
         "community_node/templates/people/form.html",
-        "community_node/templates/reports/index.html",
         "community_node/templates/resources/detail.html",
         "community_node/templates/resources/index.html",
         "community_node/templates/review/queue.html",
