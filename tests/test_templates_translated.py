@@ -26,10 +26,6 @@ FOLDERS = ("community_node/templates", "hub/templates", "shared/web/templates")
 PENDING: frozenset[str] = frozenset(
     {
         # The node's staff pages
-        "community_node/templates/admin/_tabs.html",
-        "community_node/templates/admin/index.html",
-        "community_node/templates/admin/rules.html",
-        "community_node/templates/admin/tokens.html",
         "community_node/templates/hub/_sync.html",
         "community_node/templates/hub/index.html",
         "community_node/templates/imports/_progress.html",
@@ -67,8 +63,6 @@ PENDING: frozenset[str] = frozenset(
         "hub/templates/resources/detail.html",
         "hub/templates/resources/index.html",
         # The staff frame shared by both
-        "shared/web/templates/shared_web/admin/audit.html",
-        "shared/web/templates/shared_web/admin/staff.html",
     }
 )
 
