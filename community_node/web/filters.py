@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from shared.names import country_name as country_name  # the names both services show
 from shared.names import language_name as language_name
@@ -50,7 +51,7 @@ _WORDS = {
     "proposed": _l("proposed"),
     "introduced": _l("introduced"),
     "meeting_scheduled": _l("meeting scheduled"),
-    "met": _l("met"),
+    "met": _lp("match status", "met"),
     "referrals_pending": _l("referrals pending"),
     "referred": _l("referred"),
     "closed": _l("closed"),

@@ -28,6 +28,7 @@ from flask import (
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -79,17 +80,17 @@ PER_PAGE = 50
 # Words for the codes the models hold ----------------------------------------------------
 
 STATUS_LABELS: dict[MatchStatus, LazyString] = {
-    MatchStatus.PROPOSED: _l("Proposed"),
-    MatchStatus.INTRODUCED: _l("Introduced"),
-    MatchStatus.MEETING_SCHEDULED: _l("Meeting scheduled"),
-    MatchStatus.MET: _l("Met"),
-    MatchStatus.REFERRALS_PENDING: _l("Referrals pending"),
-    MatchStatus.REFERRED: _l("Referred"),
-    MatchStatus.CLOSED: _l("Closed"),
-    MatchStatus.DECLINED: _l("Declined"),
-    MatchStatus.EXPIRED: _l("Expired"),
-    MatchStatus.NO_SHOW: _l("No-show"),
-    MatchStatus.CANCELLED: _l("Cancelled"),
+    MatchStatus.PROPOSED: _lp("match status", "Proposed"),
+    MatchStatus.INTRODUCED: _lp("match status", "Introduced"),
+    MatchStatus.MEETING_SCHEDULED: _lp("match status", "Meeting scheduled"),
+    MatchStatus.MET: _lp("match status", "Met"),
+    MatchStatus.REFERRALS_PENDING: _lp("match status", "Referrals pending"),
+    MatchStatus.REFERRED: _lp("match status", "Referred"),
+    MatchStatus.CLOSED: _lp("match status", "Closed"),
+    MatchStatus.DECLINED: _lp("match status", "Declined"),
+    MatchStatus.EXPIRED: _lp("match status", "Expired"),
+    MatchStatus.NO_SHOW: _lp("match status", "No-show"),
+    MatchStatus.CANCELLED: _lp("match status", "Cancelled"),
 }
 
 #: The button that moves a match to each status. Scheduling a meeting has its own form
@@ -116,7 +117,7 @@ RESULTS: tuple[tuple[str, LazyString], ...] = (
     (ReferralResult.PENDING.value, _l("Not known yet")),
     (ReferralResult.MET.value, _l("They met")),
     (ReferralResult.INTERVIEW.value, _l("Job interview")),
-    (ReferralResult.HIRED.value, _l("Hired")),
+    (ReferralResult.HIRED.value, _lp("referral result", "Hired")),
     (ReferralResult.NO_RESPONSE.value, _l("No response")),
 )
 

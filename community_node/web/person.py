@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -62,7 +63,7 @@ METHODS = {
     "email": _l("Email"),
 }
 OUTCOMES = {
-    Outcome.ELIGIBLE: _l("Eligible"),
+    Outcome.ELIGIBLE: _lp("eligibility outcome", "Eligible"),
     Outcome.WAITLISTED: _l("Waitlisted"),
     Outcome.INELIGIBLE: _l("Not eligible"),
 }

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from marshmallow import RAISE, Schema, ValidationError
 from wtforms import DateField, SelectField
@@ -87,7 +88,7 @@ class ReportForm(StaffForm):
         default="quarter",
     )
     from_ = DateField(_l("From"), name="from")
-    to = DateField(_l("To"))
+    to = DateField(_lp("date range", "To"))
     group_by = SelectField(
         _l("Group"),
         choices=[
