@@ -35,11 +35,9 @@ PENDING: frozenset[str] = frozenset(
         "community_node/templates/introductions/detail.html",
         "community_node/templates/introductions/index.html",
         "community_node/templates/introductions/new.html",
-        "community_node/templates/people/erase.html",
         "community_node/templates/people/form.html",
         "community_node/templates/resources/detail.html",
         "community_node/templates/resources/index.html",
-        "community_node/templates/review/queue.html",
         # The hub's staff pages
         "hub/templates/admin/_tabs.html",
         "hub/templates/communities.html",
