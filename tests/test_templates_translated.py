@@ -35,7 +35,6 @@ PENDING: frozenset[str] = frozenset(
         "community_node/templates/introductions/detail.html",
         "community_node/templates/introductions/index.html",
         "community_node/templates/introductions/new.html",
-        "community_node/templates/people/form.html",
         "community_node/templates/resources/detail.html",
         "community_node/templates/resources/index.html",
         # The hub's staff pages
