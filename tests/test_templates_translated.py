@@ -31,10 +31,6 @@ PENDING: frozenset[str] = frozenset(
         "community_node/templates/imports/_progress.html",
         "community_node/templates/imports/index.html",
         "community_node/templates/imports/job.html",
-        "community_node/templates/introductions/_macros.html",
-        "community_node/templates/introductions/detail.html",
-        "community_node/templates/introductions/index.html",
-        "community_node/templates/introductions/new.html",
         "community_node/templates/resources/detail.html",
         "community_node/templates/resources/index.html",
         # The hub's staff pages
