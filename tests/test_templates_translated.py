@@ -26,9 +26,6 @@ FOLDERS = ("community_node/templates", "hub/templates", "shared/web/templates")
 PENDING: frozenset[str] = frozenset(
     {
         # The node's staff pages
-        "community_node/templates/imports/_progress.html",
-        "community_node/templates/imports/index.html",
-        "community_node/templates/imports/job.html",
         "community_node/templates/resources/detail.html",
         "community_node/templates/resources/index.html",
         # The hub's staff pages
