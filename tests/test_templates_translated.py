@@ -25,9 +25,6 @@ FOLDERS = ("community_node/templates", "hub/templates", "shared/web/templates")
 #: Templates whose words are not (yet) wrapped; each entry is a defect to remove.
 PENDING: frozenset[str] = frozenset(
     {
-        # The node's staff pages
-        "community_node/templates/resources/detail.html",
-        "community_node/templates/resources/index.html",
         # The hub's staff pages
         "hub/templates/admin/_tabs.html",
         "hub/templates/communities.html",
@@ -45,7 +42,6 @@ PENDING: frozenset[str] = frozenset(
         "hub/templates/resources/_form.html",
         "hub/templates/resources/detail.html",
         "hub/templates/resources/index.html",
-        # The staff frame shared by both
     }
 )
 
