@@ -27,6 +27,14 @@ PAGES: dict[str, tuple[list[str], list[str]]] = {
         ["Jumelages", "Tous les statuts", "Personne accompagnée et connecteur"],
         ["Any status", "Connectee and connector", "Under way or ended"],
     ),
+    "/matching": (
+        ["Jumelage", "Tous les jumelages", "En attente d’un jumelage"],
+        ["All matches", "Waiting for a match", "Occupation wanted"],
+    ),
+    "/people/review": (
+        ["Examen des inscriptions", "Accepter", "Refuser"],
+        ["Sign-up review", ">Accept<", ">Decline<"],
+    ),
     "/reports": (
         ["Rapports", "Entonnoir", "Taux de placement", "Délai de jumelage"],
         ["Funnel per cohort", "Placement rate", "Time to match"],
