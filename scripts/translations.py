@@ -27,7 +27,7 @@ from babel.messages.frontend import CommandLineInterface
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The keywords that mark a string for translation, beside gettext's defaults.
-KEYWORDS = ("_l", "lazy_gettext", "N_")
+KEYWORDS = ("_l", "lazy_gettext", "N_", "_lp:1c,2", "lazy_pgettext:1c,2")
 
 PUBLIC_LANGUAGES = ("fr", "es", "ar", "uk", "fa")  # English is the source language
 STAFF_LANGUAGES = ("fr",)

@@ -22,53 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The template folders of both services and of the shared web glue.
 FOLDERS = ("community_node/templates", "hub/templates", "shared/web/templates")
 
-#: Templates whose words are not (yet) wrapped; each entry is a defect to remove.
-PENDING: frozenset[str] = frozenset(
-    {
-        # The node's staff pages
-        "community_node/templates/admin/_tabs.html",
-        "community_node/templates/admin/index.html",
-        "community_node/templates/admin/rules.html",
-        "community_node/templates/admin/tokens.html",
-        "community_node/templates/dashboard.html",
-        "community_node/templates/events/detail.html",
-        "community_node/templates/events/door.html",
-        "community_node/templates/events/form.html",
-        "community_node/templates/events/invite.html",
-        "community_node/templates/hub/_sync.html",
-        "community_node/templates/hub/index.html",
-        "community_node/templates/imports/_progress.html",
-        "community_node/templates/imports/index.html",
-        "community_node/templates/imports/job.html",
-        "community_node/templates/introductions/_macros.html",
-        "community_node/templates/introductions/detail.html",
-        "community_node/templates/introductions/index.html",
-        "community_node/templates/introductions/new.html",
-        "community_node/templates/matches/_fields.html",
-        "community_node/templates/matches/detail.html",
-        "community_node/templates/matches/index.html",
-        "community_node/templates/matching/_job.html",
-        "community_node/templates/matching/batch.html",
-        "community_node/templates/matching/index.html",
-        "community_node/templates/matching/job.html",
-        "community_node/templates/matching/suggestions.html",
-        "community_node/templates/partners/detail.html",
-        "community_node/templates/partners/form.html",
-        "community_node/templates/people.html",
-        "community_node/templates/people/_hints.html",
-        "community_node/templates/people/erase.html",
-        "community_node/templates/people/form.html",
-        "community_node/templates/person.html",
-        "community_node/templates/reports/index.html",
-        "community_node/templates/resources/detail.html",
-        "community_node/templates/resources/index.html",
-        "community_node/templates/review/queue.html",
-        # The staff frame shared by both
-        "shared/web/templates/shared_web/admin/audit.html",
-        "shared/web/templates/shared_web/admin/staff.html",
-    }
-)
-
 #: Attributes whose values people read or hear.
 READ_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt", "value", "label"})
 
@@ -169,11 +122,5 @@ def test_the_checker_sees_bare_words_and_passes_wrapped_ones() -> None:
 @pytest.mark.parametrize("template", templates())
 def test_every_word_of_a_template_is_translated(template: str) -> None:
     words = bare_words((ROOT / template).read_text(encoding="utf-8"))
-    if template in PENDING:
-        pytest.xfail(f"{template}: words not yet wrapped for translation")
     assert not words, f"{template} shows words no gettext call produces: {words[:12]}"
 
-
-def test_nothing_pending_is_already_done() -> None:
-    done = [t for t in sorted(PENDING) if not bare_words((ROOT / t).read_text(encoding="utf-8"))]
-    assert not done, f"remove from PENDING, their words are all wrapped: {done}"

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.exceptions import Forbidden as ForbiddenHTTP
 from werkzeug.wrappers import Response
@@ -56,11 +58,13 @@ ID = "int(max=2147483647)"
 
 
 class TokenCreateForm(StaffForm):
-    name = StringField("What it is for", description="For example: API docs, monthly export.")
+    name = StringField(
+        _l("What it is for"), description=_l("For example: API docs, monthly export.")
+    )
     expires_in_days = IntegerField(
-        "Expires after (days)",
+        _l("Expires after (days)"),
         validators=[Optional()],
-        description="Leave empty for a token that does not expire.",
+        description=_l("Leave empty for a token that does not expire."),
     )
 
 
@@ -142,11 +146,13 @@ def revoke(token_id: int) -> tuple[str, int] | Response:
     token = auth.get_token(token_id)
     me = _me()
     if token.user_id != me.id and not me.role.allows(Role.ADMIN):
-        raise ForbiddenHTTP("Only an admin can revoke another person's token.")
+        raise ForbiddenHTTP(_("Only an admin can revoke another person's token."))
     if not ConfirmForm().validate_on_submit():
         return _render_tokens(status=400)
     auth.revoke_token(token.id, actor=actor_label())
-    flash(f"Revoked the token “{token.name}”: it no longer opens the API.", "success")
+    flash(
+        _("Revoked the token “%(name)s”: it no longer opens the API.", name=token.name), "success"
+    )
     return redirect(url_for("admin.tokens"), 303)
 
 
@@ -169,63 +175,94 @@ def _connectee_criteria(rules: ConnecteeRules) -> list[Criterion]:
     out: list[Criterion] = []
     if rules.min_education_level is not None:
         out.append(
-            Criterion("Education", f"At least {_label(rules.min_education_level)} education.")
+            Criterion(
+                _("Education"),
+                _("At least %(level)s education.", level=_label(rules.min_education_level)),
+            )
         )
     if rules.require_resume:
-        out.append(Criterion("Résumé", "A résumé on file."))
+        out.append(Criterion(_("Résumé"), _("A résumé on file.")))
     if rules.min_english_level is not None:
         evidence = ", ".join(_label(e) for e in rules.accepted_english_evidence)
-        also = f"; without a level, English by {evidence} is accepted" if evidence else ""
-        out.append(Criterion("English", f"At least level {rules.min_english_level.value}{also}."))
+        level = rules.min_english_level.value
+        requires = (
+            _(
+                "At least level %(level)s; without a level, English by %(evidence)s is accepted.",
+                level=level,
+                evidence=evidence,
+            )
+            if evidence
+            else _("At least level %(level)s.", level=level)
+        )
+        out.append(Criterion(_("English"), requires))
     accepted = "; ".join(AUTHORIZATION_LABELS[a] for a in rules.accepted_work_authorizations)
     out.append(
         Criterion(
-            "Work authorization",
-            f"One of: {accepted or 'none'}. A pending application waits until it is decided.",
+            _("Work authorization"),
+            _(
+                "One of: %(accepted)s. A pending application waits until it is decided.",
+                accepted=accepted or _("none"),
+            ),
         )
     )
     if rules.min_days_authorization_valid is not None:
         out.append(
             Criterion(
-                "Authorization still valid",
-                f"At least {rules.min_days_authorization_valid} days before it expires.",
+                _("Authorization still valid"),
+                _(
+                    "At least %(days)s days before it expires.",
+                    days=rules.min_days_authorization_valid,
+                ),
             )
         )
     if rules.require_intent_to_stay:
-        out.append(Criterion("Intent to stay", "Intends to stay in the community."))
+        out.append(Criterion(_("Intent to stay"), _("Intends to stay in the community.")))
     if rules.min_years_experience is not None:
         out.append(
-            Criterion("Experience", f"At least {rules.min_years_experience} years of experience.")
+            Criterion(
+                _("Experience"),
+                _("At least %(years)s years of experience.", years=rules.min_years_experience),
+            )
         )
     if rules.require_target_occupation:
-        out.append(Criterion("Target occupation", "A target occupation recorded."))
+        out.append(Criterion(_("Target occupation"), _("A target occupation recorded.")))
     return out
 
 
 def _connector_criteria(rules: ConnectorRules) -> list[Criterion]:
     out: list[Criterion] = []
     if rules.min_years_in_field is not None:
-        out.append(Criterion("Years in the field", f"At least {rules.min_years_in_field} years."))
+        out.append(
+            Criterion(
+                _("Years in the field"),
+                _("At least %(years)s years.", years=rules.min_years_in_field),
+            )
+        )
     if rules.require_local_network:
-        out.append(Criterion("Local network", "A local professional network."))
+        out.append(Criterion(_("Local network"), _("A local professional network.")))
     if rules.min_years_local is not None:
-        out.append(Criterion("Years in the community", f"At least {rules.min_years_local} years."))
+        out.append(
+            Criterion(
+                _("Years in the community"),
+                _("At least %(years)s years.", years=rules.min_years_local),
+            )
+        )
     return out
 
 
 def _switched_off(rules: ConnecteeRules | ConnectorRules) -> list[str]:
     """Criteria the file switches off (``false``), so nobody wonders whether they apply."""
     names = {
-        "min_education_level": "Education",
-        "min_english_level": "English",
-        "min_days_authorization_valid": "Authorization still valid",
-        "min_years_experience": "Experience",
-        "require_resume": "Résumé",
-        "require_intent_to_stay": "Intent to stay",
-        "require_target_occupation": "Target occupation",
-        "min_years_in_field": "Years in the field",
-        "require_local_network": "Local network",
-        "min_years_local": "Years in the community",
+        "min_education_level": _("Education"),
+        "min_english_level": _("English"),
+        "min_days_authorization_valid": _("Authorization still valid"),
+        "min_years_experience": _("Experience"),
+        "require_resume": _("Résumé"),
+        "require_intent_to_stay": _("Intent to stay"),
+        "require_target_occupation": _("Target occupation"),
+        "min_years_in_field": _("Years in the field"),
+        "require_local_network": _("Local network"),
+        "min_years_local": _("Years in the community"),
     }
     return [names[k] for k, v in asdict(rules).items() if k in names and v in (None, False)]
 

@@ -8,6 +8,8 @@ picked. A code no table knows is shown as it is rather than hidden.
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from shared.names import country_name as country_name  # the names both services show
 from shared.names import language_name as language_name
@@ -32,7 +34,42 @@ def occupation_label(code: str | None) -> str:
     return f"{title} ({code})" if title != code else code
 
 
+#: How the staff pages name a status, a capacity period, a language level.
+_WORDS = {
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "waitlisted": _l("waitlisted"),
+    "deactivated": _l("deactivated"),
+    "month": _l("month"),
+    "quarter": _l("quarter"),
+    "native": _l("native"),
+    "erased": _l("erased"),
+    "archived": _l("archived"),
+    # A match's status
+    "proposed": _l("proposed"),
+    "introduced": _l("introduced"),
+    "meeting_scheduled": _l("meeting scheduled"),
+    "met": _lp("match status", "met"),
+    "referrals_pending": _l("referrals pending"),
+    "referred": _l("referred"),
+    "closed": _l("closed"),
+    "declined": _l("declined"),
+    "expired": _l("expired"),
+    "no_show": _l("no show"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def status_text(value: object) -> str:
+    """A profile or match status (or capacity period, language level) in the reader's words."""
+    code = str(getattr(value, "value", value))
+    word = _WORDS.get(code)
+    return str(word) if word is not None else code.replace("_", " ")
+
+
 def register_filters(blueprint: Blueprint) -> None:
     """Make the filters available to every template of the app that registers ``blueprint``."""
-    for show in (language_name, country_name, occupation_title, occupation_label):
+    for show in (language_name, country_name, occupation_title, occupation_label, status_text):
         blueprint.add_app_template_filter(show)

@@ -14,6 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
@@ -37,7 +40,7 @@ bp = Blueprint("hub", __name__, url_prefix="/hub")
 #: The session key holding the token of the user's latest "sync now".
 _SYNC_JOB = "hub_sync_job"
 
-NOT_CONFIGURED = (
+NOT_CONFIGURED = _l(
     "No hub is configured, so there is nothing to sync. An administrator connects this "
     "node on this page, with the credentials the national team handed over."
 )
@@ -48,13 +51,13 @@ class ActionForm(StaffForm):
 
 
 class ConnectForm(StaffForm):
-    url = StringField("Hub address")
-    client_id = StringField("Client id")
-    client_secret = PasswordField("Client secret")
+    url = StringField(_l("Hub address"))
+    client_id = StringField(_l("Client id"))
+    client_secret = PasswordField(_l("Client secret"))
 
 
 class DemandForm(StaffForm):
-    file = FileField("Demand table (.csv)", validators=[FileRequired()])
+    file = FileField(_l("Demand table (.csv)"), validators=[FileRequired()])
 
 
 def _owner() -> int:
@@ -107,21 +110,23 @@ def index() -> tuple[str, int]:
 
 
 def _describe(report: SyncReport) -> dict[str, Any]:
-    """What the page says about one finished sync run."""
+    """What the page says about one finished sync run: its figures, worded by the page.
+
+    The run ends in a thread with no request, so no reader's language: ``_sync.html`` says
+    it in the reader's words from ``outcome`` and the figures.
+    """
     if not report.configured:
-        return {"ok": False, "message": NOT_CONFIGURED}
+        return {"ok": False, "outcome": "not_configured"}
     if report.error is not None:
-        return {
-            "ok": False,
-            "message": f"The hub could not be reached or refused the sync: {report.error}. "
-            "Pending changes stay in the outbox and are sent on the next sync.",
-        }
+        return {"ok": False, "outcome": "error", "error": report.error}
     intros = report.intros or {}
     return {
         "ok": True,
-        "message": f"Synced: {report.sent} changes sent, {report.dead} refused, "
-        f"{report.resources_changed} shared resources updated, "
-        f"{sum(intros.values())} introduction updates.",
+        "outcome": "done",
+        "sent": report.sent,
+        "dead": report.dead,
+        "resources": report.resources_changed,
+        "intros": sum(intros.values()),
     }
 
 
@@ -148,11 +153,14 @@ def connect() -> Response | tuple[str, int]:
     except DomainError as exc:
         return _render(show_refusal(form, exc), connect_form=form)
     except HubError as exc:
-        form.form_errors.append(f"The hub did not accept the connection: {exc}")
+        form.form_errors.append(_("The hub did not accept the connection: %(why)s", why=exc))
         return _render(422, connect_form=form)
     flash(
-        f"Connected to {connection.url} as {connection.community}. Sync now to send "
-        "your first profiles.",
+        _(
+            "Connected to %(url)s as %(community)s. Sync now to send your first profiles.",
+            url=connection.url,
+            community=connection.community,
+        ),
         "success",
     )
     return redirect(url_for("hub.index"), 303)
@@ -165,9 +173,9 @@ def sync_now() -> Response | tuple[str, int]:
     require_role(Role.COORDINATOR)
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     if not run.status()["configured"]:
-        flash(NOT_CONFIGURED, "error")
+        flash(str(NOT_CONFIGURED), "error")
         return _render(409)
     factory = configured_client_factory()
 
@@ -196,13 +204,13 @@ def sync_progress(token: str) -> str:
 def requeue(seq: int) -> Response | tuple[str, int]:
     require_role(Role.COORDINATOR)
     if not ActionForm().validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     try:
         deadletters.requeue(seq, actor=actor_label())
     except DomainError as exc:
         flash(exc.message, "error")
         return _render(exc.status)
-    flash(f"Change {seq} is queued again; the next sync sends it.", "success")
+    flash(_("Change %(seq)s is queued again; the next sync sends it.", seq=seq), "success")
     return redirect(url_for("hub.index"), 303)
 
 
@@ -221,5 +229,11 @@ def demand_upload() -> Response | tuple[str, int]:
         summary = demand.upload(content, actor=actor_label())
     except DomainError as exc:
         return _render(exc.status, demand_form=form, demand_failed=exc)
-    flash(f"Demand table uploaded: {summary['occupations']:,} occupations.", "success")
+    flash(
+        _(
+            "Demand table uploaded: %(n)s occupations.",
+            n=format_decimal(summary["occupations"]),
+        ),
+        "success",
+    )
     return redirect(url_for("hub.index"), 303)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
@@ -34,15 +36,15 @@ from shared.web.forms import StaffForm
 
 bp = Blueprint("imports_ui", __name__, url_prefix="/imports")
 
-KINDS = [("connectees", "Connectees"), ("connectors", "Connectors")]
+KINDS = [("connectees", _l("Connectees")), ("connectors", _l("Connectors"))]
 _SUFFIXES = (".csv", ".xlsx")
 
 
 class UploadForm(StaffForm):
     kind = SelectField(
-        "What the file holds", choices=[SelectChoice(value, label) for value, label in KINDS]
+        _l("What the file holds"), choices=[SelectChoice(value, label) for value, label in KINDS]
     )
-    file = FileField("Spreadsheet (.csv or .xlsx)", validators=[FileRequired()])
+    file = FileField(_l("Spreadsheet (.csv or .xlsx)"), validators=[FileRequired()])
 
 
 class ConfirmForm(StaffForm):
@@ -90,7 +92,7 @@ def preview() -> tuple[str, int]:
     filename = upload.filename or ""
     suffix = Path(filename).suffix.lower()
     if suffix not in _SUFFIXES:
-        form.file.errors = ["Choose a .csv or .xlsx file."]
+        form.file.errors = [_("Choose a .csv or .xlsx file.")]
         return _render(form, 422)
     with upload.stream:
         data = upload.read()
@@ -133,7 +135,7 @@ def confirm() -> Response:
     require_role(Role.COORDINATOR)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        abort(400, description="The confirmation form is incomplete; upload the file again.")
+        abort(400, description=_("The confirmation form is incomplete; upload the file again."))
     token = form.token.data or ""
     upload = _pending_upload(token)
     data = Path(upload["path"]).read_bytes()

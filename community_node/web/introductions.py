@@ -24,6 +24,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
@@ -52,28 +55,30 @@ ID = "int(max=2147483647)"
 PER_PAGE = 25
 #: The two lists of the page, by the direction the API filters on.
 TABS = {
-    IntroDirection.INCOMING: "Inbox",
-    IntroDirection.OUTGOING: "Our requests",
+    IntroDirection.INCOMING: _l("Inbox"),
+    IntroDirection.OUTGOING: _l("Our requests"),
 }
 STATUS_LABELS = {
-    IntroStatus.REQUESTED: "Waiting for an answer",
-    IntroStatus.ACCEPTED: "Accepted",
-    IntroStatus.DECLINED: "Declined",
-    IntroStatus.WITHDRAWN: "Withdrawn",
-    IntroStatus.EXPIRED: "Expired",
+    IntroStatus.REQUESTED: _l("Waiting for an answer"),
+    IntroStatus.ACCEPTED: _l("Accepted"),
+    IntroStatus.DECLINED: _l("Declined"),
+    IntroStatus.WITHDRAWN: _l("Withdrawn"),
+    IntroStatus.EXPIRED: _l("Expired"),
 }
 END_REASONS = {
-    "declined": "the connector declined",
-    "withdrawn": "the requesting community withdrew it",
-    "expired": "nobody answered in time",
-    "profile_removed": "the connector is no longer listed",
-    "consent_withdrawn": "the connectee withdrew their consent",
-    "erased": "a participant's data was erased",
+    "declined": _l("the connector declined"),
+    "withdrawn": _l("the requesting community withdrew it"),
+    "expired": _l("nobody answered in time"),
+    "profile_removed": _l("the connector is no longer listed"),
+    "consent_withdrawn": _l("the connectee withdrew their consent"),
+    "erased": _l("a participant's data was erased"),
 }
 ACTION_DONE = {
-    "accept": "Accepted on the connector's behalf: their contact card is on its way to {city}.",
-    "decline": "Declined on the connector's behalf; {city} is told.",
-    "withdraw": "Withdrew the request to {city}.",
+    "accept": _l(
+        "Accepted on the connector's behalf: their contact card is on its way to %(city)s."
+    ),
+    "decline": _l("Declined on the connector's behalf; %(city)s is told."),
+    "withdraw": _l("Withdrew the request to %(city)s."),
 }
 
 
@@ -176,21 +181,31 @@ def index() -> tuple[str, int]:
 
 def _sync_message(report: dict[str, int]) -> str:
     parts = [
-        f"{report['changed']} introduction{'' if report['changed'] == 1 else 's'} updated",
-        f"{report['new_incoming']} new in the inbox",
-        f"{report['cards_received']} contact card{'' if report['cards_received'] == 1 else 's'} "
-        "received",
+        ngettext(
+            "%(num)s introduction updated", "%(num)s introductions updated", report["changed"]
+        ),
+        _("%(num)s new in the inbox", num=report["new_incoming"]),
+        ngettext(
+            "%(num)s contact card received",
+            "%(num)s contact cards received",
+            report["cards_received"],
+        ),
     ]
     if report["withdrawn"]:
-        parts.append(f"{report['withdrawn']} withdrawn (consent withdrawn)")
-    return "Refreshed from the hub: " + ", ".join(parts) + "."
+        parts.append(_("%(num)s withdrawn (consent withdrawn)", num=report["withdrawn"]))
+    return str(_("Refreshed from the hub: %(changes)s.", changes=", ".join(parts)))
 
 
 def _hub_problem(exc: DomainError) -> str:
     if isinstance(exc, HubNotConfigured):
-        return NOT_CONFIGURED
+        return str(NOT_CONFIGURED)
     if exc.status == 503:
-        return f"{exc.message} Nothing was lost: try again later, or see the hub connection page."
+        return str(
+            _(
+                "%(problem)s Nothing was lost: try again later, or see the hub connection page.",
+                problem=exc.message,
+            )
+        )
     return exc.message
 
 
@@ -200,7 +215,7 @@ def sync() -> Response | tuple[str, int]:
     """Pull the hub's introductions feed now and exchange contact cards."""
     require_role(Role.COORDINATOR)
     if not ActionForm().validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     back = request.form.get("direction", "")
     try:
         report = services.sync()
@@ -284,7 +299,7 @@ def request_intro() -> Response | tuple[str, int]:
     require_role(Role.COORDINATOR)
     form = IntroRequestForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     body = form.body()
     try:
         data = IntroRequestSchema().load(body)
@@ -305,14 +320,18 @@ def request_intro() -> Response | tuple[str, int]:
         ] or [_hub_problem(exc)]
         return _render_new(_connectee_or_none(body.get("connectee_id")), exc.status, messages)
     flash(
-        f"Requested an introduction for {intro_person(intro)} to a connector in "
-        f"{community_name(intro.other_community)}. Their coordinator answers through the hub.",
+        _(
+            "Requested an introduction for %(name)s to a connector in %(city)s. "
+            "Their coordinator answers through the hub.",
+            name=intro_person(intro),
+            city=community_name(intro.other_community),
+        ),
         "success",
     )
     return redirect(url_for("intros.detail", intro_id=intro.id), 303)
 
 
-_FIELD_NAMES = {"connectee_id": "Connectee", "directory_profile_id": "Connector"}
+_FIELD_NAMES = {"connectee_id": _l("Connectee"), "directory_profile_id": _l("Connector")}
 
 
 # One introduction -----------------------------------------------------------------------
@@ -360,7 +379,7 @@ def act(intro_id: int, action: str) -> Response | tuple[str, int]:
     intro = services.get_intro(intro_id)  # 404 before anything else
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     try:
         if action == "withdraw":
             intro = services.withdraw(intro_id, actor=actor_label())
@@ -369,5 +388,5 @@ def act(intro_id: int, action: str) -> Response | tuple[str, int]:
     except DomainError as exc:
         form.form_errors.append(_hub_problem(exc))
         return _render_detail(services.get_intro(intro_id), exc.status, form)
-    flash(ACTION_DONE[action].format(city=community_name(intro.other_community)), "success")
+    flash(str(ACTION_DONE[action]) % {"city": community_name(intro.other_community)}, "success")
     return redirect(url_for("intros.detail", intro_id=intro.id), 303)

@@ -25,6 +25,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -75,79 +79,84 @@ PER_PAGE = 50
 
 # Words for the codes the models hold ----------------------------------------------------
 
-STATUS_LABELS: dict[MatchStatus, str] = {
-    MatchStatus.PROPOSED: "Proposed",
-    MatchStatus.INTRODUCED: "Introduced",
-    MatchStatus.MEETING_SCHEDULED: "Meeting scheduled",
-    MatchStatus.MET: "Met",
-    MatchStatus.REFERRALS_PENDING: "Referrals pending",
-    MatchStatus.REFERRED: "Referred",
-    MatchStatus.CLOSED: "Closed",
-    MatchStatus.DECLINED: "Declined",
-    MatchStatus.EXPIRED: "Expired",
-    MatchStatus.NO_SHOW: "No-show",
-    MatchStatus.CANCELLED: "Cancelled",
+STATUS_LABELS: dict[MatchStatus, LazyString] = {
+    MatchStatus.PROPOSED: _lp("match status", "Proposed"),
+    MatchStatus.INTRODUCED: _lp("match status", "Introduced"),
+    MatchStatus.MEETING_SCHEDULED: _lp("match status", "Meeting scheduled"),
+    MatchStatus.MET: _lp("match status", "Met"),
+    MatchStatus.REFERRALS_PENDING: _lp("match status", "Referrals pending"),
+    MatchStatus.REFERRED: _lp("match status", "Referred"),
+    MatchStatus.CLOSED: _lp("match status", "Closed"),
+    MatchStatus.DECLINED: _lp("match status", "Declined"),
+    MatchStatus.EXPIRED: _lp("match status", "Expired"),
+    MatchStatus.NO_SHOW: _lp("match status", "No-show"),
+    MatchStatus.CANCELLED: _lp("match status", "Cancelled"),
 }
 
 #: The button that moves a match to each status. Scheduling a meeting has its own form
 #: (the service refuses the bare transition), so it has no button.
-ACTIONS: dict[MatchStatus, str] = {
-    MatchStatus.INTRODUCED: "Mark introduced",
-    MatchStatus.MET: "Mark met",
-    MatchStatus.NO_SHOW: "Mark no-show",
-    MatchStatus.REFERRALS_PENDING: "Mark referrals pending",
-    MatchStatus.REFERRED: "Mark referred",
-    MatchStatus.CLOSED: "Close the match",
-    MatchStatus.DECLINED: "Mark declined",
-    MatchStatus.EXPIRED: "Mark expired",
-    MatchStatus.CANCELLED: "Cancel the match",
+ACTIONS: dict[MatchStatus, LazyString] = {
+    MatchStatus.INTRODUCED: _l("Mark introduced"),
+    MatchStatus.MET: _l("Mark met"),
+    MatchStatus.NO_SHOW: _l("Mark no-show"),
+    MatchStatus.REFERRALS_PENDING: _l("Mark referrals pending"),
+    MatchStatus.REFERRED: _l("Mark referred"),
+    MatchStatus.CLOSED: _l("Close the match"),
+    MatchStatus.DECLINED: _l("Mark declined"),
+    MatchStatus.EXPIRED: _l("Mark expired"),
+    MatchStatus.CANCELLED: _l("Cancel the match"),
 }
 
-MODES: tuple[tuple[str, str], ...] = (
-    (MeetingMode.IN_PERSON.value, "In person"),
-    (MeetingMode.VIDEO.value, "Video call"),
-    (MeetingMode.PHONE.value, "Phone call"),
+MODES: tuple[tuple[str, LazyString], ...] = (
+    (MeetingMode.IN_PERSON.value, _l("In person")),
+    (MeetingMode.VIDEO.value, _l("Video call")),
+    (MeetingMode.PHONE.value, _l("Phone call")),
 )
 
-RESULTS: tuple[tuple[str, str], ...] = (
-    (ReferralResult.PENDING.value, "Not known yet"),
-    (ReferralResult.MET.value, "They met"),
-    (ReferralResult.INTERVIEW.value, "Job interview"),
-    (ReferralResult.HIRED.value, "Hired"),
-    (ReferralResult.NO_RESPONSE.value, "No response"),
+RESULTS: tuple[tuple[str, LazyString], ...] = (
+    (ReferralResult.PENDING.value, _l("Not known yet")),
+    (ReferralResult.MET.value, _l("They met")),
+    (ReferralResult.INTERVIEW.value, _l("Job interview")),
+    (ReferralResult.HIRED.value, _lp("referral result", "Hired")),
+    (ReferralResult.NO_RESPONSE.value, _l("No response")),
 )
 
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    (OutcomeCategory.EMPLOYED_IN_FIELD.value, "Employed in their field"),
-    (OutcomeCategory.EMPLOYED_RELATED_FIELD.value, "Employed in a related field"),
-    (OutcomeCategory.EMPLOYED_OUTSIDE_FIELD.value, "Employed outside their field"),
-    (OutcomeCategory.EDUCATION_OR_CREDENTIALING.value, "In education or credential recognition"),
-    (OutcomeCategory.VOLUNTEERING_OR_INTERNSHIP.value, "Volunteering or internship"),
-    (OutcomeCategory.STILL_SEARCHING.value, "Still searching"),
-    (OutcomeCategory.LEFT_COMMUNITY.value, "Left the community"),
-    (OutcomeCategory.UNKNOWN.value, "Unknown"),
+CATEGORIES: tuple[tuple[str, LazyString], ...] = (
+    (OutcomeCategory.EMPLOYED_IN_FIELD.value, _l("Employed in their field")),
+    (OutcomeCategory.EMPLOYED_RELATED_FIELD.value, _l("Employed in a related field")),
+    (OutcomeCategory.EMPLOYED_OUTSIDE_FIELD.value, _l("Employed outside their field")),
+    (
+        OutcomeCategory.EDUCATION_OR_CREDENTIALING.value,
+        _l("In education or credential recognition"),
+    ),
+    (OutcomeCategory.VOLUNTEERING_OR_INTERNSHIP.value, _l("Volunteering or internship")),
+    (OutcomeCategory.STILL_SEARCHING.value, _l("Still searching")),
+    (OutcomeCategory.LEFT_COMMUNITY.value, _l("Left the community")),
+    (OutcomeCategory.UNKNOWN.value, _l("Unknown")),
 )
 
 #: What the suggestions page says about other cities, per ``cross_city_status``.
 CROSS_CITY_NOTES = {
-    "not_needed": "Local connectors fit well enough, so other cities were not searched.",
-    "no_consent": "{name} has not consented to cross-city introductions, so other cities "
-    "were not searched. Record that consent on their page to search them.",
-    "no_hub": "This node is not connected to the hub, so other cities cannot be searched.",
-    "no_target_occupation": "{name} has no occupation wanted here recorded; other cities "
-    "are searched by occupation.",
-    "searched": "",
+    "not_needed": _l("Local connectors fit well enough, so other cities were not searched."),
+    "no_consent": _l(
+        "%(name)s has not consented to cross-city introductions, so other cities "
+        "were not searched. Record that consent on their page to search them."
+    ),
+    "no_hub": _l("This node is not connected to the hub, so other cities cannot be searched."),
+    "no_target_occupation": _l(
+        "%(name)s has no occupation wanted here recorded; other cities are searched by occupation."
+    ),
 }
 
 
 def status_label(status: MatchStatus | str) -> str:
     """Say a match status in words ("meeting_scheduled" → "Meeting scheduled")."""
-    return STATUS_LABELS.get(MatchStatus(status), str(status))
+    return str(STATUS_LABELS.get(MatchStatus(status), status))
 
 
-def _label(options: Sequence[tuple[str, str]], value: Any) -> str:
+def _label(options: Sequence[tuple[str, LazyString]], value: Any) -> str:
     key = getattr(value, "value", value)
-    return dict(options).get(key, str(key).replace("_", " "))
+    return str(dict(options).get(key, str(key).replace("_", " ")))
 
 
 def mode_label(mode: Any) -> str:
@@ -170,8 +179,13 @@ for _blueprint in (matching_bp, matches_bp):
 def _cross_city_note(status: str, name: str) -> str:
     if status.startswith("unavailable"):
         why = status.partition(":")[2].strip()
-        return f"The hub could not be reached, so other cities were not searched ({why})."
-    return CROSS_CITY_NOTES.get(status, status).format(name=name)
+        return str(
+            _("The hub could not be reached, so other cities were not searched (%(why)s).", why=why)
+        )
+    note = CROSS_CITY_NOTES.get(status)
+    return (
+        str(note) % {"name": name} if note is not None else ("" if status == "searched" else status)
+    )
 
 
 # Reading posted forms -------------------------------------------------------------------
@@ -384,8 +398,12 @@ def _proposals_ready(state: Mapping[str, Any]) -> str:
     """Say the proposals are ready (once, on the page that shows them); return its URL."""
     result = state["result"]
     flash(
-        f"Proposals ready for review: a connector for {result['proposed']} of "
-        f"{result['rows']} waiting connectees. Nothing is sent until you confirm.",
+        _(
+            "Proposals ready for review: a connector for %(proposed)s of %(rows)s waiting "
+            "connectees. Nothing is sent until you confirm.",
+            proposed=result["proposed"],
+            rows=result["rows"],
+        ),
         "success",
     )
     return url_for("matching_ui.batch", batch_id=result["batch_id"])
@@ -459,9 +477,13 @@ def accept(batch_id: int) -> Response | tuple[str, int]:
         return _render_batch(batch_id, err.status, sum(_refusal(err).values(), []), ticked)
     made = [row for row in done.rows if row.status.value == "accepted"]
     failed = [row for row in done.rows if row.status.value == "failed"]
-    message = f"Made {len(made)} match{'' if len(made) == 1 else 'es'}."
+    message = ngettext("Made %(num)s match.", "Made %(num)s matches.", len(made))
     if failed:
-        message += f" {len(failed)} could not be made; see why below."
+        message = _(
+            "%(made)s %(failed)s could not be made; see why below.",
+            made=message,
+            failed=len(failed),
+        )
     flash(message, "success" if not failed else "error")
     return redirect(url_for("matching_ui.batch", batch_id=batch_id), 303)
 
@@ -475,7 +497,7 @@ def _render_suggestions(
     connectee = participants.get_person(participants.CONNECTEES, connectee_id)
     raw = {k: v for k, v in request.args.items() if k == "k" and v.strip()}
     if SuggestionArgsSchema().validate(raw):
-        flash("Show between 1 and 50 suggestions; showing 10.", "error")
+        flash(_("Show between 1 and 50 suggestions; showing 10."), "error")
         raw = {}
     k = SuggestionArgsSchema().load(raw)["k"]
     problem: str | None = None
@@ -527,7 +549,14 @@ def propose(connectee_id: int) -> Response | tuple[str, int]:
         posted = Posted(request.form.get("connector_id", ""), request.form, _refusal(err))
         return _render_suggestions(connectee_id, err.status, posted)
     connector = participants.get_person(participants.CONNECTORS, match.connector_id)
-    flash(f"Proposed {connector.full_name} to {connectee.full_name}.", "success")
+    flash(
+        _(
+            "Proposed %(connector)s to %(connectee)s.",
+            connector=connector.full_name,
+            connectee=connectee.full_name,
+        ),
+        "success",
+    )
     return redirect(url_for("matches_ui.detail", match_id=match.id), 303)
 
 
@@ -535,10 +564,10 @@ def propose(connectee_id: int) -> Response | tuple[str, int]:
 
 #: Columns the list can be sorted by: (label, sort key).
 SORT_COLUMNS = [
-    ("Status", "status"),
-    ("Proposed", "proposed_at"),
-    ("Last change", "status_changed_at"),
-    ("Score", "score"),
+    (_l("Status"), "status"),
+    (_l("Proposed"), "proposed_at"),
+    (_l("Last change"), "status_changed_at"),
+    (_l("Score"), "score"),
 ]
 DEFAULT_SORT = "-proposed_at"
 
@@ -558,7 +587,10 @@ def _list_args() -> dict[str, Any]:
         raw.pop(name, None)
     args: dict[str, Any] = schema.load({**raw, "per_page": PER_PAGE})
     if args["sort"].lstrip("-") not in {key for _, key in SORT_COLUMNS} | {"id"}:
-        flash(f"Sort by one of: {', '.join(key for _, key in SORT_COLUMNS)}.", "error")
+        flash(
+            _("Sort by one of: %(keys)s.", keys=", ".join(key for label, key in SORT_COLUMNS)),
+            "error",
+        )
         args["sort"] = DEFAULT_SORT
     return args
 
@@ -638,7 +670,7 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
         Event(
             t.at,
             t.at,
-            "Proposed"
+            _("Proposed")
             if t.from_status is None
             else f"{status_label(t.from_status)} → {status_label(t.to_status)}",
             who(t.by),
@@ -652,8 +684,12 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
             Event(
                 meeting.created_at,
                 meeting.created_at,
-                f"Meeting set for {when} UTC, {mode_label(meeting.mode).lower()}, "
-                f"{meeting.duration_minutes} minutes",
+                _(
+                    "Meeting set for %(when)s UTC, %(mode)s, %(minutes)s minutes",
+                    when=when,
+                    mode=mode_label(meeting.mode).lower(),
+                    minutes=meeting.duration_minutes,
+                ),
             )
         )
     for referral in match.referrals:
@@ -661,8 +697,15 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
             Event(
                 referral.referred_on,
                 referral.created_at,
-                f"Referral to {referral.contact_name} ({referral.organisation}, "
-                f"{referral.sector}), tier {referral.tier}: {result_label(referral.result)}",
+                _(
+                    "Referral to %(name)s (%(organisation)s, %(sector)s), "
+                    "tier %(tier)s: %(result)s",
+                    name=referral.contact_name,
+                    organisation=referral.organisation,
+                    sector=referral.sector,
+                    tier=referral.tier,
+                    result=result_label(referral.result),
+                ),
             )
         )
     for outcome in recorded:
@@ -671,8 +714,11 @@ def _timeline(match: Match, recorded: Sequence[FollowUpOutcome]) -> list[Event]:
                 Event(
                     outcome.recorded_on,
                     outcome.created_at,
-                    f"{outcome.milestone_months}-month follow-up: "
-                    f"{category_label(outcome.category)}",
+                    _(
+                        "%(months)s-month follow-up: %(situation)s",
+                        months=outcome.milestone_months,
+                        situation=category_label(outcome.category),
+                    ),
                     who(outcome.recorded_by),
                 )
             )
@@ -746,7 +792,12 @@ def _render_match(match_id: int, posted: Posted | None = None, status: int = 200
             milestones=milestones,
             open_months=open_months,
             month_options=[
-                (str(m.months), f"{m.months} months" + (" (due now)" if m.due else ""))
+                (
+                    str(m.months),
+                    _("%(num)s months (due now)", num=m.months)
+                    if m.due
+                    else _("%(num)s months", num=m.months),
+                )
                 for m in milestones
                 if m.outcome is None
             ],
@@ -817,7 +868,11 @@ def transition(match_id: int) -> Any:
         )
 
     to = request.form.get("to", "")
-    done = f"Match marked {status_label(to).lower()}." if to in set(MatchStatus) else "Saved."
+    done = (
+        _("Match marked %(status)s.", status=status_label(to).lower())
+        if to in set(MatchStatus)
+        else _("Saved.")
+    )
     return _post(match_id, "transition", schema, form_body(schema, request.form), move, done, "")
 
 
@@ -835,7 +890,7 @@ def schedule_meeting(match_id: int) -> Any:
     def schedule(data: dict[str, Any]) -> None:
         matches.schedule_meeting(match_id, data, actor=actor_label())
 
-    return _post(match_id, "meeting", schema, body, schedule, "Meeting scheduled.", "meetings")
+    return _post(match_id, "meeting", schema, body, schedule, _("Meeting scheduled."), "meetings")
 
 
 @matches_bp.post("/<int:match_id>/meetings/<int:meeting_id>")
@@ -852,7 +907,7 @@ def update_meeting(match_id: int, meeting_id: int) -> Any:
         matches.update_meeting(match_id, meeting_id, data, actor=actor_label())
 
     name = f"meeting-{meeting_id}"
-    return _post(match_id, name, schema, body, update, "Meeting updated.", "meetings")
+    return _post(match_id, name, schema, body, update, _("Meeting updated."), "meetings")
 
 
 @matches_bp.post("/<int:match_id>/referrals")
@@ -866,7 +921,7 @@ def add_referral(match_id: int) -> Any:
         matches.add_referral(match_id, data, actor=actor_label())
 
     body = form_body(schema, request.form)
-    return _post(match_id, "referral", schema, body, add, "Referral recorded.", "referrals")
+    return _post(match_id, "referral", schema, body, add, _("Referral recorded."), "referrals")
 
 
 @matches_bp.post("/<int:match_id>/referrals/<int:referral_id>")
@@ -881,7 +936,7 @@ def update_referral(match_id: int, referral_id: int) -> Any:
 
     name = f"referral-{referral_id}"
     body = form_body(schema, request.form)
-    return _post(match_id, name, schema, body, update, "Referral updated.", "referrals")
+    return _post(match_id, name, schema, body, update, _("Referral updated."), "referrals")
 
 
 @matches_bp.post("/<int:match_id>/outcomes")
@@ -899,4 +954,4 @@ def record_outcome(match_id: int) -> Any:
     def record(data: dict[str, Any]) -> None:
         outcomes.create_outcome(data, actor=actor_label())
 
-    return _post(match_id, "outcome", schema, body, record, "Follow-up recorded.", "follow-ups")
+    return _post(match_id, "outcome", schema, body, record, _("Follow-up recorded."), "follow-ups")

@@ -59,9 +59,29 @@ _ROW = re.compile(r"^(language|level)_(\d{1,2})$")
 Option = choices.Option
 
 
+#: The words of the enums the public forms never ask about.
+_WORDS: dict[str, Any] = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "waitlisted": _l("Waitlisted"),
+    "deactivated": _l("Deactivated"),
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "recognized": _l("Recognized"),
+    "not_required": _l("Not required"),
+    "pending": _l("Pending"),
+    "screened": _l("Screened"),
+    "failed": _l("Failed"),
+}
+
+
 def _worded(members: Iterable[enum.StrEnum]) -> tuple[Option, ...]:
     """Options for an enum the public forms never ask about: its values, in words."""
-    return tuple((m.value, m.value.replace("_", " ").capitalize()) for m in members)
+    return tuple(
+        (m.value, _WORDS.get(m.value, m.value.replace("_", " ").capitalize())) for m in members
+    )
 
 
 def _staff_worded(labels: Mapping[Any, str], overrides: Mapping[Any, str]) -> tuple[Option, ...]:
@@ -70,50 +90,50 @@ def _staff_worded(labels: Mapping[Any, str], overrides: Mapping[Any, str]) -> tu
 
 
 #: Each field's label on the staff forms, in the forms' order.
-LABELS: dict[str, str] = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "phone": "Phone",
-    "status": "Status",
-    "country_of_origin": "Country of origin",
-    "referral_source": "Heard of the program through",
+LABELS: dict[str, Any] = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "status": _l("Status"),
+    "country_of_origin": _l("Country of origin"),
+    "referral_source": _l("Heard of the program through"),
     "referral_partner_id": _l("Partner who referred them"),
     "referral_event_id": _l("Event they came through"),
-    "status_category": "Immigration status",
-    "work_authorization": "Permission to work",
-    "work_authorization_expires": "Permission to work ends",
-    "intends_to_stay": "Plans to stay in the area",
-    "education_level": "Highest education completed",
-    "education_field": "Field of study",
-    "education_country": "Country of study",
-    "credential_recognition": "Credential recognition",
-    "current_occupation": "Occupation trained or worked in",
-    "target_occupation": "Occupation wanted here",
-    "years_experience": "Years of experience",
-    "english_evidence": "English level established by",
-    "resume_on_file": "Résumé on file",
-    "intake_date": "Intake date",
-    "coordinator_id": "Coordinator",
-    "job_ready": "Job-ready",
-    "employer": "Employer",
-    "job_title": "Job title",
-    "occupation": "Occupation",
-    "years_in_field": "Years in the field",
-    "years_local": "Years working in this area",
-    "has_local_network": "Has a local professional network",
-    "capacity": "Newcomers they can meet",
-    "capacity_period": "Per",
-    "available": "Available for new matches",
-    "unavailable_until": "Paused until",
-    "remote_ok": "Meets by video",
-    "cross_city_ok": "Meets newcomers from other cities",
-    "screening_status": "Screening",
-    "languages": "Languages",
-    "skills": "Skills",
-    "availability": "When they can meet",
-    "preferred_language": "Language for pages and messages",
-    "notes": "Notes",
+    "status_category": _l("Immigration status"),
+    "work_authorization": _l("Permission to work"),
+    "work_authorization_expires": _l("Permission to work ends"),
+    "intends_to_stay": _l("Plans to stay in the area"),
+    "education_level": _l("Highest education completed"),
+    "education_field": _l("Field of study"),
+    "education_country": _l("Country of study"),
+    "credential_recognition": _l("Credential recognition"),
+    "current_occupation": _l("Occupation trained or worked in"),
+    "target_occupation": _l("Occupation wanted here"),
+    "years_experience": _l("Years of experience"),
+    "english_evidence": _l("English level established by"),
+    "resume_on_file": _l("Résumé on file"),
+    "intake_date": _l("Intake date"),
+    "coordinator_id": _l("Coordinator"),
+    "job_ready": _l("Job-ready"),
+    "employer": _l("Employer"),
+    "job_title": _l("Job title"),
+    "occupation": _l("Occupation"),
+    "years_in_field": _l("Years in the field"),
+    "years_local": _l("Years working in this area"),
+    "has_local_network": _l("Has a local professional network"),
+    "capacity": _l("Newcomers they can meet"),
+    "capacity_period": _l("Per"),
+    "available": _l("Available for new matches"),
+    "unavailable_until": _l("Paused until"),
+    "remote_ok": _l("Meets by video"),
+    "cross_city_ok": _l("Meets newcomers from other cities"),
+    "screening_status": _l("Screening"),
+    "languages": _l("Languages"),
+    "skills": _l("Skills"),
+    "availability": _l("When they can meet"),
+    "preferred_language": _l("Language for pages and messages"),
+    "notes": _l("Notes"),
 }
 
 #: Options of each select, as (value, label) pairs; the schema checks the values.
@@ -124,22 +144,22 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "referral_source": _staff_worded(
         choices.REFERRAL_SOURCES,
         {
-            ReferralSource.SELF: "Found the program themselves",
+            ReferralSource.SELF: _l("Found the program themselves"),
             ReferralSource.CONNECTOR_INVITATION: _l("A connector's invitation"),
         },
     ),
     "status_category": choices.labelled(choices.STATUS_CATEGORIES),
     "work_authorization": _staff_worded(
         choices.WORK_AUTHORIZATIONS,
-        {WorkAuthorization.PENDING: "Applied, waiting for a decision"},
+        {WorkAuthorization.PENDING: _l("Applied, waiting for a decision")},
     ),
-    "intends_to_stay": (("yes", "Yes"), ("no", "No")),
+    "intends_to_stay": (("yes", _l("Yes")), ("no", _l("No"))),
     "education_level": choices.labelled(choices.EDUCATION_LEVELS),
     "credential_recognition": _worded(CredentialRecognition),
     "english_evidence": (
-        (EnglishEvidence.INFORMAL.value, "Informal assessment"),
-        (EnglishEvidence.TEST.value, "A language test"),
-        (EnglishEvidence.DEGREE.value, "A degree taught in English"),
+        (EnglishEvidence.INFORMAL.value, _l("Informal assessment")),
+        (EnglishEvidence.TEST.value, _l("A language test")),
+        (EnglishEvidence.DEGREE.value, _l("A degree taught in English")),
     ),
     "capacity_period": choices.labelled(choices.CAPACITY_PERIODS),
     "screening_status": _worded(ScreeningStatus),
@@ -327,8 +347,10 @@ def in_form_order(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
 def label_of(name: str) -> str:
     """Name an input for the error summary: "Language 2", "Level in language 2", "Email"."""
     if (m := _ROW.match(name)) is not None:
-        return f"Language {m[2]}" if m[1] == "language" else f"Level in language {m[2]}"
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+        if m[1] == "language":
+            return str(_l("Language %(n)s", n=m[2]))
+        return str(_l("Level in language %(n)s", n=m[2]))
+    return str(LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
 # Suggestions ------------------------------------------------------------------------------

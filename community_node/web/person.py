@@ -13,6 +13,10 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -48,15 +52,20 @@ KINDS = "<any(connectees, connectors):plural>"
 
 #: What each consent lets the program do, in the words the sign-up forms use.
 PURPOSES = {
-    ConsentPurpose.LOCAL_PROCESSING: "Keep and use their details in this program",
-    ConsentPurpose.DIRECTORY_LISTING: "List them, nameless, in the network directory",
-    ConsentPurpose.CROSS_CITY_INTRODUCTIONS: "Introductions to people in other cities",
+    ConsentPurpose.LOCAL_PROCESSING: _l("Keep and use their details in this program"),
+    ConsentPurpose.DIRECTORY_LISTING: _l("List them, nameless, in the network directory"),
+    ConsentPurpose.CROSS_CITY_INTRODUCTIONS: _l("Introductions to people in other cities"),
 }
-METHODS = {"form": "Form", "verbal": "Said out loud", "paper": "Paper", "email": "Email"}
+METHODS = {
+    "form": _l("Form"),
+    "verbal": _l("Said out loud"),
+    "paper": _l("Paper"),
+    "email": _l("Email"),
+}
 OUTCOMES = {
-    Outcome.ELIGIBLE: "Eligible",
-    Outcome.WAITLISTED: "Waitlisted",
-    Outcome.INELIGIBLE: "Not eligible",
+    Outcome.ELIGIBLE: _lp("eligibility outcome", "Eligible"),
+    Outcome.WAITLISTED: _l("Waitlisted"),
+    Outcome.INELIGIBLE: _l("Not eligible"),
 }
 
 
@@ -65,26 +74,30 @@ class ConsentForm(StaffForm):
 
     # The choices are the form's; the API's schema is what refuses a wrong one.
     purpose = SelectField(
-        "What they agreed to",
+        _l("What they agreed to"),
         validate_choice=False,
         choices=[SelectChoice(p.value, t) for p, t in PURPOSES.items()],
     )
     policy_version = StringField(
-        "Privacy notice version", description="The version of the notice they were shown."
+        _l("Privacy notice version"), description=_l("The version of the notice they were shown.")
     )
     method = SelectField(
-        "How they agreed",
+        _l("How they agreed"),
         validate_choice=False,
         choices=[SelectChoice(m, t) for m, t in METHODS.items()],
     )
     granted_on = DateField(
-        "Date they agreed", validators=[Optional()], description="Leave empty for today."
+        _l("Date they agreed"),
+        validators=[Optional()],
+        description=_l("Leave empty for today."),
     )
 
 
 class WithdrawForm(StaffForm):
     note = TextAreaField(
-        "Note (optional)", description="For example how they told you.", validators=[no_nul]
+        _l("Note (optional)"),
+        description=_l("For example how they told you."),
+        validators=[no_nul],
     )
 
 
@@ -92,21 +105,21 @@ class OverrideForm(StaffForm):
     """A coordinator's eligibility decision in place of the rules' verdict."""
 
     outcome = SelectField(
-        "Decision",
+        _l("Decision"),
         validate_choice=False,
         choices=[SelectChoice(o.value, t) for o, t in OUTCOMES.items()],
     )
     reason = TextAreaField(
-        "Reason",
-        description="Required: the person's record keeps it, and the audit log names you.",
+        _l("Reason"),
+        description=_l("Required: the person's record keeps it, and the audit log names you."),
         validators=[no_nul],
     )
 
 
 class EraseForm(StaffForm):
     confirm_name = StringField(
-        "Type their full name to confirm",
-        description="Erasing cannot be undone.",
+        _l("Type their full name to confirm"),
+        description=_l("Erasing cannot be undone."),
         validators=[no_nul],
     )
 
@@ -136,12 +149,55 @@ _OCCUPATION_FIELDS = frozenset({"current_occupation", "target_occupation", "occu
 _COUNTRY_FIELDS = frozenset({"country_of_origin", "education_country"})
 
 
+#: The profile's fields as the page names them (the English is the field's own name).
+FIELD_LABELS = {
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "skills": _l("Skills"),
+    "availability": _l("Availability"),
+    "preferred_language": _l("Preferred language"),
+    "referral_source": _l("Referral source"),
+    "referral_partner_id": _l("Referral partner id"),
+    "referral_event_id": _l("Referral event id"),
+    "invited_by_id": _l("Invited by id"),
+    "country_of_origin": _l("Country of origin"),
+    "status_category": _l("Status category"),
+    "work_authorization": _l("Work authorization"),
+    "work_authorization_expires": _l("Work authorization expires"),
+    "intends_to_stay": _l("Intends to stay"),
+    "education_level": _l("Education level"),
+    "education_field": _l("Education field"),
+    "education_country": _l("Education country"),
+    "credential_recognition": _l("Credential recognition"),
+    "current_occupation": _l("Current occupation"),
+    "target_occupation": _l("Target occupation"),
+    "years_experience": _l("Years experience"),
+    "english_evidence": _l("English evidence"),
+    "resume_on_file": _l("Resume on file"),
+    "intake_date": _l("Intake date"),
+    "job_ready": _l("Job ready"),
+    "employer": _l("Employer"),
+    "job_title": _l("Job title"),
+    "occupation": _l("Occupation"),
+    "years_in_field": _l("Years in field"),
+    "years_local": _l("Years local"),
+    "has_local_network": _l("Has local network"),
+    "capacity": _l("Capacity"),
+    "capacity_period": _l("Capacity period"),
+    "available": _l("Available"),
+    "unavailable_until": _l("Unavailable until"),
+    "remote_ok": _l("Remote ok"),
+    "cross_city_ok": _l("Cross city ok"),
+    "screening_status": _l("Screening status"),
+}
+
+
 def _display(name: str, value: Any) -> str:
     """Format one dumped field for reading: names, not codes."""
     if value is None or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(v).replace("_", " ") for v in value)
     if name in _OCCUPATION_FIELDS:
@@ -163,7 +219,10 @@ def _field_rows(kind: participants.PersonKind[Any], person: Any) -> list[tuple[s
     schema = ConnecteeSchema() if kind is participants.CONNECTEES else ConnectorSchema()
     dumped = schema.dump(person)
     return [
-        (name.replace("_", " ").capitalize(), _display(name, dumped.get(name)))
+        (
+            str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize())),
+            _display(name, dumped.get(name)),
+        )
         for name in schema.fields
         if name not in _NOT_IN_FIELD_LIST
     ]
@@ -259,7 +318,11 @@ def consent_add(plural: str, person_id: int) -> tuple[str, int] | Response:
         consent = participants.grant_consent(loaded, actor=actor_label())
     except DomainError as exc:
         return render_person(kind, person_id, show_refusal(form, exc), consent_form=form)
-    return _back(kind, person_id, f"Recorded consent: {PURPOSES[consent.purpose].lower()}.")
+    return _back(
+        kind,
+        person_id,
+        _("Recorded consent: %(purpose)s.", purpose=str(PURPOSES[consent.purpose]).lower()),
+    )
 
 
 @bp.post(f"/{KINDS}/<{ID}:person_id>/consents/<{ID}:consent_id>/withdraw")
@@ -284,7 +347,11 @@ def consent_withdraw(plural: str, person_id: int, consent_id: int) -> tuple[str,
         )
     except DomainError as exc:
         return render_person(kind, person_id, show_refusal(form, exc), withdraw_form=form)
-    return _back(kind, person_id, f"Withdrawn: {PURPOSES[consent.purpose].lower()}.")
+    return _back(
+        kind,
+        person_id,
+        _("Withdrawn: %(purpose)s.", purpose=str(PURPOSES[consent.purpose]).lower()),
+    )
 
 
 # Eligibility ------------------------------------------------------------------------------
@@ -304,7 +371,11 @@ def evaluate(plural: str, person_id: int) -> tuple[str, int] | Response:
         decision = eligibility.evaluate_person(kind, person_id, actor=actor_label())
     except DomainError as exc:
         return render_person(kind, person_id, show_refusal(form, exc), confirm_form=form)
-    return _back(kind, person_id, f"Checked against the rules: {OUTCOMES[decision.outcome]}.")
+    return _back(
+        kind,
+        person_id,
+        _("Checked against the rules: %(outcome)s.", outcome=OUTCOMES[decision.outcome]),
+    )
 
 
 @bp.post(f"/{KINDS}/<{ID}:person_id>/eligibility/override")
@@ -331,14 +402,14 @@ def override(plural: str, person_id: int) -> tuple[str, int] | Response:
         )
     except DomainError as exc:
         return render_person(kind, person_id, show_refusal(form, exc), override_form=form)
-    return _back(kind, person_id, f"Decided: {OUTCOMES[decision.outcome]}.")
+    return _back(kind, person_id, _("Decided: %(outcome)s.", outcome=OUTCOMES[decision.outcome]))
 
 
 # Archive, restore, erase ------------------------------------------------------------------
 
 
 def _set_status(
-    plural: str, person_id: int, status: ProfileStatus, done: str
+    plural: str, person_id: int, status: ProfileStatus, done: LazyString
 ) -> tuple[str, int] | Response:
     """Change the status as ``PATCH`` does, loaded by the same schema."""
     require_role(Role.COORDINATOR)
@@ -348,7 +419,7 @@ def _set_status(
     if not form.validate_on_submit():
         return render_person(kind, person_id, 422, confirm_form=form)
     if participants.is_erased(person):
-        form.form_errors.append("An erased record can be neither archived nor restored.")
+        form.form_errors.append(_("An erased record can be neither archived nor restored."))
         return render_person(kind, person_id, 409, confirm_form=form)
     schema = ConnecteeSchema if kind is participants.CONNECTEES else ConnectorSchema
     loaded = schema(partial=True).load({"status": status.value})
@@ -356,7 +427,7 @@ def _set_status(
         participants.update_person(kind, person_id, loaded, actor=actor_label())
     except DomainError as exc:
         return render_person(kind, person_id, show_refusal(form, exc), confirm_form=form)
-    return _back(kind, person_id, done.format(name=person.full_name))
+    return _back(kind, person_id, str(done) % {"name": person.full_name})
 
 
 @bp.post(f"/{KINDS}/<{ID}:person_id>/archive")
@@ -364,7 +435,7 @@ def _set_status(
 def archive(plural: str, person_id: int) -> tuple[str, int] | Response:
     """Set a person aside: no longer matched or listed; their record stays."""
     return _set_status(
-        plural, person_id, ProfileStatus.DEACTIVATED, "Archived {name}: no longer matched."
+        plural, person_id, ProfileStatus.DEACTIVATED, _l("Archived %(name)s: no longer matched.")
     )
 
 
@@ -373,7 +444,10 @@ def archive(plural: str, person_id: int) -> tuple[str, int] | Response:
 def restore(plural: str, person_id: int) -> tuple[str, int] | Response:
     """Bring an archived person back to the review queue, to be checked again."""
     return _set_status(
-        plural, person_id, ProfileStatus.SUBMITTED, "Restored {name}: back in the review queue."
+        plural,
+        person_id,
+        ProfileStatus.SUBMITTED,
+        _l("Restored %(name)s: back in the review queue."),
     )
 
 
@@ -385,7 +459,7 @@ def erase(plural: str, person_id: int) -> tuple[str, int] | Response:
     kind = _kind(plural)
     person = participants.get_person(kind, person_id)
     if participants.is_erased(person):
-        flash("This record is already erased.", "info")
+        flash(_("This record is already erased."), "info")
         return redirect(url_for(f"web.{kind.name}", person_id=person_id), code=303)
     form = EraseForm()
     status = 200
@@ -397,10 +471,15 @@ def erase(plural: str, person_id: int) -> tuple[str, int] | Response:
             except DomainError as exc:
                 status = show_refusal(form, exc)
             else:
-                flash(f"Erased {kind.name} #{person_id}: no personal data is left.", "success")
+                message = (
+                    _("Erased connectee #%(id)s: no personal data is left.", id=person_id)
+                    if kind is participants.CONNECTEES
+                    else _("Erased connector #%(id)s: no personal data is left.", id=person_id)
+                )
+                flash(message, "success")
                 return redirect(url_for(f"web.{kind.name}s"), code=303)
         elif not form.errors:
-            form.confirm_name.errors = ["Type the full name exactly as shown above."]
+            form.confirm_name.errors = [_("Type the full name exactly as shown above.")]
     return render_template("people/erase.html", kind=kind.name, person=person, form=form), status
 
 

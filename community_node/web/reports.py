@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import login_required
 from marshmallow import RAISE, Schema, ValidationError
 from wtforms import DateField, SelectField
@@ -37,6 +39,43 @@ from shared.web.forms import StaffForm
 bp = Blueprint("reports_ui", __name__, url_prefix="/reports")
 
 
+#: The periods a cohort can span, as the form offers them.
+PERIOD_WORDS = {
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "year": _l("Year"),
+    "all": _l("All time"),
+}
+
+#: The follow-up situations as the outcome report names them.
+CATEGORY_WORDS = {
+    "employed_in_field": _l("Employed in field"),
+    "employed_related_field": _l("Employed related field"),
+    "employed_outside_field": _l("Employed outside field"),
+    "education_or_credentialing": _l("Education or credentialing"),
+    "volunteering_or_internship": _l("Volunteering or internship"),
+    "still_searching": _l("Still searching"),
+    "left_community": _l("Left community"),
+    "unknown": _l("Unknown"),
+}
+
+#: The funnel's stages as its chart names them.
+STAGE_WORDS = {
+    "applied": _l("Applied"),
+    "eligible": _l("Eligible"),
+    "matched": _l("Matched"),
+    "met": _l("Met"),
+    "referred": _l("Referred"),
+    "employed": _l("Employed"),
+}
+
+
+def category_text(category: str) -> str:
+    """A follow-up situation in the reader's words ("employed_in_field" → "Employed in field")."""
+    word = CATEGORY_WORDS.get(category)
+    return str(word) if word is not None else category.replace("_", " ").capitalize()
+
+
 class ReportForm(StaffForm):
     """The period, dates and grouping of every report on the page (a GET form)."""
 
@@ -44,17 +83,17 @@ class ReportForm(StaffForm):
         csrf = False  # it only reads
 
     period = SelectField(
-        "Cohort period",
-        choices=[SelectChoice(p, "All time" if p == "all" else p.capitalize()) for p in PERIODS],
+        _l("Cohort period"),
+        choices=[SelectChoice(p, PERIOD_WORDS.get(p, p.capitalize())) for p in PERIODS],
         default="quarter",
     )
-    from_ = DateField("From", name="from")
-    to = DateField("To")
+    from_ = DateField(_l("From"), name="from")
+    to = DateField(_lp("date range", "To"))
     group_by = SelectField(
-        "Group",
+        _l("Group"),
         choices=[
-            SelectChoice("", "All occupations"),
-            SelectChoice("major_group", "By occupation group"),
+            SelectChoice("", _l("All occupations")),
+            SelectChoice("major_group", _l("By occupation group")),
         ],
     )
 
@@ -150,7 +189,7 @@ def _load_args() -> tuple[ReportForm, dict[str, Any] | None]:
 
 
 def _label(row: Mapping[str, Any], grouped: bool) -> str:
-    period = "All time" if row["period"] == services.ALL else row["period"]
+    period = str(_("All time")) if row["period"] == services.ALL else row["period"]
     return f"{period} · {row['major_group_title']}" if grouped else period
 
 
@@ -164,8 +203,14 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
     labels = [_label(row, grouped) for row in funnel]
     stages = ("applied", "eligible", "matched", "met", "referred", "employed")
     outcome_labels = [
-        f"{_label(r, grouped)} · {r['milestone_months']} months · "
-        + r["category"].replace("_", " ").capitalize()
+        str(
+            _(
+                "%(cohort)s · %(months)s months · %(situation)s",
+                cohort=_label(r, grouped),
+                months=r["milestone_months"],
+                situation=category_text(r["category"]),
+            )
+        )
         for r in data["outcomes"]
     ]
     return {
@@ -173,7 +218,7 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
             "type": "bar",
             "labels": labels,
             "datasets": [
-                {"label": stage.capitalize(), "data": [row[stage] for row in funnel]}
+                {"label": str(STAGE_WORDS[stage]), "data": [row[stage] for row in funnel]}
                 for stage in stages
             ],
         },
@@ -182,11 +227,11 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
             "labels": labels,
             "datasets": [
                 {
-                    "label": "Placement rate (%)",
+                    "label": _("Placement rate (%)"),
                     "data": [_percent(row["placement_rate"]) for row in funnel],
                 },
                 {
-                    "label": "Employed in field (%)",
+                    "label": _("Employed in field (%)"),
                     "data": [_percent(row["employed_in_field_rate"]) for row in funnel],
                 },
             ],
@@ -195,16 +240,19 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
             "type": "bar",
             "labels": outcome_labels,
             "datasets": [
-                {"label": "Outcomes", "data": [r["outcomes"] for r in data["outcomes"]]},
-                {"label": "Attributed", "data": [r["attributed"] for r in data["outcomes"]]},
+                {"label": _("Outcomes"), "data": [r["outcomes"] for r in data["outcomes"]]},
+                {"label": _("Attributed"), "data": [r["attributed"] for r in data["outcomes"]]},
             ],
         },
         "time-to-match": {
             "type": "bar",
             "labels": [_label(r, grouped) for r in data["time-to-match"]],
             "datasets": [
-                {"label": "Median days", "data": [r["median_days"] for r in data["time-to-match"]]},
-                {"label": "Mean days", "data": [r["mean_days"] for r in data["time-to-match"]]},
+                {
+                    "label": _("Median days"),
+                    "data": [r["median_days"] for r in data["time-to-match"]],
+                },
+                {"label": _("Mean days"), "data": [r["mean_days"] for r in data["time-to-match"]]},
             ],
         },
         "referrals-per-connector": {
@@ -212,10 +260,13 @@ def _charts(data: Mapping[str, list[dict[str, Any]]], grouped: bool) -> dict[str
             "labels": [r["connector_name"] for r in data["referrals-per-connector"]],
             "datasets": [
                 {
-                    "label": "Referrals",
+                    "label": _("Referrals"),
                     "data": [r["referrals"] for r in data["referrals-per-connector"]],
                 },
-                {"label": "Hired", "data": [r["hired"] for r in data["referrals-per-connector"]]},
+                {
+                    "label": _("Hired"),
+                    "data": [r["hired"] for r in data["referrals-per-connector"]],
+                },
             ],
         },
     }
@@ -238,6 +289,7 @@ def index() -> tuple[str, int]:
         percent=_percent,
         query={k: v for k, v in request.args.items() if v != ""},
         source_label=source_label,
+        category_text=category_text,
         invited_summary=services.invited_connectors_summary(),
         chains=services.invitation_chains(),
     )
@@ -250,9 +302,9 @@ def download(name: str, fmt: str) -> Response:
     """One report as CSV (the API's writer and columns) or as an XLSX workbook."""
     if name not in REPORTS:
         abort(404)
-    _, args = _load_args()
+    _form, args = _load_args()
     if args is None:
-        abort(422, description="Fix the report's dates or period first.")
+        abort(422, description=_("Fix the report's dates or period first."))
     report = REPORTS[name]
     rows = report.rows(args)
     parts = [name] if name in RANGE_ONLY else [name, args["period"]]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound as HTTPNotFound
@@ -46,8 +48,8 @@ class ReviewForm(StaffForm):
     # Set by the button pressed (Accept or Decline), not typed.
     decision = StringField(validators=[AnyOf(list(OUTCOMES))])
     reason = TextAreaField(
-        "Reason",
-        description="Required to decline; the applicant's record keeps it.",
+        _l("Reason"),
+        description=_l("Required to decline; the applicant's record keeps it."),
         validators=[no_nul],
     )
 
@@ -141,6 +143,8 @@ def decide(kind_name: str, person_id: int) -> tuple[str, int] | Response:
     except DomainError as err:
         form.form_errors.append(err.message)
         return _render(kind_name, page_number, (person_id, form), err.status)
-    verb = "Accepted" if form.decision.data == "accept" else "Declined"
-    flash(f"{verb} {person.full_name}.", "success")
+    if form.decision.data == "accept":
+        flash(_("Accepted %(name)s.", name=person.full_name), "success")
+    else:
+        flash(_("Declined %(name)s.", name=person.full_name), "success")
     return redirect(url_for("review.queue", kind=kind_name, page=page_number), 303)

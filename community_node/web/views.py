@@ -14,6 +14,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -68,18 +71,18 @@ def dashboard() -> str:
 
 
 #: Columns a list page can be sorted by: (label, sort key) per kind of person.
-SORT_COLUMNS: dict[str, list[tuple[str, str]]] = {
+SORT_COLUMNS: dict[str, list[tuple[LazyString, str]]] = {
     "connectees": [
-        ("Name", "last_name"),
-        ("Occupation", "target_occupation"),
-        ("Status", "status"),
-        ("Intake", "intake_date"),
+        (_l("Name"), "last_name"),
+        (_l("Occupation"), "target_occupation"),
+        (_l("Status"), "status"),
+        (_l("Intake"), "intake_date"),
     ],
     "connectors": [
-        ("Name", "last_name"),
-        ("Occupation", "occupation"),
-        ("Status", "status"),
-        ("Capacity", "capacity"),
+        (_l("Name"), "last_name"),
+        (_l("Occupation"), "occupation"),
+        (_l("Status"), "status"),
+        (_l("Capacity"), "capacity"),
     ],
 }
 
@@ -94,7 +97,7 @@ def _list_args(schema: type[PageArgsSchema], kind: participants.PersonKind[Any])
         raw.pop(field, None)
     loaded: dict[str, Any] = schema().load(raw)
     if loaded["sort"].lstrip("-") not in kind.sortable:
-        flash(f"sort: Sort by one of: {', '.join(sorted(kind.sortable))}.", "error")
+        flash(_("sort: Sort by one of: %(keys)s.", keys=", ".join(sorted(kind.sortable))), "error")
         loaded["sort"] = "id"
     return loaded
 
@@ -205,7 +208,10 @@ def _post_form(form: people_forms.PersonForm, person: Any) -> tuple[str, int] | 
     except (Conflict, InvalidInput) as error:
         errors = error.extra.get("errors") or {error.extra.get("field") or "form": [error.message]}
         return _render_form(form, request.form, people_forms.field_messages(errors), person), 422
-    flash(f"{'Added' if person is None else 'Saved'} {saved.full_name}.", "success")
+    if person is None:
+        flash(_("Added %(name)s.", name=saved.full_name), "success")
+    else:
+        flash(_("Saved %(name)s.", name=saved.full_name), "success")
     return redirect(url_for(f"web.{form.kind.name}", person_id=saved.id), code=303)
 
 
@@ -219,7 +225,7 @@ def _apply_action(posted: MultiDict[str, str], action: str) -> MultiDict[str, st
         keep = [row for n, row in enumerate(language_rows, 1) if str(n) != index]
         return people_forms.with_rows(posted, keep or [("", "")])
     if action.startswith("pick:"):
-        _, name, code = (action.split(":", 2) + ["", ""])[:3]
+        _pick, name, code = (action.split(":", 2) + ["", ""])[:3]
         values = people_forms.with_rows(posted, language_rows)
         if name in people_forms.OCCUPATION_FIELDS:
             values[name] = people_forms.picker_text(code)

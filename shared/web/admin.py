@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required as _untyped_login_required
 from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.wrappers import Response
@@ -36,7 +38,13 @@ __all__ = [
 
 ID = "int(max=2147483647)"
 NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Remove the NUL character (\\0).")
-ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+#: How the staff pages name each role.
+ROLE_NAMES = {
+    Role.VIEWER: _l("Viewer"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.ADMIN: _l("Admin"),
+}
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_NAMES.get(r, r.value.capitalize())) for r in Role]
 AUDIT_PER_PAGE_MAX = 200
 
 
@@ -81,19 +89,20 @@ class AuditArgsSchema(BaseSchema):
 
 
 class StaffCreateForm(StaffForm):
-    email = EmailField("Email")
-    name = StringField("Name")
+    email = EmailField(_l("Email"))
+    name = StringField(_l("Name"))
     # The schema checks the choice (one source of validation), with its own message.
     role = SelectField(
-        "Role", choices=ROLE_CHOICES, default=Role.COORDINATOR.value, validate_choice=False
+        _l("Role"), choices=ROLE_CHOICES, default=Role.COORDINATOR.value, validate_choice=False
     )
     password = PasswordField(
-        "Password", description=f"At least {MIN_PASSWORD_LENGTH} characters; share it privately."
+        _l("Password"),
+        description=_l("At least %(num)s characters; share it privately.", num=MIN_PASSWORD_LENGTH),
     )
 
 
 class RoleForm(StaffForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
 
 
 # The views --------------------------------------------------------------------------------
@@ -164,7 +173,14 @@ def add_admin_views(bp: Blueprint, binding: AdminBinding) -> None:
             )
         except DomainError as exc:
             return render_staff(form, show_refusal(form, exc))
-        flash(f"Created the {user.role.value} account for {user.email}.", "success")
+        flash(
+            _(
+                "Created the %(role)s account for %(email)s.",
+                role=str(ROLE_NAMES[user.role]).lower(),
+                email=user.email,
+            ),
+            "success",
+        )
         return redirect(url_for(f"{bp.name}.staff"), 303)
 
     @bp.post(f"/staff/<{ID}:user_id>/role")
@@ -175,14 +191,21 @@ def add_admin_views(bp: Blueprint, binding: AdminBinding) -> None:
         form = RoleForm(prefix=f"user-{user.id}")
         loaded = load_into(RoleChangeSchema(), form, {"role": form.role.data})
         if not form.validate_on_submit() or loaded is None:
-            flash(f"Pick one of the roles for {user.email}.", "error")
+            flash(_("Pick one of the roles for %(email)s.", email=user.email), "error")
             return render_staff(status=422)
         try:
             accounts.change_role(user.id, loaded["role"], actor=binding.actor())
         except DomainError as exc:
             flash(exc.message, "error")
             return render_staff(status=exc.status)
-        flash(f"{user.email} is now {loaded['role'].value}.", "success")
+        flash(
+            _(
+                "%(email)s is now %(role)s.",
+                email=user.email,
+                role=str(ROLE_NAMES[loaded["role"]]).lower(),
+            ),
+            "success",
+        )
         return redirect(url_for(f"{bp.name}.staff"), 303)
 
     @bp.post(f"/staff/<{ID}:user_id>/deactivate")
@@ -197,7 +220,7 @@ def add_admin_views(bp: Blueprint, binding: AdminBinding) -> None:
         except DomainError as exc:
             flash(exc.message, "error")
             return render_staff(status=exc.status)
-        flash(f"Deactivated {user.email}: they can no longer log in.", "success")
+        flash(_("Deactivated %(email)s: they can no longer log in.", email=user.email), "success")
         return redirect(url_for(f"{bp.name}.staff"), 303)
 
     @bp.get("/audit")
