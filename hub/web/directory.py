@@ -27,6 +27,7 @@ from hub.directory.schemas import DirectoryArgsSchema
 from hub.directory.services import list_directory
 from hub.extensions import login_manager
 from shared.matching.profiles import LANGUAGE_NAMES, language_name
+from shared.names import canonical_language
 from shared.protocol import AVAILABILITY_SLOTS
 from shared.taxonomy import Level, Occupation, default_taxonomy
 from shared.taxonomy.skills import skill_label
@@ -85,6 +86,8 @@ class DirectoryForm(StaffForm):
     group = SelectField("Occupation group")
     language = SelectField(
         "Speaks",
+        # A link from before ISO 639-3 (?language=ar) still filters on Arabic.
+        filters=[lambda code: canonical_language(code) or code if code else code],
         choices=[
             _ANY,
             *(

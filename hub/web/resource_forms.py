@@ -15,7 +15,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 
 from hub.resources.files import ACCEPTED_TEXT
-from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, written_languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.forms import StaffForm
 
@@ -28,7 +28,7 @@ def _choices(options: Iterable[tuple[str, str]]) -> list[SelectChoice]:
 
 
 def language_choices(blank: str | None = None) -> list[SelectChoice]:
-    options = [(code, f"{name} ({code})") for code, name in languages()]
+    options = [(code, f"{name} ({code})") for code, name in written_languages()]
     return _choices([("", blank), *options] if blank is not None else options)
 
 

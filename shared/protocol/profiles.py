@@ -65,7 +65,13 @@ class LanguageSchema(StrictSchema):
     """One spoken language and its CEFR level (or native)."""
 
     language = WireLanguage(
-        required=True, validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code.")
+        required=True,
+        validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code."),
+        metadata={
+            "description": "ISO 639-3 code (ara, fas, prs); an ISO 639-1 code from an "
+            "earlier node is read as it (ar → ara).",
+            "example": "ara",
+        },
     )
     level = fields.String(required=True, validate=validate.OneOf(LANGUAGE_LEVELS))
 

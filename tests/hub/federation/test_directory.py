@@ -20,7 +20,7 @@ def listed(halifax_api: Api, stlouis_api: Api) -> None:
     stlouis = stlouis_api.batch(
         profile(10, occupation="29-1141"),
         profile(11, occupation="29-1171", remote_ok=False,
-                languages=[{"language": "fr", "level": "B2"}]),
+                languages=[{"language": "fra", "level": "B2"}]),
         profile(12, occupation="29-1000", occupation_level="minor", accepting=False),
         profile(13, occupation="15-1252", experience_band=None),
         profile(14, occupation="29-1141"),

@@ -85,7 +85,7 @@ def test_invalid_items_are_rejected_and_valid_ones_applied(halifax_api: Api) -> 
         profile(2, occupation="99-9999"),
         {**profile(3), "name": "Jane Canary"},  # an extra field is never accepted
         profile(
-            4, languages=[{"language": "ar", "level": "B2"}, {"language": "ar", "level": "C1"}]
+            4, languages=[{"language": "ara", "level": "B2"}, {"language": "ara", "level": "C1"}]
         ),
         {"ref": "not-a-ref", "version": 1, "deleted": True},
         {"ref": ref(6), "version": 1, "deleted": False},
