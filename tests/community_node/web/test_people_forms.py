@@ -241,7 +241,7 @@ def test_blank_required_fields_and_bad_values_are_refused(
 def test_a_language_given_twice_is_refused(staff_client: FlaskClient) -> None:
     response = staff_client.post("/connectees/new", data=connectee_form(language_2="ara"))
     assert response.status_code == 422
-    assert field_error(response.text, "languages") == "Give each language once: ar."
+    assert field_error(response.text, "languages") == "Give each language once: ara."
 
 
 def test_an_email_in_use_is_refused_beside_the_email(staff_client: FlaskClient) -> None:
