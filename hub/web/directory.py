@@ -87,7 +87,7 @@ class DirectoryForm(StaffForm):
     language = SelectField(
         "Speaks",
         # A link from before ISO 639-3 (?language=ar) still filters on Arabic.
-        filters=[lambda code: canonical_language(code) or code if code else code],
+        filters=[lambda code: (canonical_language(code) or code) if code else code],
         choices=[
             _ANY,
             *(
