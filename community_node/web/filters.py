@@ -2,7 +2,8 @@
 
 The names come from the same tables the public sign-up forms offer (ISO 639-3 through
 ``shared.languages``, pycountry for ISO 3166, the SOC taxonomy for occupations), so a
-coordinator reads what the applicant picked. A code no table knows is shown as it is rather than hidden.
+coordinator reads what the applicant picked. A code no table knows is shown as it is
+rather than hidden.
 """
 
 from __future__ import annotations
