@@ -74,8 +74,8 @@ def _batch(rng: np.random.Generator, refs: list[str], fresh: int, pool: Any) -> 
                 "occupation_level": "detailed",
                 "experience_band": ("0-4", "5-9", "10-19", "20+")[int(rng.integers(0, 4))],
                 "languages": [
-                    {"language": "en", "level": "C1"},
-                    {"language": ("ar", "fr", "es")[int(rng.integers(0, 3))], "level": "B2"},
+                    {"language": "eng", "level": "C1"},
+                    {"language": ("ara", "fra", "spa")[int(rng.integers(0, 3))], "level": "B2"},
                 ],
                 "skills": sorted(set(skills)),
                 "availability": ["weekends"] if rng.random() < 0.5 else [],

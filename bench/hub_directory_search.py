@@ -123,7 +123,7 @@ def profile_rows(community_ids: dict[str, int], pool: Pools, seed: int = 7) -> l
         listed = [(i, g) for i, g in generalize(facts).items() if g.listed][:wanted]
         for i, general in listed:
             code = pool.codes[int(occupation[i])]
-            languages = [{"language": "en", "level": LEVELS[int(rng.integers(1, len(LEVELS)))]}]
+            languages = [{"language": "eng", "level": LEVELS[int(rng.integers(1, len(LEVELS)))]}]
             for other in rng.choice(
                 len(OTHER_LANGUAGES), size=int(rng.choice(3, p=(0.5, 0.4, 0.1))), replace=False
             ):

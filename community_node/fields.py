@@ -31,14 +31,15 @@ class OccupationCode(fields.String):
 
 
 class LanguageCode(fields.String):
-    """A language by its ISO 639 code, stored as one code per language: ISO 639-1 where the
-    language has one (``ar``; ``ara`` is read as ``ar``), ISO 639-3 otherwise (Dari
-    ``prs``, Rohingya ``rhg``), as BCP 47 writes them (``shared.names.canonical_language``)."""
+    """A spoken language, stored by its ISO 639-3 code: any ISO 639 code is read as it
+    (``ar`` or ``ara`` → ``ara``, ``fa``, ``per`` or ``fas`` → ``fas``; Dari ``prs`` stays),
+    see ``shared.languages.spoken_language``; a code no standard defines is refused."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
         canonical = canonical_language(code) if _LANGUAGE.match(code) else None
         if canonical is None:
+            # Every ISO 639 form is read, so the message (already translated) still holds.
             raise ValidationError(
                 N_("Use an ISO 639 language code such as en, ar, or prs for Dari.")
             )

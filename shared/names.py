@@ -7,13 +7,13 @@ Republic" or "SY"; "Greek", not "Modern Greek (1453-)".
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from dataclasses import dataclass
 
 import pycountry
 from babel import Locale, UnknownLocaleError
 
+from shared.languages import UnknownLanguage, english_name, language_tag, spoken_language
 from shared.matching.profiles import LANGUAGE_NAMES
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "language_name",
     "languages",
     "sort_key",
+    "written_languages",
 ]
 
 
@@ -60,9 +61,6 @@ LANGUAGES: dict[str, Language] = {
 
 #: A form choice: (code, name).
 Option = tuple[str, str]
-
-# "Malay (macrolanguage)", "Modern Greek (1453-)": the standard's qualifiers, not names.
-_QUALIFIER = re.compile(r"\s*\([^)]*\)")
 
 
 def sort_key(label: str) -> str:
@@ -98,9 +96,9 @@ def countries(locale: str = "en") -> tuple[Option, ...]:
     return tuple(sorted(options, key=lambda option: sort_key(option[1])))
 
 
-#: Languages without an ISO 639-1 code that newcomers to North America often speak, by
-#: their ISO 639-3 code: a form offers them beside every ISO 639-1 language, so Dari is
-#: not recorded as Persian, nor Rohingya, Hazaragi or Sorani as something else.
+#: Languages without an ISO 639-1 code that newcomers to North America often speak: a form
+#: offers them beside every ISO 639-1 language, so Dari is not recorded as Persian, nor
+#: Rohingya, Hazaragi or Sorani as something else.
 EXTRA_LANGUAGES: tuple[str, ...] = (
     "prs",  # Dari
     "haz",  # Hazaragi
@@ -119,51 +117,54 @@ EXTRA_LANGUAGES: tuple[str, ...] = (
     "fil",  # Filipino
 )
 
-#: Where CLDR names an ISO 639-3 language under another key (Dari as Afghan Persian).
+#: Where CLDR names a language under another key (Dari as Afghan Persian).
 _CLDR_KEYS = {"prs": "fa_AF"}
 _ENGLISH = {"yue": "Cantonese", "swh": "Swahili", "cmn": "Mandarin Chinese"}
 
 
 def canonical_language(code: str) -> str | None:
-    """One code per language: its ISO 639-1 code where it has one ("ara" → "ar"), else its
-    ISO 639-3 code ("prs", "rhg"), as BCP 47 language tags write them; ISO 639-2/B codes
-    ("per") are read too. None for a code no standard defines."""
-    code = code.strip().lower()
-    language = None
-    if len(code) == 2:
-        language = pycountry.languages.get(alpha_2=code)
-    elif len(code) == 3:
-        language = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(
-            bibliographic=code
-        )
-    if language is None:
+    """The one code a spoken language is stored and sent by: its ISO 639-3 code, read from
+    any ISO 639 code ("ar", "ara" → "ara"; "fa", "per", "fas" → "fas"; "prs" stays).
+    None for a code no standard defines (``shared.languages.spoken_language``)."""
+    try:
+        return spoken_language(code)
+    except UnknownLanguage:
         return None
-    return str(getattr(language, "alpha_2", None) or language.alpha_3)
 
 
 def _english_name(code: str) -> str:
-    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else None
-    language = language or pycountry.languages.get(alpha_3=code)
-    if language is None:
-        return code
-    return LANGUAGE_NAMES.get(code) or _ENGLISH.get(code) or _QUALIFIER.sub("", language.name)
+    return LANGUAGE_NAMES.get(code) or _ENGLISH.get(code) or english_name(code) or code
 
 
 def _name_in(data: Locale | None, code: str) -> str:
     """A language's name in a locale's own words where CLDR has them, else in English."""
-    named = data.languages.get(_CLDR_KEYS.get(code, code)) if data else None
+    named = data.languages.get(_CLDR_KEYS.get(code) or language_tag(code)) if data else None
     return named or _english_name(code)
 
 
 @functools.cache
+def _spoken_codes() -> tuple[str, ...]:
+    """Every ISO 639-1 language and the ``EXTRA_LANGUAGES``, by ISO 639-3 code."""
+    codes = [lang.alpha_3 for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    return tuple(dict.fromkeys(spoken_language(code) for code in (*codes, *EXTRA_LANGUAGES)))
+
+
+@functools.cache
 def languages(locale: str = "en") -> tuple[Option, ...]:
-    """Return every ISO 639-1 language and the ``EXTRA_LANGUAGES`` (ISO 639-3), each by
-    its canonical code, named in ``locale``'s language where Babel (CLDR) knows the name,
-    in English (as match explanations name them) otherwise."""
+    """Return the spoken languages a form offers: every ISO 639-1 language and the
+    ``EXTRA_LANGUAGES``, each by its ISO 639-3 code, named in ``locale``'s language where
+    Babel (CLDR) knows the name, in English (as match explanations name them) otherwise."""
     data = _locale_data(locale)
-    codes = [lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")]
-    options = [(code, _name_in(data, code)) for code in (*codes, *EXTRA_LANGUAGES)]
+    options = [(code, _name_in(data, code)) for code in _spoken_codes()]
     return tuple(sorted(options, key=lambda option: sort_key(option[1])))
+
+
+@functools.cache
+def written_languages(locale: str = "en") -> tuple[Option, ...]:
+    """Return the languages a document can be written in, by BCP 47 tag ("ar", "prs"): the
+    form pages' ``lang`` attributes and locales take, so a resource in the reader's locale
+    is found by it. The same languages as :func:`languages`."""
+    return tuple((language_tag(code), name) for code, name in languages(locale))
 
 
 @functools.cache
@@ -177,8 +178,8 @@ def _country_names() -> dict[str, str]:
 
 
 def language_name(code: str | None, locale: str = "en") -> str:
-    """Name a language by its ISO 639-1 or 639-3 code ("ar" → "Arabic", "prs" → "Dari"),
-    in ``locale``'s language where CLDR has the name; an unknown code shows as it is."""
+    """Name a language by any ISO 639 code ("ara" or "ar" → "Arabic", "prs" → "Dari"), in
+    ``locale``'s language where CLDR has the name; an unknown code shows as it is."""
     if not code:
         return "—"
     canonical = canonical_language(code)

@@ -351,30 +351,30 @@ _R, _A, _P, _T = (
 )
 
 ORIGINS: tuple[Origin, ...] = (
-    Origin("SY", 14, ("ar",), (("fr", 0.1), ("tr", 0.1)), (L.A2, L.B1, L.B1, L.B2, L.C1),
+    Origin("SY", 14, ("ara",), (("fra", 0.1), ("tur", 0.1)), (L.A2, L.B1, L.B1, L.B2, L.C1),
            (_R, _R, _R, _P), "ar"),
-    Origin("UA", 12, ("uk",), (("ru", 0.6), ("pl", 0.1)), (L.A2, L.B1, L.B2, L.B2, L.C1),
+    Origin("UA", 12, ("ukr",), (("rus", 0.6), ("pol", 0.1)), (L.A2, L.B1, L.B2, L.B2, L.C1),
            (_T, _T, _P), "uk"),
-    Origin("AF", 9, ("fa",), (("ps", 0.5), ("ur", 0.15)), (L.A2, L.B1, L.B2, L.B2, L.C1),
+    Origin("AF", 9, ("prs",), (("pus", 0.5), ("urd", 0.15)), (L.A2, L.B1, L.B2, L.B2, L.C1),
            (_R, _R, _A), "af"),
-    Origin("IN", 10, ("hi",), (("pa", 0.2), ("ta", 0.15)), (L.B2, L.C1, L.C1, L.C2),
+    Origin("IN", 10, ("hin",), (("pan", 0.2), ("tam", 0.15)), (L.B2, L.C1, L.C1, L.C2),
            (_P, _P, _T), "en_IN"),
-    Origin("PH", 8, ("tl",), (("ceb", 0.2),), (L.B2, L.C1, L.C1, L.C2), (_P, _P, _T), "ph"),
-    Origin("NG", 7, ("yo",), (("ha", 0.1), ("ig", 0.1)), (L.C1, L.C2, L.C2), (_P, _P, _T),
+    Origin("PH", 8, ("tgl",), (("ceb", 0.2),), (L.B2, L.C1, L.C1, L.C2), (_P, _P, _T), "ph"),
+    Origin("NG", 7, ("yor",), (("hau", 0.1), ("ibo", 0.1)), (L.C1, L.C2, L.C2), (_P, _P, _T),
            "yo_NG"),
-    Origin("CO", 6, ("es",), (("fr", 0.05),), (L.A2, L.B1, L.B2, L.C1), (_A, _P, _R),
+    Origin("CO", 6, ("spa",), (("fra", 0.05),), (L.A2, L.B1, L.B2, L.C1), (_A, _P, _R),
            "es_CO"),
-    Origin("VE", 6, ("es",), (("pt", 0.05),), (L.A2, L.B1, L.B2, L.C1), (_A, _A, _P),
+    Origin("VE", 6, ("spa",), (("por", 0.05),), (L.A2, L.B1, L.B2, L.C1), (_A, _A, _P),
            "es_CO"),
-    Origin("ER", 5, ("ti",), (("ar", 0.3), ("am", 0.4)), (L.A2, L.B1, L.B1, L.B2),
+    Origin("ER", 5, ("tir",), (("ara", 0.3), ("amh", 0.4)), (L.A2, L.B1, L.B1, L.B2),
            (_R, _R, _R), "er"),
-    Origin("IR", 7, ("fa",), (("tr", 0.1), ("fr", 0.05)), (L.B1, L.B2, L.C1, L.C1),
+    Origin("IR", 7, ("fas",), (("tur", 0.1), ("fra", 0.05)), (L.B1, L.B2, L.C1, L.C1),
            (_P, _R, _A), "ir"),
-    Origin("CN", 7, ("zh",), (("yue", 0.15),), (L.B1, L.B2, L.B2, L.C1), (_P, _P, _T),
+    Origin("CN", 7, ("zho",), (("yue", 0.15),), (L.B1, L.B2, L.B2, L.C1), (_P, _P, _T),
            "zh_CN"),
-    Origin("BR", 5, ("pt",), (("es", 0.3),), (L.B1, L.B2, L.C1, L.C1), (_P, _T), "pt_BR"),
-    Origin("PK", 4, ("ur",), (("pa", 0.4),), (L.B2, L.C1, L.C1, L.C2), (_P, _P, _A), "en_PK"),
-    Origin("VN", 3, ("vi",), (), (L.A2, L.B1, L.B2, L.C1), (_P, _P), "vi_VN"),
+    Origin("BR", 5, ("por",), (("spa", 0.3),), (L.B1, L.B2, L.C1, L.C1), (_P, _T), "pt_BR"),
+    Origin("PK", 4, ("urd",), (("pan", 0.4),), (L.B2, L.C1, L.C1, L.C2), (_P, _P, _A), "en_PK"),
+    Origin("VN", 3, ("vie",), (), (L.A2, L.B1, L.B2, L.C1), (_P, _P), "vi_VN"),
 )
 
 #: Latin-script names for origins whose Faker locale writes names in another script
@@ -433,7 +433,7 @@ ROMANIZED_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 #: Languages some local connectors speak besides English (many were newcomers once).
-CONNECTOR_LANGUAGES = ("es", "ar", "fr", "zh", "hi", "uk", "fa", "pt", "tl", "vi", "ur")
+CONNECTOR_LANGUAGES = ("spa", "ara", "fra", "zho", "hin", "ukr", "fas", "por", "tgl", "vie", "urd")
 
 REFERRAL_SECTORS = {f.code: f.sector for f in FIELDS}
 

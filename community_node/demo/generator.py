@@ -403,7 +403,7 @@ class _Generator:
         for code, share in origin.other:
             if self.rng.random() < share:
                 langs.setdefault(code, self.rng.choice((L.B1, L.B2, L.C1, L.NATIVE)))
-        langs["en"] = english
+        langs["eng"] = english
         return sorted(langs.items())
 
     def connector(self) -> None:
@@ -419,11 +419,11 @@ class _Generator:
             # Without exclusions the first draw stands, so other seeds give the same rows.
             if code[:2] not in self.excluded_majors:
                 break
-        languages: dict[str, L] = {"en": L.NATIVE}
+        languages: dict[str, L] = {"eng": L.NATIVE}
         if rng.random() < 0.2:  # a former newcomer, now established
             origin = _pick(rng, ORIGINS, [o.weight for o in ORIGINS])
             first, last = self.name(origin.names)
-            languages = {"en": L.C2, origin.native[0]: L.NATIVE}
+            languages = {"eng": L.C2, origin.native[0]: L.NATIVE}
         else:
             first, last = self.name("en_US")
             if rng.random() < 0.15:
@@ -571,7 +571,7 @@ class _Generator:
                 raise ValueError("the community's rules do not approve the scenario connectors")
             index = len(self.plan.connectors)
             self.plan.connectors.append(row)
-            self.plan.connector_languages.append([("en", L.NATIVE)])
+            self.plan.connector_languages.append([("eng", L.NATIVE)])
             for purpose in (
                 ConsentPurpose.LOCAL_PROCESSING,
                 ConsentPurpose.DIRECTORY_LISTING,
@@ -626,7 +626,7 @@ class _Generator:
         index = len(self.plan.connectees)
         self.plan.connectees.append(row)
         self.plan.connectee_languages.append(
-            sorted({"en": english, "uk": L.NATIVE, "ru": L.C1}.items())
+            sorted({"eng": english, "ukr": L.NATIVE, "rus": L.C1}.items())
         )
         self.consent("connectee", index, ConsentPurpose.LOCAL_PROCESSING, created)
         self.consent("connectee", index, ConsentPurpose.CROSS_CITY_INTRODUCTIONS, created)
@@ -748,7 +748,7 @@ class _Generator:
         used: set[int],
     ) -> dt.date | None:
         """Propose one match starting on ``day``; return the day it ended, if it failed."""
-        spoken = {lang for lang, _ in self.plan.connectee_languages[connectee] if lang != "en"}
+        spoken = {lang for lang, _ in self.plan.connectee_languages[connectee] if lang != "eng"}
         chosen, score = None, 0.0
         for base, candidates in tiers:
             if not candidates:

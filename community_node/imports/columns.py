@@ -60,7 +60,7 @@ def _language(item: str) -> dict[str, str]:
     code, sep, level = item.partition(":")
     if not sep or not code.strip() or not level.strip():
         shown = item if len(item) <= 40 else item[:40] + "…"  # never echo a whole cell
-        raise CellError(f'Write each language as code:level, e.g. en:B2; not "{shown}".')
+        raise CellError(f'Write each language as code:level, e.g. eng:B2; not "{shown}".')
     level = level.strip()
     return {"language": code.strip(), "level": _LEVELS.get(level.casefold(), level)}
 
@@ -117,7 +117,10 @@ def _describe(name: str, field: fields.Field[Any]) -> str:
     if isinstance(field, fields.List):
         if isinstance(field.inner, fields.Nested):
             levels = ", ".join(level.value for level in LanguageLevel)
-            return f"language:level pairs separated by ';', e.g. en:B2; ar:native (levels {levels})"
+            return (
+                "language:level pairs separated by ';', "
+                f"e.g. eng:B2; ara:native; prs:C1 (levels {levels})"
+            )
         choices = _choices(field.inner)
         if choices:
             return "any of " + ", ".join(choices) + ", separated by ';'"
@@ -133,7 +136,7 @@ def _describe(name: str, field: fields.Field[Any]) -> str:
     if isinstance(field, CountryCode):
         return "a two-letter ISO 3166 country code, e.g. SY"
     if isinstance(field, LanguageCode):
-        return "an ISO 639 language code, e.g. ar"
+        return "an ISO 639 language code, e.g. ara (or ar)"
     if isinstance(field, fields.Email):
         return "an email address; an existing person with this email is updated"
     if isinstance(field, fields.Integer):

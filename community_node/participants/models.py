@@ -209,7 +209,7 @@ class Connectee(_Person, Base):
 
     @property
     def english_level(self) -> LanguageLevel | None:
-        return next((lang.level for lang in self.languages if lang.language == "en"), None)
+        return next((lang.level for lang in self.languages if lang.language == "eng"), None)
 
 
 class Connector(_Person, Base):

@@ -43,7 +43,14 @@ MAX_PAUSE = dt.timedelta(days=731)
 
 
 class LanguageSchema(BaseSchema):
-    language = LanguageCode(required=True)
+    language = LanguageCode(
+        required=True,
+        metadata={
+            "description": "ISO 639-3 code (ara, fas, prs); ISO 639-1 and 639-2 codes are "
+            "read as it (ar → ara, per → fas).",
+            "example": "prs",
+        },
+    )
     level = fields.Enum(LanguageLevel, by_value=True, required=True)
 
 

@@ -1,8 +1,9 @@
 """Jinja filters that show staff names, not codes: "Arabic", "Syria", "Registered Nurses".
 
-The names come from the same tables the public sign-up forms offer (pycountry for ISO 639
-and ISO 3166, the SOC taxonomy for occupations), so a coordinator reads what the applicant
-picked. A code no table knows is shown as it is rather than hidden.
+The names come from the same tables the public sign-up forms offer (ISO 639-3 through
+``shared.languages``, pycountry for ISO 3166, the SOC taxonomy for occupations), so a
+coordinator reads what the applicant picked. A code no table knows is shown as it is
+rather than hidden.
 """
 
 from __future__ import annotations

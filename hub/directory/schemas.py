@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from shared.protocol import SocCode
 from shared.protocol.common import BaseSchema
+from shared.protocol.profiles import WireLanguage
 from shared.taxonomy import Level
 
 
@@ -20,7 +21,8 @@ class DirectoryArgsSchema(BaseSchema):
             "this level (major, minor, broad)."
         },
     )
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))
+    # Either form: an ISO 639-1 code (as older nodes and bookmarks have it) or 639-3.
+    language = WireLanguage(validate=validate.Regexp(r"^[a-z]{2,3}$"))
     remote_ok = fields.Boolean()
     cross_city_ok = fields.Boolean()
     accepting = fields.Boolean()

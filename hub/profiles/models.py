@@ -30,7 +30,7 @@ class Profile(Base):
     occupation_level: Mapped[str | None] = mapped_column(String(10))
     experience_band: Mapped[str | None] = mapped_column(String(5))
     languages: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
-    # " ar en fr ": the language codes, space-delimited, so one LIKE filters on any backend.
+    # " ara eng fra ": ISO 639-3 codes, space-delimited, so one LIKE filters on any backend.
     language_codes: Mapped[str] = mapped_column(String(200), default="")
     skills: Mapped[list[str]] = mapped_column(JSONType, default=list)
     availability: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -26,6 +26,7 @@ from hub.communities.services import lock_profiles, mark_synced
 from hub.database import UTCDateTime
 from hub.extensions import db
 from hub.profiles.models import Profile, profile_columns
+from shared.names import canonical_language
 from shared.privacy import PROFILE_FIELDS, TOMBSTONE_FIELDS
 from shared.protocol import ItemError, load_item
 from shared.protocol.common import (
@@ -54,6 +55,7 @@ _LANGUAGE_LEVELS = frozenset(LANGUAGE_LEVELS)
 _SLOTS = frozenset(AVAILABILITY_SLOTS)
 _MAX_VERSION = 2**63 - 1
 _known_codes: set[str] = set()
+_spoken_codes: set[str] = set()
 
 
 def _known_code(code: Any) -> bool:
@@ -68,6 +70,17 @@ def _known_code(code: Any) -> bool:
         return False
     if known:
         _known_codes.add(code)  # bounded: the taxonomy's codes
+    return known
+
+
+def _stored_language(code: str) -> bool:
+    """A code as the hub stores it: ISO 639-3. An older node's ISO 639-1 code (``ar``) goes
+    to the schema, which reads it as its ISO 639-3 code (``ara``)."""
+    if code in _spoken_codes:
+        return True
+    known = _LANGUAGE.fullmatch(code) is not None and canonical_language(code) == code
+    if known:
+        _spoken_codes.add(code)  # bounded: the ISO 639-3 codes
     return known
 
 
@@ -146,7 +159,7 @@ def _plain_languages(languages: Any) -> list[dict[str, str]] | None:
         code, level = language["language"], language["level"]
         if not (
             type(code) is str
-            and _LANGUAGE.fullmatch(code) is not None
+            and _stored_language(code)
             and type(level) is str
             and level in _LANGUAGE_LEVELS
             and code not in seen

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.names import languages
+from shared.names import written_languages
 from shared.protocol import AUDIENCES, RESOURCE_KINDS, ResourceSchema
 from shared.protocol.resources import MAX_TRANSLATIONS, ResourceTranslationSchema
 from shared.text import N_
@@ -52,7 +52,7 @@ class ResourceDraftSchema(ResourceSchema):
     language = fields.String(
         required=True,
         validate=validate.OneOf(
-            [code for code, _ in languages()], error=N_("Choose a language from the list.")
+            [code for code, _ in written_languages()], error=N_("Choose a language from the list.")
         ),
     )
     audience = fields.String(

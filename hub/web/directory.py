@@ -32,6 +32,7 @@ from hub.web import labels
 from hub.web.labels import SLOTS, word
 from shared import names
 from shared.matching.profiles import LANGUAGE_NAMES, language_name
+from shared.names import canonical_language
 from shared.protocol import AVAILABILITY_SLOTS
 from shared.taxonomy import Level, Occupation, default_taxonomy
 from shared.taxonomy.skills import skill_label
@@ -90,6 +91,8 @@ class DirectoryForm(StaffForm):
     group = SelectField(_l("Occupation group"))
     language = SelectField(
         _l("Speaks"),
+        # A link from before ISO 639-3 (?language=ar) still filters on Arabic.
+        filters=[lambda code: (canonical_language(code) or code) if code else code],
         choices=[
             _ANY,
             *(

@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.resources.files import ACCEPTED_TEXT
 from hub.web.labels import messages as in_reader_language
 from hub.web.labels import reader_locale
-from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, languages
+from shared.names import AUDIENCE_LABELS, RESOURCE_CATEGORIES, written_languages
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 from shared.web.forms import StaffForm
 
@@ -32,7 +32,7 @@ def _choices(options: Iterable[tuple[str, str]]) -> list[SelectChoice]:
 
 
 def language_choices(blank: str | None = None, locale: str = "en") -> list[SelectChoice]:
-    options = [(code, f"{name} ({code})") for code, name in languages(locale)]
+    options = [(code, f"{name} ({code})") for code, name in written_languages(locale)]
     return _choices([("", blank), *options] if blank is not None else options)
 
 

@@ -15,7 +15,12 @@ from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, explained, skill
 from shared.matching.features import CURRENT_OCCUPATION_FACTOR, demand_value, occupation_keys
 from shared.matching.matrix import CandidateMatrix, FloatArray
 from shared.matching.profiles import Seeker, level_rank
-from shared.matching.tables import availability_values, experience_values, language_values
+from shared.matching.tables import (
+    availability_values,
+    experience_values,
+    language_columns,
+    language_values,
+)
 from shared.matching.weights import FEATURES, Weights
 
 #: Each seeker keeps only its best candidates; on the benchmark's data the optimum with
@@ -139,15 +144,26 @@ def _language_block(
 ) -> FloatArray:
     """Return (seekers × distinct language profiles) values: the best shared language."""
     ranks = np.zeros((len(seekers), matrix.lang_profiles.shape[1]), dtype=np.int64)
+    # A seeker's rank in a column the seeker meets through a macrolanguage, with its factor.
+    related: dict[tuple[int, float], npt.NDArray[np.int64]] = {}
     for number, seeker in enumerate(seekers):
         for code, level in seeker.languages.items():
-            column = matrix.language_ids.get(code)
-            if column is not None:
-                ranks[number, column] = level_rank(level)
+            for column, factor in language_columns(code, matrix.language_ids):
+                if factor == 1.0:
+                    ranks[number, column] = level_rank(level)
+                else:
+                    block = related.setdefault(
+                        (column, factor), np.zeros(len(seekers), dtype=np.int64)
+                    )
+                    block[number] = max(block[number], level_rank(level))
     language = np.zeros((len(seekers), len(matrix.lang_profiles)))
     for spoken in np.flatnonzero((ranks >= min_rank).any(axis=0)).tolist():
         theirs = matrix.lang_profiles[:, spoken].astype(np.int64)[None, :]
         values = language_values(ranks[:, spoken][:, None], theirs, min_rank)
+        np.maximum(language, values, out=language)
+    for (column, factor), mine in related.items():
+        theirs = matrix.lang_profiles[:, column].astype(np.int64)[None, :]
+        values = factor * language_values(mine[:, None], theirs, min_rank)
         np.maximum(language, values, out=language)
     return language
 

@@ -22,7 +22,12 @@ from shared.matching.features import (
 )
 from shared.matching.matrix import CandidateMatrix, FloatArray
 from shared.matching.profiles import Candidate, Seeker, level_rank
-from shared.matching.tables import availability_values, experience_values, language_values
+from shared.matching.tables import (
+    availability_values,
+    experience_values,
+    language_columns,
+    language_values,
+)
 from shared.matching.weights import FEATURES, Weights
 
 DEFAULT_WEIGHTS = Weights()
@@ -91,12 +96,15 @@ def language_table(seeker: Seeker, matrix: CandidateMatrix, min_rank: int) -> Fl
     profiles = matrix.lang_profiles
     values = np.zeros(len(profiles), dtype=np.float64)
     for code, level in seeker.languages.items():
-        column = matrix.language_ids.get(code)
         mine = level_rank(level)
-        if column is None or mine < min_rank or min_rank <= 0:
+        if mine < min_rank or min_rank <= 0:
             continue  # the formula gives 0 for every profile: skip the arithmetic
-        theirs = profiles[:, column].astype(np.int64)
-        np.maximum(values, language_values(mine, theirs, min_rank), out=values)
+        for column, factor in language_columns(code, matrix.language_ids):
+            theirs = profiles[:, column].astype(np.int64)
+            found = language_values(mine, theirs, min_rank)
+            if factor != 1.0:
+                found = factor * found
+            np.maximum(values, found, out=values)
     return values
 
 

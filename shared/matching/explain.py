@@ -134,7 +134,14 @@ def reasons(
     }
     languages = shared_language_codes(seeker, candidate, weights.min_rank)
     if languages:
-        found["language"] = "shares " + join_words([language_name(c) for c in languages])
+        # A macrolanguage and its member (Persian and Dari) read as both: "Persian/Dari".
+        named = [
+            language_name(mine)
+            if mine == theirs
+            else f"{language_name(mine)}/{language_name(theirs)}"
+            for mine, theirs in languages
+        ]
+        found["language"] = "shares " + join_words(named)
     common = sorted(seeker.availability & candidate.availability)
     if common:
         slots = join_words([slot.replace("_", " ") for slot in common])

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from shared.languages import related_languages
 from shared.matching.profiles import NATIVE_RANK, Candidate, Seeker, level_rank
 from shared.matching.weights import FEATURES, Weights
 from shared.taxonomy import Level, default_taxonomy, normalize_code
@@ -24,6 +25,10 @@ EXPERIENCE_STEP = 0.1
 UNKNOWN = 0.5
 #: Share of the language value given for speaking the seeker's native language.
 NATIVE_BONUS = 0.25
+#: Share of a language's value kept when one side speaks the macrolanguage and the other one
+#: of its members (Persian ``fas`` and Dari ``prs``, Arabic ``ara`` and Levantine ``apc``):
+#: they understand each other, but the general code hides which variety is meant.
+RELATED_LANGUAGE_FACTOR = 0.8
 DEFAULT_DEMAND = 0.5
 
 
@@ -116,27 +121,35 @@ def language_quality(seeker_rank: int, candidate_rank: int, min_rank: int) -> fl
     return value + (NATIVE_BONUS if seeker_rank == NATIVE_RANK else 0.0)
 
 
-def shared_languages(seeker: Seeker, candidate: Candidate, min_rank: int) -> list[str]:
-    """Return the languages both speak at min_rank or better, best first."""
-    found: list[tuple[float, str]] = []
+def _language_pairs(
+    seeker: Seeker, candidate: Candidate, min_rank: int
+) -> list[tuple[float, str, str]]:
+    """Return (value, seeker's code, candidate's code) for each language the two share,
+    the same language in full and a macrolanguage with its member at a discount."""
+    found: list[tuple[float, str, str]] = []
     for code, level in seeker.languages.items():
-        quality = language_quality(
-            level_rank(level), level_rank(candidate.languages.get(code)), min_rank
-        )
+        mine = level_rank(level)
+        quality = language_quality(mine, level_rank(candidate.languages.get(code)), min_rank)
         if quality > 0:
-            found.append((-quality, code))
-    return [code for _, code in sorted(found)]
+            found.append((quality, code, code))
+        for related in sorted(related_languages(code) & candidate.languages.keys()):
+            theirs = level_rank(candidate.languages[related])
+            quality = RELATED_LANGUAGE_FACTOR * language_quality(mine, theirs, min_rank)
+            if quality > 0:
+                found.append((quality, code, related))
+    return found
+
+
+def shared_languages(seeker: Seeker, candidate: Candidate, min_rank: int) -> list[tuple[str, str]]:
+    """Return (seeker's code, candidate's code) for the languages both speak at min_rank or
+    better, best first; the codes differ where a macrolanguage meets its member."""
+    pairs = sorted(_language_pairs(seeker, candidate, min_rank), key=lambda p: (-p[0], p[1], p[2]))
+    return [(mine, theirs) for _, mine, theirs in pairs]
 
 
 def language_value(seeker: Seeker, candidate: Candidate, min_rank: int) -> float:
     """Return the best shared language's value; 0 means no usable shared language."""
-    return max(
-        (
-            language_quality(level_rank(level), level_rank(candidate.languages.get(code)), min_rank)
-            for code, level in seeker.languages.items()
-        ),
-        default=0.0,
-    )
+    return max((value for value, _, _ in _language_pairs(seeker, candidate, min_rank)), default=0.0)
 
 
 def availability_value(seeker: Seeker, candidate: Candidate) -> float:

@@ -5,38 +5,39 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
+from shared.languages import UnknownLanguage, spoken_language
+
 #: CEFR levels plus "native", weakest first; a level's rank is its index + 1 (0 = not spoken).
 LANGUAGE_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 _RANK = {level.casefold(): rank for rank, level in enumerate(LANGUAGE_LEVELS, start=1)}
 _RANK.update({level: rank for rank, level in enumerate(LANGUAGE_LEVELS, start=1)})
 NATIVE_RANK = len(LANGUAGE_LEVELS)
 
-#: English names of the languages a coordinator is likely to meet, by their one code
-#: (ISO 639-1 where the language has one, ISO 639-3 otherwise).
+#: English names of the languages a coordinator is likely to meet, by ISO 639-3 code: the
+#: one code a spoken language is stored and sent by (``shared.languages``).
 LANGUAGE_NAMES: dict[str, str] = {
-    "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "az": "Azerbaijani",
-    "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali", "bs": "Bosnian",
-    "ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek",
-    "en": "English", "es": "Spanish", "et": "Estonian", "fa": "Persian", "fi": "Finnish",
-    "fr": "French", "ga": "Irish", "gu": "Gujarati", "ha": "Hausa", "he": "Hebrew",
-    "hi": "Hindi", "hr": "Croatian", "ht": "Haitian Creole", "hu": "Hungarian",
-    "hy": "Armenian", "id": "Indonesian", "ig": "Igbo", "is": "Icelandic", "it": "Italian",
-    "ja": "Japanese", "ka": "Georgian", "kk": "Kazakh", "km": "Khmer", "kn": "Kannada",
-    "ko": "Korean", "ku": "Kurdish", "ky": "Kyrgyz", "lo": "Lao", "lt": "Lithuanian",
-    "lv": "Latvian", "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian",
-    "mr": "Marathi", "ms": "Malay", "my": "Burmese", "ne": "Nepali", "nl": "Dutch",
-    "no": "Norwegian", "pa": "Punjabi", "pl": "Polish", "ps": "Pashto", "pt": "Portuguese",
-    "ro": "Romanian", "ru": "Russian", "rw": "Kinyarwanda", "si": "Sinhala", "sk": "Slovak",
-    "sl": "Slovenian", "so": "Somali", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish",
-    "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "tg": "Tajik", "th": "Thai",
-    "ti": "Tigrinya", "tk": "Turkmen", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian",
-    "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
-    "zu": "Zulu",
-    # Languages without an ISO 639-1 code, by ISO 639-3 (shared.names.EXTRA_LANGUAGES).
-    "prs": "Dari", "haz": "Hazaragi", "rhg": "Rohingya", "ckb": "Sorani Kurdish",
-    "kmr": "Kurmanji Kurdish", "apc": "Levantine Arabic", "aii": "Assyrian Neo-Aramaic",
-    "tig": "Tigre", "din": "Dinka", "nus": "Nuer", "ksw": "S'gaw Karen", "cnh": "Hakha Chin",
-    "cmn": "Mandarin Chinese", "yue": "Cantonese", "fil": "Filipino",
+    "afr": "Afrikaans", "amh": "Amharic", "ara": "Arabic", "aze": "Azerbaijani",
+    "bel": "Belarusian", "bul": "Bulgarian", "ben": "Bengali", "bos": "Bosnian",
+    "cat": "Catalan", "ces": "Czech", "dan": "Danish", "deu": "German", "ell": "Greek",
+    "eng": "English", "spa": "Spanish", "est": "Estonian", "fas": "Persian", "fin": "Finnish",
+    "fra": "French", "gle": "Irish", "guj": "Gujarati", "hau": "Hausa", "heb": "Hebrew",
+    "hin": "Hindi", "hrv": "Croatian", "hat": "Haitian Creole", "hun": "Hungarian",
+    "hye": "Armenian", "ind": "Indonesian", "ibo": "Igbo", "isl": "Icelandic", "ita": "Italian",
+    "jpn": "Japanese", "kat": "Georgian", "kaz": "Kazakh", "khm": "Khmer", "kan": "Kannada",
+    "kor": "Korean", "kur": "Kurdish", "kir": "Kyrgyz", "lao": "Lao", "lit": "Lithuanian",
+    "lav": "Latvian", "mkd": "Macedonian", "mal": "Malayalam", "mon": "Mongolian",
+    "mar": "Marathi", "msa": "Malay", "mya": "Burmese", "nep": "Nepali", "nld": "Dutch",
+    "nor": "Norwegian", "pan": "Punjabi", "pol": "Polish", "pus": "Pashto", "por": "Portuguese",
+    "ron": "Romanian", "rus": "Russian", "kin": "Kinyarwanda", "sin": "Sinhala",
+    "slk": "Slovak", "slv": "Slovenian", "som": "Somali", "sqi": "Albanian", "srp": "Serbian",
+    "swe": "Swedish", "swa": "Swahili", "tam": "Tamil", "tel": "Telugu", "tgk": "Tajik",
+    "tha": "Thai", "tir": "Tigrinya", "tuk": "Turkmen", "tgl": "Tagalog", "tur": "Turkish",
+    "ukr": "Ukrainian", "urd": "Urdu", "uzb": "Uzbek", "vie": "Vietnamese", "yor": "Yoruba",
+    "zho": "Chinese", "zul": "Zulu", "prs": "Dari", "haz": "Hazaragi", "rhg": "Rohingya",
+    "ckb": "Sorani Kurdish", "kmr": "Kurmanji Kurdish", "apc": "Levantine Arabic",
+    "aii": "Assyrian Neo-Aramaic", "tig": "Tigre", "din": "Dinka", "nus": "Nuer",
+    "ksw": "S'gaw Karen", "cnh": "Hakha Chin", "cmn": "Mandarin Chinese", "yue": "Cantonese",
+    "fil": "Filipino",
 }  # fmt: skip
 
 
@@ -56,8 +57,15 @@ def level_rank(level: str | None) -> int:
 
 
 def language_name(code: str) -> str:
-    """Return the English name of a language code, or the code itself if unlisted."""
-    return LANGUAGE_NAMES.get(code.casefold(), code)
+    """Return the English name of a language by its ISO 639-3 code (or any ISO 639 code),
+    or the code itself if unlisted."""
+    found = LANGUAGE_NAMES.get(code.casefold())
+    if found is None:
+        try:
+            found = LANGUAGE_NAMES.get(spoken_language(code))
+        except UnknownLanguage:
+            found = None
+    return found or code
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,7 +13,9 @@ from shared.taxonomy import Level, default_taxonomy
 #: education, science, community services, construction).
 MAJOR_GROUPS = ("29", "15", "13", "17", "25", "19", "21", "47")
 SLOTS = ("weekday_mornings", "weekday_afternoons", "weekday_evenings", "weekends")
-OTHER_LANGUAGES = ("ar", "es", "fr", "zh", "hi", "uk", "fa", "pt", "tl", "vi", "ur", "so")
+OTHER_LANGUAGES = (
+    "ara", "spa", "fra", "zho", "hin", "ukr", "fas", "por", "tgl", "vie", "urd", "som",
+)  # fmt: skip
 SEEKER_ENGLISH = ("A2", "B1", "B1", "B2", "B2", "C1")
 CONNECTOR_ENGLISH = ("B2", "C1", "C2", "native", "native", "native")
 SECOND_LEVELS = ("B1", "B2", "C1", "native")
@@ -79,7 +81,7 @@ def candidates(
     people: list[Candidate] = []
     for number in range(count):
         code = codes[int(occupation[number])]
-        languages = {"en": CONNECTOR_ENGLISH[int(english[number])]}
+        languages = {"eng": CONNECTOR_ENGLISH[int(english[number])]}
         if second[number]:
             other = OTHER_LANGUAGES[int(second_language[number])]
             languages[other] = SECOND_LEVELS[int(second_level[number])]
@@ -116,7 +118,7 @@ def seekers(
         target = codes[int(rng.integers(0, len(codes)))]
         current = target if rng.random() < 0.6 else _related(rng, target, codes)
         native = OTHER_LANGUAGES[int(rng.integers(0, len(OTHER_LANGUAGES)))]
-        languages = {"en": SEEKER_ENGLISH[int(rng.integers(0, len(SEEKER_ENGLISH)))]}
+        languages = {"eng": SEEKER_ENGLISH[int(rng.integers(0, len(SEEKER_ENGLISH)))]}
         languages[native] = "native"
         people.append(
             Seeker(

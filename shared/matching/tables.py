@@ -9,12 +9,20 @@ both callers run the very same arithmetic and get the same bits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from shared.matching.features import EXPERIENCE_EVEN, EXPERIENCE_STEP, NATIVE_BONUS, UNKNOWN
+from shared.languages import related_languages
+from shared.matching.features import (
+    EXPERIENCE_EVEN,
+    EXPERIENCE_STEP,
+    NATIVE_BONUS,
+    RELATED_LANGUAGE_FACTOR,
+    UNKNOWN,
+)
 from shared.matching.profiles import NATIVE_RANK
 
 FloatArray = npt.NDArray[np.float64]
@@ -32,6 +40,17 @@ def language_values(mine: Side, theirs: npt.NDArray[np.int64], min_rank: int) ->
     usable = (np.greater_equal(mine, min_rank)) & (theirs >= min_rank) & (min_rank > 0)
     values: FloatArray = np.where(usable, quality, 0.0)
     return values
+
+
+def language_columns(code: str, language_ids: Mapping[str, int]) -> list[tuple[int, float]]:
+    """Return the (column, factor) pairs a seeker's language meets among a pool's languages:
+    its own column in full, its macrolanguage's or members' at RELATED_LANGUAGE_FACTOR."""
+    found = [(language_ids[code], 1.0)] if code in language_ids else []
+    for related in sorted(related_languages(code)):
+        column = language_ids.get(related)
+        if column is not None:
+            found.append((column, RELATED_LANGUAGE_FACTOR))
+    return found
 
 
 def experience_values(mine: Side, theirs: FloatArray) -> FloatArray:

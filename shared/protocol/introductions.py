@@ -21,7 +21,7 @@ from shared.protocol.common import (
     StrictSchema,
 )
 from shared.protocol.directory import DirectoryEntrySchema
-from shared.protocol.profiles import LanguageSchema
+from shared.protocol.profiles import LanguageSchema, WireLanguage, WireLanguageLevel
 
 
 class IntroStatus(enum.StrEnum):
@@ -171,10 +171,10 @@ class DirectorySearchArgsSchema(StrictSchema):
     target_occupation = SocCode(required=True)
     experience_band = fields.String(validate=validate.OneOf(EXPERIENCE_BANDS))
     seeker_language = fields.List(
-        fields.String(
+        WireLanguageLevel(
             validate=validate.Regexp(
                 r"^[a-z]{2,3}(:(A1|A2|B1|B2|C1|C2|native))?$",
-                error="Use an ISO 639 code, optionally with a level: ar:B2.",
+                error="Use an ISO 639 code, optionally with a level: ara:B2.",
             )
         ),
         load_default=list,
@@ -186,7 +186,7 @@ class DirectorySearchArgsSchema(StrictSchema):
     related = fields.String(validate=validate.OneOf(("major", "minor", "broad")))
     skill = _skills()
     language = fields.List(
-        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")),
+        WireLanguage(validate=validate.Regexp(r"^[a-z]{2,3}$")),
         load_default=list,
         validate=validate.Length(max=20),
     )

@@ -35,10 +35,12 @@ _WIRE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class WireLanguage(fields.String):
-    """A language on the wire: an ISO 639-1 or 639-3 code, read as the one code per language
-    both sides store (``shared.names.canonical_language``: ``ara`` arrives as ``ar``, Dari
-    stays ``prs``). A node of an earlier release sends ISO 639-1 codes, which pass as they
-    are; a code no standard defines passes unchanged too, as it always has."""
+    """A spoken language on the wire, sent as its ISO 639-3 code (``ara``, ``fas``, ``prs``).
+
+    Any ISO 639 code is read as that one code (``shared.names.canonical_language``): a node
+    of an earlier release sends ISO 639-1 codes (``ar`` arrives as ``ara``). A code no
+    standard defines passes unchanged, as it always has: the receiving side keeps what it
+    cannot name rather than refuse a whole profile for it."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = str(super()._deserialize(value, attr, data, **kwargs))
@@ -47,11 +49,29 @@ class WireLanguage(fields.String):
         return canonical_language(code) or code
 
 
+class WireLanguageLevel(fields.String):
+    """A spoken language with an optional level in a query string (``ara:B2``, ``prs``), its
+    code read as :class:`WireLanguage` reads one (``ar:B2`` arrives as ``ara:B2``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = str(super()._deserialize(value, attr, data, **kwargs))
+        code, colon, level = text.partition(":")
+        if not _WIRE_CODE.fullmatch(code):
+            return text
+        return (canonical_language(code) or code) + colon + level
+
+
 class LanguageSchema(StrictSchema):
     """One spoken language and its CEFR level (or native)."""
 
     language = WireLanguage(
-        required=True, validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code.")
+        required=True,
+        validate=validate.Regexp(r"^[a-z]{2,3}$", error="Use an ISO 639 code."),
+        metadata={
+            "description": "ISO 639-3 code (ara, fas, prs); an ISO 639-1 code from an "
+            "earlier node is read as it (ar → ara).",
+            "example": "ara",
+        },
     )
     level = fields.String(required=True, validate=validate.OneOf(LANGUAGE_LEVELS))
 

@@ -41,7 +41,7 @@ CONNECTEES: list[dict[str, Any]] = [
         "phone": "+1 902 555 0100",
         "target_occupation": "29-1141",
         "skills": ["triage", "patient care"],
-        "languages": [{"language": "ar", "level": "native"}, {"language": "en", "level": "B2"}],
+        "languages": [{"language": "ara", "level": "native"}, {"language": "eng", "level": "B2"}],
     },
     {
         "first_name": "Oleksandr",
@@ -49,7 +49,7 @@ CONNECTEES: list[dict[str, Any]] = [
         "email": "oleksandr@example.org",
         "target_occupation": "51-4121",
         "skills": ["welding"],
-        "languages": [{"language": "uk", "level": "native"}, {"language": "en", "level": "B1"}],
+        "languages": [{"language": "ukr", "level": "native"}, {"language": "eng", "level": "B1"}],
     },
     {
         "first_name": "Carlos",
@@ -57,7 +57,7 @@ CONNECTEES: list[dict[str, Any]] = [
         "email": "carlos@example.org",
         "target_occupation": "13-2011",
         "skills": ["payroll", "audit"],
-        "languages": [{"language": "es", "level": "native"}],
+        "languages": [{"language": "spa", "level": "native"}],
     },
 ]
 CONNECTOR: dict[str, Any] = {
@@ -66,7 +66,7 @@ CONNECTOR: dict[str, Any] = {
     "email": "grace@example.org",
     "occupation": "29-1141",
     "employer": "Harbour Health",
-    "languages": [{"language": "en", "level": "native"}],
+    "languages": [{"language": "eng", "level": "native"}],
 }
 
 

@@ -35,9 +35,9 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 
 OCCUPATIONS = ["29-1141", "29-1141", "29-2061", "15-1252", "15-1252", "17-2051", "25-2021"]
 LANGUAGES = [
-    [{"language": "ar", "level": "native"}, {"language": "en", "level": "C1"}],
-    [{"language": "fr", "level": "C2"}],
-    [{"language": "es", "level": "native"}, {"language": "en", "level": "B2"}],
+    [{"language": "ara", "level": "native"}, {"language": "eng", "level": "C1"}],
+    [{"language": "fra", "level": "C2"}],
+    [{"language": "spa", "level": "native"}, {"language": "eng", "level": "B2"}],
 ]
 
 

@@ -62,8 +62,8 @@ def cities(module_hub: Service, module_make_node: Callable[..., Service]) -> Cit
             "email": NURSE_EMAIL if n == 0 else f"nurse{n}@example.org",
             "phone": "+1 314 555 0101", "status": "approved", "occupation": "29-1141",
             "years_in_field": 12, "cross_city_ok": True, "remote_ok": True,
-            "languages": [{"language": "ar", "level": "native"},
-                          {"language": "en", "level": "native" if n == 0 else "C1"}],
+            "languages": [{"language": "ara", "level": "native"},
+                          {"language": "eng", "level": "native" if n == 0 else "C1"}],
         })  # fmt: skip
         b.post("/consents", {"connector_id": nurse["id"], "purpose": "directory_listing",
                              "policy_version": "2026-01"})  # fmt: skip
@@ -72,7 +72,7 @@ def cities(module_hub: Service, module_make_node: Callable[..., Service]) -> Cit
         "first_name": "Amira", "last_name": "Haddad", "email": CONNECTEE_EMAIL,
         "phone": "+1 902 555 0199", "status": "approved", "target_occupation": "29-1141",
         "years_experience": 6,
-        "languages": [{"language": "ar", "level": "native"}, {"language": "en", "level": "B2"}],
+        "languages": [{"language": "ara", "level": "native"}, {"language": "eng", "level": "B2"}],
     })  # fmt: skip
     a.post("/consents", {"connectee_id": connectee["id"], "purpose": "cross_city_introductions",
                          "policy_version": "2026-01"})  # fmt: skip

@@ -135,7 +135,7 @@ def viewed_match(live_app: Flask) -> int:
                 {"first_name": "Ada", "last_name": "Lovelace",
                  "email": f"ada{uuid.uuid4().hex[:6]}@example.org",
                  "occupation": "51-4121", "status": "approved",
-                 "languages": [{"language": "en", "level": "native"}]}
+                 "languages": [{"language": "eng", "level": "native"}]}
             ),
             actor="test",
         )  # fmt: skip

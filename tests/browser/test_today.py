@@ -44,7 +44,7 @@ def applicants(live_app: Flask) -> list[int]:
                     "email": f"{first.lower()}-{uuid.uuid4().hex[:8]}@example.org",
                     "target_occupation": "29-2061",
                     "country_of_origin": "SY",
-                    "languages": [{"language": "ar", "level": "native"}],
+                    "languages": [{"language": "ara", "level": "native"}],
                 }
             )
             ids.append(participants.create_person(participants.CONNECTEES, data, actor="t").id)

@@ -67,8 +67,8 @@ class ConnecteeFactory(_Base):
     intake_date = factory.LazyFunction(dt.date.today)
     languages = factory.LazyFunction(
         lambda: [
-            ConnecteeLanguage(language="en", level=LanguageLevel.B2),
-            ConnecteeLanguage(language="ar", level=LanguageLevel.NATIVE),
+            ConnecteeLanguage(language="eng", level=LanguageLevel.B2),
+            ConnecteeLanguage(language="ara", level=LanguageLevel.NATIVE),
         ]
     )
 
@@ -95,7 +95,7 @@ class ConnectorFactory(_Base):
     years_local = 8
     capacity = 3
     languages = factory.LazyFunction(
-        lambda: [ConnectorLanguage(language="en", level=LanguageLevel.NATIVE)]
+        lambda: [ConnectorLanguage(language="eng", level=LanguageLevel.NATIVE)]
     )
 
     @factory.post_generation

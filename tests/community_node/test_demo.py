@@ -96,7 +96,7 @@ def test_people_are_plausible() -> None:
     quarters = {(p["intake_date"].year, (p["intake_date"].month - 1) // 3) for p in plan.connectees}
     assert len(quarters) >= 5
     for langs in plan.connectee_languages:
-        assert "en" in dict(langs) and len(langs) == len(dict(langs))
+        assert "eng" in dict(langs) and len(langs) == len(dict(langs))
     purposes = Counter(
         (("connectee" if "connectee_index" in c else "connector"), c["purpose"])
         for c in plan.consents
@@ -305,7 +305,7 @@ def test_connectors_scenario_adds_listable_civil_engineers_after_the_random_rows
             local_id=i,
             occupation=row["occupation"],
             years_in_field=row["years_in_field"],
-            languages=(("en", "native"),),
+            languages=(("eng", "native"),),
             availability=tuple(row["availability"]),
             remote_ok=True,
             cross_city_ok=True,

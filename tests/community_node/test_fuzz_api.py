@@ -246,7 +246,7 @@ def test_regression_nul_in_text(api: Any, body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("plural", ["connectees", "connectors"])
 def test_regression_duplicate_language(api: Any, plural: str) -> None:
-    languages = [{"language": "en", "level": "B2"}, {"language": "EN", "level": "C1"}]
+    languages = [{"language": "eng", "level": "B2"}, {"language": "EN", "level": "C1"}]
     _check(api.post(f"/api/v1/{plural}", json={**BASE, "languages": languages}))
 
 
@@ -254,7 +254,7 @@ def test_regression_duplicate_language(api: Any, plural: str) -> None:
 def test_regression_language_level_change(api: Any, factory: Any) -> None:
     person = factory()  # speaks en already; a new level is a delete plus an insert
     plural = "connectees" if factory is ConnecteeFactory else "connectors"
-    languages = [{"language": "en", "level": "C1"}]
+    languages = [{"language": "eng", "level": "C1"}]
     _check(api.patch(f"/api/v1/{plural}/{person.id}", json={"languages": languages}))
 
 

@@ -54,7 +54,7 @@ class NodeApi:
                 "email": f"{prefix}-connector-{index}@example.org",
                 "occupation": occupation,
                 "years_in_field": years,
-                "languages": [{"language": "en", "level": "native"}],
+                "languages": [{"language": "eng", "level": "native"}],
                 "availability": ["weekday_evenings"],
                 "remote_ok": index % 2 == 0,
                 **extra,

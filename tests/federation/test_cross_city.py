@@ -73,8 +73,8 @@ def test_cross_city_introduction_end_to_end(
             "email": CONNECTOR_EMAIL if n == 0 else f"nurse{n}@example.org",
             "phone": "+1 314 555 0101", "status": "approved", "occupation": "29-1141",
             "years_in_field": 12, "cross_city_ok": True, "remote_ok": True,
-            "languages": [{"language": "ar", "level": "native"},
-                          {"language": "en", "level": "native" if n == 0 else "C1"}],
+            "languages": [{"language": "ara", "level": "native"},
+                          {"language": "eng", "level": "native" if n == 0 else "C1"}],
         })  # fmt: skip
         b.call("POST", "/consents", 201, json={
             "connector_id": nurse["id"], "purpose": "directory_listing",
@@ -88,12 +88,12 @@ def test_cross_city_introduction_end_to_end(
         "first_name": "Amira", "last_name": "Haddad", "email": CONNECTEE_EMAIL,
         "phone": "+1 902 555 0199", "status": "approved", "target_occupation": "29-1141",
         "years_experience": 6,
-        "languages": [{"language": "ar", "level": "native"}, {"language": "en", "level": "B2"}],
+        "languages": [{"language": "ara", "level": "native"}, {"language": "eng", "level": "B2"}],
     })  # fmt: skip
     a.call("POST", "/connectors", 201, json={
         "first_name": "Sam", "last_name": "Dev", "email": "sam@example.org",
         "status": "approved", "occupation": "15-1252",
-        "languages": [{"language": "en", "level": "native"}],
+        "languages": [{"language": "eng", "level": "native"}],
     })  # fmt: skip
     a.call("POST", "/consents", 201, json={
         "connectee_id": connectee["id"], "purpose": "cross_city_introductions",

@@ -55,7 +55,7 @@ def cities(module_hub: Service, module_make_node: Callable[..., Service]) -> Cit
             "first_name": first, "last_name": "Canarylee", "email": f"nurse{n}@example.org",
             "phone": "+1 314 555 0101", "status": "approved", "occupation": "29-1141",
             "years_in_field": 12, "cross_city_ok": True, "remote_ok": True,
-            "languages": [{"language": "ar", "level": "native"}],
+            "languages": [{"language": "ara", "level": "native"}],
         })  # fmt: skip
         b.post("/consents", {
             "connector_id": nurse["id"], "purpose": "directory_listing",
@@ -77,7 +77,7 @@ def _connectee(a: NodeApi, tag: str) -> Person:
     connectee = a.post("/connectees", {
         "first_name": f"{tag.title()}first", "last_name": f"{tag.title()}last", "email": email,
         "phone": phone, "status": "approved", "target_occupation": "29-1141",
-        "years_experience": 6, "languages": [{"language": "ar", "level": "native"}],
+        "years_experience": 6, "languages": [{"language": "ara", "level": "native"}],
     })  # fmt: skip
     consent = a.post("/consents", {
         "connectee_id": connectee["id"], "purpose": "cross_city_introductions",

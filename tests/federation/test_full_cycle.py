@@ -157,7 +157,7 @@ def test_full_cycle(
         assert hub_refs(hub, slug) == node_listed_refs(nodes[slug])
     assert all(set(i) == DIRECTORY_FIELDS for i in items)
     assert all(i["skills"] == [] and i["occupation_title"] for i in items)
-    assert all(i["languages"] == [{"language": "en", "level": "native"}] for i in items)
+    assert all(i["languages"] == [{"language": "eng", "level": "native"}] for i in items)
     # Without include_own a community does not see itself.
     assert {i["community"] for i in directory(hub, other)} == {"halifax"}
 

@@ -126,7 +126,7 @@ def _fill_node(api: NodeApi, today: dt.date) -> list[str]:
                 "skills": [canary(f"canaryskill-wound-care-{i}"), canary("canaryskill triage")],
                 "occupation": "29-1141",
                 "years_in_field": 12,
-                "languages": [{"language": "en", "level": "native"}],
+                "languages": [{"language": "eng", "level": "native"}],
                 "availability": ["weekends"],
                 "remote_ok": True,
             },
@@ -171,8 +171,8 @@ def _fill_node(api: NodeApi, today: dt.date) -> list[str]:
                 "years_experience": 8,
                 "intake_date": (today - dt.timedelta(days=120)).isoformat(),
                 "languages": [
-                    {"language": "en", "level": "B2"},
-                    {"language": "ar", "level": "native"},
+                    {"language": "eng", "level": "B2"},
+                    {"language": "ara", "level": "native"},
                 ],
             },
         )

@@ -113,3 +113,62 @@ def test_last_sync_at_is_backfilled_from_the_sync_audit_events(empty_hub: Flask)
 
 def test_a_filled_database_upgrades_from_the_first_migration(empty_hub: Flask) -> None:
     upgrade_filled_database(db)
+
+
+def test_spoken_languages_move_to_iso_639_3_and_back(empty_hub: Flask) -> None:
+    from hub.introductions.models import Introduction
+    from hub.profiles.models import Profile
+
+    upgrade(revision="38be395eec5f")  # just before spoken languages became ISO 639-3
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO communities (slug, name, country, status, created_at, profiles_version) "
+            "VALUES ('halifax', 'Halifax', 'CA', 'ACTIVE', CURRENT_TIMESTAMP, 0)"
+        ))  # fmt: skip
+    old = [{"language": "ar", "level": "native"}, {"language": "prs", "level": "C1"},
+           {"language": "en", "level": "B2"}, {"language": "zzz", "level": "A1"}]  # fmt: skip
+    profile = Profile(
+        community_id=1, ref="a" * 32, version=1, occupation="29-1141",
+        occupation_level="detailed", languages=old, language_codes=" ar en prs zzz ",
+    )  # fmt: skip
+    empty = Profile(community_id=1, ref="b" * 32, version=1, deleted=True)
+    db.session.add_all([profile, empty])
+    db.session.flush()
+    db.session.add(
+        Introduction(
+            seq=1, from_community_id=1, to_community_id=1, profile_id=profile.id,
+            connector_ref="a" * 32, pitch={"languages": [{"language": "fa", "level": "B2"}]},
+        )
+    )  # fmt: skip
+    db.session.commit()
+    ids = (profile.id, empty.id)
+    db.session.expunge_all()
+
+    def stored() -> tuple[Any, ...]:
+        row = db.session.get_one(Profile, ids[0])
+        found = (
+            [lang["language"] for lang in row.languages],
+            row.language_codes,
+            db.session.get_one(Profile, ids[1]).language_codes,
+            [lang["language"] for lang in db.session.scalars(select(Introduction)).one().pitch[
+                "languages"
+            ]],
+        )  # fmt: skip
+        db.session.rollback()
+        db.session.expunge_all()
+        return found
+
+    upgrade()
+    assert stored() == (["ara", "prs", "eng", "zzz"], " ara eng prs zzz ", "", ["fas"])
+    # The directory filters on the new codes.
+    with db.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM profiles WHERE language_codes LIKE '% ara %'")
+            ).scalar_one()
+            == 1
+        )
+    downgrade(revision="38be395eec5f")
+    assert stored() == (["ar", "prs", "en", "zzz"], " ar en prs zzz ", "", ["fa"])
+    upgrade()
+    assert drift(db) == []

@@ -51,7 +51,7 @@ min_years_local = 2
 def connectee(**overrides: Any) -> Connectee:
     """Build an unsaved connectee who meets every criterion, then apply ``overrides``."""
     languages = overrides.pop(
-        "languages", [ConnecteeLanguage(language="en", level=LanguageLevel.B2)]
+        "languages", [ConnecteeLanguage(language="eng", level=LanguageLevel.B2)]
     )
     values: dict[str, Any] = {
         "education_level": EducationLevel.BACHELOR,
@@ -121,19 +121,19 @@ def test_a_complete_profile_is_eligible_with_a_reason_per_criterion() -> None:
         ({"education_level": None}, "education_level", "missing", "not recorded"),
         ({"resume_on_file": False}, "resume", "missing", "Résumé not on file."),
         (
-            {"languages": [ConnecteeLanguage(language="en", level=LanguageLevel.B1)]},
+            {"languages": [ConnecteeLanguage(language="eng", level=LanguageLevel.B1)]},
             "english_level",
             "failed",
             "English level B1 is below the required B2.",
         ),
         (
-            {"languages": [ConnecteeLanguage(language="en", level=LanguageLevel.NATIVE)]},
+            {"languages": [ConnecteeLanguage(language="eng", level=LanguageLevel.NATIVE)]},
             "english_level",
             "passed",
             "native meets",
         ),
         (
-            {"languages": [ConnecteeLanguage(language="fr", level=LanguageLevel.C2)]},
+            {"languages": [ConnecteeLanguage(language="fra", level=LanguageLevel.C2)]},
             "english_level",
             "missing",
             "English level not recorded (B2 required).",
@@ -153,7 +153,7 @@ def test_a_complete_profile_is_eligible_with_a_reason_per_criterion() -> None:
         (
             # A recorded level decides; evidence only stands in when there is none.
             {
-                "languages": [ConnecteeLanguage(language="en", level=LanguageLevel.A2)],
+                "languages": [ConnecteeLanguage(language="eng", level=LanguageLevel.A2)],
                 "english_evidence": EnglishEvidence.DEGREE,
             },
             "english_level",

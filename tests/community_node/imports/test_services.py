@@ -59,8 +59,8 @@ def test_real_world_csv_bom_crlf_unicode_blank_rows_spaces_and_column_order(app:
     assert zoe.target_occupation == "27-1024"
     assert zoe.intends_to_stay is True
     assert {(lang.language, lang.level) for lang in zoe.languages} == {
-        ("fr", LanguageLevel.NATIVE),
-        ("en", LanguageLevel.C1),
+        ("fra", LanguageLevel.NATIVE),
+        ("eng", LanguageLevel.C1),
     }
     assert (li.first_name, li.last_name, li.target_occupation, li.intends_to_stay) == (
         "伟",
@@ -163,8 +163,8 @@ def test_reimport_updates_by_email_instead_of_duplicating(app: Any) -> None:
     assert omar.updated_at == stamped["omar@example.org"]
     assert amira.phone == "902 555 0100"  # a missing column leaves the value alone
     assert {(lang.language, lang.level.value) for lang in amira.languages} == {
-        ("en", "C1"),
-        ("ar", "native"),
+        ("eng", "C1"),
+        ("ara", "native"),
     }
     assert new.email == "new@example.org"
 
@@ -252,8 +252,33 @@ def test_a_language_given_twice_is_a_row_error(app: Any) -> None:
     with pytest.raises(InvalidInput) as exc:
         import_file("connectees", "a.csv", data, actor="test")
     assert errors_of(exc) == [
-        {"row": 2, "column": "languages", "message": "Give each language once: en."}
+        {"row": 2, "column": "languages", "message": "Give each language once: eng."}
     ]
+
+
+def test_languages_in_any_iso_639_form_are_stored_by_iso_639_3(app: Any) -> None:
+    data = csv_bytes(
+        "first_name,last_name,email,languages",
+        "A,B,a@example.org,ar:native; per:C1; prs:B2; hat:B1; en:B2",
+    )
+    import_file("connectees", "a.csv", data, actor="test")
+    (person,) = connectees()
+    assert sorted(lang.language for lang in person.languages) == [
+        "ara",
+        "eng",
+        "fas",
+        "hat",
+        "prs",
+    ]
+
+
+def test_an_unknown_language_code_is_a_row_error(app: Any) -> None:
+    data = csv_bytes("first_name,last_name,email,languages", "A,B,a@example.org,xq:B2")
+    with pytest.raises(InvalidInput) as exc:
+        import_file("connectees", "a.csv", data, actor="test")
+    [error] = errors_of(exc)
+    assert (error["row"], error["column"]) == (2, "languages")
+    assert "Use an ISO 639 language code" in error["message"]
 
 
 class _HookedSchema(ConnecteeSchema):
@@ -309,7 +334,7 @@ def test_dry_run_counts_and_writes_nothing(app: Any) -> None:
     db.session.expire_all()
     (old,) = connectees()
     assert old.first_name == "Old"
-    assert "de" not in {lang.language for lang in old.languages}
+    assert "deu" not in {lang.language for lang in old.languages}
     assert (
         db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("%import"))).all() == []
     )

@@ -48,7 +48,7 @@ class FakeIntrosHub:
             "connector_ref": None,
             "consent_ref": "c" * 32,
             "pitch": {"target_occupation": "29-1141", "experience_band": "5-9",
-                      "languages": [{"language": "ar", "level": "native"}], "skills": []},
+                      "languages": [{"language": "ara", "level": "native"}], "skills": []},
             "requested_at": now,
             "decided_at": None,
             "expires_at": None,

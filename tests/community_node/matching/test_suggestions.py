@@ -32,7 +32,7 @@ SUGGEST = "/api/v1/matching/suggestions"
 
 
 def arabic() -> list[ConnectorLanguage]:
-    return [ConnectorLanguage(language="ar", level=LanguageLevel.NATIVE)]
+    return [ConnectorLanguage(language="ara", level=LanguageLevel.NATIVE)]
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def hub(app: Any) -> FakeIntrosHub:
             {
                 "profile": {"id": 77, "community": "stlouis", "occupation": "29-1141",
                             "occupation_title": "Registered Nurses", "experience_band": "10-19",
-                            "languages": [{"language": "ar", "level": "native"}]},
+                            "languages": [{"language": "ara", "level": "native"}]},
                 "score": 0.81,
                 "contributions": {"occupation": 0.35},
                 "reasons": ["same occupation: Registered Nurses"],
@@ -132,7 +132,7 @@ def test_cross_city_when_local_ones_are_weak(
     # The hub got the anonymized pitch: occupation, band, languages, skill ids; no name.
     ((_, seeker),) = hub.calls
     assert seeker["target_occupation"] == "29-1141" and seeker["experience_band"] == "5-9"
-    assert seeker["languages"] == {"ar": "native", "en": "B2"}
+    assert seeker["languages"] == {"ara": "native", "eng": "B2"}
     assert nurse_seeker.first_name not in repr(seeker)
 
 

@@ -20,7 +20,7 @@ NEW_CONNECTEE: dict[str, Any] = {
     "email": "Amira.Haddad@Example.org",
     "target_occupation": "291141",
     "current_occupation": "29-1141",
-    "languages": [{"language": "AR", "level": "native"}, {"language": "en", "level": "B2"}],
+    "languages": [{"language": "AR", "level": "native"}, {"language": "eng", "level": "B2"}],
     "skills": ["patient care", "triage"],
     "work_authorization": "permanent_resident",
     "education_level": "bachelor",
@@ -36,8 +36,8 @@ def test_create_normalizes_and_reads_back(api: Any) -> None:
     assert body["email"] == "amira.haddad@example.org"
     assert body["target_occupation"] == "29-1141"
     assert {(lang["language"], lang["level"]) for lang in body["languages"]} == {
-        ("ar", "native"),
-        ("en", "B2"),
+        ("ara", "native"),
+        ("eng", "B2"),
     }
     assert api.get(f"/api/v1/connectees/{body['id']}").json == body
 
@@ -198,10 +198,10 @@ def test_changing_a_language_level_replaces_the_row(api: Any) -> None:
     created = api.post("/api/v1/connectees", json=NEW_CONNECTEE).json
     response = api.patch(
         f"/api/v1/connectees/{created['id']}",
-        json={"languages": [{"language": "en", "level": "C1"}]},
+        json={"languages": [{"language": "eng", "level": "C1"}]},
     )
     assert response.status_code == 200, response.json
-    assert response.json["languages"] == [{"language": "en", "level": "C1"}]
+    assert response.json["languages"] == [{"language": "eng", "level": "C1"}]
 
 
 def test_a_language_given_twice_is_rejected(api: Any) -> None:
@@ -209,7 +209,7 @@ def test_a_language_given_twice_is_rejected(api: Any) -> None:
         "/api/v1/connectees",
         json={
             **NEW_CONNECTEE,
-            "languages": [{"language": "fr", "level": "C1"}, {"language": "fr", "level": "B1"}],
+            "languages": [{"language": "fra", "level": "C1"}, {"language": "fra", "level": "B1"}],
         },
     )
     assert response.status_code == 422

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -80,17 +81,19 @@ def test_dari_and_rohingya_are_recorded_as_themselves(client: FlaskClient) -> No
     assert sorted(lang.language for lang in person.languages) == ["prs", "rhg"]
 
 
-def test_an_iso_639_3_code_of_a_language_with_a_short_one_is_stored_short(
-    client: FlaskClient,
+@pytest.mark.parametrize("code", ["ara", "ar"])
+def test_a_language_is_stored_by_its_iso_639_3_code_whatever_the_form_posted(
+    client: FlaskClient, code: str
 ) -> None:
-    assert post(client, "connectee", CONNECTEE, language_1="ara").status_code == 303
+    assert post(client, "connectee", CONNECTEE, language_1=code).status_code == 303
     person = db.session.scalars(select(Connectee)).one()
-    assert sorted(lang.language for lang in person.languages) == ["ar", "en"]
+    assert sorted(lang.language for lang in person.languages) == ["ara", "eng"]
 
 
 def test_language_names_follow_the_page_language(client: FlaskClient) -> None:
     html = client.get("/join/connectee?lang=fr").text
-    assert '<option value="ar">arabe</option>' in html
+    assert '<option value="ara">arabe</option>' in html
+    assert '<option value="prs">dari</option>' in html
     assert '<option value="SY">Syrie</option>' in html
 
 
@@ -106,7 +109,7 @@ def test_the_api_reads_and_writes_the_preferred_language(api: Any) -> None:
     assert created.status_code == 201, created.json
     assert created.json["preferred_language"] == "fa"
     assert created.json["languages"] == [
-        {"language": "en", "level": "B1"},
+        {"language": "eng", "level": "B1"},
         {"language": "prs", "level": "native"},
     ]
     refused = api.patch(

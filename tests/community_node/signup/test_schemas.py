@@ -80,7 +80,7 @@ def test_countries_use_common_names_and_valid_codes() -> None:
 
 def test_languages_are_plain_names_with_codes_the_api_accepts() -> None:
     languages = dict(choices.languages())
-    assert (languages["en"], languages["el"], languages["sw"]) == ("English", "Greek", "Swahili")
+    assert (languages["eng"], languages["ell"], languages["swa"]) == ("English", "Greek", "Swahili")
     assert not any("(" in name for name in languages.values())
     for code in languages:
         assert LanguageCode().deserialize(code) == code

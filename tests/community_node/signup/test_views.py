@@ -51,11 +51,11 @@ CONNECTEE: dict[str, Any] = {
     "current_occupation": "29-1141 Registered Nurses",  # a picker option
     "target_occupation": "registered nurses",  # a title typed out
     "years_experience": "8",
-    "language_1": "ar",
+    "language_1": "ara",
     "level_1": "native",
     "language_2": "",
     "level_2": "",
-    "language_3": "en",
+    "language_3": "eng",
     "level_3": "B2",
     "skills": "Patient care, triage\nwound care",
     "availability": ["weekday_mornings", "weekends"],
@@ -73,7 +73,7 @@ CONNECTOR: dict[str, Any] = {
     "occupation": "29-1141",
     "years_in_field": "12",
     "years_local": "8",
-    "language_1": "en",
+    "language_1": "eng",
     "level_1": "native",
     "skills": "patient care",
     "availability": ["weekday_mornings", "weekends"],
@@ -185,8 +185,8 @@ def test_a_newcomer_signs_up(client: FlaskClient) -> None:
     assert person.years_experience == 8
     assert person.country_of_origin == person.education_country == "SY"
     assert [(lang.language, lang.level) for lang in person.languages] == [
-        ("ar", LanguageLevel.NATIVE),
-        ("en", LanguageLevel.B2),
+        ("ara", LanguageLevel.NATIVE),
+        ("eng", LanguageLevel.B2),
     ]
     assert person.english_level is LanguageLevel.B2
     assert person.skills == ["Patient care", "triage", "wound care"]
@@ -318,7 +318,7 @@ def test_a_refused_form_keeps_what_was_typed(client: FlaskClient) -> None:
         ({"target_occupation": "Dragon Tamer"}, "target_occupation", "Choose an occupation"),
         ({"target_occupation": "software developer"}, "target_occupation", "15-1252"),
         ({"current_occupation": "99-9999"}, "current_occupation", "Unknown SOC 2018"),
-        ({"language_1": "en", "level_1": "C1"}, "languages", "Give each language once: en."),
+        ({"language_1": "eng", "level_1": "C1"}, "languages", "Give each language once: eng."),
         (
             {"language_1": "", "level_1": "", "language_3": "", "level_3": ""},
             "languages",

@@ -79,7 +79,7 @@ def connector_data(n: int, **extra: Any) -> dict[str, Any]:
         "notes": f"private note {n}",
         "skills": ["Patient care"],
         "availability": ["weekends"],
-        "languages": [{"language": "en", "level": "native"}],
+        "languages": [{"language": "eng", "level": "native"}],
         **extra,
     }
 
@@ -763,7 +763,7 @@ def incoming_view(seq: int, connector_ref: str, **extra: Any) -> dict[str, Any]:
         "pitch": {
             "target_occupation": "29-1141",
             "experience_band": "10-19",
-            "languages": [{"language": "en", "level": "C1"}],
+            "languages": [{"language": "eng", "level": "C1"}],
             "skills": [],
         },
         "requested_at": "2026-05-14T10:00:00+00:00",

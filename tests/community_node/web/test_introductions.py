@@ -31,7 +31,7 @@ from tests.community_node.introductions.fakehub import FakeIntrosHub
 HIT = {
     "profile": {"id": 77, "community": "st-louis", "occupation": "29-1141",
                 "occupation_title": "Registered Nurses", "experience_band": "10-19",
-                "languages": [{"language": "ar", "level": "native"}]},
+                "languages": [{"language": "ara", "level": "native"}]},
     "score": 0.87,
     "contributions": {"occupation": 0.5},
     "reasons": ["Same occupation: Registered Nurses"],

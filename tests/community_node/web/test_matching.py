@@ -42,7 +42,7 @@ def approved(**kw: Any) -> Any:
 
 
 def arabic() -> list[ConnectorLanguage]:
-    return [ConnectorLanguage(language="ar", level=LanguageLevel.NATIVE)]
+    return [ConnectorLanguage(language="ara", level=LanguageLevel.NATIVE)]
 
 
 def match_count() -> int:
@@ -178,7 +178,7 @@ def hub(app: Flask) -> FakeIntrosHub:
             {
                 "profile": {"id": 77, "community": "st-louis", "occupation": "29-1141",
                             "occupation_title": "Registered Nurses", "experience_band": "10-19",
-                            "languages": [{"language": "ar", "level": "native"}]},
+                            "languages": [{"language": "ara", "level": "native"}]},
                 "score": 0.81,
                 "contributions": {"occupation": 0.35},
                 "reasons": ["same occupation: Registered Nurses"],

@@ -250,15 +250,16 @@ def _people() -> None:
         last_name="Bondarenko",
         skills=["welding"],
         target_occupation="51-4121",
-        languages=[ConnecteeLanguage(language="uk", level=LanguageLevel.NATIVE)],
+        languages=[ConnecteeLanguage(language="ukr", level=LanguageLevel.NATIVE)],
     )
     ConnecteeFactory(first_name="Carlos", last_name="Zapata", skills=["payroll"], languages=[])
 
 
 def test_filter_by_language_and_word(staff_client: FlaskClient) -> None:
     _people()
-    assert rows(staff_client.get("/connectees?language=uk").text) == ["Oleksandr Bondarenko"]
+    assert rows(staff_client.get("/connectees?language=ukr").text) == ["Oleksandr Bondarenko"]
     assert rows(staff_client.get("/connectees?q=triage").text) == ["Amira Haddad"]
+    # An ISO 639-1 code (a link from before ISO 639-3) filters on the same language.
     assert rows(staff_client.get("/connectees?language=ar&q=&occupation=").text) == ["Amira Haddad"]
     assert rows(staff_client.get("/connectees?occupation=51-4121").text) == ["Oleksandr Bondarenko"]
     html = staff_client.get("/connectees?q=nobody").text
@@ -390,7 +391,7 @@ def test_the_frame_has_no_inline_style(staff_client: FlaskClient) -> None:
 
 def test_the_list_filters_by_language_name(staff_client: FlaskClient) -> None:
     _people()
-    html = staff_client.get("/connectees?language=uk").text
-    assert '<option value="uk" selected>Ukrainian</option>' in html
+    html = staff_client.get("/connectees?language=ukr").text
+    assert '<option value="ukr" selected>Ukrainian</option>' in html
     assert rows(html) == ["Oleksandr Bondarenko"]
-    assert "Ukrainian" in html and ">uk " not in html
+    assert "Ukrainian" in html and ">ukr " not in html

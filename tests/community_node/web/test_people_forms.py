@@ -56,9 +56,9 @@ def connectee_form(**changes: Any) -> dict[str, Any]:
         "resume_on_file": "yes",
         "intake_date": "2026-11-02",
         "job_ready": "yes",
-        "language_1": "ar",
+        "language_1": "ara",
         "level_1": "native",
-        "language_2": "en",
+        "language_2": "eng",
         "level_2": "B2",
         "skills": "patient care\ntriage",
         "availability": ["weekday_mornings", "weekends"],
@@ -87,7 +87,7 @@ def connector_form(**changes: Any) -> dict[str, Any]:
         "capacity_period": "month",
         "remote_ok": "yes",
         "screening_status": "screened",
-        "language_1": "en",
+        "language_1": "eng",
         "level_1": "native",
         "skills": "mentoring",
         "availability": ["weekday_evenings"],
@@ -145,7 +145,7 @@ def test_the_list_pages_offer_new_and_the_detail_page_edit(staff_client: FlaskCl
 def test_selects_read_names_not_codes(staff_client: FlaskClient) -> None:
     html = staff_client.get("/connectees/new").text
     assert '<option value="SY">Syria</option>' in html
-    assert '<option value="ar">Arabic</option>' in html
+    assert '<option value="ara">Arabic</option>' in html
     assert '<option value="B2">B2: upper intermediate</option>' in html
     assert '<option value="refugee_status">Refugee or protected person status</option>' in html
     assert 'type="date"' in html
@@ -173,8 +173,8 @@ def test_coordinator_adds_a_connectee_with_every_field(
     assert person.work_authorization_expires == dt.date(2028, 6, 30)
     assert (person.current_occupation, person.target_occupation) == ("29-1141", "29-1141")
     assert {(lang.language, lang.level) for lang in person.languages} == {
-        ("ar", LanguageLevel.NATIVE),
-        ("en", LanguageLevel.B2),
+        ("ara", LanguageLevel.NATIVE),
+        ("eng", LanguageLevel.B2),
     }
     assert person.skills == ["patient care", "triage"] and person.skill_ids
     assert person.availability == ["weekday_mornings", "weekends"]
@@ -214,7 +214,7 @@ def test_a_long_note_and_a_bad_phone_are_refused_field_by_field(
     # What was typed stays, so nothing has to be typed again.
     assert input_value(html, "phone") == BAD_PHONE
     assert input_value(html, "first_name") == "Amira"
-    assert '<option value="ar" selected>Arabic</option>' in html
+    assert '<option value="ara" selected>Arabic</option>' in html
     assert count(Connectee) == 0
 
 
@@ -239,9 +239,9 @@ def test_blank_required_fields_and_bad_values_are_refused(
 
 
 def test_a_language_given_twice_is_refused(staff_client: FlaskClient) -> None:
-    response = staff_client.post("/connectees/new", data=connectee_form(language_2="ar"))
+    response = staff_client.post("/connectees/new", data=connectee_form(language_2="ara"))
     assert response.status_code == 422
-    assert field_error(response.text, "languages") == "Give each language once: ar."
+    assert field_error(response.text, "languages") == "Give each language once: ara."
 
 
 def test_an_email_in_use_is_refused_beside_the_email(staff_client: FlaskClient) -> None:
@@ -324,7 +324,7 @@ def test_language_rows_are_added_and_removed_without_saving(staff_client: FlaskC
     removed = staff_client.post("/connectees/new", data=connectee_form(action="remove_language:1"))
     assert removed.status_code == 200
     # English moves up to the first row.
-    assert re.search(r'name="language_1".*?<option value="en" selected>', removed.text, re.S)
+    assert re.search(r'name="language_1".*?<option value="eng" selected>', removed.text, re.S)
     assert 'name="language_2"' not in removed.text
     assert count(Connectee) == 0
 
@@ -337,7 +337,7 @@ def test_the_edit_form_starts_from_the_stored_person(staff_client: FlaskClient) 
     html = staff_client.get(f"/connectees/{person.id}/edit").text
     assert input_value(html, "phone") == "+1 902 555 0100"
     assert input_value(html, "target_occupation") == "29-1141 Registered Nurses"
-    assert '<option value="ar" selected>Arabic</option>' in html
+    assert '<option value="ara" selected>Arabic</option>' in html
     assert '<option value="native" selected>First language</option>' in html
     assert ">Old note</textarea>" in html
     assert 'name="resume_on_file" type="checkbox" value="yes" checked' in html

@@ -81,7 +81,7 @@ def profile(n: int, version: int = 1, **changes: Any) -> dict[str, Any]:
         "occupation": "29-1141",
         "occupation_level": "detailed",
         "experience_band": "5-9",
-        "languages": [{"language": "ar", "level": "native"}, {"language": "en", "level": "C1"}],
+        "languages": [{"language": "ara", "level": "native"}, {"language": "eng", "level": "C1"}],
         "skills": ["triage"],
         "availability": ["weekends"],
         "remote_ok": True,

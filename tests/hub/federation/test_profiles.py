@@ -39,7 +39,7 @@ def test_batch_creates_updates_ignores_stale_and_tombstones(halifax_api: Api) ->
         "created",
     ]
     first = held()[ref(1)]
-    assert (first.version, first.occupation, first.language_codes) == (1, "29-1141", " ar en ")
+    assert (first.version, first.occupation, first.language_codes) == (1, "29-1141", " ara eng ")
 
     result = halifax_api.batch(
         profile(1, version=2, occupation="15-1252", remote_ok=False),
@@ -70,6 +70,22 @@ def test_batch_creates_updates_ignores_stale_and_tombstones(halifax_api: Api) ->
     assert (back.deleted, back.version, back.occupation) == (False, 6, "13-2011")
 
 
+def test_an_older_nodes_iso_639_1_codes_are_stored_as_iso_639_3(halifax_api: Api) -> None:
+    old = [
+        {"language": "ar", "level": "native"},
+        {"language": "fa", "level": "C1"},
+        {"language": "ht", "level": "B2"},
+        {"language": "prs", "level": "B1"},  # no ISO 639-1 code: sent as ISO 639-3 always
+    ]
+    assert statuses(halifax_api.batch(profile(1, languages=old))) == ["created"]
+    row = held()[ref(1)]
+    assert [lang["language"] for lang in row.languages] == ["ara", "fas", "hat", "prs"]
+    assert row.language_codes == " ara fas hat prs "
+    # The same language in two forms is given twice.
+    twice = [{"language": "ar", "level": "native"}, {"language": "ara", "level": "B2"}]
+    assert statuses(halifax_api.batch(profile(2, languages=twice))) == ["rejected"]
+
+
 def test_same_ref_twice_in_a_batch_applies_in_order(halifax_api: Api) -> None:
     result = halifax_api.batch(
         profile(1, version=1), profile(1, version=3, skills=["icu"]), profile(1, version=2)
@@ -85,7 +101,7 @@ def test_invalid_items_are_rejected_and_valid_ones_applied(halifax_api: Api) -> 
         profile(2, occupation="99-9999"),
         {**profile(3), "name": "Jane Canary"},  # an extra field is never accepted
         profile(
-            4, languages=[{"language": "ar", "level": "B2"}, {"language": "ar", "level": "C1"}]
+            4, languages=[{"language": "ara", "level": "B2"}, {"language": "ara", "level": "C1"}]
         ),
         {"ref": "not-a-ref", "version": 1, "deleted": True},
         {"ref": ref(6), "version": 1, "deleted": False},

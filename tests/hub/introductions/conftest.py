@@ -23,7 +23,7 @@ def pitch(**changes: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "target_occupation": "29-1141",
         "experience_band": "5-9",
-        "languages": [{"language": "ar", "level": "native"}],
+        "languages": [{"language": "ara", "level": "native"}],
         "skills": ["triage"],
     }
     item.update(changes)

@@ -28,7 +28,7 @@ def listed(halifax_api: Api, stlouis_api: Api) -> None:
     response = stlouis_api.batch(
         profile(10, cross_city_ok=True),  # same occupation, Arabic
         profile(11, occupation="29-1171", cross_city_ok=True,
-                languages=[{"language": "fr", "level": "B2"}]),  # related, French only
+                languages=[{"language": "fra", "level": "B2"}]),  # related, French only
         profile(12, occupation="29-1171", cross_city_ok=True),  # related, Arabic
         profile(13, occupation="15-1252", cross_city_ok=True),  # unrelated, Arabic
         profile(14, cross_city_ok=True, accepting=False),  # not accepting

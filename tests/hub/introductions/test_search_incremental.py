@@ -13,9 +13,9 @@ from tests.hub.federation.conftest import Api, profile, tombstone
 SEARCH = "/api/v1/directory/search"
 CODES = ["29-1141", "29-1171", "29-1000", "15-1252", "15-1253", "13-2011"]
 LANGUAGES = [
-    [{"language": "ar", "level": "native"}],
-    [{"language": "fr", "level": "B2"}, {"language": "en", "level": "C1"}],
-    [{"language": "en", "level": "native"}, {"language": "ar", "level": "B1"}],
+    [{"language": "ara", "level": "native"}],
+    [{"language": "fra", "level": "B2"}, {"language": "eng", "level": "C1"}],
+    [{"language": "eng", "level": "native"}, {"language": "ara", "level": "B1"}],
 ]
 QUERIES = [
     "target_occupation=29-1141&seeker_language=ar:native&k=50&include_own=true",

@@ -22,8 +22,8 @@ def listed(stlouis_api: Api) -> None:
     response = stlouis_api.batch(
         profile(10, cross_city_ok=True, remote_ok=False, skills=["triage", "wound-care"]),
         profile(11, occupation="29-1171", remote_ok=True, availability=["weekends"],
-                languages=[{"language": "ar", "level": "native"},
-                           {"language": "fr", "level": "B2"}]),
+                languages=[{"language": "ara", "level": "native"},
+                           {"language": "fra", "level": "B2"}]),
         profile(12, occupation="29-1000", occupation_level="minor", experience_band=None,
                 cross_city_ok=True, remote_ok=False),
     )  # fmt: skip

@@ -44,7 +44,7 @@ def network(
             profile(
                 2,
                 occupation="15-1252",
-                languages=[{"language": "fr", "level": "C2"}],
+                languages=[{"language": "fra", "level": "C2"}],
                 skills=["python"],
                 availability=["weekday_evenings"],
                 accepting=False,
@@ -61,7 +61,7 @@ def network(
             profile(
                 11,
                 occupation="29-2061",
-                languages=[{"language": "es", "level": "native"}],
+                languages=[{"language": "spa", "level": "native"}],
                 accepting=False,
             ),
         ).status_code

@@ -31,7 +31,10 @@ def random_case(seed: int, seekers: int = 40, candidates: int = 15):
             occupation=rng.choice(codes),
             skills=frozenset(rng.sample(["a", "b", "c", "d"], rng.randint(0, 3))),
             years=rng.randint(0, 20),
-            languages={"en": rng.choice(["B1", "C1", "native"]), **({"ar": "B2"} if n % 3 else {})},
+            languages={
+                "eng": rng.choice(["B1", "C1", "native"]),
+                **({"ara": "B2"} if n % 3 else {}),
+            },
             community=rng.choice(["h", "m"]),
             capacity=3,
             capacity_left=rng.randint(0, 3),
@@ -46,7 +49,9 @@ def random_case(seed: int, seekers: int = 40, candidates: int = 15):
             target_occupation=rng.choice(codes),
             skills=frozenset(rng.sample(["a", "b", "c", "d"], rng.randint(0, 3))),
             years=rng.randint(0, 15),
-            languages=rng.choice([{"en": "B2"}, {"ar": "native"}, {"en": "A2", "fr": "native"}]),
+            languages=rng.choice(
+                [{"eng": "B2"}, {"ara": "native"}, {"eng": "A2", "fra": "native"}]
+            ),
             community=rng.choice(["h", "m"]),
             cross_city_ok=rng.random() < 0.5,
             excluded=frozenset({f"c{n % candidates}"}),
@@ -129,10 +134,10 @@ def test_assign_matches_brute_force_on_tiny_cases(seed: int) -> None:
 
 def test_serving_more_seekers_beats_one_better_pair() -> None:
     star = Candidate(
-        id="star", occupation="29-1141", languages={"en": "C2"}, community="h", capacity_left=1
+        id="star", occupation="29-1141", languages={"eng": "C2"}, community="h", capacity_left=1
     )
     other = dataclasses.replace(star, id="other", occupation="15-1252")
-    amal = Seeker(id="amal", target_occupation="29-1141", languages={"en": "B2"}, community="h")
+    amal = Seeker(id="amal", target_occupation="29-1141", languages={"eng": "B2"}, community="h")
     # Bo can only meet the star: the other connector is blocked for Bo.
     bo = dataclasses.replace(amal, id="bo", blocked=frozenset({"other"}))
     proposals = assign([amal, bo], CandidateMatrix.build([star, other]))
@@ -176,15 +181,15 @@ def test_metrics_on_known_rankings() -> None:
 
 def test_ground_truth_grades() -> None:
     nurse = Candidate(id="n", occupation="29-1141", skills=frozenset({"x"}),
-                      languages={"en": "C1"})  # fmt: skip
+                      languages={"eng": "C1"})  # fmt: skip
     seeker = Seeker(id="s", target_occupation="29-1141", skills=frozenset({"x"}),
-                    languages={"en": "B1"})  # fmt: skip
+                    languages={"eng": "B1"})  # fmt: skip
     assert grade(seeker, nurse) == 3
     assert grade(seeker, dataclasses.replace(nurse, skills=frozenset())) == 2
     assert grade(seeker, dataclasses.replace(nurse, occupation="29-1171")) == 1
     assert grade(seeker, dataclasses.replace(nurse, occupation="29-2061")) == 0
     assert grade(seeker, dataclasses.replace(nurse, capacity_left=0)) == 0
-    assert grade(seeker, dataclasses.replace(nurse, languages={"en": "A2"})) == 0
+    assert grade(seeker, dataclasses.replace(nurse, languages={"eng": "A2"})) == 0
 
 
 def test_engine_clearly_beats_the_baseline_on_a_small_seeded_set() -> None:

@@ -26,7 +26,8 @@ CODES = [
     "29-1141", "29-1171", "29-1122", "29-1000", "29-2061", "15-1252", "15-1253", "15-1250",
     "15-1211", "15-2051", "13-2011", "13-1020", "17-2051", "99-9991", None,
 ]  # fmt: skip
-LANGUAGES = ["en", "ar", "fr", "es", "uk"]
+# Persian with Dari, Arabic with Levantine Arabic: macrolanguages meeting their members.
+LANGUAGES = ["eng", "ara", "fra", "spa", "ukr", "fas", "prs", "apc"]
 LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2", "native"]
 SLOTS = ["weekday_mornings", "weekday_evenings", "weekends", "weekday_afternoons"]
 SKILLS = [f"k{n}" for n in range(12)]
@@ -216,11 +217,11 @@ def test_scores_stay_in_the_unit_interval() -> None:
 
 def test_rank_breaks_ties_by_matrix_order_and_honours_k() -> None:
     twins = [
-        Candidate(id=n, occupation="29-1141", languages={"en": "C2"}, community="h")
+        Candidate(id=n, occupation="29-1141", languages={"eng": "C2"}, community="h")
         for n in range(30)
     ]
     matrix = CandidateMatrix.build(twins)
-    seeker = Seeker(id="s", target_occupation="29-1141", languages={"en": "B2"}, community="h")
+    seeker = Seeker(id="s", target_occupation="29-1141", languages={"eng": "B2"}, community="h")
     assert [s.candidate_id for s in rank(seeker, matrix, 4)] == [0, 1, 2, 3]
     assert rank(seeker, matrix, 0) == []
     assert len(rank(seeker, matrix, 100)) == 30

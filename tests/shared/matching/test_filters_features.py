@@ -8,6 +8,7 @@ import pytest
 
 from shared.matching import Candidate, CandidateMatrix, Seeker, Weights, rank
 from shared.matching.features import (
+    RELATED_LANGUAGE_FACTOR,
     availability_value,
     demand_value,
     experience_value,
@@ -25,7 +26,7 @@ NURSE = Candidate(
     occupation="29-1141",
     skills=frozenset({"triage", "iv"}),
     years=12,
-    languages={"en": "native", "ar": "B2"},
+    languages={"eng": "native", "ara": "B2"},
     availability=frozenset({"weekends", "weekday_evenings"}),
     community="halifax",
     capacity=3,
@@ -36,7 +37,7 @@ SEEKER = Seeker(
     target_occupation="29-1141",
     skills=frozenset({"triage", "wound care"}),
     years=6,
-    languages={"en": "B2", "ar": "native"},
+    languages={"eng": "B2", "ara": "native"},
     availability=frozenset({"weekends"}),
     community="halifax",
 )
@@ -59,8 +60,8 @@ def test_a_good_pair_passes_every_filter() -> None:
     [
         {"consented": False},
         {"capacity_left": 0},
-        {"languages": {"fr": "native"}},
-        {"languages": {"ar": "A2", "en": "A2"}},  # shared, but below B1
+        {"languages": {"fra": "native"}},
+        {"languages": {"ara": "A2", "eng": "A2"}},  # shared, but below B1
         {"community": "moncton"},
         {"blocked": frozenset({"amal"})},
     ],
@@ -75,7 +76,7 @@ def test_candidate_side_filters(change: dict[str, object]) -> None:
         {"consented": False},
         {"blocked": frozenset({"nurse"})},
         {"excluded": frozenset({"nurse"})},
-        {"languages": {"en": "A2"}},  # the seeker's English is too weak, Arabic absent
+        {"languages": {"eng": "A2"}},  # the seeker's English is too weak, Arabic absent
     ],
 )
 def test_seeker_side_filters(change: dict[str, object]) -> None:
@@ -83,12 +84,12 @@ def test_seeker_side_filters(change: dict[str, object]) -> None:
 
 
 def test_min_language_level_is_configurable() -> None:
-    weak = dataclasses.replace(SEEKER, languages={"en": "A2"})
+    weak = dataclasses.replace(SEEKER, languages={"eng": "A2"})
     assert ids(weak, NURSE) == []
     assert ids(weak, NURSE, weights=Weights(min_language_level="A2")) == ["nurse"]
     strict = Weights(min_language_level="C1")
     assert ids(SEEKER, NURSE, weights=strict) == []  # English B2, Arabic B2: neither is C1
-    fluent = dataclasses.replace(NURSE, languages={"ar": "C1"})
+    fluent = dataclasses.replace(NURSE, languages={"ara": "C1"})
     assert ids(SEEKER, fluent, weights=strict) == ["nurse"]
 
 
@@ -197,9 +198,41 @@ def test_experience_gap(theirs: int | None, mine: int | None, value: float) -> N
 def test_language_value_prefers_the_seekers_native_language() -> None:
     # Arabic: seeker native, nurse B2 -> 0.75 * 4/7 + 0.25; English: min(B2, native) = B2.
     assert language_value(SEEKER, NURSE, 3) == pytest.approx(0.75 * 4 / 7 + 0.25)
-    english_only = dataclasses.replace(NURSE, languages={"en": "native"})
+    english_only = dataclasses.replace(NURSE, languages={"eng": "native"})
     assert language_value(SEEKER, english_only, 3) == pytest.approx(0.75 * 4 / 7)
     assert language_value(SEEKER, dataclasses.replace(NURSE, languages={}), 3) == 0
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs"),
+    [("fas", "prs"), ("prs", "fas"), ("ara", "apc"), ("apc", "ara")],
+    ids=["persian-dari", "dari-persian", "arabic-levantine", "levantine-arabic"],
+)
+def test_a_macrolanguage_and_its_member_are_a_partial_language_match(
+    mine: str, theirs: str
+) -> None:
+    seeker = dataclasses.replace(SEEKER, languages={mine: "native"})
+    nurse = dataclasses.replace(NURSE, languages={theirs: "C1"})
+    same = dataclasses.replace(NURSE, languages={mine: "C1"})
+    full = language_value(seeker, same, 3)
+    assert full == pytest.approx(0.75 * 5 / 7 + 0.25)
+    assert language_value(seeker, nurse, 3) == pytest.approx(RELATED_LANGUAGE_FACTOR * full)
+    assert ids(seeker, nurse) == ["nurse"]  # they pass the shared-language filter
+    # The vectorized engine gives the very same value as the definition.
+    matrix = CandidateMatrix.build([nurse])
+    [found] = rank(seeker, matrix, 1)
+    assert found.values["language"] == language_value(seeker, nurse, 3)
+    # And the same language in full ranks first.
+    assert ids(seeker, nurse, dataclasses.replace(same, id="same")) == ["same", "nurse"]
+
+
+def test_two_members_of_one_macrolanguage_do_not_meet_through_it() -> None:
+    # Iranian Persian and Dari, Mandarin and Cantonese: only the macrolanguage meets each.
+    for mine, theirs in (("pes", "prs"), ("cmn", "yue"), ("ckb", "kmr")):
+        seeker = dataclasses.replace(SEEKER, languages={mine: "native"})
+        nurse = dataclasses.replace(NURSE, languages={theirs: "native"})
+        assert language_value(seeker, nurse, 3) == 0
+        assert ids(seeker, nurse) == []
 
 
 def test_availability_is_the_jaccard_of_slots() -> None:

@@ -22,7 +22,7 @@ NURSE = Candidate(
     occupation="29-1141",
     skills=frozenset({"triage", "iv", "charting", "phlebotomy"}),
     years=12,
-    languages={"en": "native", "ar": "B2"},
+    languages={"eng": "native", "ara": "B2"},
     availability=frozenset({"weekends", "weekday_evenings"}),
     community="halifax",
     capacity=3,
@@ -33,7 +33,7 @@ SEEKER = Seeker(
     target_occupation="29-1141",
     skills=frozenset({"triage", "iv", "charting", "wound care"}),
     years=6,
-    languages={"en": "B2", "ar": "native"},
+    languages={"eng": "B2", "ara": "native"},
     availability=frozenset({"weekends"}),
     community="halifax",
     demand=0.9,
@@ -60,6 +60,12 @@ def test_reasons_name_what_a_coordinator_needs() -> None:
     assert reasons[0] == "same occupation: Registered Nurses"
 
 
+def test_a_macrolanguage_met_through_its_member_names_both() -> None:
+    seeker = dataclasses.replace(SEEKER, languages={"eng": "B2", "fas": "native"})
+    nurse = dataclasses.replace(NURSE, languages={"eng": "native", "prs": "C1"})
+    assert "shares Persian/Dari and English" in reasons_for(seeker, nurse)
+
+
 def test_related_occupations_name_the_shared_group() -> None:
     therapist = dataclasses.replace(NURSE, occupation="29-1122")  # Occupational Therapists
     assert (
@@ -67,7 +73,7 @@ def test_related_occupations_name_the_shared_group() -> None:
         in reasons_for(SEEKER, therapist)
     )
     developer = Seeker(
-        id="d", target_occupation="15-1252", languages={"en": "C1"}, community="halifax"
+        id="d", target_occupation="15-1252", languages={"eng": "C1"}, community="halifax"
     )
     tester = dataclasses.replace(NURSE, occupation="15-1253")
     assert (

@@ -69,7 +69,7 @@ def people(count: int, occupation: str | None, years: int | None = 7) -> list[Co
             local_id=next(_next_id),
             occupation=occupation,
             years_in_field=years,
-            languages=(("en", "C2"),),
+            languages=(("eng", "C2"),),
             availability=(),
             remote_ok=False,
             cross_city_ok=False,
@@ -324,6 +324,6 @@ def test_generalization_does_not_depend_on_input_order(
 def test_an_oews_aggregate_is_published_as_a_detailed_occupation() -> None:
     # 21-1018 is an OEWS-only code for 21-1011 and 21-1014, stored before SOC was complete.
     result = generalize(people(5, "21-1018"))
-    assert {
-        (g.occupation, g.occupation_level, g.experience_band) for g in result.values()
-    } == {("21-1018", "detailed", "5-9")}
+    assert {(g.occupation, g.occupation_level, g.experience_band) for g in result.values()} == {
+        ("21-1018", "detailed", "5-9")
+    }

@@ -28,7 +28,7 @@ def facts(**overrides: object) -> ConnectorFacts:
         "local_id": 1,
         "occupation": "29-1141",
         "years_in_field": 7,
-        "languages": (("fr", "C1"), ("ar", "B2")),
+        "languages": (("fra", "C1"), ("ara", "B2")),
         "availability": ("weekends", "weekday_evenings"),
         "remote_ok": True,
         "cross_city_ok": False,
@@ -62,7 +62,7 @@ def test_profile_payload_is_exactly_the_wire_profile() -> None:
         "occupation": "29-1141",
         "occupation_level": "detailed",
         "experience_band": "5-9",
-        "languages": [{"language": "ar", "level": "B2"}, {"language": "fr", "level": "C1"}],
+        "languages": [{"language": "ara", "level": "B2"}, {"language": "fra", "level": "C1"}],
         "skills": ["icu", "triage"],
         "availability": ["weekday_evenings", "weekends"],
         "remote_ok": True,
@@ -84,19 +84,19 @@ def test_profile_payload_publishes_the_generalized_occupation_not_the_true_one()
 
 
 def test_profile_payload_is_deterministic_whatever_the_input_order() -> None:
-    first = facts(skills=("b", "a", "a"), availability=("z", "y"), languages=(("fr", "C1"),) * 2)
-    second = facts(skills=("a", "b"), availability=("y", "z", "y"), languages=(("fr", "C1"),))
+    first = facts(skills=("b", "a", "a"), availability=("z", "y"), languages=(("fra", "C1"),) * 2)
+    second = facts(skills=("a", "b"), availability=("y", "z", "y"), languages=(("fra", "C1"),))
     one = json.dumps(profile_payload(first, ref=REF, version=1, g=G), sort_keys=True)
     two = json.dumps(profile_payload(second, ref=REF, version=1, g=G), sort_keys=True)
     assert one == two
 
 
 def test_a_language_given_twice_is_sent_once_at_its_highest_level() -> None:
-    languages = (("fr", "B1"), ("ar", "native"), ("fr", "C1"), ("fr", "A2"), ("ar", "C2"))
+    languages = (("fra", "B1"), ("ara", "native"), ("fra", "C1"), ("fra", "A2"), ("ara", "C2"))
     payload = profile_payload(facts(languages=languages), ref=REF, version=1, g=G)
     assert payload["languages"] == [
-        {"language": "ar", "level": "native"},
-        {"language": "fr", "level": "C1"},
+        {"language": "ara", "level": "native"},
+        {"language": "fra", "level": "C1"},
     ]
 
 

@@ -32,7 +32,7 @@ REF = "0123456789abcdef" * 2
 def profile(**changes: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "ref": REF, "version": 3, "occupation": "29-1000", "occupation_level": "minor",
-        "experience_band": "10-19", "languages": [{"language": "fr", "level": "native"}],
+        "experience_band": "10-19", "languages": [{"language": "fra", "level": "native"}],
         "skills": ["c++", "project-management"], "availability": ["weekday_evenings"],
         "remote_ok": False, "cross_city_ok": True, "accepting": True,
     }  # fmt: skip
@@ -51,7 +51,7 @@ def test_constants() -> None:
 def test_profile_round_trip_and_the_privacy_payload_fits() -> None:
     assert ProfileSchema().load(profile()) == profile()
     facts = ConnectorFacts(
-        local_id=1, occupation="29-1141", years_in_field=12, languages=(("ar", "B2"),),
+        local_id=1, occupation="29-1141", years_in_field=12, languages=(("ara", "B2"),),
         availability=("weekends",), remote_ok=True, cross_city_ok=False, accepting=True,
     )  # fmt: skip
     wire = payloads.profile_payload(
@@ -81,8 +81,8 @@ def test_profile_takes_every_soc_detailed_code_and_oews_codes(code: str) -> None
         ({"occupation": "29-9999"}, "occupation"),
         ({"occupation_level": "exact"}, "occupation_level"),
         ({"experience_band": "12"}, "experience_band"),
-        ({"languages": [{"language": "fr", "level": "fluent"}]}, "languages"),
-        ({"languages": [{"language": "fr", "level": "B1", "x": 1}]}, "languages"),
+        ({"languages": [{"language": "fra", "level": "fluent"}]}, "languages"),
+        ({"languages": [{"language": "fra", "level": "B1", "x": 1}]}, "languages"),
         ({"skills": ["Free text about me"]}, "skills"),
         ({"availability": ["sundays"]}, "availability"),
         ({"remote_ok": "yes"}, "remote_ok"),
