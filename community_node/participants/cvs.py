@@ -32,7 +32,7 @@ __all__ = [
     "CVRefused",
     "check_cv",
     "cv_file",
-    "get_cv",
+    "find_cv",
     "put_cv",
     "remove_cv",
 ]
@@ -96,15 +96,6 @@ def _connectee(connectee_id: int, *, lock: bool = False) -> Connectee:
     if connectee is None:
         raise NotFound(f"No connectee {connectee_id}.")
     return connectee
-
-
-def get_cv(connectee_id: int) -> ConnecteeCV:
-    """The connectee's CV as described (its bytes are loaded only when read)."""
-    _connectee(connectee_id)
-    cv = db.session.get(ConnecteeCV, connectee_id)
-    if cv is None:
-        raise NotFound(f"Connectee {connectee_id} has no CV on file.")
-    return cv
 
 
 def find_cv(connectee_id: int) -> ConnecteeCV | None:

@@ -128,7 +128,7 @@ def test_unknown_and_erased_connectees(app: Flask) -> None:
     with pytest.raises(NotFound):
         cvs.put_cv(999_999, "cv.pdf", PDF, actor="staff:1")
     with pytest.raises(NotFound):
-        cvs.get_cv(999_999)
+        cvs.cv_file(999_999, actor="staff:1")
     person = _connectee()
     with pytest.raises(NotFound):
         cvs.cv_file(person.id, actor="staff:1")
