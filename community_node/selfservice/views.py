@@ -548,6 +548,7 @@ def me_cv(token: str) -> Page:
 
 @bp.post("/me/<token>/cv/remove")
 def me_cv_remove(token: str) -> Page:
+    """Remove the CV on file; a second click says there was none."""
     owner = _connectee_owner(token)
     removed = cvs.remove_cv(
         owner.person.id, actor=services.actor_for(owner.kind.name, owner.person.id)
@@ -560,12 +561,13 @@ def too_large(error: RequestEntityTooLarge) -> Page:
     """A file above the node's request limit: on the CV form, say so beside the field."""
     if request.endpoint == "selfservice.me_cv" and request.view_args:
         try:
-            owner = _connectee_owner(request.view_args["token"])
+            owner = _owner(request.view_args["token"])
         except LinkError as link_error:
             return broken_link(link_error)
-        # The body is not read (it is too large), so the page shows no posted values.
-        problem = str(CV_PROBLEMS[cvs.CVProblem.TOO_LARGE])
-        return _render_me(owner, {"cv": [problem]}, 413, values={})
+        if isinstance(owner.person, Connectee):
+            # The body is not read (it is too large), so the page shows no posted values.
+            problem = str(CV_PROBLEMS[cvs.CVProblem.TOO_LARGE])
+            return _render_me(owner, {"cv": [problem]}, 413, values={})
     return handle_http_exception(error)
 
 

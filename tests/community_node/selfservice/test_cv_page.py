@@ -106,7 +106,15 @@ def test_a_file_over_the_limit_is_refused_not_a_server_error(
     assert stored(person.id) is None
 
 
-@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 1024 * 1024}])
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {"MAX_CONTENT_LENGTH": 1024 * 1024},
+        # As served: the CSRF check reads the form first, and meets the limit there.
+        {"MAX_CONTENT_LENGTH": 1024 * 1024, "WTF_CSRF_ENABLED": True},
+    ],
+    ids=["view", "csrf"],
+)
 def test_a_body_over_the_request_limit_still_gets_the_page(app: Flask, client: FlaskClient) -> None:
     person = ConnecteeFactory()
     page = own_page(person)
@@ -114,6 +122,12 @@ def test_a_body_over_the_request_limit_still_gets_the_page(app: Flask, client: F
     assert refused.status_code == 413
     html = refused.get_data(as_text=True)
     assert 'id="f-cv-error"' in html and "at most 5 MB" in html
+    # A connector's link (404 before the body is read; 413 where CSRF reads it first), or
+    # a broken one, gets the usual answers, never a 500.
+    big = PDF + b"0" * (2 * 1024 * 1024)
+    connector = own_page(ConnectorFactory(), LinkPurpose.CONNECTOR_PAGE)
+    assert send(client, connector, "cv.pdf", big).status_code in (404, 413)
+    assert send(client, "/me/not-a-token", "cv.pdf", big).status_code == 400
 
 
 def test_the_error_is_in_the_persons_language(app: Flask, client: FlaskClient) -> None:
