@@ -103,11 +103,17 @@ connectees_blp = _person_blueprint(
 class ConnecteeCV(MethodView):
     """The connectee's CV: kept on this node only, never sent to the hub."""
 
-    @connectees_blp.response(
-        200,
-        {"type": "string", "format": "binary"},
-        content_type="application/octet-stream",
-        description="The file as uploaded, typed as the PDF, DOCX or ODT it was checked to be.",
+    @connectees_blp.doc(
+        responses={
+            "200": {
+                "description": "The file as uploaded, an attachment typed as what it was "
+                "checked to be.",
+                "content": {
+                    fmt.media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for fmt in cvs.ACCEPTED.values()
+                },
+            }
+        }
     )
     def get(self, person_id: int) -> Response:
         """Download the CV (the audit log records who did)."""

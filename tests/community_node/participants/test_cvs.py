@@ -228,3 +228,5 @@ def test_openapi_documents_the_cv_operations(client: FlaskClient) -> None:
     assert set(spec["paths"][path]) >= {"get", "put", "delete"}
     put = spec["paths"][path]["put"]
     assert "multipart/form-data" in put["requestBody"]["content"]
+    got = spec["paths"][path]["get"]["responses"]["200"]["content"]
+    assert set(got) == {fmt.media_type for fmt in cvs.ACCEPTED.values()}
