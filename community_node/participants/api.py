@@ -100,7 +100,7 @@ connectees_blp = _person_blueprint(
 
 
 @connectees_blp.route("/<int:person_id>/cv")
-class ConnecteeCV(MethodView):
+class ConnecteeCVFile(MethodView):
     """The connectee's CV: kept on this node only, never sent to the hub."""
 
     @connectees_blp.doc(
