@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -20,6 +21,7 @@ TEXT_SETTINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",  # a password of digits stays text
     "MAIL_FROM",
+    "MAIL_CA_FILE",
 )
 #: The longest policy version a consent record holds (``Consent.policy_version``).
 MAX_POLICY_VERSION_LENGTH = 40
@@ -54,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_USE_TLS": False,  # STARTTLS after connecting
     "MAIL_USE_SSL": False,  # TLS from the first byte (port 465)
+    # The server's certificate is always verified; against these CAs (a PEM file) when
+    # it comes from a private CA, else against the system's.
+    "MAIL_CA_FILE": None,
     "MAIL_FROM": "Connector Program <noreply@localhost>",
     "MAIL_FILE_DIR": None,  # None: <instance>/mail
     "MAIL_TIMEOUT_SECONDS": 30,
@@ -77,6 +82,8 @@ DEFAULTS: dict[str, Any] = {
 
 #: How messages can leave the node (NODE_MAIL_BACKEND).
 MAIL_BACKENDS = ("smtp", "console", "file")
+#: The backends that deliver nothing (they print or write files): not for production.
+DEVELOPMENT_MAIL_BACKENDS = ("console", "file")
 
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -133,11 +140,26 @@ def check_mail_settings(config: Mapping[str, Any]) -> None:
             f"NODE_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, "
             f"not {config['MAIL_BACKEND']!r}."
         )
+    if config.get("ENV") == "production" and config["MAIL_BACKEND"] in DEVELOPMENT_MAIL_BACKENDS:
+        # A node that starts anyway would look healthy while nobody got a proposal, an
+        # introduction or a survey: each message would be "sent" to a console or a folder.
+        raise settings.InsecureConfiguration(
+            f"NODE_MAIL_BACKEND is {config['MAIL_BACKEND']!r}, which delivers no message "
+            "(it prints them or writes files), and NODE_ENV is production. Set "
+            "NODE_MAIL_BACKEND=smtp with NODE_MAIL_SERVER (and NODE_MAIL_PORT, "
+            "NODE_MAIL_USE_TLS or NODE_MAIL_USE_SSL, NODE_MAIL_USERNAME and "
+            "NODE_MAIL_PASSWORD as the server asks); console and file are for development."
+        )
     settings.check_int(config, "NODE", "MAIL_PORT", low=1, high=65535)
     settings.check_bool(config, "NODE", "MAIL_USE_TLS")
     settings.check_bool(config, "NODE", "MAIL_USE_SSL")
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ValueError("NODE_MAIL_USE_TLS (STARTTLS) and NODE_MAIL_USE_SSL exclude each other.")
+    ca_file = config.get("MAIL_CA_FILE")
+    if ca_file is not None and not (isinstance(ca_file, str) and Path(ca_file).is_file()):
+        raise ValueError(
+            f"NODE_MAIL_CA_FILE must name a PEM file of CA certificates, not {ca_file!r}."
+        )
     settings.check_int(config, "NODE", "MAIL_MAX_ATTEMPTS", low=1, high=100)
     settings.check_int(config, "NODE", "MAIL_RETRY_SECONDS", low=1, high=86400)
     settings.check_int(config, "NODE", "MAIL_LEASE_SECONDS", low=1, high=86400)

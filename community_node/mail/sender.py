@@ -17,6 +17,7 @@ import logging
 import os
 import smtplib
 import socket
+import ssl
 import sys
 import uuid
 from collections.abc import Iterator
@@ -116,6 +117,12 @@ class _FileTransport:
         (self.directory / f"{name}.eml").write_bytes(bytes(message))
 
 
+def tls_context(config: Any) -> ssl.SSLContext:
+    """Verify the mail server's certificate and name: against the system's CAs, or those
+    in NODE_MAIL_CA_FILE (a private CA). smtplib's own default verifies neither."""
+    return ssl.create_default_context(cafile=config.get("MAIL_CA_FILE") or None)
+
+
 @contextmanager
 def open_transport(config: Any) -> Iterator[Transport]:
     """Open the configured backend (NODE_MAIL_BACKEND) for one run."""
@@ -131,12 +138,12 @@ def open_transport(config: Any) -> Iterator[Transport]:
     timeout = float(config["MAIL_TIMEOUT_SECONDS"])
     client: smtplib.SMTP
     if config["MAIL_USE_SSL"]:
-        client = smtplib.SMTP_SSL(host, port, timeout=timeout)
+        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(config))
     else:
         client = smtplib.SMTP(host, port, timeout=timeout)
     try:
         if config["MAIL_USE_TLS"]:
-            client.starttls()
+            client.starttls(context=tls_context(config))
         if config["MAIL_USERNAME"]:
             client.login(str(config["MAIL_USERNAME"]), str(config["MAIL_PASSWORD"] or ""))
         yield _SMTPTransport(client)
@@ -178,6 +185,13 @@ def claim(now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str) -> 
 def _error_text(exc: BaseException) -> tuple[str, bool]:
     """A reason without personal data (no server text: it may quote the address), and
     whether the refusal is permanent."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # The node's settings are wrong, not the message: it waits for a fixed password.
+        hint = "login refused: check NODE_MAIL_USERNAME and NODE_MAIL_PASSWORD"
+        return f"SMTPAuthenticationError {exc.smtp_code} ({hint})", False
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        hint = "the server's certificate is not trusted: see NODE_MAIL_CA_FILE"
+        return f"SSLCertVerificationError ({hint})", False
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = sorted({code for code, _ in exc.recipients.values()})
         return f"recipient refused ({', '.join(map(str, codes))})", all(c >= 500 for c in codes)

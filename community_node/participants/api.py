@@ -6,10 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from community_node.pagination import Page
-from community_node.participants import services
+from community_node.participants import cvs, services
 from community_node.participants.models import Consent
 from community_node.participants.schemas import (
     ConnecteeListArgsSchema,
@@ -21,10 +22,13 @@ from community_node.participants.schemas import (
     ConsentListArgsSchema,
     ConsentPageSchema,
     ConsentSchema,
+    CVSchema,
+    CVUploadSchema,
     WithdrawSchema,
 )
 from community_node.security import actor_label, require_api_caller
 from shared.web.csv import csv_response
+from shared.web.downloads import file_download
 
 
 def _person_blueprint(
@@ -93,6 +97,42 @@ connectees_blp = _person_blueprint(
     ConnecteeListArgsSchema,
     ConnecteePageSchema,
 )
+
+
+@connectees_blp.route("/<int:person_id>/cv")
+class ConnecteeCVFile(MethodView):
+    """The connectee's CV: kept on this node only, never sent to the hub."""
+
+    @connectees_blp.doc(
+        responses={
+            "200": {
+                "description": "The file as uploaded, an attachment typed as what it was "
+                "checked to be.",
+                "content": {
+                    fmt.media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for fmt in cvs.ACCEPTED.values()
+                },
+            }
+        }
+    )
+    def get(self, person_id: int) -> Response:
+        """Download the CV (the audit log records who did)."""
+        cv, data = cvs.cv_file(person_id, actor=actor_label())
+        return file_download(cv, data)
+
+    @connectees_blp.arguments(CVUploadSchema, location="files")
+    @connectees_blp.response(200, CVSchema)
+    def put(self, files: dict[str, FileStorage], person_id: int) -> Any:
+        """Upload or replace the CV (PDF, DOCX or ODT, at most 5 MB, checked by content)."""
+        upload = files["file"]
+        return cvs.put_cv(person_id, upload.filename or "", upload.read(), actor=actor_label())
+
+    @connectees_blp.response(204)
+    def delete(self, person_id: int) -> None:
+        """Remove the CV (nothing happens when there is none)."""
+        cvs.remove_cv(person_id, actor=actor_label())
+
+
 connectors_blp = _person_blueprint(
     services.CONNECTORS,
     "connectors",

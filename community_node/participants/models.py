@@ -6,7 +6,15 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
@@ -241,6 +249,28 @@ class Connector(_Person, Base):
     languages: Mapped[list[ConnectorLanguage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ConnectorLanguage.language"
     )
+
+
+class ConnecteeCV(Base):
+    """A connectee's CV: the file's bytes, kept in the node database and nowhere else.
+
+    In the database rather than a folder so the file is written, replaced and erased in
+    the transaction that audits it (an erasure cannot leave a file behind on a disk) and
+    is in the node's backups with the rest of the person's data. One per connectee.
+    Nothing that leaves the node reads this table (the sync, the exports, the messages).
+    """
+
+    __tablename__ = "connectee_cvs"
+
+    connectee_id: Mapped[int] = mapped_column(
+        ForeignKey("connectees.id", ondelete="CASCADE"), primary_key=True
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_media_type: Mapped[str] = mapped_column(String(100))
+    file_size: Mapped[int]
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[timestamp]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class ConnecteeLanguage(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates
 
 from community_node.fields import CountryCode, Id, LanguageCode, OccupationCode, TrimmedString
@@ -219,3 +220,22 @@ class WithdrawSchema(BaseSchema):
     """Why a consent is withdrawn (optional): kept on the consent record, never audited."""
 
     note = TrimmedString(validate=validate.Length(max=500))
+
+
+class CVSchema(BaseSchema):
+    """A connectee's CV as described: never its bytes (``GET …/cv`` sends those)."""
+
+    file_name = fields.String(dump_only=True)
+    media_type = fields.String(dump_only=True, attribute="file_media_type")
+    size = fields.Integer(dump_only=True, attribute="file_size")
+    sha256 = fields.String(dump_only=True, attribute="file_sha256")
+    uploaded_at = fields.AwareDateTime(dump_only=True)
+
+
+class CVUploadSchema(BaseSchema):
+    """``PUT …/cv``: the file, as the ``file`` part of a multipart/form-data body."""
+
+    file = Upload(
+        required=True,
+        metadata={"description": "A PDF, Word (.docx) or OpenDocument (.odt) file, at most 5 MB."},
+    )

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from community_node.audit.services import record
@@ -19,6 +19,7 @@ from community_node.introductions.erasure import mark_for_erasure
 from community_node.pagination import Page, apply_sort, paginate
 from community_node.participants.models import (
     Connectee,
+    ConnecteeCV,
     ConnecteeLanguage,
     Connector,
     ConnectorLanguage,
@@ -232,6 +233,9 @@ def erase_person(kind: PersonKind[P], person_id: int, *, actor: str) -> None:
         person.available = False
     else:
         person.education_field = None
+        # The CV's bytes go with the rest: nothing of the file stays on the node.
+        db.session.execute(delete(ConnecteeCV).where(ConnecteeCV.connectee_id == person.id))
+        person.resume_on_file = False
     person.refresh_search_text()
     for consent in db.session.scalars(
         select(Consent).where(

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from community_node.database import utcnow
@@ -25,6 +26,7 @@ from community_node.extensions import db
 from community_node.mail import links, messages
 from community_node.mail.links import LinkError, LinkPurpose, VerifiedLink
 from community_node.matches.models import Match, MatchStatus
+from community_node.participants import cvs
 from community_node.participants import services as participants
 from community_node.participants.models import (
     Connectee,
@@ -34,6 +36,7 @@ from community_node.participants.models import (
 )
 from community_node.selfservice import schemas, services
 from community_node.selfservice.models import WageBand
+from shared.web.errors import handle_http_exception
 from shared.web.i18n import LANGUAGES
 
 bp = Blueprint("selfservice", __name__)
@@ -366,7 +369,10 @@ def _owner(token: str) -> Owner:
 
 
 def _render_me(
-    owner: Owner, errors: Mapping[str, list[str]] | None = None, status: int = 200
+    owner: Owner,
+    errors: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+    values: Mapping[str, Any] | None = None,
 ) -> tuple[str, int]:
     person = owner.person
     is_connector = isinstance(person, Connector)
@@ -381,8 +387,10 @@ def _render_me(
             else services.connectee_matches(person.id),
             consents=services.own_consents(owner.kind.name, person.id),
             erasure_requested=services.open_erasure_request(owner.kind.name, person.id) is not None,
+            cv=None if is_connector else cvs.find_cv(person.id),
+            cv_max_mb=cvs.MAX_CV_BYTES // (1024 * 1024),
             errors=errors or {},
-            values=request.form,
+            values=request.form if values is None else values,
             languages=[LANGUAGES[code] for code in LANGUAGES],
             today=utcnow().date().isoformat(),
             status_text=STATUS_TEXT,
@@ -493,6 +501,74 @@ def me_update(token: str, section: str) -> Page:
     except Conflict as error:
         db.session.rollback()
         return _render_me(owner, {error.extra.get("field", "form"): [error.message]}, 409)
+
+
+#: Why a file was refused as a CV, in the person's words and language.
+CV_PROBLEMS: Mapping[cvs.CVProblem, Any] = {
+    cvs.CVProblem.TYPE: _l("Choose a PDF, Word (.docx) or OpenDocument (.odt) file."),
+    cvs.CVProblem.EMPTY: _l("This file is empty. Choose the file of your CV."),
+    cvs.CVProblem.TOO_LARGE: _l(
+        "This file is too large: a CV can be at most %(size)d MB.",
+        size=cvs.MAX_CV_BYTES // (1024 * 1024),
+    ),
+    cvs.CVProblem.NOT_GENUINE: _l(
+        "This file is not really a PDF, Word or OpenDocument file. "
+        "Save your CV again in one of these formats and choose that file."
+    ),
+}
+
+
+def _connectee_owner(token: str) -> Owner:
+    owner = _owner(token)
+    if not isinstance(owner.person, Connectee):
+        abort(404)
+    return owner
+
+
+@bp.post("/me/<token>/cv")
+def me_cv(token: str) -> Page:
+    """Upload a CV, or replace the one on file (checked by the staff API's service)."""
+    owner = _connectee_owner(token)
+    upload = request.files.get("cv")
+    if upload is None or not upload.filename:
+        return _render_me(owner, {"cv": [_("Choose the file of your CV.")]}, 422)
+    try:
+        cvs.put_cv(
+            owner.person.id,
+            upload.filename,
+            upload.read(),
+            actor=services.actor_for(owner.kind.name, owner.person.id),
+        )
+    except cvs.CVRefused as error:
+        db.session.rollback()
+        status = 413 if error.problem is cvs.CVProblem.TOO_LARGE else 422
+        return _render_me(owner, {"cv": [str(CV_PROBLEMS[error.problem])]}, status)
+    return _back(owner, _("Your CV is saved. Staff will see the new file."))
+
+
+@bp.post("/me/<token>/cv/remove")
+def me_cv_remove(token: str) -> Page:
+    """Remove the CV on file; a second click says there was none."""
+    owner = _connectee_owner(token)
+    removed = cvs.remove_cv(
+        owner.person.id, actor=services.actor_for(owner.kind.name, owner.person.id)
+    )
+    return _back(owner, _("Your CV is removed.") if removed else _("There was no CV to remove."))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Page:
+    """A file above the node's request limit: on the CV form, say so beside the field."""
+    if request.endpoint == "selfservice.me_cv" and request.view_args:
+        try:
+            owner = _owner(request.view_args["token"])
+        except LinkError as link_error:
+            return broken_link(link_error)
+        if isinstance(owner.person, Connectee):
+            # The body is not read (it is too large), so the page shows no posted values.
+            problem = str(CV_PROBLEMS[cvs.CVProblem.TOO_LARGE])
+            return _render_me(owner, {"cv": [problem]}, 413, values={})
+    return handle_http_exception(error)
 
 
 @bp.post("/me/<token>/consents/<int(max=2147483647):consent_id>/withdraw")

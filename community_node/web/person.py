@@ -31,6 +31,7 @@ from community_node.eligibility.schemas import OverrideSchema
 from community_node.errors import DomainError
 from community_node.events import services as events
 from community_node.extensions import db
+from community_node.participants import cvs
 from community_node.participants import services as participants
 from community_node.participants.models import Connector, ConsentPurpose, ProfileStatus
 from community_node.participants.schemas import (
@@ -43,6 +44,7 @@ from community_node.recruitment import services as recruitment
 from community_node.security import actor_label, require_role
 from community_node.web import filters, queries
 from shared.names import LANGUAGES
+from shared.web.downloads import file_download
 from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into, no_nul, show_refusal
 
 bp = Blueprint("person", __name__)
@@ -277,6 +279,7 @@ def render_person(
             outcomes=OUTCOMES,
             methods=METHODS,
             invitation=_invitation(kind, person),
+            cv=cvs.find_cv(person.id) if kind is participants.CONNECTEES else None,
             **{**blank, **forms},
         ),
         status,
@@ -286,6 +289,17 @@ def render_person(
 def _back(kind: participants.PersonKind[Any], person_id: int, message: str) -> Response:
     flash(message, "success")
     return redirect(url_for(f"web.{kind.name}", person_id=person_id), code=303)
+
+
+# The CV ------------------------------------------------------------------------------------
+
+
+@bp.get(f"/connectees/<{ID}:person_id>/cv")
+@login_required
+def cv_download(person_id: int) -> Response:
+    """The connectee's CV as a download (never shown inline); the audit log names who."""
+    cv, data = cvs.cv_file(person_id, actor=actor_label())
+    return file_download(cv, data)
 
 
 # Consents ---------------------------------------------------------------------------------

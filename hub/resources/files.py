@@ -9,34 +9,19 @@ is refused, so nodes never hand a connector something other than what the link s
 from __future__ import annotations
 
 import hashlib
-import io
-import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 
+from shared import files
+from shared.files import DOCX, ODT, PDF, Format
 from shared.protocol.resources import MAX_RESOURCE_FILE_BYTES
 
 __all__ = ["ACCEPTED", "CheckedFile", "FileRefused", "check_file"]
 
 
-@dataclass(frozen=True)
-class Format:
-    label: str
-    media_type: str
-    #: For ZIP-based formats: a part the archive must hold (OOXML) or its ODF mimetype.
-    zip_part: str | None = None
-    odf_mimetype: str | None = None
-
-
 #: What staff may upload, by extension.
 ACCEPTED: dict[str, Format] = {
-    "pdf": Format("PDF", "application/pdf"),
-    "docx": Format(
-        "Word document",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        zip_part="word/document.xml",
-    ),
+    "pdf": PDF,
+    "docx": DOCX,
     "pptx": Format(
         "PowerPoint slides",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -47,11 +32,7 @@ ACCEPTED: dict[str, Format] = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         zip_part="xl/workbook.xml",
     ),
-    "odt": Format(
-        "OpenDocument text",
-        "application/vnd.oasis.opendocument.text",
-        odf_mimetype="application/vnd.oasis.opendocument.text",
-    ),
+    "odt": ODT,
     "odp": Format(
         "OpenDocument slides",
         "application/vnd.oasis.opendocument.presentation",
@@ -81,25 +62,7 @@ def _megabytes(size: int) -> str:
 
 def safe_name(name: str) -> str:
     """The file's own name, kept readable but safe in a header and on any disk."""
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", name).strip(" .")
-    return name[-200:] or "resource"
-
-
-def _is_zip_with(data: bytes, fmt: Format) -> bool:
-    if not data.startswith(b"PK\x03\x04"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if fmt.zip_part is not None:
-                return "[Content_Types].xml" in names and fmt.zip_part in names
-            if fmt.odf_mimetype is not None and "mimetype" in names:
-                with archive.open("mimetype") as part:
-                    return part.read(200).decode("ascii", "replace").strip() == fmt.odf_mimetype
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    return False
+    return files.safe_name(name, "resource")
 
 
 def check_file(name: str, data: bytes, max_bytes: int = MAX_RESOURCE_FILE_BYTES) -> CheckedFile:
@@ -116,8 +79,7 @@ def check_file(name: str, data: bytes, max_bytes: int = MAX_RESOURCE_FILE_BYTES)
             f"“{clean}” is {_megabytes(len(data))}; a resource file can be at most "
             f"{_megabytes(max_bytes)}. Share a link to a larger file instead."
         )
-    genuine = data.startswith(b"%PDF-") if extension == "pdf" else _is_zip_with(data, fmt)
-    if not genuine:
+    if not files.is_genuine(data, fmt):
         raise FileRefused(
             f"“{clean}” is named like a {fmt.label} but is not one. Save it again as "
             f"{fmt.label} and upload that."

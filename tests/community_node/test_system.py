@@ -164,9 +164,49 @@ def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
         TESTING=False,
         SECRET_KEY=token_urlsafe(48),
         RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        MAIL_BACKEND="smtp",
     )
     app = create_app(config)
     assert app.config["ENV"] == "production"
+
+
+@pytest.mark.parametrize("backend", ["console", "file"])
+def test_production_refuses_a_mail_backend_that_delivers_nothing(
+    tmp_path: Path, backend: str
+) -> None:
+    config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
+    config.update(
+        ENV="production",
+        TESTING=False,
+        SECRET_KEY=token_urlsafe(48),
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        MAIL_BACKEND=backend,
+    )
+    with pytest.raises(InsecureConfiguration, match=f"NODE_MAIL_BACKEND is '{backend}'"):
+        create_app(config)
+
+
+def test_production_from_the_environment_refuses_the_default_mail_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forgetting NODE_MAIL_BACKEND leaves the development default, console.
+    monkeypatch.setenv("NODE_ENV", "production")
+    monkeypatch.setenv("NODE_SECRET_KEY", token_urlsafe(48))
+    monkeypatch.setenv("NODE_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("NODE_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/node.sqlite")
+    monkeypatch.delenv("NODE_MAIL_BACKEND", raising=False)
+    with pytest.raises(InsecureConfiguration, match="NODE_MAIL_BACKEND=smtp"):
+        create_app(None)
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+@pytest.mark.parametrize("backend", ["console", "file"])
+def test_development_and_tests_keep_the_mail_backends_that_deliver_nothing(
+    tmp_path: Path, env: str, backend: str
+) -> None:
+    config = node_config(f"sqlite:///{tmp_path}/node.sqlite", tmp_path)
+    config.update(ENV=env, MAIL_BACKEND=backend)
+    assert create_app(config).config["MAIL_BACKEND"] == backend
 
 
 @pytest.mark.parametrize("secret", ["x", "changeme", "", "   ", "x" * 40])

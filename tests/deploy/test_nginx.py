@@ -211,6 +211,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[
         "NODE_RATELIMIT_STORAGE_URI": redis,
         "NODE_RATELIMIT_KEY_PREFIX": f"h_deploy_{run_id}_node",
         "NODE_STAFF_JOBS_DIR": str(folder / "staff-jobs"),
+        "NODE_MAIL_BACKEND": "smtp",  # production refuses one that delivers nothing
     }
     hubs = []
     for index, port in enumerate(HUB_PORTS):

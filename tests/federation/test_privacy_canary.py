@@ -2,11 +2,11 @@
 
 Every personal and free-text field the node keeps is filled with a unique, searchable
 string (names, emails, phones, employers, job titles, notes, free-text skills, referral
-contacts, outcome notes, consent and override texts). The node syncs to the hub through
-a recording proxy, fully and incrementally; then every byte that crossed the wire in
-either direction, and everything the hub stored (the raw SQLite files, or every row of
-every PostgreSQL table, and its log), is searched for those strings in plain, JSON-escaped
-and URL-encoded forms, case-insensitively.
+contacts, outcome notes, consent and override texts, CV files and their names). The node
+syncs to the hub through a recording proxy, fully and incrementally; then every byte that
+crossed the wire in either direction, and everything the hub stored (the raw SQLite
+files, or every row of every PostgreSQL table, and its log), is searched for those
+strings in plain, JSON-escaped and URL-encoded forms, case-insensitively.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ FRAGMENTS = (
     "canarytransition",
     "canarysector",
     "canaryoutcome",
+    "canarycv",
     "canary-zq",
     "555 0100 9",
     "55501009",
@@ -177,6 +178,13 @@ def _fill_node(api: NodeApi, today: dt.date) -> list[str]:
             },
         )
         connectees.append(connectee["id"])
+        # The CV, its name and its bytes, stays on the node too.
+        cv = b"%PDF-1.7\n" + canary(f"canarycv text of Zyxwquorette{i}").encode() + b"\n%%EOF\n"
+        api.call(
+            "PUT",
+            f"/connectees/{connectee['id']}/cv",
+            files={"file": (canary(f"Canarycv Qwubblesnout{i}.pdf"), cv, "application/pdf")},
+        )
         decision = api.post("/eligibility-decisions/evaluate", {"connectee_id": connectee["id"]})
         assert decision["outcome"] == "eligible", decision
     api.post(

@@ -6,6 +6,7 @@ import email
 import email.policy
 import os
 import socket
+import ssl
 import threading
 import time
 import warnings
@@ -93,7 +94,9 @@ class _Authenticator:
             and data.login == self.username
             and data.password == self.password
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers a refusal with 535 (by default it stays silent,
+        # as if the authenticator had answered, and the client waits until it times out).
+        return AuthResult(success=ok, handled=False)
 
 
 class _Controller(Controller):
@@ -114,14 +117,31 @@ def _free(port: int) -> bool:
     return True
 
 
-def start_server(*, login: tuple[str, str] | None = None) -> tuple[Controller, SMTPServer]:
+def start_server(
+    *,
+    login: tuple[str, str] | None = None,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+    mechanisms: tuple[str, ...] = ("LOGIN", "PLAIN"),
+) -> tuple[Controller, SMTPServer]:
+    """A server on a free port of ours: with a login, STARTTLS or TLS from the first byte
+    (with these server contexts), offering only the login ``mechanisms``."""
     inbox = Inbox()
     kwargs: dict[str, Any] = {}
     if login:
-        # Plain login on loopback only: a test server, no certificate to manage.
+        # Without TLS, plain login on loopback only: a test server, no certificate. With
+        # TLS from the first byte the login is encrypted too, but aiosmtpd counts only a
+        # STARTTLS connection as TLS, so only that one can require it.
         kwargs.update(
-            authenticator=_Authenticator(*login), auth_require_tls=False, auth_required=True
+            authenticator=_Authenticator(*login),
+            auth_require_tls=starttls is not None,
+            auth_required=True,
+            auth_exclude_mechanism=[m for m in ("LOGIN", "PLAIN") if m not in mechanisms],
         )
+    if starttls is not None:
+        kwargs.update(tls_context=starttls, require_starttls=True)
+    if implicit_tls is not None:
+        kwargs.update(ssl_context=implicit_tls)
     for port in candidate_ports():
         if not _free(port):
             continue

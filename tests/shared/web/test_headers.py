@@ -44,6 +44,7 @@ PRODUCTION = {
     "ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(48),
     "RATELIMIT_STORAGE_URI": "memory://",
+    "MAIL_BACKEND": "smtp",  # the node refuses a backend that delivers nothing
 }
 
 
