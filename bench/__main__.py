@@ -1,4 +1,5 @@
-"""Run every benchmark (node, pages, sync, mail, tick, hub, matching), each beside its target."""
+"""Run every benchmark (node, directory, pages, sync, mail, tick, hub, matching), each beside
+its target."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bench import (
     mail_send,
     matching_assign,
     matching_rank,
+    node_directory_refresh,
     node_import,
     node_list_api,
     node_pages,
@@ -35,6 +37,7 @@ def main() -> int:
         for bench in (
             node_list_api.run,
             node_import.run,
+            node_directory_refresh.run,
             sync_push.run,
             mail_send.run,
             hub_directory_search.run,

@@ -28,6 +28,7 @@ from community_node.outcomes.models import FollowUpOutcome, OutcomeCategory
 from community_node.participants import services as participants
 from community_node.participants.models import Connectee, Connector, Consent
 from community_node.selfservice.models import ErasureRequest, SurveyResponse
+from community_node.sync.outbox import connector_changed
 
 
 class NoLongerPossible(Conflict):
@@ -118,6 +119,7 @@ def _refuse(
         if connector.unavailable_until is None or connector.unavailable_until < pause_until:
             connector.unavailable_until = pause_until
             record(actor, "connector.pause", "connector", connector.id, {"until": str(pause_until)})
+            connector_changed(connector)  # the directory shows whether one accepts
     try:
         # The same transition staff make; its commit stores the pause with it.
         matches.transition(

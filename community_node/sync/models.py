@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Index, LargeBinary, String, Text
+from sqlalchemy import Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community_node.database import Base, JSONType, created_at, intpk, timestamp
@@ -31,6 +31,9 @@ class HubConnection(Base):
     # The last access token (15 minutes) and its expiry: each cron-started sync reuses it
     # instead of asking for a new one, so an idle sync costs no token request.
     access_token: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # True once a full directory refresh filled ``sync_directory_entries``: from then on a
+    # connector's change recomputes that connector only (see outbox.refresh_directory).
+    directory_cached: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class NodeKey(Base):
@@ -90,6 +93,29 @@ class ListedConnector(Base):
     version: Mapped[int]
     # sha256 of the payload without its version: an unchanged profile is not re-sent.
     payload_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class DirectoryEntry(Base):
+    """A listable connector's anonymization input and published cell, as last computed.
+
+    Kept so that one connector's change recomputes that connector's profile alone: the
+    others' facts are read from here, and generalization reruns only when a cell changed.
+    """
+
+    __tablename__ = "sync_directory_entries"
+
+    connector_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # What generalization reads (the SOC code and the years), then the allow-listed rest.
+    occupation: Mapped[str | None] = mapped_column(String(7))
+    years_in_field: Mapped[int | None]
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The pause's last day when it alone keeps the connector from accepting: on that day
+    # ``accepting`` changes without any write to the connector.
+    paused_until: Mapped[dt.date | None] = mapped_column(index=True)
+    # The generalized cell it is published in; occupation None: not listed.
+    published_occupation: Mapped[str | None] = mapped_column(String(7))
+    published_level: Mapped[str | None] = mapped_column(String(20))
+    published_band: Mapped[str | None] = mapped_column(String(10))
 
 
 class SyncState(Base):

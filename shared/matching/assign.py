@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +12,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, explained, skill_weights
+from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, skill_weights, suggestion
 from shared.matching.features import CURRENT_OCCUPATION_FACTOR, demand_value, occupation_keys
 from shared.matching.matrix import CandidateMatrix, FloatArray
 from shared.matching.profiles import Seeker, level_rank
@@ -23,26 +24,22 @@ from shared.matching.tables import (
 )
 from shared.matching.weights import FEATURES, Weights
 
-#: Each seeker keeps only its best candidates; on the benchmark's data the optimum with
-#: 100 per seeker equals the optimum over all pairs, at a third of the time.
+#: The solver first sees each seeker's pairs within DEFAULT_SPREAD of its best, at most
+#: about DEFAULT_TOP_M of them; duals then show which left-out pairs could still improve the
+#: total, and only those are added (the result is the optimum over every pair).
 DEFAULT_TOP_M = 100
+DEFAULT_SPREAD = 0.1
+_SAMPLE = 128
+#: Scores kept whole up to this many seekers × candidates (8 bytes each).
+_KEEP_SCORES = 16_000_000
+#: Pairs this close to improving the assignment are added with those that would.
+_MARGIN = 0.02
+#: Score differences below this count as ties in the optimality check (scores are in [0, 1]).
+_TOLERANCE = 1e-9
 #: Seekers scored together; bounds the dense block to BLOCK × candidates floats.
 BLOCK = 256
 _OUT = -np.inf
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """One proposed pair, for staff to review before anything is sent."""
-
-    seeker_id: Hashable
-    candidate_id: Hashable
-    suggestion: Suggestion
-
-    @property
-    def score(self) -> float:
-        """Return the pair's score."""
-        return self.suggestion.score
+BoolArray = npt.NDArray[np.bool_]
 
 
 def _relatedness(codes: npt.NDArray[np.int32], keys: npt.NDArray[np.int32]) -> FloatArray:
@@ -255,52 +252,156 @@ def _filter_pairs(
             result[number, blocked] = _OUT
 
 
+class _Scores:
+    """The seekers × candidates scores, −inf where no pair may be proposed.
+
+    Kept whole when it fits in ``_KEEP_SCORES`` floats (the benchmark's 2,000 × 800 is
+    12.8 MB); beyond that, rows are scored again when asked for.
+    """
+
+    def __init__(
+        self,
+        seekers: Sequence[Seeker],
+        matrix: CandidateMatrix,
+        weights: Weights,
+        demands: Sequence[float | None],
+        cross_city: bool,
+        min_score: float,
+    ) -> None:
+        self.seekers, self.matrix, self.weights = seekers, matrix, weights
+        self.demands, self.cross_city, self.min_score = demands, cross_city, min_score
+        self.kept: FloatArray | None = None
+        if len(seekers) * len(matrix) <= _KEEP_SCORES:
+            self.kept = np.empty((len(seekers), len(matrix)))
+
+    def blocks(self) -> Iterator[tuple[int, FloatArray]]:
+        """Score every seeker, BLOCK at a time; yield (first seeker, block)."""
+        for first in range(0, len(self.seekers), BLOCK):
+            block = self._score(np.arange(first, min(first + BLOCK, len(self.seekers))))
+            if self.kept is not None:
+                self.kept[first : first + len(block)] = block
+            yield first, block
+
+    def rows(self, numbers: npt.NDArray[np.intp]) -> FloatArray:
+        """Return the score rows of seekers ``numbers`` (after ``blocks`` went through)."""
+        if self.kept is not None:
+            return self.kept[numbers]
+        found: FloatArray = np.concatenate(
+            [self._score(numbers[at : at + BLOCK]) for at in range(0, len(numbers), BLOCK)]
+        )
+        return found
+
+    def _score(self, numbers: npt.NDArray[np.intp]) -> FloatArray:
+        chosen = numbers.tolist()
+        block = _score_block(
+            [self.seekers[n] for n in chosen],
+            self.matrix,
+            self.weights,
+            [self.demands[n] for n in chosen],
+            self.cross_city,
+        )[0]
+        block[block < self.min_score] = _OUT
+        return block
+
+
 @dataclass(frozen=True)
 class _Edges:
-    """Every pair a seeker may be proposed, ordered by (seeker, candidate row)."""
+    """The pairs the solver may use, ordered by (seeker, candidate row).
+
+    ``bound[i]`` is the best score of the feasible pairs of seeker ``i`` left out (−inf:
+    none), so the optimality check knows whose left-out pairs need a look.
+    """
 
     rows: npt.NDArray[np.intp]
     columns: npt.NDArray[np.intp]
     values: FloatArray
-    features: FloatArray  # pairs × FEATURES, to explain the proposals
+    bound: FloatArray
 
 
-def _edges(
-    seekers: Sequence[Seeker],
-    matrix: CandidateMatrix,
-    weights: Weights,
-    demands: Sequence[float | None],
-    cross_city: bool,
-    top_m: int | None,
-    min_score: float,
+def _cut_rows(
+    block: FloatArray, cut: FloatArray
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
+    """Split a block's feasible pairs at a per-row cut: (rows, columns) kept, bound left."""
+    kept = block >= cut[:, None]
+    kept &= block > _OUT
+    rows, columns = np.nonzero(kept)  # row-major: ordered by (seeker, candidate)
+    bound: FloatArray = np.full(len(block), _OUT)
+    if block.shape[1]:
+        bound = np.where(kept, _OUT, block).max(axis=1)
+    return rows, columns, bound
+
+
+def _first_cut(block: FloatArray, top_m: int | None) -> FloatArray:
+    """Keep each seeker's pairs within DEFAULT_SPREAD of its best, and about its top_m best.
+
+    The ``top_m``-th best is estimated from an even sample of the columns (an exact
+    per-row selection costs as much as the scoring): the optimality check makes the
+    result exact whatever is kept first; the estimate only decides how much it adds.
+    """
+    columns = block.shape[1]
+    if top_m is None or columns <= top_m:
+        return np.full(block.shape[0], _OUT)
+    step = max(1, columns // _SAMPLE)
+    sample = block[:, ::step]
+    rank = min(sample.shape[1] - 1, -(-top_m * sample.shape[1] // columns))
+    nth: FloatArray = -np.partition(-sample, rank, axis=1)[:, rank]
+    cut: FloatArray = np.minimum(block.max(axis=1) - DEFAULT_SPREAD, nth)
+    return cut
+
+
+def _edges(scores: _Scores, top_m: int | None) -> _Edges:
+    """Score the seekers block by block and keep each one's best pairs."""
+    parts = []
+    for first, block in scores.blocks():
+        rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
+        parts.append((rows + first, columns, block[rows, columns], bound))
+    return _Edges(
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        np.concatenate([p[3] for p in parts]),
+    )
+
+
+def _add_pairs(
+    edges: _Edges,
+    scores: _Scores,
+    numbers: npt.NDArray[np.intp],
+    cut: FloatArray,
+    wanted: Callable[[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray], BoolArray],
 ) -> _Edges | None:
-    """Score the seekers block by block and keep each one's ``top_m`` feasible pairs."""
-    found: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray, FloatArray]] = []
-    for first in range(0, len(seekers), BLOCK):
-        block, tables = _score_block(
-            seekers[first : first + BLOCK],
-            matrix,
-            weights,
-            demands[first : first + BLOCK],
-            cross_city,
-        )
-        block[block < min_score] = _OUT
-        if top_m is not None and top_m < block.shape[1]:
-            cut = block.shape[1] - top_m
-            # Sorted, so edges come ordered by (seeker, candidate): see _proposals.
-            keep = np.sort(np.argpartition(block, cut, axis=1)[:, cut:], axis=1)
-        else:
-            keep = np.broadcast_to(np.arange(block.shape[1])[None, :], block.shape)
-        values = np.take_along_axis(block, keep, axis=1)
-        rows = np.broadcast_to(np.arange(block.shape[0])[:, None], keep.shape)
-        feasible = np.isfinite(values)
-        # Keep the features of the surviving edges only: they explain the proposals.
-        features = tables.values(matrix, rows[feasible], keep[feasible])
-        found.append((rows[feasible] + first, keep[feasible], values[feasible], features))
-    if not found or not any(len(rows) for rows, _, _, _ in found):
+    """Return ``edges`` plus the pairs of seekers ``numbers`` at or above ``cut`` that are
+    ``wanted(rows, columns, values)`` and new, re-sorted; None when there are none."""
+    block = scores.rows(numbers)
+    local, columns, bound = _cut_rows(block, cut)
+    rows, values = numbers[local], block[local, columns]
+    count = len(scores.matrix)
+    keys, wanted_keys = edges.rows * count + edges.columns, rows * count + columns
+    # Edges are sorted by key: bisection finds the known ones (np.isin would hash them all).
+    at = np.minimum(np.searchsorted(keys, wanted_keys), len(keys) - 1)
+    known = keys[at] == wanted_keys
+    fresh = wanted(rows, columns, values) & ~known
+    if not fresh.any():
         return None
-    rows, columns, values, features = (np.concatenate(part) for part in zip(*found, strict=True))
-    return _Edges(rows, columns, values, features)
+    every_bound = edges.bound.copy()
+    every_bound[numbers] = bound
+    left = ~fresh & ~known  # above the cut, yet not added: still left out
+    np.maximum.at(every_bound, rows[left], values[left])
+    all_rows = np.concatenate((edges.rows, rows[fresh]))
+    all_columns = np.concatenate((edges.columns, columns[fresh]))
+    order = np.lexsort((all_columns, all_rows))
+    return _Edges(
+        all_rows[order],
+        all_columns[order],
+        np.concatenate((edges.values, values[fresh]))[order],
+        every_bound,
+    )
+
+
+def _capacities(matrix: CandidateMatrix, max_slots: int | None) -> npt.NDArray[np.int64]:
+    """Return how many seekers each candidate row may still take."""
+    slots = np.maximum(matrix.capacity_left.astype(np.int64), 0)
+    return slots if max_slots is None else np.minimum(slots, max_slots)
 
 
 @dataclass(frozen=True)
@@ -314,12 +415,13 @@ class _Slots:
     count: int
 
 
-def _slots(edges: _Edges, matrix: CandidateMatrix, max_slots: int | None) -> _Slots:
+def _slots(edges: _Edges, capacity: npt.NDArray[np.int64]) -> _Slots:
     """Expand each candidate used by an edge into as many slots as it still has room."""
-    used, candidate_of_edge = np.unique(edges.columns, return_inverse=True)
-    slot_count = np.maximum(matrix.capacity_left[used].astype(np.int64), 0)
-    if max_slots is not None:
-        slot_count = np.minimum(slot_count, max_slots)
+    # np.unique without its sort: candidate rows are small integers.
+    present = np.bincount(edges.columns, minlength=len(capacity)) > 0
+    used = np.flatnonzero(present)
+    candidate_of_edge = (np.cumsum(present) - 1)[edges.columns]
+    slot_count = capacity[used]
     first_slot = np.concatenate(([0], np.cumsum(slot_count)))
     repeat = slot_count[candidate_of_edge]
     offsets = np.arange(int(repeat.sum())) - np.repeat(np.cumsum(repeat) - repeat, repeat)
@@ -367,6 +469,101 @@ def _solve(slots: _Slots, seekers: int, dense: bool) -> list[tuple[int, int]]:
     )
 
 
+def _duals(
+    edges: _Edges,
+    chosen: npt.NDArray[np.intp],
+    capacity: npt.NDArray[np.int64],
+    served_score: FloatArray,
+) -> tuple[FloatArray, FloatArray] | None:
+    """Return LP duals (per seeker, per candidate) proving the assignment optimal on its edges.
+
+    The LP: maximize Σ (score + L) over pairs, each seeker at most once, each candidate at
+    most its capacity (L = seekers + 1 makes serving more seekers come first). Its duals:
+    a share per seeker and a price per candidate, both ≥ 0, share + price ≥ score + L on
+    every edge, equal on the chosen pairs. The lowest prices that fit are the longest
+    paths from 0 over arcs a(i) → j of weight score(i, j) − score(i, a(i)) for every edge
+    (i, j) of a served seeker i (j would take i at that premium), found by relaxing every
+    arc until nothing changes. Candidates with room left must end at price 0; otherwise,
+    or if the relaxation does not settle, there is no certificate and None is returned.
+    """
+    count = len(capacity)
+    big = float(len(chosen) + 1)
+    served = chosen >= 0
+    usable = capacity[edges.columns] > 0
+    mine = chosen[edges.rows]
+    # Prices are negated (−price) so that the relaxation is a plain shortest path.
+    negated = np.zeros(count)
+    out = (mine < 0) & usable  # a seeker left out: its candidates are worth more to others
+    np.minimum.at(negated, edges.columns[out], -(edges.values[out] + big))
+    arc = (mine >= 0) & (mine != edges.columns) & usable
+    source, target = mine[arc], edges.columns[arc]
+    length = served_score[edges.rows[arc]] - edges.values[arc]
+    for _ in range(count + 2):
+        relaxed = negated.copy()
+        np.minimum.at(relaxed, target, negated[source] + length)
+        # Ties make zero-weight cycles, which rounding may leave at ±1e-16: settled is
+        # settled within a tolerance far below any score difference.
+        if (relaxed >= negated - _TOLERANCE / count).all():
+            break
+        negated = relaxed
+    else:
+        return None
+    price = -negated
+    load = np.bincount(chosen[served], minlength=count)
+    room = (load < capacity) & (capacity > 0)
+    if (price[room] > _TOLERANCE).any() or (
+        price[chosen[served]] > served_score[served] + big
+    ).any():
+        return None
+    price[room] = 0.0
+    price[capacity <= 0] = np.inf  # no slot: never a pair, whatever its score
+    share = np.where(served, served_score - price[np.maximum(chosen, 0)], -big)
+    return share, price
+
+
+def _missing(edges: _Edges, scores: _Scores, share: FloatArray, price: FloatArray) -> _Edges | None:
+    """Return ``edges`` with the left-out pairs that could improve the assignment added.
+
+    Dual feasibility over every pair: score(i, j) ≤ share[i] + price[j] for the pairs left
+    out too. Prices are ≥ 0, so only seekers whose left-out bound exceeds their share can
+    break it; their pairs that break it (or come within ``_MARGIN``) are added. None:
+    nothing breaks it, so the assignment is optimal over every pair.
+    """
+    suspects = np.flatnonzero(edges.bound > share + _TOLERANCE)
+    if len(suspects) == 0:
+        return None
+    breaking = scores.rows(suspects) > (share[suspects, None] + price[None, :] + _TOLERANCE)
+    if not breaking.any():
+        return None  # the pairs on the edges keep within it by construction
+    return _add_pairs(
+        edges,
+        scores,
+        suspects,
+        share[suspects] - _MARGIN,
+        # Near-breaking pairs too (within _MARGIN): the next solve may need them.
+        lambda rows, columns, values: values > share[rows] + price[columns] - _MARGIN,
+    )
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposed pair, for staff to review before anything is sent.
+
+    ``suggestion`` (values, contributions and reasons) is written on first use: a batch
+    whose proposals are only counted or totalled never pays for the sentences.
+    """
+
+    seeker_id: Hashable
+    candidate_id: Hashable
+    score: float
+    explain: Callable[[], Suggestion] = field(repr=False, compare=False)
+
+    @cached_property
+    def suggestion(self) -> Suggestion:
+        """Return the pair's values, contributions and reasons."""
+        return self.explain()
+
+
 def assign(
     seekers: Sequence[Seeker],
     matrix: CandidateMatrix,
@@ -385,38 +582,81 @@ def assign(
     Each candidate stands for ``capacity_left`` slots (at most ``max_slots``). The pairs
     serve as many seekers as possible, then maximize the total score: a minimum-cost
     assignment of seekers to slots, where a pair a hard filter excludes (or scoring below
-    ``min_score``) is never proposed. ``top_m`` keeps each seeker's best candidates only
-    (None: all). The solver is scipy's sparse Jonker–Volgenant
-    (``min_weight_full_bipartite_matching``) over those edges, or with ``dense=True``
-    ``linear_sum_assignment`` over the dense seekers × slots matrix; both are exact.
+    ``min_score``) is never proposed. The solver first sees each seeker's pairs within
+    ``DEFAULT_SPREAD`` of its best and about its ``top_m`` best (None: every pair); then
+    LP duals show which left-out pairs could improve the total, those are added and the
+    problem solved again, until none can: the result is the optimum over every pair,
+    whatever ``top_m``. The solver is scipy's sparse Jonker–Volgenant
+    (``min_weight_full_bipartite_matching``), or with ``dense=True``
+    ``linear_sum_assignment`` over the dense seekers × slots matrix.
     ``demand`` maps seeker ids to their local demand (else ``seeker.demand``).
     """
     weights = weights or DEFAULT_WEIGHTS
     demands = [None if demand is None else demand.get(s.id) for s in seekers]
-    edges = _edges(seekers, matrix, weights, demands, cross_city, top_m, min_score)
-    if edges is None:
+    if not seekers or len(matrix) == 0:
         return []
-    slots = _slots(edges, matrix, max_slots)
-    pairs = _solve(slots, len(seekers), dense)
-    chosen_rows = np.array([r for r, _ in pairs], dtype=np.intp)
-    chosen_columns = slots.owner[np.array([s for _, s in pairs], dtype=np.intp)]
-    # Edges are ordered by (seeker, candidate): find each proposal's edge by bisection.
-    edge = np.searchsorted(
-        edges.rows * len(matrix) + edges.columns, chosen_rows * len(matrix) + chosen_columns
-    )
-    proposals: list[Proposal] = []
-    for number, row, features in zip(
-        chosen_rows.tolist(), chosen_columns.tolist(), edges.features[edge].tolist(), strict=True
-    ):
-        seeker = seekers[number]
-        explanation = explained(
-            seeker,
-            matrix,
-            row,
-            dict(zip(FEATURES, features, strict=True)),
-            weights,
-            demand_known=demands[number] is not None or seeker.demand is not None,
-            skill_label=skill_label,
-        )
-        proposals.append(Proposal(seeker.id, matrix.candidates[row].id, explanation))
-    return proposals
+    scores = _Scores(seekers, matrix, weights, demands, cross_city, min_score)
+    edges: _Edges | None = _edges(scores, top_m)
+    capacity = _capacities(matrix, max_slots)
+    while edges is not None and len(edges.rows):
+        slots = _slots(edges, capacity)
+        pairs = _solve(slots, len(seekers), dense)
+        chosen = np.full(len(seekers), -1, dtype=np.intp)
+        chosen_slots = np.array([s for _, s in pairs], dtype=np.intp)
+        chosen[np.array([r for r, _ in pairs], dtype=np.intp)] = slots.owner[chosen_slots]
+        served = np.flatnonzero(chosen >= 0)
+        # Edges are ordered by (seeker, candidate): find each chosen pair's edge by bisection.
+        keys = edges.rows * len(matrix) + edges.columns
+        served_score = np.zeros(len(seekers))
+        served_score[served] = edges.values[
+            np.searchsorted(keys, served * len(matrix) + chosen[served])
+        ]
+        more = _improvable(edges, scores, chosen, capacity, served_score, top_m)
+        if more is None:
+            return [
+                Proposal(
+                    seekers[number].id,
+                    matrix.candidates[row].id,
+                    float(served_score[number]),
+                    partial(
+                        suggestion,
+                        seekers[number],
+                        matrix,
+                        row,
+                        weights,
+                        demands[number],
+                        cross_city=cross_city,
+                        skill_label=skill_label,
+                    ),
+                )
+                for number, row in zip(served.tolist(), chosen[served].tolist(), strict=True)
+            ]
+        edges = more
+    return []
+
+
+def _improvable(
+    edges: _Edges,
+    scores: _Scores,
+    chosen: npt.NDArray[np.intp],
+    capacity: npt.NDArray[np.int64],
+    served_score: FloatArray,
+    top_m: int | None,
+) -> _Edges | None:
+    """Return more edges when left-out pairs could improve the assignment; None if optimal."""
+    if top_m is None:
+        return None  # every pair was an edge
+    # A seeker left out while it has pairs left out gets them all first: its duals would
+    # be the leaving-out penalty's, and certify nothing.
+    stuck = np.flatnonzero((chosen < 0) & (edges.bound > _OUT))
+    if len(stuck):
+        every = np.full(len(stuck), _OUT)
+        more = _add_pairs(edges, scores, stuck, every, lambda r, c, v: np.ones(len(r), bool))
+        if more is not None:
+            return more
+    duals = _duals(edges, chosen, capacity, served_score)
+    if duals is None:  # no certificate (rounding): every pair
+        every = np.full(len(chosen), _OUT)
+        everyone = np.arange(len(chosen))
+        return _add_pairs(edges, scores, everyone, every, lambda r, c, v: np.ones(len(r), bool))
+    return _missing(edges, scores, *duals)
