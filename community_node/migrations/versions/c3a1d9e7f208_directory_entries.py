@@ -4,8 +4,8 @@ A connector's change now recomputes that connector's directory profile alone; th
 facts are read from this table. It starts empty and ``hub_connection.directory_cached``
 false, so the next directory refresh after the upgrade is a full one, which fills it.
 
-Revision ID: c3a1d9e7f207
-Revises: c3a1d9e7f204
+Revision ID: c3a1d9e7f208
+Revises: c3a1d9e7f207
 Create Date: 2026-12-04 14:30:00.000000
 
 """
@@ -16,8 +16,8 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'c3a1d9e7f207'
-down_revision = 'c3a1d9e7f204'
+revision = 'c3a1d9e7f208'
+down_revision = 'c3a1d9e7f207'
 branch_labels = None
 depends_on = None
 
