@@ -19,7 +19,7 @@ from community_node.errors import InvalidInput, NotFound
 from community_node.extensions import db
 from community_node.imports import columns as columns_module
 from community_node.imports.columns import import_spec
-from community_node.imports.services import import_file
+from community_node.imports.services import _RowLoader, import_file
 from community_node.participants.models import Connectee, Connector, LanguageLevel
 from community_node.participants.schemas import ConnecteeSchema
 from tests.community_node.factories import ConnecteeFactory
@@ -307,6 +307,29 @@ def test_a_schema_with_hooks_is_loaded_row_by_row(app: Any, monkeypatch: Any) ->
     ]
     good = csv_bytes("first_name,last_name,email,languages", "Cy,D,cy@example.org,en:B2")
     assert import_file("connectees", "a.csv", good, actor="test").created == 1
+
+
+@pytest.mark.parametrize("kind", ["connectees", "connectors"])
+def test_the_api_schemas_load_cell_by_cell(kind: str) -> None:
+    # Their hooks (the NUL check, field validators) hold per cell; row by row is 10× slower.
+    assert not _RowLoader(import_spec(kind)).whole_rows
+
+
+def test_a_field_validator_still_runs_on_each_cell(app: Any) -> None:
+    far = (dt.date.today() + dt.timedelta(days=800)).isoformat()
+    data = csv_bytes(
+        "first_name,last_name,email,unavailable_until",
+        f"A,B,a@example.org,{far}",
+        f"C,D,c@example.org,{dt.date.today().isoformat()}",
+        f"E,F,e@example.org,{far}",
+    )
+    with pytest.raises(InvalidInput) as exc:
+        import_file("connectors", "a.csv", data, actor="test")
+    message = "A pause can last up to two years; choose an earlier date."
+    assert errors_of(exc) == [
+        {"row": 2, "column": "unavailable_until", "message": message},
+        {"row": 4, "column": "unavailable_until", "message": message},
+    ]
 
 
 def test_unknown_coordinator_is_a_row_error(app: Any, coordinator: Any) -> None:
