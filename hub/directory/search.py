@@ -200,9 +200,7 @@ class _Decoder:
         self.languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {
             None: ([], {})
         }
-        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {
-            None: ([], frozenset())
-        }
+        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {None: ([], frozenset())}
 
     def __call__(self, row: Any) -> tuple[Listed, Candidate]:
         spoken = self.languages.get(row.languages)
@@ -302,10 +300,10 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     for community_id in communities:
         held = state.held.setdefault(community_id, {})
         since = state.stamped.get(community_id)
-        query = (
-            select(*_COLUMNS, Profile.deleted)
-            .join(Community, Community.id == Profile.community_id)
-            .order_by(Profile.id)
+        # No ORDER BY: SQLite would then walk the whole table in id order instead of the
+        # updated_at index's few newest entries (the pool orders rows by id itself).
+        query = select(*_COLUMNS, Profile.deleted).join(
+            Community, Community.id == Profile.community_id
         )
         if since is None:
             query = query.where(Profile.community_id == community_id)
