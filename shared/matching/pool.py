@@ -443,4 +443,3 @@ class CandidatePool:
             for seeker_id in self._blocked[slot]:
                 blocked.setdefault(seeker_id, []).append(int(row_of[slot]))
         return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}
-
