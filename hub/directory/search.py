@@ -13,7 +13,9 @@ hold, drops the ones gone, and reassembles the matrix from the pool (numpy only)
 rebuilds. Anything else (a status change, rows written without a sync, the first search)
 rebuilds the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles
 or more (default 20,000) is rebuilt in a background thread while searches keep using the
-previous matrix.
+previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
+check and the update run in that thread too: no search waits for the database or holds the
+lock across its read (with 0 every search checks first, so it sees every committed sync).
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ class _State:
     held: dict[int, dict[int, int]]
     # community id -> the newest updated_at read of its profiles (see apply_changes)
     stamped: dict[int, dt.datetime] = field(default_factory=dict)
-    # Each profile's wire entry as JSON, written the first time a search returns it.
-    entry_json: dict[int, str] = field(default_factory=dict)
+    # Each profile's wire entry as JSON, written the first time a search returns it, with
+    # the profile it was written from (a search on an older matrix may write one late).
+    entry_json: dict[int, tuple[Listed, str]] = field(default_factory=dict)
     # The profiles the last change removed, for searches still on the matrix before it.
     retired: dict[int, Listed] = field(default_factory=dict)
 
@@ -103,14 +106,14 @@ class Directory:
         """Return a row's DirectoryEntrySchema entry, serialized."""
         profile_id = self.matrix.candidates[row].id
         assert isinstance(profile_id, int)
+        # A search on the previous matrix (another thread) may return one just removed.
+        listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
         entries = self.state.entry_json
-        text = entries.get(profile_id)
-        if text is None:
-            # A search on the previous matrix (another thread) may return one just removed.
-            listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
-            text = _dumps(_entry(listed))
-            if profile_id in self.state.listed:
-                entries[profile_id] = text
+        cached = entries.get(profile_id)
+        if cached is not None and cached[0] is listed:
+            return cached[1]
+        text = _dumps(_entry(listed))
+        entries[profile_id] = (listed, text)
         return text
 
 
@@ -333,7 +336,8 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
         gone = [row.id for row in rows if row.deleted and row.id in held]
         for pid in gone:
             del held[pid]
-            state.retired[pid] = state.listed.pop(pid)
+            state.retired[pid] = state.listed[pid]  # retired before it leaves listed
+            del state.listed[pid]
             state.entry_json.pop(pid, None)
         state.pool.remove(gone)
         _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
@@ -354,6 +358,20 @@ def directory() -> Directory:
             cache.rebuilding is not None or now - cache.checked_at < ttl
         ):
             return cache.directory
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if (
+            cache.directory is not None
+            and ttl > 0
+            and len(cache.directory.matrix) >= background_rows
+        ):
+            # Searches may be up to ttl behind anyway: check and apply in a thread, so no
+            # search waits for the database read or the update (nor for this lock).
+            cache.checked_at = now
+            cache.rebuilding = threading.Thread(
+                target=_refresh, args=(app, cache), name="directory-refresh", daemon=True
+            )
+            cache.rebuilding.start()
+            return cache.directory
         # The fingerprint is read before the rows: a sync committing in between is read
         # again at the next check, never missed.
         fingerprint = _fingerprint()
@@ -369,7 +387,6 @@ def directory() -> Directory:
             cache.directory = _build()
             cache.fingerprint = fingerprint
             return cache.directory
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         cache.rebuilding = threading.Thread(
             target=_rebuild, args=(app, cache), name="directory-rebuild", daemon=True
         )
@@ -390,6 +407,35 @@ def _rebuild(app: Flask, cache: _Cache) -> None:
         with _lock:
             if built is not None:
                 cache.fingerprint, cache.directory = built
+            cache.rebuilding = None
+            cache.checked_at = time.monotonic()
+
+
+def _refresh(app: Flask, cache: _Cache) -> None:
+    """Check the fingerprint and bring the directory up to date (a background thread).
+
+    While it runs (``cache.rebuilding`` is set) searches use the directory as it was and no
+    other check starts, so this thread alone changes the process's pool.
+    """
+    found = cache.directory
+    assert found is not None
+    fingerprint: Hashable = None
+    updated: Directory | None = None
+    try:
+        with app.app_context():
+            fingerprint = _fingerprint()
+            if fingerprint != cache.fingerprint:
+                changed = _changes(cache.fingerprint, fingerprint)
+                updated = _build() if changed is None else apply_changes(found, changed)
+    except Exception:  # the pool may be half updated: the next check rebuilds it
+        app.logger.exception("Updating the directory failed; it will be rebuilt.")
+        fingerprint = None
+    finally:
+        with _lock:
+            if updated is not None or fingerprint is None:
+                cache.fingerprint = fingerprint
+            if updated is not None:
+                cache.directory = updated
             cache.rebuilding = None
             cache.checked_at = time.monotonic()
 

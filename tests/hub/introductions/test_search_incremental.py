@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 import pytest
@@ -136,3 +137,40 @@ def test_staff_list_from_the_directory_equals_the_database_list(
         with hub_app.app_context():
             for from_database, from_directory in _lists():
                 assert from_directory == from_database
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"DIRECTORY_CACHE_SECONDS": 0.01, "DIRECTORY_BACKGROUND_ROWS": 1}]
+)
+def test_a_background_refresh_applies_syncs_in_place(
+    halifax_api: Api, stlouis_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    apis = [halifax_api, stlouis_api]
+    for n, api in enumerate(apis):
+        assert (
+            api.batch(*(_random_item(rng, k, 1) for k in range(20 * n, 20 * n + 20))).status_code
+            == 200
+        )
+    _answers(halifax_api)  # the first search builds the directory
+    build = search_module._build
+    builds = 0
+
+    def counted() -> search_module.Directory:
+        nonlocal builds
+        builds += 1
+        return build()
+
+    monkeypatch.setattr(search_module, "_build", counted)
+    for version in range(2, 6):
+        which = rng.randrange(2)
+        items = [_random_item(rng, k, version) for k in rng.sample(range(20), 8)]
+        assert apis[which].batch(*items).status_code == 200
+        time.sleep(0.02)
+        _answers(halifax_api)  # starts the refresh; answers from the directory as it was
+        search_module.wait_for_rebuild()
+        refreshed = _answers(halifax_api) + _answers(stlouis_api)
+        search_module._caches.clear()
+        rebuilt = _answers(halifax_api) + _answers(stlouis_api)
+        assert refreshed == rebuilt
+    assert builds == 4  # only the forced ones
