@@ -144,6 +144,7 @@ def _measure(name: str, hub: HubProcess, hub_url: str) -> list[Result]:
     for seen in (idle, busy):
         if seen.errors:
             raise RuntimeError(f"the search answered errors: {seen.errors}")
+    resident = [_resident_mib(pid) for pid in workers]
     idle_ms = [x * 1000 for x in idle.latencies]
     busy_ms = [x * 1000 for x in busy.latencies]
     idle_rate, busy_rate = len(idle_ms) / DURATION_S, len(busy_ms) / DURATION_S
@@ -178,8 +179,23 @@ def _measure(name: str, hub: HubProcess, hub_url: str) -> list[Result]:
             f"{busy.server_cpu_s / len(busy_ms) * 1000:.2f} ms per request "
             f"({idle.server_cpu_s / len(idle_ms) * 1000:.2f} without syncs)",
         ),
+        Figure(
+            f"{name}: a worker's resident size",
+            max(resident),
+            "MiB",
+            note=f"after the load, {count:,} profiles; both workers: "
+            + ", ".join(f"{r:,.0f} MiB" for r in resident),
+        ),
     ]
     return figures
+
+
+def _resident_mib(pid: int) -> float:
+    """A process's resident set size (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
