@@ -161,8 +161,13 @@ def _fingerprint() -> _Fingerprint:
     # other means than a sync (the CLI, tests). The hub never deletes a profile row (a
     # tombstone is an update). Each community's profiles_version sees every sync, whatever
     # order syncs commit in; status sees a suspension (its profiles leave the directory).
+    # Two scalar subqueries: SQLite reads a lone max() from an index end, but two
+    # aggregates in one SELECT scan the table.
     last_id, newest = db.session.execute(
-        select(func.max(Profile.id), func.max(Profile.updated_at))
+        select(
+            select(func.max(Profile.id)).scalar_subquery(),
+            select(func.max(Profile.updated_at)).scalar_subquery(),
+        )
     ).one()
     communities = tuple(
         (id_, status, version)
