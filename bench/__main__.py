@@ -13,6 +13,7 @@ from bench import (
     hub_directory_apply,
     hub_directory_search,
     hub_pages,
+    hub_search_syncs,
     machine,
     mail_send,
     matching_assign,
@@ -42,6 +43,7 @@ def main() -> int:
             mail_send.run,
             hub_directory_search.run,
             hub_directory_apply.run,
+            hub_search_syncs.run,
             tick_due.run,
         ):
             for result in bench(label, url):

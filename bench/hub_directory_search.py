@@ -34,6 +34,8 @@ import socket
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,11 +243,12 @@ def client(job: Job, last_slow: Any, start_at: Any, results: Any) -> None:
     n = 0
     while start_at.value == 0:
         t0 = time.perf_counter()
-        status, _ = _get(job.port, prepared[n % len(prepared)])
+        try:
+            status, _ = _get(job.port, prepared[n % len(prepared)])
+        except OSError:  # a worker still building on a busy machine: keep warming up
+            status = 0
         n += 1
-        if status != 200:
-            errors[status] += 1
-        if (time.perf_counter() - t0) * 1000 > WARM_MS:
+        if (time.perf_counter() - t0) * 1000 > WARM_MS or status != 200:
             last_slow.value = time.time()
     while time.time() < start_at.value:
         time.sleep(0.001)
@@ -320,8 +323,16 @@ def worker_pids(master: int) -> list[int]:
     return [int(pid) for pid in children.split()]
 
 
-def load(clients: list[Job], workers: list[int]) -> Load:
-    """Run the clients: a warm-up, then DURATION_S measured."""
+def load(
+    clients: list[Job],
+    workers: list[int],
+    cold: bool = True,
+    during: Callable[[], AbstractContextManager[Any]] = nullcontext,
+) -> Load:
+    """Run the clients: a warm-up, then DURATION_S measured, inside ``during()``.
+
+    ``cold``: the workers have not searched yet (wait for their first, slow, searches).
+    """
     context = multiprocessing.get_context("spawn")
     last_slow = context.Value("d", 0.0)
     start_at = context.Value("d", 0.0)
@@ -338,18 +349,19 @@ def load(clients: list[Job], workers: list[int]) -> Load:
         # that has happened and no request has been slow for WARM_QUIET_S.
         while True:
             now = time.time()
-            if last_slow.value and now - last_slow.value > WARM_QUIET_S:
+            if (last_slow.value or not cold) and now - (last_slow.value or began) > WARM_QUIET_S:
                 break
             if now - began > WARM_LIMIT_S:
                 raise RuntimeError(f"the hub did not warm up within {WARM_LIMIT_S:.0f} s")
             time.sleep(0.1)
         warm_s = time.time() - began
-        start_at.value = time.time() + 0.5
-        time.sleep(0.5)
-        average = os.getloadavg()[0]
-        server_cpu = cpu_seconds(workers)
-        answers = [results.get(timeout=DURATION_S + 120) for _ in processes]
-        server_cpu = cpu_seconds(workers) - server_cpu
+        with during():
+            start_at.value = time.time() + 0.5
+            time.sleep(0.5)
+            average = os.getloadavg()[0]
+            server_cpu = cpu_seconds(workers)
+            answers = [results.get(timeout=DURATION_S + 120) for _ in processes]
+            server_cpu = cpu_seconds(workers) - server_cpu
     finally:
         for process in processes:
             process.join(timeout=10)
@@ -402,7 +414,9 @@ def run(label: str, url: str | None) -> list[Result]:
                 hub.stop()
 
 
-def _measure(name: str, label: str, hub: HubProcess, hub_url: str) -> list[Result]:
+def prepare(hub: HubProcess, hub_url: str) -> tuple[Pools, list[Job], int, float]:
+    """Set the hub up with the profiles, start it; return the data, the clients' jobs,
+    the number of profiles and the seconds the setup took."""
     started = time.perf_counter()
     hub.cli("init")
     credentials: dict[str, tuple[str, str]] = {}
@@ -428,6 +442,11 @@ def _measure(name: str, label: str, hub: HubProcess, hub_url: str) -> list[Resul
                 queries(pool, slugs, QUERIES_PER_CLIENT, seed=100 + number),
             )
         )
+    return pool, jobs, count, setup_s
+
+
+def _measure(name: str, label: str, hub: HubProcess, hub_url: str) -> list[Result]:
+    _, jobs, count, setup_s = prepare(hub, hub_url)
     assert hub.process is not None
     seen = load(jobs, worker_pids(hub.process.pid))
     if seen.errors:

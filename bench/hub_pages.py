@@ -146,6 +146,7 @@ def seed(
     rows = profile_rows({slug: 0 for slug, _, _ in SEARCH_COMMUNITIES}, pools())
     for n, row in enumerate(rows):
         row["community_id"] = ids[slugs[n % len(slugs)]]
+        row["ref"] = f"{n:032x}"  # refs are per search community: unique over all 50 here
     table = Profile.__table__
     assert isinstance(table, sa.Table)
     for start in range(0, len(rows), 5_000):

@@ -1,7 +1,7 @@
 """Rank the directory for an anonymized seeker with the shared engine, filters applied.
 
 Each process keeps the listed profiles in a ``CandidatePool`` (shared.matching.pool) and
-the CandidateMatrix assembled from it. It checks a fingerprint of the table (row count,
+the CandidateMatrix assembled from it. It checks a fingerprint of the table (newest id,
 newest ``updated_at``, each community's status and ``profiles_version``) at most every
 ``DIRECTORY_CACHE_SECONDS`` (default 1 s; 0: before every search, so a search after a
 committed sync sees it). A sync bumps its community's ``profiles_version`` in the
@@ -13,7 +13,9 @@ hold, drops the ones gone, and reassembles the matrix from the pool (numpy only)
 rebuilds. Anything else (a status change, rows written without a sync, the first search)
 rebuilds the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles
 or more (default 20,000) is rebuilt in a background thread while searches keep using the
-previous matrix.
+previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
+check and the update run in that thread too: no search waits for the database or holds the
+lock across its read (with 0 every search checks first, so it sees every committed sync).
 """
 
 from __future__ import annotations
@@ -74,10 +76,21 @@ class _State:
     held: dict[int, dict[int, int]]
     # community id -> the newest updated_at read of its profiles (see apply_changes)
     stamped: dict[int, dt.datetime] = field(default_factory=dict)
-    # Each profile's wire entry as JSON, written the first time a search returns it.
-    entry_json: dict[int, str] = field(default_factory=dict)
+    # Each profile's wire entry as JSON, written the first time a search returns it, with
+    # the profile it was written from (a search on an older matrix may write one late).
+    entry_json: dict[int, tuple[Listed, str]] = field(default_factory=dict)
     # The profiles the last change removed, for searches still on the matrix before it.
     retired: dict[int, Listed] = field(default_factory=dict)
+
+
+class _Browse(NamedTuple):
+    """What the staff list reads besides the matrix, in the matrix's row order."""
+
+    listed: list[Listed]
+    # the rows, the most recently updated first (then the highest id), as the list sorts
+    newest_first: npt.NDArray[np.intp]
+    accepting: npt.NDArray[np.bool_]
+    cross_city_ok: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -86,19 +99,21 @@ class Directory:
 
     matrix: CandidateMatrix
     state: _State = field(compare=False)
+    # The staff list's arrays, made by the first list of this matrix (see browse()).
+    browsing: dict[str, _Browse] = field(default_factory=dict, compare=False)
 
     def entry(self, row: int) -> str:
         """Return a row's DirectoryEntrySchema entry, serialized."""
         profile_id = self.matrix.candidates[row].id
         assert isinstance(profile_id, int)
+        # A search on the previous matrix (another thread) may return one just removed.
+        listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
         entries = self.state.entry_json
-        text = entries.get(profile_id)
-        if text is None:
-            # A search on the previous matrix (another thread) may return one just removed.
-            listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
-            text = _dumps(_entry(listed))
-            if profile_id in self.state.listed:
-                entries[profile_id] = text
+        cached = entries.get(profile_id)
+        if cached is not None and cached[0] is listed:
+            return cached[1]
+        text = _dumps(_entry(listed))
+        entries[profile_id] = (listed, text)
         return text
 
 
@@ -134,19 +149,25 @@ _COLUMNS = (
 
 
 class _Fingerprint(NamedTuple):
-    rows: int
+    last_id: int | None
     newest: dt.datetime | None
     # (community id, status, profiles_version), by id
     communities: tuple[tuple[int, CommunityStatus, int], ...]
 
 
 def _fingerprint() -> _Fingerprint:
-    # count(*) reads the smallest index, max(updated_at) one end of its own index; they see
-    # profiles written by other means than a sync (the CLI, tests). Each community's
-    # profiles_version sees every sync, whatever order syncs commit in; status sees a
-    # suspension (a suspended community's profiles leave the directory).
-    count, newest = db.session.execute(
-        select(func.count(), func.max(Profile.updated_at)).select_from(Profile)
+    # max(id) and max(updated_at) each read one end of an index (count(*), which this
+    # read before, scanned one: 5-30 ms at 100,000 rows); they see profiles written by
+    # other means than a sync (the CLI, tests). The hub never deletes a profile row (a
+    # tombstone is an update). Each community's profiles_version sees every sync, whatever
+    # order syncs commit in; status sees a suspension (its profiles leave the directory).
+    # Two scalar subqueries: SQLite reads a lone max() from an index end, but two
+    # aggregates in one SELECT scan the table.
+    last_id, newest = db.session.execute(
+        select(
+            select(func.max(Profile.id)).scalar_subquery(),
+            select(func.max(Profile.updated_at)).scalar_subquery(),
+        )
     ).one()
     communities = tuple(
         (id_, status, version)
@@ -156,7 +177,7 @@ def _fingerprint() -> _Fingerprint:
             )
         )
     )
-    return _Fingerprint(count, newest, communities)
+    return _Fingerprint(last_id, newest, communities)
 
 
 def _entry(row: Listed) -> dict[str, Any]:
@@ -200,9 +221,7 @@ class _Decoder:
         self.languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {
             None: ([], {})
         }
-        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {
-            None: ([], frozenset())
-        }
+        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {None: ([], frozenset())}
 
     def __call__(self, row: Any) -> tuple[Listed, Candidate]:
         spoken = self.languages.get(row.languages)
@@ -302,10 +321,10 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     for community_id in communities:
         held = state.held.setdefault(community_id, {})
         since = state.stamped.get(community_id)
-        query = (
-            select(*_COLUMNS, Profile.deleted)
-            .join(Community, Community.id == Profile.community_id)
-            .order_by(Profile.id)
+        # No ORDER BY: SQLite would then walk the whole table in id order instead of the
+        # updated_at index's few newest entries (the pool orders rows by id itself).
+        query = select(*_COLUMNS, Profile.deleted).join(
+            Community, Community.id == Profile.community_id
         )
         if since is None:
             query = query.where(Profile.community_id == community_id)
@@ -322,7 +341,8 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
         gone = [row.id for row in rows if row.deleted and row.id in held]
         for pid in gone:
             del held[pid]
-            state.retired[pid] = state.listed.pop(pid)
+            state.retired[pid] = state.listed[pid]  # retired before it leaves listed
+            del state.listed[pid]
             state.entry_json.pop(pid, None)
         state.pool.remove(gone)
         _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
@@ -343,6 +363,20 @@ def directory() -> Directory:
             cache.rebuilding is not None or now - cache.checked_at < ttl
         ):
             return cache.directory
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if (
+            cache.directory is not None
+            and ttl > 0
+            and len(cache.directory.matrix) >= background_rows
+        ):
+            # Searches may be up to ttl behind anyway: check and apply in a thread, so no
+            # search waits for the database read or the update (nor for this lock).
+            cache.checked_at = now
+            cache.rebuilding = threading.Thread(
+                target=_refresh, args=(app, cache), name="directory-refresh", daemon=True
+            )
+            cache.rebuilding.start()
+            return cache.directory
         # The fingerprint is read before the rows: a sync committing in between is read
         # again at the next check, never missed.
         fingerprint = _fingerprint()
@@ -358,7 +392,6 @@ def directory() -> Directory:
             cache.directory = _build()
             cache.fingerprint = fingerprint
             return cache.directory
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         cache.rebuilding = threading.Thread(
             target=_rebuild, args=(app, cache), name="directory-rebuild", daemon=True
         )
@@ -379,6 +412,35 @@ def _rebuild(app: Flask, cache: _Cache) -> None:
         with _lock:
             if built is not None:
                 cache.fingerprint, cache.directory = built
+            cache.rebuilding = None
+            cache.checked_at = time.monotonic()
+
+
+def _refresh(app: Flask, cache: _Cache) -> None:
+    """Check the fingerprint and bring the directory up to date (a background thread).
+
+    While it runs (``cache.rebuilding`` is set) searches use the directory as it was and no
+    other check starts, so this thread alone changes the process's pool.
+    """
+    found = cache.directory
+    assert found is not None
+    fingerprint: Hashable = None
+    updated: Directory | None = None
+    try:
+        with app.app_context():
+            fingerprint = _fingerprint()
+            if fingerprint != cache.fingerprint:
+                changed = _changes(cache.fingerprint, fingerprint)
+                updated = _build() if changed is None else apply_changes(found, changed)
+    except Exception:  # the pool may be half updated: the next check rebuilds it
+        app.logger.exception("Updating the directory failed; it will be rebuilt.")
+        fingerprint = None
+    finally:
+        with _lock:
+            if updated is not None or fingerprint is None:
+                cache.fingerprint = fingerprint
+            if updated is not None:
+                cache.directory = updated
             cache.rebuilding = None
             cache.checked_at = time.monotonic()
 
@@ -484,3 +546,79 @@ def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
         items.append(f'{{"profile":{found.entry(row)},{rest[1:]}')
     candidates = ranked.considered
     return f'{{"items":[{",".join(items)}],"candidates":{candidates}}}'
+
+
+def _browse_index(found: Directory) -> _Browse:
+    """Return (made once per matrix) the rows' profiles, sort order and flags."""
+    made = found.browsing.get("index")
+    if made is None:
+        listed, retired = found.state.listed, found.state.retired
+        ids_ = [int(c.id) for c in found.matrix.candidates]  # type: ignore[call-overload]
+        rows = [listed.get(i) or retired[i] for i in ids_]
+        n = len(rows)
+        # Microseconds since the epoch are exact in a float64 (below 2**53) and keep order.
+        stamps = np.fromiter((p.updated_at.timestamp() for p in rows), np.float64, n)
+        ids = np.fromiter((p.id for p in rows), np.int64, n)
+        made = found.browsing["index"] = _Browse(
+            rows,
+            np.lexsort((-ids, -stamps)).astype(np.intp),
+            np.fromiter((p.accepting for p in rows), np.bool_, n),
+            np.fromiter((p.cross_city_ok for p in rows), np.bool_, n),
+        )
+    return made
+
+
+def browse(args: Mapping[str, Any]) -> dict[str, Any]:
+    """One page of the whole network's directory, as ``list_directory(None, args)`` gives it.
+
+    Served from this process's directory (the search's matrix and profiles), not the
+    database: the same filters, the most recently updated first, the same entries.
+    """
+    found = directory()
+    index = _browse_index(found)
+    mask = _mask(
+        found,
+        {
+            "occupation": args.get("occupation"),
+            "related": args.get("related"),
+            "language": [args["language"]] if args.get("language") else None,
+            "remote_ok": args.get("remote_ok"),
+            "community": args.get("community"),
+        },
+    )
+    for flag, values in (("accepting", index.accepting), ("cross_city_ok", index.cross_city_ok)):
+        if args.get(flag) is not None:
+            keep = values == bool(args[flag])
+            mask = keep if mask is None else mask & keep
+    rows = index.newest_first if mask is None else index.newest_first[mask[index.newest_first]]
+    page, per_page = int(args["page"]), int(args["per_page"])
+    chosen = rows[(page - 1) * per_page : page * per_page]
+    taxonomy = default_taxonomy()
+    items = []
+    for row in chosen.tolist():
+        p = index.listed[row]
+        items.append(
+            {
+                "id": p.id,
+                "community": p.slug,
+                "occupation": p.occupation,
+                "occupation_level": p.occupation_level,
+                "occupation_title": taxonomy.get(p.occupation).title if p.occupation else "",
+                "experience_band": p.experience_band,
+                "languages": p.languages,
+                "skills": p.skills,
+                "availability": p.availability,
+                "remote_ok": p.remote_ok,
+                "cross_city_ok": p.cross_city_ok,
+                "accepting": p.accepting,
+                "updated_at": p.updated_at,
+            }
+        )
+    total = len(rows)
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, -(-total // per_page)),
+    }

@@ -1,7 +1,8 @@
 """National staff's directory pages: search the connectors, and where coverage is lacking.
 
 The search reads the API's filters with the API's schema (``DirectoryArgsSchema``) and
-lists through ``list_directory``, the function behind ``GET /api/v1/directory``, over the
+lists through ``hub.directory.search.browse``, which answers as ``list_directory`` (the
+function behind ``GET /api/v1/directory``) from the worker's in-memory directory, over the
 whole network (a staff member has no community of their own). Profiles are anonymized
 already; the page shows their community, occupation, languages, skills and availability.
 The coverage page draws ``hub.directory.coverage`` as charts, each beside a table of the
@@ -18,6 +19,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 from marshmallow import RAISE, ValidationError
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
@@ -26,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from hub.communities.services import list_communities
 from hub.directory.coverage import WAITING_QUARTERS, Coverage, coverage
 from hub.directory.schemas import DirectoryArgsSchema
-from hub.directory.services import list_directory
+from hub.directory.search import browse
 from hub.extensions import login_manager
 from hub.web import labels
 from hub.web.labels import SLOTS, word
@@ -68,6 +70,13 @@ def occupation_titles() -> tuple[str, ...]:
     return tuple(
         sorted({o.title for o in default_taxonomy() if o.level is Level.DETAILED}, key=str.lower)
     )
+
+
+@functools.cache
+def occupation_datalist() -> Markup:
+    """The suggestions' ``<datalist>``, written once per process (800-odd options)."""
+    options = "".join(f'<option value="{escape(title)}">' for title in occupation_titles())
+    return Markup(f'<datalist id="occupation-titles">{options}</datalist>')
 
 
 class DirectoryForm(StaffForm):
@@ -209,7 +218,7 @@ def search() -> tuple[str, int]:
     form = DirectoryForm(request.args)
     args, chosen = _search_args(form)
     names = {c.slug: c.name for c in list_communities()}
-    result = list_directory(None, args) if args is not None else None
+    result = browse(args) if args is not None else None
     pager = {}
     if result is not None:
         if result["page"] > 1:
@@ -222,7 +231,7 @@ def search() -> tuple[str, int]:
         result=result,
         chosen=chosen,
         names=names,
-        titles=occupation_titles(),
+        datalist=occupation_datalist(),
         language_name=_language,
         skill_label=skill_label,
         slot_label=_slot,

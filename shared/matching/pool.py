@@ -36,6 +36,7 @@ _SLOT_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
     ("_occ", np.int32, 0),
     ("_lang", np.int32, 0),
     ("_static", np.int32, 0),
+    ("_pair", np.int32, 0),
     ("_years", np.float64, 0.0),
     ("_mask", np.int64, 0),
     ("_cap", np.int32, 0),
@@ -128,6 +129,7 @@ class CandidatePool:
     _occ: npt.NDArray[np.int32]
     _lang: npt.NDArray[np.int32]
     _static: npt.NDArray[np.int32]
+    _pair: npt.NDArray[np.int32]
     _years: npt.NDArray[np.float64]
     _mask: npt.NDArray[np.int64]
     _cap: npt.NDArray[np.int32]
@@ -150,6 +152,8 @@ class CandidatePool:
         self._occupations = _Distinct()
         self._profiles = _Distinct()  # language profiles: ((language column, rank), ...)
         self._statics = _Distinct()  # (years key, slot mask, load, eligible, cross_ok)
+        self._pairs = _Distinct()  # (occupation number, language profile number)
+        self._pair_table = np.zeros((0, 2), dtype=np.intp)
         self.skill_ids: dict[str, int] = {}
         self.language_ids: dict[str, int] = {}
         self.slot_ids: dict[str, int] = {}
@@ -234,7 +238,8 @@ class CandidatePool:
                 for code, level in c.languages.items()
             )
         )
-        self._lang[slot] = self._profiles(profile)
+        self._lang[slot] = spoken = self._profiles(profile)
+        self._pair[slot] = self._pairs((occupation, spoken))
         mask = 0
         for name in c.availability:
             bit = self.slot_ids.get(name)
@@ -292,7 +297,7 @@ class CandidatePool:
             candidates=_Rows(self._candidate[order]),
             index=_RowIndex(self._slot.copy(), row_of),
             **self._community_slices(order),
-            **self._occupation_part(order, lang_key, lang_used),
+            **self._occupation_part(order, lang_used),
             **self._skill_part(order),
             language_ids=dict(self.language_ids),
             lang_profiles=self._profile_table()[lang_used],
@@ -317,25 +322,37 @@ class CandidatePool:
             "community_code": (np.cumsum(change) - 1).astype(np.int32),
         }
 
-    def _occupation_part(
-        self, order: KeyArray, lang_key: KeyArray, lang_used: KeyArray
-    ) -> dict[str, Any]:
+    def _occupation_part(self, order: KeyArray, lang_used: KeyArray) -> dict[str, Any]:
         table = self._occupations
         occ_key, used = _compact(self._occ[order], len(table.values))
         codes = np.array(table.values, dtype=np.int32).reshape(-1, 4)[used]
         names: list[Any] = list(table.number)
-        # The distinct (occupation, language profile) pairs, as build() numbers them.
-        width = max(1, len(lang_used))
-        pair, pair_used = _compact(occ_key * width + lang_key, max(1, len(used)) * width)
+        # The distinct (occupation, language profile) pairs, numbered as they came (the
+        # pool's own table; any numbering scores alike: a row reads its pair's two parts).
+        pair, pair_used = _compact(self._pair[order], len(self._pairs.values))
+        held = self._pair_rows()[pair_used]
+        occ_new = np.zeros(len(table.values), dtype=np.intp)
+        occ_new[used] = np.arange(len(used))
+        lang_new = np.zeros(len(self._profiles.values), dtype=np.intp)
+        lang_new[lang_used] = np.arange(len(lang_used))
         return {
             "occ_codes": codes,
             "occ_key": occ_key,
             "occ_names": tuple(names[i] for i in used.tolist()),
             "occ_by_prefix": _occ_by_prefix(codes),
-            "profile_occ": (pair_used // width).astype(np.intp),
-            "profile_lang": (pair_used % width).astype(np.intp),
+            "profile_occ": occ_new[held[:, 0]],
+            "profile_lang": lang_new[held[:, 1]],
             "profile_key": pair,
         }
+
+    def _pair_rows(self) -> npt.NDArray[np.intp]:
+        """Each distinct pair's (occupation, language profile) numbers, extended as they come."""
+        known = self._pair_table
+        values = self._pairs.values
+        if len(known) < len(values):
+            added = np.array(values[len(known) :], dtype=np.intp).reshape(-1, 2)
+            self._pair_table = known = np.concatenate([known, added])
+        return known
 
     def _skill_part(self, order: KeyArray) -> dict[str, Any]:
         n = len(order)
@@ -426,4 +443,3 @@ class CandidatePool:
             for seeker_id in self._blocked[slot]:
                 blocked.setdefault(seeker_id, []).append(int(row_of[slot]))
         return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}
-

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from hub.directory import search as search_module
+from hub.directory.services import list_directory
 from tests.hub.federation.conftest import Api, profile, tombstone
 
 SEARCH = "/api/v1/directory/search"
@@ -16,6 +19,17 @@ LANGUAGES = [
     [{"language": "ara", "level": "native"}],
     [{"language": "fra", "level": "B2"}, {"language": "eng", "level": "C1"}],
     [{"language": "eng", "level": "native"}, {"language": "ara", "level": "B1"}],
+]
+#: The staff list's filters (page and per_page as DirectoryArgsSchema loads them).
+LISTS: list[dict[str, Any]] = [
+    {},
+    {"occupation": "29-1141"},
+    {"occupation": "29-1141", "related": "minor", "language": "ar"},
+    {"occupation": "15-1252", "related": "major", "accepting": True},
+    {"language": "en", "cross_city_ok": False, "remote_ok": True},
+    {"community": "stlouis", "accepting": False},
+    {"cross_city_ok": True, "per_page": 7, "page": 2},
+    {"page": 40},
 ]
 QUERIES = [
     "target_occupation=29-1141&seeker_language=ar:native&k=50&include_own=true",
@@ -95,3 +109,68 @@ def test_random_syncs_applied_in_place_equal_a_rebuild(
         rebuilt = _answers(halifax_api) + _answers(stlouis_api)
         assert incremental == rebuilt
     assert builds == 6  # only the forced ones: every sync was applied in place
+
+
+def _lists() -> list[dict[str, Any]]:
+    """The staff list's pages, as the database lists them and as the directory does."""
+    found = []
+    for args in LISTS:
+        full = {"page": 1, "per_page": 5, **args}
+        found.append((list_directory(None, full), search_module.browse(full)))
+    return found
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_staff_list_from_the_directory_equals_the_database_list(
+    hub_app: Flask, halifax_api: Api, stlouis_api: Api, seed: int
+) -> None:
+    rng = random.Random(seed)
+    apis = [halifax_api, stlouis_api]
+    versions: dict[tuple[int, int], int] = {}
+    for _ in range(4):
+        which = rng.randrange(2)
+        items = []
+        for n in rng.sample(range(30), rng.randint(5, 20)):
+            version = versions[which, n] = versions.get((which, n), 0) + 1
+            items.append(_random_item(rng, n, version))
+        assert apis[which].batch(*items).status_code == 200
+        with hub_app.app_context():
+            for from_database, from_directory in _lists():
+                assert from_directory == from_database
+
+
+@pytest.mark.parametrize(
+    "hub_app_config", [{"DIRECTORY_CACHE_SECONDS": 0.01, "DIRECTORY_BACKGROUND_ROWS": 1}]
+)
+def test_a_background_refresh_applies_syncs_in_place(
+    halifax_api: Api, stlouis_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    apis = [halifax_api, stlouis_api]
+    for n, api in enumerate(apis):
+        assert (
+            api.batch(*(_random_item(rng, k, 1) for k in range(20 * n, 20 * n + 20))).status_code
+            == 200
+        )
+    _answers(halifax_api)  # the first search builds the directory
+    build = search_module._build
+    builds = 0
+
+    def counted() -> search_module.Directory:
+        nonlocal builds
+        builds += 1
+        return build()
+
+    monkeypatch.setattr(search_module, "_build", counted)
+    for version in range(2, 6):
+        which = rng.randrange(2)
+        items = [_random_item(rng, k, version) for k in rng.sample(range(20), 8)]
+        assert apis[which].batch(*items).status_code == 200
+        time.sleep(0.02)
+        _answers(halifax_api)  # starts the refresh; answers from the directory as it was
+        search_module.wait_for_rebuild()
+        refreshed = _answers(halifax_api) + _answers(stlouis_api)
+        search_module._caches.clear()
+        rebuilt = _answers(halifax_api) + _answers(stlouis_api)
+        assert refreshed == rebuilt
+    assert builds == 4  # only the forced ones
