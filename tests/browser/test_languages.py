@@ -59,7 +59,7 @@ def test_the_arabic_form_reads_right_to_left_and_is_sent(page: Any, live_app: Fl
     page.get_by_label("اسم العائلة").fill("الخطيب")
     page.get_by_label("البريد الإلكتروني").fill("salma@example.org")
     page.get_by_label("البلد الذي أتيت منه").select_option("SY")
-    page.get_by_label("اللغة 1", exact=True).select_option("ar")
+    page.get_by_label("اللغة 1", exact=True).select_option("ara")
     page.get_by_label("مستواك في اللغة 1").select_option("native")
     page.get_by_role("button", name="أرسل طلبي").click()
     page.wait_for_load_state()

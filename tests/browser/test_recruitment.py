@@ -124,7 +124,7 @@ def test_a_connectors_invitation_link_brings_a_sign_up_attributed_to_them(
         public.get_by_label("Last name").fill("Mensah")
         public.get_by_label("Email").fill("idris.mensah@example.org")
         public.get_by_label("Your occupation").fill("29-1141 Registered Nurses")
-        public.get_by_label("Language 1", exact=True).select_option("en")
+        public.get_by_label("Language 1", exact=True).select_option("eng")
         public.get_by_label("Level in language 1").select_option("native")
         public.get_by_label("I agree that staff").check()
         public.get_by_role("button", name="Send my offer").click()
