@@ -76,9 +76,8 @@ def tab_to(page: Any, locator: Any) -> list[str]:
     raise AssertionError(f"Tab never reached {locator}; it stopped at {stops[-10:]}")
 
 
-def test_log_in_skip_the_menu_and_review_with_the_keyboard(page: Any, live_app: Flask) -> None:
-    newcomer = _sign_up(live_app, "Noor")
-
+def log_in_by_keyboard(page: Any) -> None:
+    """The coordinator logs in: Tab to each field, type, Enter; lands on Today."""
     page.goto("/login")
     tab_to(page, page.get_by_label("Email"))
     page.keyboard.type(COORDINATOR)
@@ -86,6 +85,12 @@ def test_log_in_skip_the_menu_and_review_with_the_keyboard(page: Any, live_app: 
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/$"))
+
+
+def test_log_in_skip_the_menu_and_review_with_the_keyboard(page: Any, live_app: Flask) -> None:
+    newcomer = _sign_up(live_app, "Noor")
+
+    log_in_by_keyboard(page)
     assert page.get_by_role("heading", name="Today", exact=True).is_visible()
 
     # The first Tab reaches the skip link, which shows itself; Enter lands in the content,
@@ -114,13 +119,7 @@ def test_a_decline_without_reason_keeps_the_keyboard_user_at_the_field(
 ) -> None:
     """A refused decline says why beside the field, and the reason field is a Tab away."""
     newcomer = _sign_up(live_app, "Idris")
-    page.goto("/login")
-    tab_to(page, page.get_by_label("Email"))
-    page.keyboard.type(COORDINATOR)
-    tab_to(page, page.get_by_label("Password"))
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/$"))
+    log_in_by_keyboard(page)
     page.goto("/people/review")
 
     card = page.locator(f'article[data-id="{newcomer}"]')
