@@ -35,7 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, Select, Text, cast, func, select
 
 from hub.communities.models import Community, CommunityRef, CommunityStatus
-from hub.directory.services import _occupation_prefix
+from hub.directory.services import _occupation_prefix, directory_entry
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
@@ -593,27 +593,7 @@ def browse(args: Mapping[str, Any]) -> dict[str, Any]:
     rows = index.newest_first if mask is None else index.newest_first[mask[index.newest_first]]
     page, per_page = int(args["page"]), int(args["per_page"])
     chosen = rows[(page - 1) * per_page : page * per_page]
-    taxonomy = default_taxonomy()
-    items = []
-    for row in chosen.tolist():
-        p = index.listed[row]
-        items.append(
-            {
-                "id": p.id,
-                "community": p.slug,
-                "occupation": p.occupation,
-                "occupation_level": p.occupation_level,
-                "occupation_title": taxonomy.get(p.occupation).title if p.occupation else "",
-                "experience_band": p.experience_band,
-                "languages": p.languages,
-                "skills": p.skills,
-                "availability": p.availability,
-                "remote_ok": p.remote_ok,
-                "cross_city_ok": p.cross_city_ok,
-                "accepting": p.accepting,
-                "updated_at": p.updated_at,
-            }
-        )
+    items = [directory_entry(index.listed[row], index.listed[row].slug) for row in chosen.tolist()]
     total = len(rows)
     return {
         "items": items,

@@ -65,29 +65,32 @@ def list_directory(caller: CommunityRef | None, args: dict[str, Any]) -> dict[st
             )
         ).all()
     )
-    taxonomy = default_taxonomy()
-    items = [
-        {
-            "id": p.id,
-            "community": slugs[p.community_id],
-            "occupation": p.occupation,
-            "occupation_level": p.occupation_level,
-            "occupation_title": taxonomy.get(p.occupation).title if p.occupation else "",
-            "experience_band": p.experience_band,
-            "languages": p.languages,
-            "skills": p.skills,
-            "availability": p.availability,
-            "remote_ok": p.remote_ok,
-            "cross_city_ok": p.cross_city_ok,
-            "accepting": p.accepting,
-            "updated_at": p.updated_at,
-        }
-        for p in profiles
-    ]
+    items = [directory_entry(p, slugs[p.community_id]) for p in profiles]
     return {
         "items": items,
         "total": page.total,
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
+    }
+
+
+def directory_entry(profile: Any, community: str) -> dict[str, Any]:
+    """What the directory lists of one profile (a stored ``Profile`` or the in-memory
+    directory's copy of one: both carry these attributes), from ``community``'s slug."""
+    occupation = profile.occupation
+    return {
+        "id": profile.id,
+        "community": community,
+        "occupation": occupation,
+        "occupation_level": profile.occupation_level,
+        "occupation_title": default_taxonomy().get(occupation).title if occupation else "",
+        "experience_band": profile.experience_band,
+        "languages": profile.languages,
+        "skills": profile.skills,
+        "availability": profile.availability,
+        "remote_ok": profile.remote_ok,
+        "cross_city_ok": profile.cross_city_ok,
+        "accepting": profile.accepting,
+        "updated_at": profile.updated_at,
     }
