@@ -5,13 +5,13 @@ from __future__ import annotations
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from community_node.database import Base
 from community_node.openapi import BearerAuthPlugin
 from shared.apispec import schema_name
+from shared.web.app import Api
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
 
 from community_node.app import create_app
 from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import create_token, create_user
 from community_node.extensions import db
 from tests.community_node import factories
+from tests.conftest import empty_postgres_tables, sqlite_templates
 
 _schema_ready: set[str] = set()
 
@@ -42,19 +42,22 @@ def app_config() -> dict[str, Any]:
 @pytest.fixture
 def app(backend: Any, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
     url = backend.url_for(tmp_path, "node")
+    sqlite = backend.name == "sqlite"
+    if sqlite and sqlite_templates.copy_to("node", tmp_path / "node.sqlite"):
+        _schema_ready.add(url)
     app = create_app(node_config(url, tmp_path, **app_config))
     with app.app_context():
-        if backend.name == "sqlite" or url not in _schema_ready:
+        if url not in _schema_ready:
             db.drop_all()
             db.create_all()
             _schema_ready.add(url)
+            if sqlite:
+                sqlite_templates.save("node", db.engine)
         factories.bind(db.session)
         yield app
         db.session.remove()
-        if backend.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if not sqlite:
+            empty_postgres_tables(db.engine, db.metadata)
         db.engine.dispose()
 
 

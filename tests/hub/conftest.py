@@ -17,13 +17,18 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import text
 
 from hub.app import create_app
 from hub.auth.models import SigningKey
 from hub.communities.services import Credentials, add_community
 from hub.extensions import db
-from tests.conftest import POSTGRES_URL, Backend, worker_database
+from tests.conftest import (
+    POSTGRES_URL,
+    Backend,
+    empty_postgres_tables,
+    sqlite_templates,
+    worker_database,
+)
 
 TEST_KID = "test-key"
 _schema_ready: set[str] = set()
@@ -67,20 +72,23 @@ def hub_app(
     rsa_key: RSAKey,
 ) -> Iterator[Flask]:
     url = hub_database or f"sqlite:///{tmp_path}/hub.sqlite"
+    sqlite = hub_database is None
+    if sqlite and sqlite_templates.copy_to("hub", tmp_path / "hub.sqlite"):
+        _schema_ready.add(url)
     app = create_app(hub_config(url, **hub_app_config))
     with app.app_context():
-        if hub_database is None or url not in _schema_ready:
+        if url not in _schema_ready:
             db.drop_all()
             db.create_all()
             _schema_ready.add(url)
+            if sqlite:
+                sqlite_templates.save("hub", db.engine)
         db.session.add(SigningKey(kid=TEST_KID, private_pem=rsa_key.as_pem(private=True).decode()))
         db.session.commit()
         yield app
         db.session.remove()
-        if hub_database is not None:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if not sqlite:
+            empty_postgres_tables(db.engine, db.metadata)
         db.engine.dispose()
 
 
