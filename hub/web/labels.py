@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from flask_babel import get_locale, gettext
 
 from shared import names
+from shared.protocol.common import EMPLOYED_METRICS
 from shared.text import N_
 
 K = TypeVar("K")
@@ -45,9 +46,7 @@ ROLLUP_HEADINGS = {
     "matched": N_("Matched"),
     "met": N_("Met"),
     "referred": N_("Referred"),
-    "employed_in_field": N_("Employed in field"),
-    "employed_related_field": N_("Employed related field"),
-    "employed_outside_field": N_("Employed outside field"),
+    **{metric: names.OUTCOME_CATEGORIES[metric] for metric in EMPLOYED_METRICS},
     "employed": N_("Employed"),
     "placement_rate": N_("Placement rate"),
 }
