@@ -36,6 +36,7 @@ from community_node.eligibility.services import RulesUnavailable, active_rules
 from community_node.security import actor_label, current_staff, require_role
 from shared.web.admin import AdminBinding, add_admin_views
 from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into
+from shared.web.i18n import reader_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -193,7 +194,9 @@ def _connectee_criteria(rules: ConnecteeRules) -> list[Criterion]:
             else _("At least level %(level)s.", level=level)
         )
         out.append(Criterion(_("English"), requires))
-    accepted = "; ".join(_(AUTHORIZATION_LABELS[a]) for a in rules.accepted_work_authorizations)
+    accepted = reader_words().join(
+        [_(AUTHORIZATION_LABELS[a]) for a in rules.accepted_work_authorizations]
+    )
     out.append(
         Criterion(
             _("Work authorization"),

@@ -13,9 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
 from community_node.eligibility import rules
-from shared.names import country_name as country_name  # the names both services show
-from shared.names import language_name as language_name
 from shared.taxonomy import UnknownOccupation, default_taxonomy
+
+# The names both services show, in the reader's language.
+from shared.web.i18n import country_name as country_name
+from shared.web.i18n import language_name as language_name
 from shared.web.i18n import reader_words
 
 

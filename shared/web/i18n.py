@@ -160,6 +160,27 @@ def language_url(code: str) -> str:
     return f"{request.path}?{urlencode(args, doseq=True)}"
 
 
+def reader_locale() -> str:
+    """The page's language code (``en`` outside a request)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else "en"
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language ("ara" reads "Arabic", or "arabe")."""
+    return names.language_name(code, reader_locale())
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language ("CA" reads "Canada", "SY" "Syrie")."""
+    locale = reader_locale()
+    if not code or locale.startswith("en"):
+        return names.country_name(code)
+    return dict(names.countries(locale)).get(code.upper()) or names.country_name(code)
+
+
 def reader_words() -> Words:
     """How the current page's reader says things: the page's catalogs (every domain, raw
     look-ups), its numbers and its names of languages; English outside a request."""
