@@ -579,7 +579,9 @@ def evaluate_connector(rules: ConnectorRules, person: Connector) -> tuple[Criter
 
 # Saying a reason again in the reader's language ---------------------------------------------
 
-#: Every reason's phrase, and the value its plural form agrees with.
+#: Every reason's phrase, and the value its plural form agrees with; sorted so that a
+#: reason without values ("Target occupation not recorded.") is not read as one with
+#: ("Target occupation %(occupation)s.").
 _PHRASES: tuple[tuple[Phrase, str | None], ...] = (
     *(
         (phrase, "have" if phrase is not threshold.missing else None)
@@ -618,6 +620,7 @@ _PHRASES: tuple[tuple[Phrase, str | None], ...] = (
     ),
     (EXPIRES_SOON, "days"),
 )
+_PHRASES = tuple(sorted(_PHRASES, key=lambda entry: "%(" in entry[0].forms[0]))
 #: The English words a reason's values may hold, which the catalogs translate.
 _WORDS = frozenset(
     (*EDUCATION_WORDS.values(), *EVIDENCE_WORDS.values(), *AUTHORIZATION_LABELS.values())
@@ -659,6 +662,8 @@ def _say_value(name: str, value: str, words: Words) -> str | None:
 def say_reason(text: str, words: Words = ENGLISH) -> str:
     """A criterion's reason (a decision keeps it in English) in ``words``' language; a text
     these rules did not make (an older version's) stays as it is."""
+    if words is ENGLISH:
+        return text
     for phrase, agrees_with in _PHRASES:
         found = phrase.read(text)
         if found is None:

@@ -285,6 +285,8 @@ def _say_skills(found: dict[str, str], words: Words) -> str | None:
 def say_reason(text: str, words: Words = ENGLISH) -> str:
     """A reason ``reasons`` made (in English) said in ``words``' language; a text it did
     not make (from an older or newer version) stays as it is."""
+    if words is ENGLISH:
+        return text
     # The connectee's current occupation first: its text also reads as a title's.
     if (found := CURRENT_OCCUPATION.read(text)) and (
         inner := _say_occupation(found["reason"], words)

@@ -21,7 +21,7 @@ from shared.matching import (
     suggestion,
 )
 from shared.matching.explain import say_reason
-from shared.wording import Words
+from shared.wording import ENGLISH, Words
 
 NURSE = Candidate(
     id="nurse",
@@ -186,8 +186,11 @@ def test_every_reason_the_engine_makes_is_read_back() -> None:
     assert unread == []
 
 
-def test_english_readers_get_the_reasons_as_made() -> None:
+def test_reasons_read_back_and_said_again_in_english_are_the_same() -> None:
+    english = Words()  # English, but not the shortcut an English page takes
+    assert english is not ENGLISH
     for text in every_kind_of_reason():
+        assert say_reason(text, english) == text
         assert say_reason(text) == text
 
 
