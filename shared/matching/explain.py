@@ -1,4 +1,8 @@
-"""Plain-language reasons a coordinator can read for one suggested pair."""
+"""Plain-language reasons a coordinator can read for one suggested pair.
+
+They are made in English, which the API, the hub's answers and the stored proposals carry;
+``say_reason`` says one again in a staff page's language (``shared.wording``).
+"""
 
 from __future__ import annotations
 
@@ -255,7 +259,7 @@ def _number(text: str) -> float | None:
 
 
 def _say_occupation(text: str, words: Words) -> str | None:
-    relations = {english: english for english in RELATIONS.values()}
+    relations = set(RELATIONS.values())
     if text in relations:
         return words.gettext(text)
     found = OCCUPATION.read(text)
