@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from community_node.auth.models import Role, StaffUser
 from community_node.auth.services import load_active_user, user_for_token
 from community_node.extensions import login_manager
 from shared.web.security_log import security_event
+from shared.web.staff import ROLE_NEEDED
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -56,4 +58,4 @@ def require_role(needed: Role) -> None:
     if user is None:
         abort(401)
     if not user.role.allows(needed):
-        abort(403, description=f"This needs the {needed.value} role.")
+        abort(403, description=gettext(ROLE_NEEDED[needed.value]))

@@ -27,7 +27,7 @@ from babel.messages.frontend import CommandLineInterface
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The keywords that mark a string for translation, beside gettext's defaults.
-KEYWORDS = ("_l", "lazy_gettext", "N_", "_lp:1c,2", "lazy_pgettext:1c,2")
+KEYWORDS = ("_l", "lazy_gettext", "N_", "Nn_:1,2", "_lp:1c,2", "lazy_pgettext:1c,2")
 
 PUBLIC_LANGUAGES = ("fr", "es", "ar", "uk", "fa")  # English is the source language
 STAFF_LANGUAGES = ("fr",)
@@ -38,7 +38,14 @@ SHARED_PUBLIC = (
     "shared/web/templates/error.html",
     "shared/web/errors.py",
 )
-SHARED_STAFF = ("shared/web",)
+#: What both services' staff pages share: the Flask glue, and the words and reasons made in
+#: English outside it (``shared.wording``) that a staff page says in its reader's language.
+SHARED_STAFF = (
+    "shared/web",
+    "shared/wording.py",
+    "shared/matching/explain.py",
+    "shared/names.py",
+)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 
 from shared.languages import UnknownLanguage, english_name, language_tag, spoken_language
 from shared.matching.profiles import LANGUAGE_NAMES
+from shared.text import N_
 
 __all__ = [
     "LANGUAGES",
@@ -23,6 +24,7 @@ __all__ = [
     "RESOURCE_CATEGORIES",
     "RTL_LANGUAGES",
     "EXTRA_LANGUAGES",
+    "OUTCOME_CATEGORIES",
     "Option",
     "canonical_language",
     "countries",
@@ -211,6 +213,20 @@ AUDIENCE_LABELS: dict[str, str] = {
     "connectors": "Connectors",
     "connectees": "Connectees",
     "all": "Everyone",
+}
+
+#: A follow-up's situation (a node's ``OutcomeCategory``; the hub's ``employed_*`` roll-up
+#: columns), as the reports of both services name it: English here, marked for both staff
+#: catalogs, so a page says ``gettext(OUTCOME_CATEGORIES[value])``.
+OUTCOME_CATEGORIES: dict[str, str] = {
+    "employed_in_field": N_("Employed in field"),
+    "employed_related_field": N_("Employed related field"),
+    "employed_outside_field": N_("Employed outside field"),
+    "education_or_credentialing": N_("Education or credentialing"),
+    "volunteering_or_internship": N_("Volunteering or internship"),
+    "still_searching": N_("Still searching"),
+    "left_community": N_("Left community"),
+    "unknown": N_("Unknown"),
 }
 
 #: Languages written right to left: text in them is laid out that way (``dir="rtl"``).

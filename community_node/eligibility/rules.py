@@ -30,6 +30,8 @@ from community_node.participants.models import (
     LanguageLevel,
     WorkAuthorization,
 )
+from shared.text import N_
+from shared.wording import ENGLISH, Nn_, Phrase, Words
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -44,19 +46,148 @@ NON_EXPIRING = frozenset(
     }
 )
 
+# The words and sentences of the reasons, in English: decisions keep them, the API serves
+# them. They are messages of the staff catalogs too, so a staff page says a decision's
+# reasons in its reader's language (``say_reason``).
+
+#: A kind of work authorization as a sentence names it.
 AUTHORIZATION_LABELS = {
-    WorkAuthorization.CITIZEN: "citizenship",
-    WorkAuthorization.PERMANENT_RESIDENT: "permanent residence",
-    WorkAuthorization.REFUGEE_STATUS: "refugee status",
-    WorkAuthorization.OPEN_WORK_PERMIT: "an open work permit",
-    WorkAuthorization.EMPLOYER_WORK_PERMIT: "an employer-specific work permit",
-    WorkAuthorization.EAD: "an employment authorization document (EAD)",
-    WorkAuthorization.H1B: "an H-1B visa",
-    WorkAuthorization.F1_STUDENT: "a student F-1 visa",
-    WorkAuthorization.STUDY_PERMIT: "a study permit",
-    WorkAuthorization.PENDING: "a pending application",
-    WorkAuthorization.NONE: "no work authorization",
+    WorkAuthorization.CITIZEN: N_("citizenship"),
+    WorkAuthorization.PERMANENT_RESIDENT: N_("permanent residence"),
+    WorkAuthorization.REFUGEE_STATUS: N_("refugee status"),
+    WorkAuthorization.OPEN_WORK_PERMIT: N_("an open work permit"),
+    WorkAuthorization.EMPLOYER_WORK_PERMIT: N_("an employer-specific work permit"),
+    WorkAuthorization.EAD: N_("an employment authorization document (EAD)"),
+    WorkAuthorization.H1B: N_("an H-1B visa"),
+    WorkAuthorization.F1_STUDENT: N_("a student F-1 visa"),
+    WorkAuthorization.STUDY_PERMIT: N_("a study permit"),
+    WorkAuthorization.PENDING: N_("a pending application"),
+    WorkAuthorization.NONE: N_("no work authorization"),
 }
+#: An education level as a sentence names it (its value, spaced).
+EDUCATION_WORDS = {
+    EducationLevel.NONE: N_("none"),
+    EducationLevel.SECONDARY: N_("secondary"),
+    EducationLevel.POST_SECONDARY_CERTIFICATE: N_("post secondary certificate"),
+    EducationLevel.BACHELOR: N_("bachelor"),
+    EducationLevel.MASTER: N_("master"),
+    EducationLevel.DOCTORATE: N_("doctorate"),
+}
+#: Evidence of English as a sentence names it (its value).
+EVIDENCE_WORDS = {
+    EnglishEvidence.INFORMAL: N_("informal"),
+    EnglishEvidence.TEST: N_("test"),
+    EnglishEvidence.DEGREE: N_("degree"),
+}
+#: Each criterion as a decision's table heads it.
+CRITERION_NAMES = {
+    "education_level": N_("Education level"),
+    "resume": N_("Résumé"),
+    "english_level": N_("English level"),
+    "work_authorization": N_("Work authorization"),
+    "work_authorization_expiry": N_("Work authorization expiry"),
+    "intent_to_stay": N_("Intent to stay"),
+    "years_experience": N_("Years of experience"),
+    "target_occupation": N_("Target occupation"),
+    "years_in_field": N_("Years in the field"),
+    "local_network": N_("Local network"),
+    "years_local": N_("Years in the community"),
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A criterion's three sentences about a number of years: not recorded, short, enough."""
+
+    missing: Phrase
+    below: Phrase
+    meets: Phrase
+
+
+THRESHOLDS = {
+    "years_experience": Threshold(
+        Phrase(N_("Years of experience not recorded (at least %(need)s required).")),
+        Phrase(
+            Nn_(
+                "%(have)s years of experience is below the required %(need)s.",
+                "%(have)s years of experience is below the required %(need)s.",
+            )
+        ),
+        Phrase(
+            Nn_(
+                "%(have)s years of experience meets the required %(need)s.",
+                "%(have)s years of experience meets the required %(need)s.",
+            )
+        ),
+    ),
+    "years_in_field": Threshold(
+        Phrase(N_("Years in the field not recorded (at least %(need)s required).")),
+        Phrase(
+            Nn_(
+                "%(have)s years in the field is below the required %(need)s.",
+                "%(have)s years in the field is below the required %(need)s.",
+            )
+        ),
+        Phrase(
+            Nn_(
+                "%(have)s years in the field meets the required %(need)s.",
+                "%(have)s years in the field meets the required %(need)s.",
+            )
+        ),
+    ),
+    "years_local": Threshold(
+        Phrase(N_("Years in the community not recorded (at least %(need)s required).")),
+        Phrase(
+            Nn_(
+                "%(have)s years in the community is below the required %(need)s.",
+                "%(have)s years in the community is below the required %(need)s.",
+            )
+        ),
+        Phrase(
+            Nn_(
+                "%(have)s years in the community meets the required %(need)s.",
+                "%(have)s years in the community meets the required %(need)s.",
+            )
+        ),
+    ),
+}
+EDUCATION_MISSING = Phrase(N_("Education level not recorded."))
+EDUCATION_BELOW = Phrase(N_("Education level %(have)s is below the required %(need)s."))
+EDUCATION_MEETS = Phrase(N_("Education level %(have)s meets the required %(need)s."))
+ENGLISH_BELOW = Phrase(N_("English level %(have)s is below the required %(need)s."))
+ENGLISH_MEETS = Phrase(N_("English level %(have)s meets the required %(need)s."))
+ENGLISH_BY_EVIDENCE = Phrase(
+    N_("No English level recorded; English by %(evidence)s is accepted instead.")
+)
+ENGLISH_MISSING = Phrase(N_("English level not recorded (%(need)s required)."))
+AUTHORIZATION_MISSING = Phrase(N_("Work authorization not recorded."))
+AUTHORIZATION_ACCEPTED = Phrase(N_("Work authorization %(authorization)s."))
+AUTHORIZATION_PENDING = Phrase(N_("Work authorization pending; evaluate again once decided."))
+AUTHORIZATION_REFUSED = Phrase(
+    N_("Work authorization %(authorization)s is not accepted (accepted: %(accepted)s).")
+)
+#: What the refusal lists when the rules accept no authorization at all.
+NO_AUTHORIZATION = N_("none")
+EXPIRY_NEVER = Phrase(N_("Work authorization does not expire."))
+EXPIRY_MISSING = Phrase(N_("Work authorization expiry date not recorded."))
+EXPIRED = Phrase(N_("Work authorization expired on %(date)s."))
+EXPIRES_SOON = Phrase(
+    Nn_(
+        "Work authorization expires on %(date)s, within the required %(days)s day.",
+        "Work authorization expires on %(date)s, within the required %(days)s days.",
+    )
+)
+VALID_UNTIL = Phrase(N_("Work authorization valid until %(date)s."))
+INTENT_MISSING = Phrase(N_("Intent to stay not recorded."))
+NO_INTENT = Phrase(N_("Does not intend to stay in the community."))
+INTENT = Phrase(N_("Intends to stay in the community."))
+RESUME = Phrase(N_("Résumé on file."))
+NO_RESUME = Phrase(N_("Résumé not on file."))
+TARGET_OCCUPATION = Phrase(N_("Target occupation %(occupation)s."))
+TARGET_MISSING = Phrase(N_("Target occupation not recorded."))
+NETWORK_MISSING = Phrase(N_("Local network not recorded."))
+NETWORK = Phrase(N_("Has a local professional network."))
+NO_NETWORK = Phrase(N_("Has no local professional network."))
 
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
@@ -70,7 +201,7 @@ def _label(value: enum.Enum) -> str:
 
 
 def _authorization_list(values: tuple[WorkAuthorization, ...]) -> str:
-    return ", ".join(v.value for v in values) or "none"
+    return ", ".join(v.value for v in values) or NO_AUTHORIZATION
 
 
 # The rule set -------------------------------------------------------------------------
@@ -319,27 +450,23 @@ def _missing(criterion: str, reason: str) -> CriterionResult:
     return CriterionResult(criterion, False, reason, missing=True)
 
 
-def _at_least(criterion: str, what: str, have: int | None, need: int) -> CriterionResult:
+def _at_least(criterion: str, have: int | None, need: int) -> CriterionResult:
+    says = THRESHOLDS[criterion]
     if have is None:
-        return _missing(criterion, f"{what} not recorded (at least {need} required).")
+        return _missing(criterion, says.missing.say(need=need))
     if have < need:
-        return _failed(criterion, f"{have} {what.lower()} is below the required {need}.")
-    return _passed(criterion, f"{have} {what.lower()} meets the required {need}.")
+        return _failed(criterion, says.below.say(n=have, have=have, need=need))
+    return _passed(criterion, says.meets.say(n=have, have=have, need=need))
 
 
 def _education(rules: ConnecteeRules, person: Connectee) -> CriterionResult:
     need, have = rules.min_education_level, person.education_level
     assert need is not None
     if have is None:
-        return _missing("education_level", "Education level not recorded.")
-    if have.rank < need.rank:
-        return _failed(
-            "education_level",
-            f"Education level {_label(have)} is below the required {_label(need)}.",
-        )
-    return _passed(
-        "education_level", f"Education level {_label(have)} meets the required {_label(need)}."
-    )
+        return _missing("education_level", EDUCATION_MISSING.say())
+    phrase = EDUCATION_BELOW if have.rank < need.rank else EDUCATION_MEETS
+    reason = phrase.say(have=EDUCATION_WORDS[have], need=EDUCATION_WORDS[need])
+    return (_failed if have.rank < need.rank else _passed)("education_level", reason)
 
 
 def _english(rules: ConnecteeRules, person: Connectee) -> CriterionResult:
@@ -347,36 +474,31 @@ def _english(rules: ConnecteeRules, person: Connectee) -> CriterionResult:
     assert need is not None
     if have is not None:
         if have.rank < need.rank:
-            return _failed(
-                "english_level", f"English level {have.value} is below the required {need.value}."
-            )
-        return _passed(
-            "english_level", f"English level {have.value} meets the required {need.value}."
-        )
+            return _failed("english_level", ENGLISH_BELOW.say(have=have.value, need=need.value))
+        return _passed("english_level", ENGLISH_MEETS.say(have=have.value, need=need.value))
     evidence = person.english_evidence
     if evidence is not None and evidence in rules.accepted_english_evidence:
-        return _passed(
-            "english_level",
-            f"No English level recorded; English by {evidence.value} is accepted instead.",
-        )
-    return _missing("english_level", f"English level not recorded ({need.value} required).")
+        return _passed("english_level", ENGLISH_BY_EVIDENCE.say(evidence=EVIDENCE_WORDS[evidence]))
+    return _missing("english_level", ENGLISH_MISSING.say(need=need.value))
 
 
 def _authorization(rules: ConnecteeRules, person: Connectee) -> CriterionResult:
     have, accepted = person.work_authorization, rules.accepted_work_authorizations
     if have is None:
-        return _missing("work_authorization", "Work authorization not recorded.")
+        return _missing("work_authorization", AUTHORIZATION_MISSING.say())
     if have in accepted:
-        return _passed("work_authorization", f"Work authorization {AUTHORIZATION_LABELS[have]}.")
+        return _passed(
+            "work_authorization",
+            AUTHORIZATION_ACCEPTED.say(authorization=AUTHORIZATION_LABELS[have]),
+        )
     if have is WorkAuthorization.PENDING:
         # A pending application is an answer not yet known, not a refusal.
-        return _missing(
-            "work_authorization", "Work authorization pending; evaluate again once decided."
-        )
+        return _missing("work_authorization", AUTHORIZATION_PENDING.say())
     return _failed(
         "work_authorization",
-        f"Work authorization {AUTHORIZATION_LABELS[have]} is not accepted "
-        f"(accepted: {_authorization_list(accepted)}).",
+        AUTHORIZATION_REFUSED.say(
+            authorization=AUTHORIZATION_LABELS[have], accepted=_authorization_list(accepted)
+        ),
     )
 
 
@@ -387,26 +509,22 @@ def _expiry(rules: ConnecteeRules, person: Connectee, today: dt.date) -> Criteri
     name = "work_authorization_expiry"
     if expires is None:
         if kind in NON_EXPIRING:
-            return _passed(name, "Work authorization does not expire.")
-        return _missing(name, "Work authorization expiry date not recorded.")
+            return _passed(name, EXPIRY_NEVER.say())
+        return _missing(name, EXPIRY_MISSING.say())
     left = (expires - today).days
     if left < 0:
-        return _failed(name, f"Work authorization expired on {expires.isoformat()}.")
+        return _failed(name, EXPIRED.say(date=expires.isoformat()))
     if left < days:
-        return _failed(
-            name,
-            f"Work authorization expires on {expires.isoformat()}, within the required "
-            f"{days} days.",
-        )
-    return _passed(name, f"Work authorization valid until {expires.isoformat()}.")
+        return _failed(name, EXPIRES_SOON.say(n=days, date=expires.isoformat(), days=days))
+    return _passed(name, VALID_UNTIL.say(date=expires.isoformat()))
 
 
 def _intent(person: Connectee) -> CriterionResult:
     if person.intends_to_stay is None:
-        return _missing("intent_to_stay", "Intent to stay not recorded.")
+        return _missing("intent_to_stay", INTENT_MISSING.say())
     if not person.intends_to_stay:
-        return _failed("intent_to_stay", "Does not intend to stay in the community.")
-    return _passed("intent_to_stay", "Intends to stay in the community.")
+        return _failed("intent_to_stay", NO_INTENT.say())
+    return _passed("intent_to_stay", INTENT.say())
 
 
 def evaluate_connectee(
@@ -418,9 +536,9 @@ def evaluate_connectee(
         results.append(_education(rules, person))
     if rules.require_resume:
         results.append(
-            _passed("resume", "Résumé on file.")
+            _passed("resume", RESUME.say())
             if person.resume_on_file
-            else _missing("resume", "Résumé not on file.")
+            else _missing("resume", NO_RESUME.say())
         )
     if rules.min_english_level is not None:
         results.append(_english(rules, person))
@@ -431,18 +549,13 @@ def evaluate_connectee(
         results.append(_intent(person))
     if rules.min_years_experience is not None:
         results.append(
-            _at_least(
-                "years_experience",
-                "Years of experience",
-                person.years_experience,
-                rules.min_years_experience,
-            )
+            _at_least("years_experience", person.years_experience, rules.min_years_experience)
         )
     if rules.require_target_occupation:
         results.append(
-            _passed("target_occupation", f"Target occupation {person.target_occupation}.")
+            _passed("target_occupation", TARGET_OCCUPATION.say(occupation=person.target_occupation))
             if person.target_occupation
-            else _missing("target_occupation", "Target occupation not recorded.")
+            else _missing("target_occupation", TARGET_MISSING.say())
         )
     return tuple(results)
 
@@ -451,31 +564,124 @@ def evaluate_connector(rules: ConnectorRules, person: Connector) -> tuple[Criter
     """Check a connector against every criterion the rules switch on."""
     results: list[CriterionResult] = []
     if rules.min_years_in_field is not None:
-        results.append(
-            _at_least(
-                "years_in_field",
-                "Years in the field",
-                person.years_in_field,
-                rules.min_years_in_field,
-            )
-        )
+        results.append(_at_least("years_in_field", person.years_in_field, rules.min_years_in_field))
     if rules.require_local_network:
         if person.has_local_network is None:
-            results.append(_missing("local_network", "Local network not recorded."))
+            results.append(_missing("local_network", NETWORK_MISSING.say()))
         elif person.has_local_network:
-            results.append(_passed("local_network", "Has a local professional network."))
+            results.append(_passed("local_network", NETWORK.say()))
         else:
-            results.append(_failed("local_network", "Has no local professional network."))
+            results.append(_failed("local_network", NO_NETWORK.say()))
     if rules.min_years_local is not None:
-        results.append(
-            _at_least(
-                "years_local",
-                "Years in the community",
-                person.years_local,
-                rules.min_years_local,
-            )
-        )
+        results.append(_at_least("years_local", person.years_local, rules.min_years_local))
     return tuple(results)
+
+
+# Saying a reason again in the reader's language ---------------------------------------------
+
+#: Every reason's phrase, and the value its plural form agrees with; sorted so that a
+#: reason without values ("Target occupation not recorded.") is not read as one with
+#: ("Target occupation %(occupation)s.").
+_PHRASES: tuple[tuple[Phrase, str | None], ...] = (
+    *(
+        (phrase, "have" if phrase is not threshold.missing else None)
+        for threshold in THRESHOLDS.values()
+        for phrase in (threshold.missing, threshold.below, threshold.meets)
+    ),
+    *(
+        (phrase, None)
+        for phrase in (
+            EDUCATION_MISSING,
+            EDUCATION_BELOW,
+            EDUCATION_MEETS,
+            ENGLISH_BELOW,
+            ENGLISH_MEETS,
+            ENGLISH_BY_EVIDENCE,
+            ENGLISH_MISSING,
+            AUTHORIZATION_MISSING,
+            AUTHORIZATION_PENDING,
+            AUTHORIZATION_REFUSED,
+            AUTHORIZATION_ACCEPTED,
+            EXPIRY_NEVER,
+            EXPIRY_MISSING,
+            EXPIRED,
+            VALID_UNTIL,
+            INTENT_MISSING,
+            NO_INTENT,
+            INTENT,
+            RESUME,
+            NO_RESUME,
+            TARGET_OCCUPATION,
+            TARGET_MISSING,
+            NETWORK_MISSING,
+            NETWORK,
+            NO_NETWORK,
+        )
+    ),
+    (EXPIRES_SOON, "days"),
+)
+_PHRASES = tuple(sorted(_PHRASES, key=lambda entry: "%(" in entry[0].forms[0]))
+#: The English words a reason's values may hold, which the catalogs translate.
+_WORDS = frozenset(
+    (*EDUCATION_WORDS.values(), *EVIDENCE_WORDS.values(), *AUTHORIZATION_LABELS.values())
+)
+_NATIVE = N_("native")  # a language level, as the staff pages name it
+
+
+def _say_authorizations(text: str, words: Words) -> str | None:
+    """The refusal's list of accepted kinds ("citizen, ead") by their names."""
+    if text == NO_AUTHORIZATION:
+        return words.gettext(NO_AUTHORIZATION)
+    try:
+        kinds = [WorkAuthorization(code) for code in text.split(", ")]
+    except ValueError:
+        return None
+    return words.join([words.gettext(AUTHORIZATION_LABELS[kind]) for kind in kinds])
+
+
+def _say_value(name: str, value: str, words: Words) -> str | None:
+    """One value read from a reason, in ``words``; None when the reason cannot be its."""
+    if name in ("have", "need", "days"):
+        if value.isdigit():
+            return words.number(int(value))
+        if value in _WORDS or value == _NATIVE:  # an education level, a language level
+            return words.gettext(value)
+        return value if name != "days" else None  # a CEFR level (B2) reads the same
+    if name in ("evidence", "authorization"):
+        return words.gettext(value) if value in _WORDS else None
+    if name == "accepted":
+        return _say_authorizations(value, words)
+    if name == "date":
+        try:
+            return words.date(dt.date.fromisoformat(value))
+        except ValueError:
+            return None
+    return value  # an occupation's code
+
+
+def say_reason(text: str, words: Words = ENGLISH) -> str:
+    """A criterion's reason (a decision keeps it in English) in ``words``' language; a text
+    these rules did not make (an older version's) stays as it is."""
+    if words is ENGLISH:
+        return text
+    for phrase, agrees_with in _PHRASES:
+        found = phrase.read(text)
+        if found is None:
+            continue
+        said = {name: _say_value(name, value, words) for name, value in found.items()}
+        if any(value is None for value in said.values()):
+            continue
+        n = int(found[agrees_with]) if agrees_with and found[agrees_with].isdigit() else None
+        if n is None and not isinstance(phrase.message, str):
+            continue
+        return phrase.say(words, n, **said)
+    return text
+
+
+def criterion_name(criterion: str, words: Words = ENGLISH) -> str:
+    """A criterion's name ("english_level" → "English level") in ``words``' language."""
+    name = CRITERION_NAMES.get(criterion)
+    return words.gettext(name) if name else criterion.replace("_", " ").capitalize()
 
 
 def outcome_of(results: tuple[CriterionResult, ...]) -> Outcome:

@@ -8,9 +8,7 @@ admin sees and revokes everyone's.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +26,8 @@ from community_node.auth.schemas import TokenCreateSchema
 from community_node.database import utcnow
 from community_node.eligibility.rules import (
     AUTHORIZATION_LABELS,
+    EDUCATION_WORDS,
+    EVIDENCE_WORDS,
     ConnecteeRules,
     ConnectorRules,
     RuleSet,
@@ -36,6 +36,7 @@ from community_node.eligibility.services import RulesUnavailable, active_rules
 from community_node.security import actor_label, current_staff, require_role
 from shared.web.admin import AdminBinding, add_admin_views
 from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into
+from shared.web.i18n import reader_words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -165,11 +166,6 @@ class Criterion:
     requires: str
 
 
-def _label(value: Any) -> str:
-    text = value.value if isinstance(value, enum.Enum) else str(value)
-    return text.replace("_", " ")
-
-
 def _connectee_criteria(rules: ConnecteeRules) -> list[Criterion]:
     """Each criterion the rules switch on, in the order evaluation checks them."""
     out: list[Criterion] = []
@@ -177,13 +173,16 @@ def _connectee_criteria(rules: ConnecteeRules) -> list[Criterion]:
         out.append(
             Criterion(
                 _("Education"),
-                _("At least %(level)s education.", level=_label(rules.min_education_level)),
+                _(
+                    "At least %(level)s education.",
+                    level=_(EDUCATION_WORDS[rules.min_education_level]),
+                ),
             )
         )
     if rules.require_resume:
         out.append(Criterion(_("Résumé"), _("A résumé on file.")))
     if rules.min_english_level is not None:
-        evidence = ", ".join(_label(e) for e in rules.accepted_english_evidence)
+        evidence = ", ".join(_(EVIDENCE_WORDS[e]) for e in rules.accepted_english_evidence)
         level = rules.min_english_level.value
         requires = (
             _(
@@ -195,7 +194,9 @@ def _connectee_criteria(rules: ConnecteeRules) -> list[Criterion]:
             else _("At least level %(level)s.", level=level)
         )
         out.append(Criterion(_("English"), requires))
-    accepted = "; ".join(AUTHORIZATION_LABELS[a] for a in rules.accepted_work_authorizations)
+    accepted = reader_words().join(
+        [_(AUTHORIZATION_LABELS[a]) for a in rules.accepted_work_authorizations]
+    )
     out.append(
         Criterion(
             _("Work authorization"),

@@ -12,9 +12,13 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
-from shared.names import country_name as country_name  # the names both services show
-from shared.names import language_name as language_name
+from community_node.eligibility import rules
 from shared.taxonomy import UnknownOccupation, default_taxonomy
+
+# The names both services show, in the reader's language.
+from shared.web.i18n import country_name as country_name
+from shared.web.i18n import language_name as language_name
+from shared.web.i18n import reader_words
 
 
 def occupation_title(code: str | None) -> str:
@@ -70,7 +74,25 @@ def status_text(value: object) -> str:
     return str(word) if word is not None else code.replace("_", " ")
 
 
+def eligibility_reason(text: str) -> str:
+    """A criterion's reason (a decision keeps it in English) in the reader's language."""
+    return rules.say_reason(text, reader_words())
+
+
+def criterion_name(criterion: str) -> str:
+    """An eligibility criterion's name ("english_level") in the reader's words."""
+    return rules.criterion_name(criterion, reader_words())
+
+
 def register_filters(blueprint: Blueprint) -> None:
     """Make the filters available to every template of the app that registers ``blueprint``."""
-    for show in (language_name, country_name, occupation_title, occupation_label, status_text):
+    for show in (
+        language_name,
+        country_name,
+        occupation_title,
+        occupation_label,
+        status_text,
+        eligibility_reason,
+        criterion_name,
+    ):
         blueprint.add_app_template_filter(show)

@@ -43,6 +43,7 @@ from community_node.participants.schemas import (
 from community_node.recruitment import services as recruitment
 from community_node.security import actor_label, require_role
 from community_node.web import filters, queries
+from community_node.web.people_forms import OPTIONS
 from shared.names import LANGUAGES
 from shared.web.downloads import file_download
 from shared.web.forms import ConfirmForm, StaffForm, form_text, load_into, no_nul, show_refusal
@@ -200,12 +201,16 @@ def _display(name: str, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
+    # A stored choice reads as the form that recorded it offers it, in the reader's language.
+    labels = {code: str(label) for code, label in OPTIONS.get(name, ())}
     if isinstance(value, list):
-        return ", ".join(str(v).replace("_", " ") for v in value)
+        return ", ".join(labels.get(str(v)) or str(v).replace("_", " ") for v in value)
     if name in _OCCUPATION_FIELDS:
         return filters.occupation_label(value)
     if name in _COUNTRY_FIELDS:
         return filters.country_name(value)
+    if str(value) in labels:
+        return labels[str(value)]
     if name == "preferred_language" and value in LANGUAGES:
         return LANGUAGES[value].name
     if name == "referral_partner_id":

@@ -33,6 +33,7 @@ from community_node.reports.schemas import (
     TimeToMatchRowSchema,
 )
 from community_node.web.people_forms import OPTIONS
+from shared.names import OUTCOME_CATEGORIES
 from shared.web.csv import XLSX_MIMETYPE, csv_response, write_xlsx
 from shared.web.forms import StaffForm
 
@@ -47,17 +48,6 @@ PERIOD_WORDS = {
     "all": _l("All time"),
 }
 
-#: The follow-up situations as the outcome report names them.
-CATEGORY_WORDS = {
-    "employed_in_field": _l("Employed in field"),
-    "employed_related_field": _l("Employed related field"),
-    "employed_outside_field": _l("Employed outside field"),
-    "education_or_credentialing": _l("Education or credentialing"),
-    "volunteering_or_internship": _l("Volunteering or internship"),
-    "still_searching": _l("Still searching"),
-    "left_community": _l("Left community"),
-    "unknown": _l("Unknown"),
-}
 
 #: The funnel's stages as its chart names them.
 STAGE_WORDS = {
@@ -72,8 +62,8 @@ STAGE_WORDS = {
 
 def category_text(category: str) -> str:
     """A follow-up situation in the reader's words ("employed_in_field" → "Employed in field")."""
-    word = CATEGORY_WORDS.get(category)
-    return str(word) if word is not None else category.replace("_", " ").capitalize()
+    word = OUTCOME_CATEGORIES.get(category)  # the hub's reports name them the same
+    return _(word) if word is not None else category.replace("_", " ").capitalize()
 
 
 class ReportForm(StaffForm):

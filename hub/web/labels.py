@@ -12,10 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from shared import names
+from shared.protocol.common import EMPLOYED_METRICS
 from shared.text import N_
+from shared.web import staff
+from shared.web.i18n import country_name as country_name  # the names both services show
+from shared.web.i18n import language_name as language_name
+from shared.web.i18n import reader_locale as reader_locale
 
 K = TypeVar("K")
 
@@ -45,9 +50,7 @@ ROLLUP_HEADINGS = {
     "matched": N_("Matched"),
     "met": N_("Met"),
     "referred": N_("Referred"),
-    "employed_in_field": N_("Employed in field"),
-    "employed_related_field": N_("Employed related field"),
-    "employed_outside_field": N_("Employed outside field"),
+    **{metric: names.OUTCOME_CATEGORIES[metric] for metric in EMPLOYED_METRICS},
     "employed": N_("Employed"),
     "placement_rate": N_("Placement rate"),
 }
@@ -97,11 +100,7 @@ LANGUAGE_LEVELS = {"native": N_("native")}
 RESOURCE_CONTENT = {"file": N_("file"), "link": N_("link"), "body": N_("body")}
 
 #: What a role-only page answers someone whose role falls short (``Role`` values).
-ROLE_NEEDED = {
-    "admin": N_("This needs the admin role."),
-    "coordinator": N_("This needs the coordinator role."),
-    "viewer": N_("This needs the viewer role."),
-}
+ROLE_NEEDED = staff.ROLE_NEEDED
 
 
 def word(words: Mapping[str, str], value: object) -> str:
@@ -125,22 +124,3 @@ def messages(found: Any) -> Any:
     if isinstance(found, list | tuple):
         return [messages(value) for value in found]
     return found
-
-
-def reader_locale() -> str:
-    """The page's language code (``en`` outside a request)."""
-    locale = get_locale()
-    return str(locale) if locale else "en"
-
-
-def language_name(code: str | None) -> str:
-    """A language's name in the reader's language ("fr" reads "French", or "français")."""
-    return names.language_name(code, reader_locale())
-
-
-def country_name(code: str | None) -> str:
-    """A country's name in the reader's language ("CA" reads "Canada", "SY" "Syrie")."""
-    locale = reader_locale()
-    if not code or locale.startswith("en"):
-        return names.country_name(code)
-    return dict(names.countries(locale)).get(code.upper()) or names.country_name(code)

@@ -1,4 +1,8 @@
-"""Plain-language reasons a coordinator can read for one suggested pair."""
+"""Plain-language reasons a coordinator can read for one suggested pair.
+
+They are made in English, which the API, the hub's answers and the stored proposals carry;
+``say_reason`` says one again in a staff page's language (``shared.wording``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from shared.matching.features import shared_languages as shared_language_codes
 from shared.matching.profiles import Candidate, Seeker, language_name
 from shared.matching.weights import Weights
 from shared.taxonomy import Level, default_taxonomy
+from shared.text import N_
+from shared.wording import ENGLISH, Nn_, Phrase, Words, plural_count, split_list
 
 #: Demand at or above this is called "high" in the reasons.
 HIGH_DEMAND = 0.7
@@ -23,11 +29,57 @@ _LEVEL_DEPTH = {
     Level.DETAILED: 4,
     Level.AGGREGATE: 4,
 }
-_OCCUPATION_PHRASE = {
-    4: "same occupation",
-    3: "related occupation (same broad group)",
-    2: "related occupation (same minor group)",
-    1: "same field (major group)",
+#: How a candidate's occupation relates to the seeker's, by the depth they share.
+RELATIONS = {
+    4: N_("same occupation"),
+    3: N_("related occupation (same broad group)"),
+    2: N_("related occupation (same minor group)"),
+    1: N_("same field (major group)"),
+}
+
+# The reasons' phrases: the English the API, the hub's answers and the stored proposals
+# carry, and the messages a staff page says them again with (``say_reason``).
+OCCUPATION = Phrase(N_("%(relation)s: %(occupation)s"))
+CURRENT_OCCUPATION = Phrase(N_("%(reason)s (the connectee's current occupation)"))
+SKILLS = Phrase(Nn_("%(count)s shared skill: %(skills)s", "%(count)s shared skills: %(skills)s"))
+MORE_SKILLS = Phrase(Nn_("%(count)s more", "%(count)s more"))
+MORE_EXPERIENCE = Phrase(
+    Nn_("%(years)s more year of experience", "%(years)s more years of experience")
+)
+SIMILAR_EXPERIENCE = Phrase(N_("similar experience"))
+LESS_EXPERIENCE = Phrase(
+    Nn_(
+        "%(years)s year less experience than the connectee",
+        "%(years)s years less experience than the connectee",
+    )
+)
+#: One form in English; a language that says one shared language otherwise than several
+#: ("langue commune", "langues communes") has its two.
+LANGUAGES = Phrase(Nn_("shares %(languages)s", "shares %(languages)s"))
+AVAILABILITY = Phrase(N_("available at the same times: %(slots)s"))
+#: Availability slots as a sentence names them (``shared.protocol.AVAILABILITY_SLOTS``).
+SLOT_WORDS = {
+    "weekday_mornings": N_("weekday mornings"),
+    "weekday_afternoons": N_("weekday afternoons"),
+    "weekday_evenings": N_("weekday evenings"),
+    "weekends": N_("weekends"),
+}
+HIGH_DEMAND_FOR = Phrase(N_("high local demand for %(occupation)s"))
+HIGH_LOCAL_DEMAND = Phrase(N_("high local demand"))
+CAPACITY = Phrase(
+    Nn_(
+        "has capacity (%(left)s of %(capacity)s left)",
+        "has capacity (%(left)s of %(capacity)s left)",
+    )
+)
+#: Where a candidate of another community is: (community named?, remote meetings?).
+ELSEWHERE = {
+    (True, True): Phrase(N_("in another community (%(community)s), open to remote meetings")),
+    (False, True): Phrase(N_("in another community, open to remote meetings")),
+    (True, False): Phrase(
+        N_("in another community (%(community)s), open to cross-city introductions")
+    ),
+    (False, False): Phrase(N_("in another community, open to cross-city introductions")),
 }
 
 
@@ -58,14 +110,12 @@ def esco_label(skill_id: str) -> str | None:
 
 def join_words(words: list[str]) -> str:
     """Join words as in prose: "a", "a and b", "a, b and c"."""
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ENGLISH.join(words)
 
 
-def _years(value: float) -> str:
-    number = f"{value:g}"
-    return f"{number} year" if number == "1" else f"{number} years"
+def _years_phrase(phrase: Phrase, years: float, words: Words = ENGLISH) -> str:
+    # The form agrees with the number as English writes it: 1.0000001 years reads "1 year".
+    return phrase.say(words, plural_count(float(f"{years:g}")), years=words.number(years))
 
 
 def occupation_reason(seeker: Seeker, candidate: Candidate, via_current: bool) -> str | None:
@@ -75,8 +125,14 @@ def occupation_reason(seeker: Seeker, candidate: Candidate, via_current: bool) -
     if depth == 0:
         return None
     title = group_title(candidate.occupation, depth)
-    text = _OCCUPATION_PHRASE[depth] + (f": {title}" if title else "")
-    return text + (" (the connectee's current occupation)" if via_current else "")
+    relation = RELATIONS[depth]
+    text = OCCUPATION.say(relation=relation, occupation=title) if title else relation
+    return CURRENT_OCCUPATION.say(reason=text) if via_current else text
+
+
+def _named_skills(count: int) -> int:
+    """How many items a list of ``count`` shared skills names (the rest as "N more")."""
+    return count if count <= NAMED_SKILLS else NAMED_SKILLS + 1
 
 
 def skills_reason(
@@ -98,9 +154,9 @@ def skills_reason(
     distinct = list(dict.fromkeys(label(s) or s for s in shared))
     names = distinct[:NAMED_SKILLS]
     if len(distinct) > NAMED_SKILLS:
-        names.append(f"{len(distinct) - NAMED_SKILLS} more")
-    noun = "shared skill" if len(distinct) == 1 else "shared skills"
-    return f"{len(distinct)} {noun}: {join_words(names)}"
+        more = len(distinct) - NAMED_SKILLS
+        names.append(MORE_SKILLS.say(n=more, count=more))
+    return SKILLS.say(n=len(distinct), count=len(distinct), skills=join_words(names))
 
 
 def experience_reason(seeker: Seeker, candidate: Candidate) -> str | None:
@@ -109,10 +165,10 @@ def experience_reason(seeker: Seeker, candidate: Candidate) -> str | None:
         return None
     gap = candidate.years - seeker.years
     if gap >= 3:
-        return f"{gap:g} more {'year' if gap == 1 else 'years'} of experience"
+        return _years_phrase(MORE_EXPERIENCE, gap)
     if gap >= 0:
-        return "similar experience"
-    return f"{_years(-gap)} less experience than the connectee"
+        return SIMILAR_EXPERIENCE.say()
+    return _years_phrase(LESS_EXPERIENCE, -gap)
 
 
 def reasons(
@@ -126,7 +182,7 @@ def reasons(
     skill_label: Callable[[str], str | None] | None = None,
     demand_known: bool = True,
 ) -> list[str]:
-    """Return the reasons for a pair, the feature that added most first."""
+    """Return the reasons for a pair in English, the feature that added most first."""
     found: dict[str, str | None] = {
         "occupation": occupation_reason(seeker, candidate, pair.via_current),
         "skills": skills_reason(seeker, candidate, idf_of, skill_label),
@@ -141,23 +197,130 @@ def reasons(
             else f"{language_name(mine)}/{language_name(theirs)}"
             for mine, theirs in languages
         ]
-        found["language"] = "shares " + join_words(named)
+        found["language"] = LANGUAGES.say(n=len(named), languages=join_words(named))
     common = sorted(seeker.availability & candidate.availability)
     if common:
-        slots = join_words([slot.replace("_", " ") for slot in common])
-        found["availability"] = f"available at the same times: {slots}"
+        slots = join_words([SLOT_WORDS.get(slot, slot.replace("_", " ")) for slot in common])
+        found["availability"] = AVAILABILITY.say(slots=slots)
     if demand_known and pair.values["demand"] >= HIGH_DEMAND:
         title = group_title(seeker.target_occupation, 4)
-        found["demand"] = "high local demand" + (f" for {title}" if title else "")
+        found["demand"] = (
+            HIGH_DEMAND_FOR.say(occupation=title) if title else HIGH_LOCAL_DEMAND.say()
+        )
     if candidate.capacity > 0:
-        found["load"] = f"has capacity ({candidate.capacity_left} of {candidate.capacity} left)"
+        found["load"] = CAPACITY.say(
+            n=candidate.capacity_left,
+            left=candidate.capacity_left,
+            capacity=candidate.capacity,
+        )
     ordered = sorted(
         (name for name, text in found.items() if text),
         key=lambda name: -contributions.get(name, 0.0),
     )
     texts = [text for name in ordered if (text := found[name])]
     if not same_community(seeker, candidate):
-        where = f" ({candidate.community})" if candidate.community else ""
-        how = "remote meetings" if candidate.remote_ok else "cross-city introductions"
-        texts.append(f"in another community{where}, open to {how}")
+        phrase = ELSEWHERE[bool(candidate.community), candidate.remote_ok]
+        texts.append(phrase.say(community=candidate.community))
     return texts
+
+
+# Saying a reason again in the reader's language -------------------------------------------
+
+
+@functools.cache
+def _language_codes() -> dict[str, str]:
+    """The ISO 639-3 code of each language by its English name in the reasons."""
+    from shared.matching.profiles import LANGUAGE_NAMES
+
+    return {name: code for code, name in LANGUAGE_NAMES.items()}
+
+
+def _say_language(name: str, words: Words) -> str:
+    """A language named in English ("Arabic", "Persian/Dari", or a code) in ``words``."""
+    if words.language is None:
+        return name
+    say = words.language
+    return "/".join(say(_language_codes().get(part, part)) for part in name.split("/"))
+
+
+def _say_list(
+    text: str, say_item: Callable[[str], str], words: Words, expected: int | None = None
+) -> str:
+    """An English list said again item by item; as it is when it cannot be read back."""
+    items = split_list(text, expected)
+    return text if items is None else words.join([say_item(item) for item in items])
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _say_occupation(text: str, words: Words) -> str | None:
+    relations = set(RELATIONS.values())
+    if text in relations:
+        return words.gettext(text)
+    found = OCCUPATION.read(text)
+    if found and found["relation"] in relations:
+        return OCCUPATION.say(
+            words, relation=words.gettext(found["relation"]), occupation=found["occupation"]
+        )
+    return None
+
+
+def _say_skills(found: dict[str, str], words: Words) -> str | None:
+    if not found["count"].isdigit():
+        return None
+    count = int(found["count"])
+
+    def say_skill(item: str) -> str:
+        more = MORE_SKILLS.read(item)
+        if count > NAMED_SKILLS and more and more["count"].isdigit():
+            left = int(more["count"])
+            return MORE_SKILLS.say(words, left, count=words.number(left))
+        return item  # a skill's label: ESCO's English
+
+    skills = _say_list(found["skills"], say_skill, words, _named_skills(count))
+    return SKILLS.say(words, count, count=words.number(count), skills=skills)
+
+
+def say_reason(text: str, words: Words = ENGLISH) -> str:
+    """A reason ``reasons`` made (in English) said in ``words``' language; a text it did
+    not make (from an older or newer version) stays as it is."""
+    if words is ENGLISH:
+        return text
+    # The connectee's current occupation first: its text also reads as a title's.
+    if (found := CURRENT_OCCUPATION.read(text)) and (
+        inner := _say_occupation(found["reason"], words)
+    ) is not None:
+        return CURRENT_OCCUPATION.say(words, reason=inner)
+    if (said := _say_occupation(text, words)) is not None:
+        return said
+    if (found := SKILLS.read(text)) and (said := _say_skills(found, words)) is not None:
+        return said
+    for phrase in (MORE_EXPERIENCE, LESS_EXPERIENCE):
+        if (found := phrase.read(text)) and (years := _number(found["years"])) is not None:
+            return _years_phrase(phrase, years, words)
+    if text == SIMILAR_EXPERIENCE.message:
+        return SIMILAR_EXPERIENCE.say(words)
+    if found := LANGUAGES.read(text):
+        items = split_list(found["languages"])
+        if items is None:
+            return LANGUAGES.say(words, 2, languages=found["languages"])
+        named = words.join([_say_language(item, words) for item in items])
+        return LANGUAGES.say(words, len(items), languages=named)
+    if found := AVAILABILITY.read(text):
+        return AVAILABILITY.say(words, slots=_say_list(found["slots"], words.gettext, words))
+    if text == HIGH_LOCAL_DEMAND.message:
+        return HIGH_LOCAL_DEMAND.say(words)
+    if found := HIGH_DEMAND_FOR.read(text):
+        return HIGH_DEMAND_FOR.say(words, occupation=found["occupation"])
+    if (found := CAPACITY.read(text)) and found["left"].isdigit() and found["capacity"].isdigit():
+        left, capacity = int(found["left"]), int(found["capacity"])
+        return CAPACITY.say(words, left, left=words.number(left), capacity=words.number(capacity))
+    for phrase in ELSEWHERE.values():
+        if (found := phrase.read(text)) is not None:
+            return phrase.say(words, community=found.get("community", ""))
+    return text

@@ -3,8 +3,10 @@
 A page's language comes, in order, from ``?lang=`` in its URL (remembered in a cookie),
 the ``lang`` cookie, then the browser's ``Accept-Language``; the first language offered is
 the fallback. Templates get ``_()`` and ``ngettext()`` from Flask-Babel,
-``page_language`` / ``text_direction`` for ``<html lang dir>``, and ``page_languages`` /
-``language_url`` for the language switcher.
+``page_language`` / ``text_direction`` for ``<html lang dir>``, ``page_languages`` /
+``language_url`` for the language switcher, and the ``match_reason`` filter, which says a
+match reason (English in the API, the databases and the hub's answers) in the reader's
+language.
 
 Which languages a page offers depends on who reads it. Public pages (sign-up forms,
 confirmation and error pages, the hub's public figures and application form) offer
@@ -23,7 +25,10 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, refresh
 
+from shared import names
+from shared.matching.explain import say_reason
 from shared.names import LANGUAGES as LANGUAGES  # the languages pages are offered in
+from shared.wording import ENGLISH, Words
 
 #: The cookie that remembers a visitor's choice of language (a year).
 COOKIE = "lang"
@@ -71,6 +76,7 @@ def init_i18n(
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(moment_text)
+    app.add_template_filter(match_reason)
     return babel
 
 
@@ -152,3 +158,49 @@ def language_url(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def reader_locale() -> str:
+    """The page's language code (``en`` outside a request)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else "en"
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language ("ara" reads "Arabic", or "arabe")."""
+    return names.language_name(code, reader_locale())
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the reader's language ("CA" reads "Canada", "SY" "Syrie")."""
+    locale = reader_locale()
+    if not code or locale.startswith("en"):
+        return names.country_name(code)
+    return dict(names.countries(locale)).get(code.upper()) or names.country_name(code)
+
+
+def reader_words() -> Words:
+    """How the current page's reader says things: the page's catalogs (every domain, raw
+    look-ups), its numbers and its names of languages; English outside a request."""
+    from flask_babel import format_date, format_decimal, get_locale, get_translations
+
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return ENGLISH
+    translations = get_translations()
+    code = str(locale)
+    return Words(
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
+        number=lambda value: str(format_decimal(value)),
+        date=lambda day: str(format_date(day, "medium")),
+        language=lambda language: names.language_name(language, code),
+    )
+
+
+def match_reason(text: str) -> str:
+    """A match reason (made, stored and sent in English) in the reader's language."""
+    words = reader_words()
+    return text if words is ENGLISH else say_reason(text, words)

@@ -21,6 +21,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import created_at, intpk, str200, utcnow
+from shared.text import N_
 from shared.web.errors import NotFound
 
 MIN_PASSWORD_LENGTH = 10
@@ -41,6 +42,15 @@ class Role(enum.StrEnum):
 
     def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank
+
+
+#: What a page answers someone whose role falls short, by the role it needs (``Role``
+#: values); both services' pages say it in the reader's language.
+ROLE_NEEDED = {
+    "admin": N_("This needs the admin role."),
+    "coordinator": N_("This needs the coordinator role."),
+    "viewer": N_("This needs the viewer role."),
+}
 
 
 class LoginUser:

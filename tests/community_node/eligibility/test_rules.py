@@ -8,17 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from babel.support import Translations
 
 from community_node.eligibility import rules as rules_module
 from community_node.eligibility.models import Outcome
 from community_node.eligibility.rules import (
+    CRITERION_NAMES,
     ConnecteeRules,
     ConnectorRules,
     RulesError,
     RuleSet,
+    criterion_name,
     evaluate,
     load_rules,
     parse_rules,
+    say_reason,
 )
 from community_node.participants.models import (
     Connectee,
@@ -29,6 +35,7 @@ from community_node.participants.models import (
     LanguageLevel,
     WorkAuthorization,
 )
+from shared.wording import Words
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -396,3 +403,107 @@ def test_load_rules_names_the_file(tmp_path: Path) -> None:
     path.write_text('version = "v"\n[connectee]\nshoe_size = 44\n')
     with pytest.raises(RulesError, match=r"rules\.toml: connectee\.shoe_size: unknown key"):
         load_rules(path)
+
+
+# ---- reasons in the reader's language ----------------------------------------------------
+
+#: People whose evaluation gives every reason the rules make, each form of it.
+EVERY_KIND = [
+    connectee(),
+    connectee(
+        education_level=EducationLevel.POST_SECONDARY_CERTIFICATE,
+        resume_on_file=False,
+        languages=[ConnecteeLanguage(language="eng", level=LanguageLevel.B1)],
+        work_authorization=WorkAuthorization.F1_STUDENT,
+        work_authorization_expires=TODAY - dt.timedelta(days=1),
+        intends_to_stay=False,
+        years_experience=1,
+    ),
+    connectee(
+        education_level=None,
+        languages=[],
+        english_evidence=EnglishEvidence.DEGREE,
+        work_authorization=WorkAuthorization.CITIZEN,
+        work_authorization_expires=None,
+        intends_to_stay=None,
+        years_experience=None,
+        target_occupation=None,
+    ),
+    connectee(
+        languages=[ConnecteeLanguage(language="eng", level=LanguageLevel.NATIVE)],
+        work_authorization=WorkAuthorization.PENDING,
+        work_authorization_expires=TODAY + dt.timedelta(days=30),
+    ),
+    connectee(languages=[], work_authorization=None, work_authorization_expires=None),
+    connector(),
+    connector(years_in_field=1, years_local=0, has_local_network=False),
+    connector(years_in_field=None, years_local=None, has_local_network=None),
+]
+#: Marks every message it looks up, so a test sees which reasons were read back.
+MARKED = Words(
+    gettext=lambda message: f"«{message}»",
+    ngettext=lambda one, many, n: f"«{one if n == 1 else many}»",
+)
+
+
+def every_reason() -> list[str]:
+    return [c.reason for person in EVERY_KIND for c in evaluate(ALL_ON, person, TODAY).criteria]
+
+
+@pytest.fixture(scope="module")
+def french() -> Words:
+    folder = Path(rules_module.__file__).resolve().parents[1] / "translations"
+    catalog = Translations.load(str(folder), ["fr"], "staff")
+    assert isinstance(catalog, Translations), "compile the catalogs: make translations"
+    return Words(
+        gettext=catalog.gettext,
+        ngettext=catalog.ngettext,
+        number=lambda value: format_decimal(value, locale="fr"),
+        date=lambda day: format_date(day, "medium", locale="fr"),
+    )
+
+
+def test_every_reason_the_rules_make_is_read_back() -> None:
+    criteria = {c.criterion for p in EVERY_KIND for c in evaluate(ALL_ON, p, TODAY).criteria}
+    assert criteria == set(CRITERION_NAMES)  # each has its name on the page too
+    made = every_reason()
+    assert len(set(made)) >= 30
+    assert [text for text in made if "«" not in say_reason(text, MARKED)] == []
+
+
+def test_a_french_reader_reads_every_reason_in_french(french: Words) -> None:
+    said = [say_reason(text, french) for text in every_reason()]
+    for expected in [
+        "Niveau d’études (baccalauréat) égal ou supérieur au niveau requis (baccalauréat).",
+        "Niveau d’études (certificat postsecondaire) inférieur au niveau requis (baccalauréat).",
+        "Niveau d’anglais (langue maternelle) égal ou supérieur au niveau requis (B2).",
+        "Aucun niveau d’anglais consigné ; l’anglais attesté par un diplôme est accepté à la "
+        "place.",
+        "Autorisation de travail : un permis de travail ouvert.",
+        "Autorisation de travail non acceptée : un visa d’étudiant F-1 (acceptées : la "
+        "citoyenneté, la résidence permanente, le statut de réfugié, un permis de travail "
+        "ouvert, un permis de travail lié à un employeur, un document d’autorisation d’emploi "
+        "(EAD) et un visa H-1B).",
+        "Autorisation de travail échue le 28 févr. 2026.",
+        "L’autorisation de travail prend fin le 31 mars 2026, avant le délai requis de 90 jours.",
+        "1 an d’expérience, sous le minimum requis (2).",
+        "6 ans d’expérience, ce qui atteint le minimum requis (2).",
+        "0 an dans la communauté, sous le minimum requis (2).",
+        "Profession visée : 29-1141.",
+        "Aucun CV au dossier.",
+        "N’a pas de réseau professionnel local.",
+    ]:
+        assert expected in said
+    english = ("recorded", "required", "Work authorization", "Has ", "level", "Résumé on")
+    assert [text for text in said if any(word in text for word in english)] == []
+
+
+def test_a_reason_from_other_rules_stays_as_it_was(french: Words) -> None:
+    for text in (
+        "Work authorization a diplomatic visa.",  # a kind these rules do not know
+        "Work authorization expired on someday.",
+        "Speaks Klingon.",
+    ):
+        assert say_reason(text, french) == text
+    assert criterion_name("english_level", french) == "Niveau d’anglais"
+    assert criterion_name("charm") == "Charm"

@@ -20,8 +20,10 @@ from hub.resources.services import publish
 from hub.web import labels
 from shared import names
 from shared.protocol import AVAILABILITY_SLOTS
+from shared.protocol.common import EMPLOYED_METRICS
 from shared.protocol.introductions import IntroStatus
 from tests.hub.web.conftest import alerts
+from tests.hub.web.test_directory import network  # noqa: F401  (a fixture)
 from tests.hub.web.test_onboarding import FORM, applications
 from tests.hub.web.test_resources import GUIDE
 
@@ -179,6 +181,24 @@ def test_the_browser_language_chooses_french_too(
     assert "Motif du statut" in page and "Reason for status" not in page
 
 
+@pytest.mark.usefixtures("network")
+def test_the_directory_search_reads_in_french(french: FlaskClient) -> None:
+    """A French reader sees the listed profiles' stored values in French; occupation
+    titles (SOC 2018, which has no official French) and skills stay as they are."""
+    page = _text(french, "/directory?language=spa")
+    assert "1 connecteur." in page
+    row = page.split('id="profiles"')[1]
+    seen = ("espagnol (langue maternelle)", "La fin de semaine", "5-9 ans",
+            "N’accepte pas de mises en relation", "rencontres à distance")  # fmt: skip
+    gone = ("Spanish", "native", "Weekends", "years", "Not accepting", "remote meetings")
+    assert [phrase for phrase in seen if phrase not in row] == []
+    assert [phrase for phrase in gone if phrase in row] == []
+    assert "Licensed Practical and Licensed Vocational Nurses" in row
+    page = _text(french, "/directory")
+    assert "français (C2)" in page and "En semaine, le soir" in page
+    assert "Weekday evenings" not in page and "French (C2)" not in page
+
+
 def test_every_stored_value_has_its_words() -> None:
     """A value without its word would show in English (or raw) on a French page."""
     assert labels.RESOURCE_CATEGORIES == names.RESOURCE_CATEGORIES
@@ -189,3 +209,6 @@ def test_every_stored_value_has_its_words() -> None:
     assert set(labels.ROLLUP_LEVELS) == set(labels.ROLLUP_CAPTIONS) == set(ROLLUP_LEVELS)
     assert set(labels.SLOTS) == set(AVAILABILITY_SLOTS)
     assert set(labels.ROLE_NEEDED) == {role.value for role in Role}
+    # The follow-up outcomes are named once, for both services' reports.
+    for metric in EMPLOYED_METRICS:
+        assert labels.ROLLUP_HEADINGS[metric] == names.OUTCOME_CATEGORIES[metric]

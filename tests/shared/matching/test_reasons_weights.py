@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
+from babel.support import Translations
 
+from shared import names
 from shared.matching import (
     FEATURES,
     Candidate,
@@ -16,6 +20,8 @@ from shared.matching import (
     rank,
     suggestion,
 )
+from shared.matching.explain import say_reason
+from shared.wording import ENGLISH, Words
 
 NURSE = Candidate(
     id="nurse",
@@ -117,6 +123,127 @@ def test_skill_lists_are_capped() -> None:
     )
     [text] = [r for r in reasons if "shared skills" in r]
     assert text.startswith("8 shared skills: ") and text.endswith(" and 3 more")
+
+
+# ---- reasons in the reader's language ----------------------------------------------------
+
+#: Staff catalogs hold the reasons' messages (both services'; the hub's is read here).
+CATALOGS = Path(__file__).resolve().parents[3] / "hub" / "translations"
+
+
+@pytest.fixture(scope="module")
+def french() -> Words:
+    catalog = Translations.load(str(CATALOGS), ["fr"], "staff")
+    assert isinstance(catalog, Translations), "compile the catalogs: make translations"
+    return Words(
+        gettext=catalog.gettext,
+        ngettext=catalog.ngettext,
+        number=lambda value: format_decimal(value, locale="fr"),
+        language=lambda code: names.language_name(code, "fr"),
+    )
+
+
+#: Marks every message it looks up, so a test sees which reasons were read back.
+MARKED = Words(
+    gettext=lambda message: f"«{message}»",
+    ngettext=lambda one, many, n: f"«{one if n == 1 else many}»",
+)
+
+
+def every_kind_of_reason() -> list[str]:
+    """Reasons of every kind and form the engine makes, English as the wire carries them."""
+    switcher = dataclasses.replace(
+        SEEKER, target_occupation="11-9111", current_occupation="29-1141", years=20
+    )
+    many = frozenset(f"skill-{n}" for n in range(8))
+    one = dataclasses.replace(NURSE, skills=frozenset({"triage"}), capacity_left=1, years=5)
+    far = dataclasses.replace(NURSE, community=None, remote_ok=False, cross_city_ok=True, years=6.5)
+    return [
+        *reasons_for(SEEKER, NURSE),
+        *reasons_for(switcher, NURSE),
+        *reasons_for(SEEKER, dataclasses.replace(NURSE, occupation="29-2061")),
+        *reasons_for(
+            dataclasses.replace(SEEKER, skills=many), dataclasses.replace(NURSE, skills=many)
+        ),
+        *reasons_for(SEEKER, one),
+        *reasons_for(dataclasses.replace(SEEKER, cross_city_ok=True), far, cross_city=True),
+        *reasons_for(
+            dataclasses.replace(SEEKER, cross_city_ok=True),
+            dataclasses.replace(NURSE, community="moncton", remote_ok=True),
+            cross_city=True,
+        ),
+        *reasons_for(
+            dataclasses.replace(SEEKER, languages={"eng": "B2", "fas": "native"}),
+            dataclasses.replace(NURSE, languages={"eng": "native", "prs": "C1"}, years=9.5),
+        ),
+    ]
+
+
+def test_every_reason_the_engine_makes_is_read_back() -> None:
+    made = every_kind_of_reason()
+    assert len(set(made)) >= 16
+    unread = [text for text in made if "«" not in say_reason(text, MARKED)]
+    assert unread == []
+
+
+def test_reasons_read_back_and_said_again_in_english_are_the_same() -> None:
+    english = Words()  # English, but not the shortcut an English page takes
+    assert english is not ENGLISH
+    for text in every_kind_of_reason():
+        assert say_reason(text, english) == text
+        assert say_reason(text) == text
+
+
+def test_reasons_read_in_french(french: Words) -> None:
+    said = {say_reason(text, french) for text in every_kind_of_reason()}
+    for expected in [
+        "même profession : Registered Nurses",
+        "même profession : Registered Nurses (profession actuelle de la personne accompagnée)",
+        "même domaine (grand groupe) : Healthcare Practitioners and Technical Occupations",
+        "3 compétences communes : clinical charting, IV therapy et triage",
+        "1 compétence commune : triage",
+        "langues communes : arabe et anglais",
+        "langues communes : persan/dari et anglais",
+        "6 ans d’expérience de plus",
+        "3,5 ans d’expérience de plus",
+        "1 an d’expérience de moins que la personne accompagnée",
+        "8 ans d’expérience de moins que la personne accompagnée",
+        "disponibles aux mêmes moments : les fins de semaine",
+        "forte demande locale (Registered Nurses)",
+        "peut accompagner (2 places libres sur 3)",
+        "peut accompagner (1 place libre sur 3)",
+        "dans une autre communauté (moncton), rencontres à distance possibles",
+        "dans une autre communauté, mises en relation entre villes possibles",
+    ]:
+        assert expected in said
+    [capped] = [text for text in said if text.startswith("8 compétences communes : ")]
+    assert capped.endswith(" et 3 autres")
+    # Occupation titles stay in English (SOC 2018 has no official French): no other word.
+    english = ("shared skill", "shares ", "experience", "capacity", "community", "same ")
+    assert [text for text in said if any(word in text for word in english)] == []
+
+
+def test_french_plural_forms_and_lists_follow_french_rules(french: Words) -> None:
+    assert say_reason("0 shared skills: —", french) == "0 compétence commune : —"
+    # gettext picks forms by whole numbers: a fraction takes the plural, as English does.
+    assert say_reason("1.5 years less experience than the connectee", french) == (
+        "1,5 ans d’expérience de moins que la personne accompagnée"
+    )
+    assert say_reason("available at the same times: weekday mornings, weekday evenings and "
+                      "weekends", french) == (
+        "disponibles aux mêmes moments : les matins de semaine, les soirs de semaine et les "
+        "fins de semaine"
+    )  # fmt: skip
+
+
+def test_a_reason_that_cannot_be_read_back_stays_as_it_was(french: Words) -> None:
+    # A skill whose label holds "and" leaves two readings of the list: it keeps its English
+    # list in the French sentence rather than split a skill in two.
+    assert say_reason("2 shared skills: Java and sales and marketing", french) == (
+        "2 compétences communes : Java and sales and marketing"
+    )
+    for text in ("a reason from a newer version", "same occupation: ", "shares "):
+        assert say_reason(text, french) == text
 
 
 def test_suggestion_explains_any_row() -> None:
