@@ -136,6 +136,10 @@ def _run_sync(
     rng: random.Random | None,
     ignore_backoff: bool,
 ) -> SyncReport:
+    # A caller's clock (tests) holds for the whole run; otherwise the backoff counts from
+    # the failure itself, not from the run's start (a run may spend minutes waiting on
+    # batches in flight before it gives up).
+    fixed_clock = now is not None
     now = now or utcnow()
     rng = rng or random.Random()
     report = SyncReport()
@@ -171,7 +175,8 @@ def _run_sync(
         retry_after = exc.retry_after if isinstance(exc, HubUnavailable) else None
         state.consecutive_failures += 1
         delay = backoff_delay(state.consecutive_failures, retry_after, rng)
-        state.backoff_until = now + dt.timedelta(seconds=delay)
+        failed_at = now if fixed_clock else utcnow()
+        state.backoff_until = failed_at + dt.timedelta(seconds=delay)
         state.last_error = report.error = error_text(exc)
         db.session.execute(
             update(OutboxItem)

@@ -117,7 +117,7 @@ def test_coordinator_edits_a_connectors_capacity(page: Any) -> None:
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/connectors/\d+$"))
     text = page.locator("#fields").inner_text()
-    assert re.search(r"Capacity\s+4", text) and re.search(r"Capacity period\s+month", text)
+    assert re.search(r"Capacity\s+4", text) and re.search(r"Capacity period\s+a month", text)
 
 
 def test_a_viewer_sees_no_buttons_and_cannot_open_the_forms(page: Any) -> None:
