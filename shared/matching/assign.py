@@ -9,8 +9,6 @@ from functools import cached_property, partial
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from shared.matching.engine import DEFAULT_WEIGHTS, Suggestion, skill_weights, suggestion
 from shared.matching.features import CURRENT_OCCUPATION_FACTOR, demand_value, occupation_keys
@@ -436,6 +434,11 @@ def _slots(edges: _Edges, capacity: npt.NDArray[np.int64]) -> _Slots:
 
 def _solve(slots: _Slots, seekers: int, dense: bool) -> list[tuple[int, int]]:
     """Return the (seeker, slot) pairs of a minimum-cost assignment, sorted by seeker."""
+    # Imported on use: scipy.optimize takes ~0.3 s to import, which every process of both
+    # services (each CLI command, each gunicorn worker) would pay at start-up.
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     # Costs 2 - score lie in [1, 2]; leaving a seeker out costs more than any reshuffle of
     # the others could save, so the most seekers are served first, then the best total.
     left_out = float(seekers + 3)

@@ -31,7 +31,6 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
-from scipy.optimize import linprog
 
 from shared.privacy.aggregates import HUB_ROUND_BASE, HUB_SUPPRESS_BELOW, TOTAL_ROW, public_value
 
@@ -167,6 +166,8 @@ def feasible_ranges(
     Seen as the attacker sees it: the published figures with their rounding intervals,
     withheld cells ≥ 1, and the table's additivity.
     """
+    from scipy.optimize import linprog  # on use: ~0.3 s to import, paid by every process
+
     row_keys = [*rows, TOTAL]
     column_keys = [*columns, TOTAL]
     cells = [(r, c) for r in row_keys for c in column_keys]
