@@ -47,6 +47,7 @@ test: $(STAMP) lint typecheck pytest
 ## Lint, check the import contracts, and check every imported package is declared
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 

@@ -112,8 +112,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
     settings.check_int(config, "NODE", "REMIND_MEETING_HOURS_BEFORE", low=0, high=24 * 14)
     settings.check_int(config, "NODE", "REMINDERS_PER_PERSON_PER_WEEK", low=1, high=50)
     months = config["SURVEY_MONTHS"]
-    if not isinstance(months, list) or not set(months) <= set(MILESTONES) or not all(
-        isinstance(m, int) and not isinstance(m, bool) for m in months
+    if (
+        not isinstance(months, list)
+        or not set(months) <= set(MILESTONES)
+        or not all(isinstance(m, int) and not isinstance(m, bool) for m in months)
     ):
         raise ValueError(
             "NODE_SURVEY_MONTHS must be a JSON list of follow-up months out of "

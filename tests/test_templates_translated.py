@@ -123,4 +123,3 @@ def test_the_checker_sees_bare_words_and_passes_wrapped_ones() -> None:
 def test_every_word_of_a_template_is_translated(template: str) -> None:
     words = bare_words((ROOT / template).read_text(encoding="utf-8"))
     assert not words, f"{template} shows words no gettext call produces: {words[:12]}"
-

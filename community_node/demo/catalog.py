@@ -36,6 +36,8 @@ _TRADES = "Skilled trades"
 _PUBLIC = "Legal and social services"
 _SCI = "Science and research"
 
+# The tables below are laid out by hand, one field's facts per line group.
+# fmt: off
 FIELDS: tuple[Field, ...] = (
     Field(
         "29-1141", 12, "Nursing", True, _HEALTH,
@@ -445,3 +447,4 @@ NOTES = (
     "Attended the orientation session.",
     None,
 )
+# fmt: on

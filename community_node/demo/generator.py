@@ -147,7 +147,6 @@ def _at(day: dt.date, rng: random.Random, first_hour: int = 13, last_hour: int =
     )
 
 
-
 class _Generator:
     """Holds the random sources and the growing plan for one generation run."""
 
@@ -444,11 +443,7 @@ class _Generator:
         years: int | None = max(3, int(rng.triangular(3, 35, 12)))
         base_skills = list(fld.skills) + ["mentoring", "hiring", "networking"]
         skills = rng.sample(base_skills, k=rng.randint(3, 6))
-        employer = (
-            rng.choice(EMPLOYERS[fld.sector])
-            if rng.random() < 0.7
-            else self.company()
-        )
+        employer = rng.choice(EMPLOYERS[fld.sector]) if rng.random() < 0.7 else self.company()
         created = _at(joined, rng)
         row: dict[str, Any] = {
             "first_name": first,
@@ -493,9 +488,7 @@ class _Generator:
             if rng.random() < 0.05:
                 days = rng.randint(1, max(1, (today - joined).days))
                 withdrawn = min(created + dt.timedelta(days=days), self.now)
-            self.consent(
-                "connector", index, ConsentPurpose.DIRECTORY_LISTING, created, withdrawn
-            )
+            self.consent("connector", index, ConsentPurpose.DIRECTORY_LISTING, created, withdrawn)
         if row["cross_city_ok"]:
             self.consent("connector", index, ConsentPurpose.CROSS_CITY_INTRODUCTIONS, created)
         if self.pending_decision is not None:
@@ -916,9 +909,7 @@ class _Generator:
         if S.REFERRED in times:
             referred = times[S.REFERRED]
             # The third first-tier referral is what moved the match to "referred".
-            earlier = sorted(
-                met + (referred - met) * rng.uniform(0.1, 0.95) for _ in range(2)
-            )
+            earlier = sorted(met + (referred - met) * rng.uniform(0.1, 0.95) for _ in range(2))
             dates = [*earlier, referred]
             dates += [
                 referred + dt.timedelta(days=rng.randint(1, 20))
@@ -954,9 +945,7 @@ class _Generator:
                         "organisation": rng.choice(EMPLOYERS[sector])
                         if rng.random() < 0.6
                         else self.company(),
-                        "sector": sector
-                        if rng.random() < 0.8
-                        else rng.choice(sorted(EMPLOYERS)),
+                        "sector": sector if rng.random() < 0.8 else rng.choice(sorted(EMPLOYERS)),
                         "referred_on": at.date(),
                         "tier": tier,
                         "result": self._referral_result(at.date()),

@@ -241,9 +241,12 @@ def walkthrough(tokens: dict[str, str]) -> list[str]:
         api_get(halifax, tokens["halifax"], "/connectees", status="approved",
                 occupation="29-1141", per_page=1)
     ) or "<an approved connectee's id>"  # fmt: skip
-    seeker_id = first_id(
-        api_get(portland, tokens["portland"], "/connectees", q="kovalenko", status="approved")
-    ) or "<Olena Kovalenko's id>"
+    seeker_id = (
+        first_id(
+            api_get(portland, tokens["portland"], "/connectees", q="kovalenko", status="approved")
+        )
+        or "<Olena Kovalenko's id>"
+    )
     found = api_get(portland, tokens["portland"], f"/matching/suggestions/{seeker_id}")
     cross = found.get("cross_city") if isinstance(found, dict) else None
     profile_id = str(cross[0]["directory_profile_id"]) if cross else "<directory_profile_id>"
@@ -256,9 +259,7 @@ def walkthrough(tokens: dict[str, str]) -> list[str]:
         env = shlex.quote(str(VAR / f"{city.slug}.env"))
         return f"(set -a; . {env}; {venv}/connector-node {' '.join(args)})"
 
-    pick_id = (
-        f"{venv}/python -c 'import json,sys; print(json.load(sys.stdin)[\"items\"][0][\"id\"])'"
-    )
+    pick_id = f'{venv}/python -c \'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])\''
     return [
         "  Walk-through: matching, then a cross-city introduction (copy and paste):",
         "  (a) Halifax: explained local suggestions for a nurse",
@@ -267,7 +268,7 @@ def walkthrough(tokens: dict[str, str]) -> list[str]:
         f"    curl -s {auth(portland)} {portland.api}/matching/suggestions/{seeker_id}",
         "  (c) Portland requests an introduction to the first cross-city candidate",
         f"    curl -s {auth(portland)} -H 'Content-Type: application/json' -X POST \\",
-        f"      -d '{{\"connectee_id\": {seeker_id}, \"directory_profile_id\": {profile_id}}}' \\",
+        f'      -d \'{{"connectee_id": {seeker_id}, "directory_profile_id": {profile_id}}}\' \\',
         f"      {portland.api}/introductions",
         "  (d) Both nodes sync (cron would): Pittsburgh receives the request",
         f"    {cli(portland, 'sync')}",

@@ -220,9 +220,7 @@ def mark_synced(
     """
     stamp = at or utcnow()
     values: dict[str, object] = {
-        "last_sync_at": case(
-            (Community.last_sync_at > stamp, Community.last_sync_at), else_=stamp
-        )
+        "last_sync_at": case((Community.last_sync_at > stamp, Community.last_sync_at), else_=stamp)
     }
     if profiles_changed:
         values["profiles_version"] = Community.profiles_version + 1

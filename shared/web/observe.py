@@ -67,6 +67,7 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 
+
 @dataclass(frozen=True)
 class Figure:
     """One gauge sample a service reports at scrape time."""
