@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 from marshmallow.decorators import PRE_LOAD, VALIDATES
 from sqlalchemy import Table, delete, func, insert, select, update
 
@@ -184,6 +184,7 @@ class _RowLoader:
             for hook, _, _ in registered
         )
         self.cache: dict[tuple[str, str], tuple[bool, Any]] = {}
+        self.items: dict[tuple[str, str], tuple[bool, Any]] = {}
 
     def load(self, cells: Mapping[Column, str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """Return a row's loaded data and its messages by column."""
@@ -207,7 +208,11 @@ class _RowLoader:
 
     def _convert(self, column: Column, cell: str) -> tuple[bool, Any]:
         try:
-            value = self.schema.fields[column.name].deserialize(column.parse(cell))
+            field = self.schema.fields[column.name]
+            if isinstance(field, fields.List):
+                value = self._convert_list(column, field, cell)
+            else:
+                value = field.deserialize(column.parse(cell))
             for validator in self.field_validators.get(column.name, ()):
                 validator(value, data_key=column.name)
         except CellError as exc:
@@ -215,6 +220,34 @@ class _RowLoader:
         except ValidationError as exc:
             return False, list(_messages(exc.messages, split_list(cell)))
         return True, value
+
+    def _convert_list(self, column: Column, field: fields.List[Any], cell: str) -> list[Any]:
+        """``field.deserialize(column.parse(cell))``, each item converted once per file.
+
+        Language cells combine the same few ``code:level`` items in thousands of ways, so
+        whole cells rarely repeat but their items do. Same result and messages as the
+        whole list: items in order, every bad item's messages by index, and the list's
+        own validators (its length) only when every item loaded.
+        """
+        values: list[Any] = []
+        errors: dict[int, Any] = {}
+        for index, item in enumerate(split_list(cell)):
+            key = (column.name, item)
+            if key not in self.items:
+                parsed = column.parse(item)[0]  # raises CellError for the cell, as before
+                try:
+                    self.items[key] = (True, field.inner.deserialize(parsed))
+                except ValidationError as exc:
+                    self.items[key] = (False, exc.messages)
+            ok, value = self.items[key]
+            if ok:
+                values.append(value)
+            else:
+                errors[index] = value
+        if errors:
+            raise ValidationError(errors)
+        field._validate(values)
+        return values
 
     def _load_whole(
         self, cells: Mapping[Column, str]
@@ -398,12 +431,8 @@ def _match_skills(rows: Sequence[_Row]) -> None:
     ``normalize_batch`` scores them together, and the rows' ``skill_ids_for`` then find
     every text already matched.
     """
-    items = {
-        item
-        for row in rows
-        for text in row.data.get("skills") or ()
-        for item in split_skill_list(text)
-    }
+    texts = {text for row in rows for text in row.data.get("skills") or ()}
+    items = {item for text in texts for item in split_skill_list(text)}
     if items:
         default_skills().normalize_batch(items)
 
