@@ -18,6 +18,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 
 from community_node.audit.services import record
 from community_node.auth.models import StaffUser
+from community_node.database import flush_trigram_index
 from community_node.errors import InvalidInput
 from community_node.extensions import db
 from community_node.imports.columns import (
@@ -392,6 +393,8 @@ def import_file(
     # Bulk statements rather than one ORM object per row: 10,000 rows in a few seconds.
     _insert(spec, new)
     _update(spec, updates)
+    # What the rows added to the lists' search index is searchable through the index now.
+    flush_trigram_index(db.session.connection(), model.__tablename__, "search_text")
     record(
         actor,
         f"{spec.kind.name}.import",

@@ -81,3 +81,20 @@ def test_a_role_that_may_not_create_the_extension_gets_a_warning_not_an_error(
     finally:
         db.session.rollback()
     assert has_trigram(db.session.connection())
+
+
+def test_an_import_leaves_nothing_pending_in_the_search_index(app: Any, backend: Any) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("GIN pending lists are PostgreSQL's")
+    from community_node.imports.services import import_file
+
+    lines = ["first_name,last_name,email,skills"]
+    lines += [f"Ana{i},Santos{i},ana{i}@example.org,patient care; triage" for i in range(60)]
+    import_file("connectees", "people.csv", "\n".join(lines).encode(), actor="test")
+    # The number of pending-list pages it had to merge: none, the import merged them.
+    merged = db.session.scalar(
+        text("SELECT gin_clean_pending_list('ix_connectees_search_text_trgm'::regclass)")
+    )
+    assert merged == 0
+    stmt = participants.person_filters(participants.CONNECTEES, {"q": "santos1"})
+    assert db.session.scalar(select(func.count()).select_from(stmt.subquery())) == 11
