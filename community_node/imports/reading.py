@@ -88,8 +88,13 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
 
 def clean(cell: str) -> str:
     """Strip stray spaces, compose accents (NFC) and undo the export's formula guard."""
+    if not cell:
+        return cell  # most cells of a wide sheet: nothing to do
     # NUL never means anything in a spreadsheet, and PostgreSQL refuses it in text.
-    text = unicodedata.normalize("NFC", cell.replace("\x00", "")).strip()
+    text = cell.replace("\x00", "")
+    if not text.isascii():  # ASCII text is NFC already
+        text = unicodedata.normalize("NFC", text)
+    text = text.strip()
     # Our own CSV export prefixes cells starting with = + - @ with a quote; take it off
     # so an exported, edited file imports back unchanged.
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):

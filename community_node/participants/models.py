@@ -17,7 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community_node.database import Base, JSONType, created_at, intpk, timestamp, utcnow
+from community_node.database import (
+    Base,
+    JSONType,
+    created_at,
+    intpk,
+    timestamp,
+    trigram_index,
+    utcnow,
+)
 from shared.taxonomy import default_skills
 
 
@@ -193,6 +201,8 @@ class Connectee(_Person, Base):
     """An internationally trained newcomer looking to build a local network."""
 
     __tablename__ = "connectees"
+    # The list's free-text search, ``search_text LIKE '%word%'``, from an index (PostgreSQL).
+    __table_args__ = (trigram_index("connectees", "search_text"),)
 
     country_of_origin: Mapped[str | None] = mapped_column(String(2))
     status_category: Mapped[StatusCategory | None]
@@ -225,6 +235,7 @@ class Connector(_Person, Base):
     """An established local professional who meets connectees and refers them on."""
 
     __tablename__ = "connectors"
+    __table_args__ = (trigram_index("connectors", "search_text"),)
 
     employer: Mapped[str | None] = mapped_column(String(200))
     job_title: Mapped[str | None] = mapped_column(String(200))

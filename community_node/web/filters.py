@@ -8,7 +8,8 @@ rather than hidden.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g, has_app_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
@@ -39,6 +40,9 @@ def occupation_label(code: str | None) -> str:
     return f"{title} ({code})" if title != code else code
 
 
+#: Where a request keeps the words ``status_text`` has translated for it.
+_WORDS_SEEN = "_status_words"
+
 #: How the staff pages name a status, a capacity period, a language level.
 _WORDS = {
     "draft": _l("draft"),
@@ -68,8 +72,27 @@ _WORDS = {
 
 
 def status_text(value: object) -> str:
-    """A profile or match status (or capacity period, language level) in the reader's words."""
+    """A profile or match status (or capacity period, language level) in the reader's words.
+
+    A list page shows a few statuses and levels on each of its 50 rows: each word is
+    translated once per request and locale (``force_locale`` may switch it mid-request)
+    and reused, rather than looked up through Flask-Babel's context on every row.
+    """
     code = str(getattr(value, "value", value))
+    if not has_app_context():
+        return _word(code)
+    locale = get_locale()
+    seen: tuple[object, dict[str, str]] | None = g.get(_WORDS_SEEN)
+    if seen is None or seen[0] is not locale:
+        seen = (locale, {})
+        setattr(g, _WORDS_SEEN, seen)
+    words = seen[1]
+    if (text := words.get(code)) is None:
+        text = words[code] = _word(code)
+    return text
+
+
+def _word(code: str) -> str:
     word = _WORDS.get(code)
     return str(word) if word is not None else code.replace("_", " ")
 

@@ -158,11 +158,21 @@ def _render_list(kind_name: str, page: Page, sort: str) -> str:
     )
 
 
+#: The columns people.html shows of each row (and the languages, loaded apart): the list
+#: loads these only, not the forty a person has (the skills' JSON among them).
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "connectees": ("first_name", "last_name", "email", "target_occupation", "status",
+                   "intake_date"),
+    "connectors": ("first_name", "last_name", "email", "occupation", "status", "capacity",
+                   "capacity_period"),
+}  # fmt: skip
+
+
 @bp.get("/connectees")
 @login_required
 def connectees() -> str:
     args = _list_args(ConnecteeListArgsSchema, participants.CONNECTEES)
-    page = participants.list_persons(participants.CONNECTEES, args)
+    page = participants.list_persons(participants.CONNECTEES, args, only=LIST_COLUMNS["connectees"])
     return _render_list("connectees", page, args["sort"])
 
 
@@ -170,7 +180,7 @@ def connectees() -> str:
 @login_required
 def connectors() -> str:
     args = _list_args(ConnectorListArgsSchema, participants.CONNECTORS)
-    page = participants.list_persons(participants.CONNECTORS, args)
+    page = participants.list_persons(participants.CONNECTORS, args, only=LIST_COLUMNS["connectors"])
     return _render_list("connectors", page, args["sort"])
 
 

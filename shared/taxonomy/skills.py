@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import Stemmer  # PyStemmer: the Snowball stemmers, in C
 from rapidfuzz import fuzz, process
 
@@ -163,10 +164,9 @@ class SkillVocabulary:
             if current is None or priority < current[0]:
                 by_stem[key] = (priority, position)
         self._by_stem = {key: position for key, (_, position) in by_stem.items()}
-        # Imports repeat the same few skills thousands of times.
-        self._normalize_folded = functools.lru_cache(maxsize=16384)(  # type: ignore[method-assign]
-            self._normalize_folded
-        )
+        # (folded text, cut-off) -> match: imports repeat the same few skills thousands of
+        # times, and normalize_batch() fills it for a whole file at once.
+        self._found: dict[tuple[str, float], SkillMatch | None] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -192,29 +192,100 @@ class SkillVocabulary:
         """Return the skill a free text names, or None when nothing matches well enough."""
         return self._normalize_folded(fold(text), self.cutoff if cutoff is None else cutoff)
 
+    def normalize_batch(
+        self, texts: Iterable[str], *, cutoff: float | None = None
+    ) -> list[SkillMatch | None]:
+        """``[normalize(text) for text in texts]``, the typo-tolerant search done for all
+        the texts at once.
+
+        An import's distinct skill texts are scored against the labels by one vectorized
+        ``rapidfuzz.process.cdist`` per group of similar lengths instead of one
+        ``extractOne`` each; the winners are the same (the first best label of each
+        text's length window), and are kept for later ``normalize`` calls.
+        """
+        threshold = self.cutoff if cutoff is None else cutoff
+        queries = [fold(text) for text in texts]
+        fuzzy: list[_Query] = []
+        for query in dict.fromkeys(queries):
+            key = (query, threshold)
+            if key in self._found:
+                continue
+            position = self._by_stem.get(word_forms_key(query)) if query else None
+            if query and position is None:
+                fuzzy.append(self._window(query, threshold))
+            else:
+                self._remember(key, self._match(position, 100.0))
+        for group in _similar_lengths(fuzzy):
+            self._search(group, threshold)
+        return [self._normalize_folded(query, threshold) for query in queries]
+
     def _normalize_folded(self, query: str, threshold: float) -> SkillMatch | None:
+        key = (query, threshold)
+        if key in self._found:
+            return self._found[key]
         if not query:
             return None
         position = self._by_stem.get(word_forms_key(query))
         score = 100.0
         if position is None:
-            if len(query) < SHORT_QUERY:
-                # One wrong letter in a short word is another word ("cooking", "booking");
-                # a missing or extra letter is still a typo.
-                threshold = max(threshold, 100.0 * (1 - 1 / len(query)) + 0.5)
-            # QRatio >= c needs c/(2-c) <= len(choice)/len(query) <= (2-c)/c (c as a fraction).
-            ratio = threshold / 100.0
-            low = bisect.bisect_left(self._lengths, len(query) * ratio / (2 - ratio))
-            high = bisect.bisect_right(self._lengths, len(query) * (2 - ratio) / ratio)
+            window = self._window(query, threshold)
             found = process.extractOne(
-                query, self._choices[low:high], scorer=fuzz.QRatio, score_cutoff=threshold
+                query,
+                self._choices[window.low : window.high],
+                scorer=fuzz.QRatio,
+                score_cutoff=window.threshold,
             )
             if found is None:
-                return None
+                return self._remember(key, None)
             _, score, offset = found
-            position = low + offset
+            position = window.low + offset
+        return self._remember(key, self._match(position, score))
+
+    def _window(self, query: str, threshold: float) -> _Query:
+        """The labels a fuzzy search for ``query`` scans, and the score it needs."""
+        if len(query) < SHORT_QUERY:
+            # One wrong letter in a short word is another word ("cooking", "booking");
+            # a missing or extra letter is still a typo.
+            threshold = max(threshold, 100.0 * (1 - 1 / len(query)) + 0.5)
+        # QRatio >= c needs c/(2-c) <= len(choice)/len(query) <= (2-c)/c (c as a fraction).
+        ratio = threshold / 100.0
+        low = bisect.bisect_left(self._lengths, len(query) * ratio / (2 - ratio))
+        high = bisect.bisect_right(self._lengths, len(query) * (2 - ratio) / ratio)
+        return _Query(query, threshold, low, high)
+
+    def _search(self, group: list[_Query], threshold: float) -> None:
+        """Score a group of fuzzy queries against the union of their windows at once; each
+        takes the first best label inside its own window, as ``extractOne`` would."""
+        low = min(query.low for query in group)
+        high = max(query.high for query in group)
+        scores = process.cdist(
+            [query.text for query in group],
+            self._choices[low:high],
+            scorer=fuzz.QRatio,
+            score_cutoff=min(query.threshold for query in group),
+            dtype=np.float64,  # the scores extractOne compares, ties included
+            workers=-1,
+        )
+        for row, query in zip(scores, group, strict=True):
+            match = None
+            if query.high > query.low:
+                inside = row[query.low - low : query.high - low]
+                best = int(np.argmax(inside))  # the first of equal bests
+                if inside[best] >= query.threshold:
+                    match = self._match(query.low + best, float(inside[best]))
+            self._remember((query.text, threshold), match)
+
+    def _match(self, position: int | None, score: float) -> SkillMatch | None:
+        if position is None:
+            return None
         skill = self._skills[self._choice_skill[position]]
-        return SkillMatch(skill.id, skill.label, float(score), self._choices[position])
+        return SkillMatch(skill.id, skill.label, score, self._choices[position])
+
+    def _remember(self, key: tuple[str, float], match: SkillMatch | None) -> SkillMatch | None:
+        if len(self._found) >= _FOUND_LIMIT:
+            self._found.clear()  # a long-lived process meeting endless new texts
+        self._found[key] = match
+        return match
 
     def normalize_many(self, texts: str | Iterable[str]) -> list[SkillMatch]:
         """Normalize a skills field (or items), keeping each skill once, in input order."""
@@ -232,6 +303,30 @@ class SkillVocabulary:
     def skill_ids(self, texts: str | Iterable[str]) -> list[str]:
         """Return the skill ids a skills field names, in input order."""
         return [match.id for match in self.normalize_many(texts)]
+
+
+#: Matches a vocabulary keeps (folded text and cut-off → match) before starting afresh.
+_FOUND_LIMIT = 65_536
+#: Fuzzy queries scored per ``cdist`` call: a group's scores are a float64 matrix of
+#: (queries × labels in the union of their windows), at most 16 × 135,000 × 8 B ≈ 17 MB.
+_GROUP = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A fuzzy search: the folded text, the score it needs, its labels' slice [low, high)."""
+
+    text: str
+    threshold: float
+    low: int
+    high: int
+
+
+def _similar_lengths(queries: list[_Query]) -> Iterator[list[_Query]]:
+    """Groups of queries of close lengths, whose label windows overlap the most."""
+    ordered = sorted(queries, key=lambda query: (query.low, query.high))
+    for start in range(0, len(ordered), _GROUP):
+        yield ordered[start : start + _GROUP]
 
 
 def _core(label: str, heads: set[str]) -> str:

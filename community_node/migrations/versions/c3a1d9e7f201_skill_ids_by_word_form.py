@@ -6,7 +6,7 @@ Published connectors whose ids changed go to the hub with the next directory ref
 (any connector change, or `connector-node sync --full`).
 
 Revision ID: c3a1d9e7f201
-Revises: c3a1d9e7f209
+Revises: c3a1d9e7f20a
 Create Date: 2026-12-04 10:55:00.000000
 
 """
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1d9e7f201'
-down_revision = 'c3a1d9e7f209'
+down_revision = 'c3a1d9e7f20a'
 branch_labels = None
 depends_on = None
 

@@ -464,3 +464,39 @@ def test_the_import_s_messages_leave_the_api_s_alone() -> None:
         "intake_date": ["Not a valid date."],
         "job_ready": ["Not a valid boolean."],
     }
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "ar:native; en:B2",
+        "en:B2; ar:native",  # the same items in another order: another cell, same items
+        "en:B2; ar:native; en:B2",
+        "en:Z9; ar:native",  # a bad level, by its item
+        "ar:native; xx-not-a-code:B1; en:Q",  # two bad items
+        "; ".join(f"{code}:B1" for code in ("ar", "en", "fr", "es", "fa", "uk", "zh", "hi",
+                                           "pt", "tl", "ti", "yo", "so", "sw", "am", "ru",
+                                           "tr", "ko", "ja", "vi", "it")),  # 21: too many
+        "en",  # not code:level: refused for the cell
+    ],
+)  # fmt: skip
+def test_list_cells_convert_item_by_item_as_the_whole_list_would(app: Any, cell: str) -> None:
+    spec = import_spec("connectees")
+    column = spec.by_name["languages"]
+    field = spec.new_schema().fields["languages"]
+
+    def whole() -> tuple[bool, Any]:
+        try:
+            return True, field.deserialize(column.parse(cell))
+        except (ValidationError, columns_module.CellError) as exc:
+            return False, getattr(exc, "messages", str(exc))
+
+    def by_item(loader: _RowLoader) -> tuple[bool, Any]:
+        try:
+            return True, loader._convert_list(column, field, cell)
+        except (ValidationError, columns_module.CellError) as exc:
+            return False, getattr(exc, "messages", str(exc))
+
+    loader = _RowLoader(spec)
+    by_item(loader)  # a second pass reads the items this one converted
+    assert by_item(loader) == whole() == by_item(_RowLoader(spec))

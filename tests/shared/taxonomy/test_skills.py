@@ -242,3 +242,65 @@ def test_extraction_repairs_labels() -> None:
         ("p", "patient care", ()),
     ]
     assert changed == 3
+
+
+def _typos(labels: list[str], seed: int) -> list[str]:
+    """Labels with one or two random slips each: a letter dropped, doubled, swapped or
+    replaced, as people type them."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for label in labels:
+        text = label
+        for _ in range(rng.choice((1, 1, 2))):
+            if len(text) < 2:
+                break
+            i = rng.randrange(len(text) - 1)
+            edit = rng.choice(("drop", "double", "swap", "replace"))
+            if edit == "drop":
+                text = text[:i] + text[i + 1 :]
+            elif edit == "double":
+                text = text[:i] + text[i] + text[i:]
+            elif edit == "swap":
+                text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+            else:
+                text = text[:i] + rng.choice("aeiourstnl") + text[i + 1 :]
+        out.append(text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_fresh_vocabularies() -> tuple[SkillVocabulary, SkillVocabulary]:
+    """Two vocabularies with nothing matched yet, so neither answers from the other's work."""
+    text = (ROOT / "shared" / "data" / "esco_skills.csv").read_text(encoding="utf-8")
+    return SkillVocabulary(parse_skills_csv(text)), SkillVocabulary(parse_skills_csv(text))
+
+
+@pytest.mark.parametrize("cutoff", [None, 70.0, 95.0])
+def test_batch_matching_gives_what_one_by_one_gives(
+    two_fresh_vocabularies: tuple[SkillVocabulary, SkillVocabulary], cutoff: float | None
+) -> None:
+    import random
+
+    one_by_one, batch = two_fresh_vocabularies
+    rng = random.Random(18)
+    labels = [skill.label for skill in rng.sample(list(one_by_one), 300)]
+    alternatives = [alt for skill in rng.sample(list(one_by_one), 200) for alt in skill.alt_labels]
+    texts = [
+        *labels[:50],  # exact
+        *(label.upper() + "s" for label in labels[50:80]),  # case and word forms
+        *_typos(labels, seed=1),  # typos in long and short labels
+        *_typos(alternatives[:150], seed=2),
+        *("cokking", "bookng", "nursng", "pyton", "custmer service", "pateint care"),
+        *("zzzz qqqq", "", "  ;; ", "a", "Café management", "ERP", "C++", "C#"),
+        *labels[:20],  # repeats, as an import's rows repeat skills
+    ]
+    expected = [one_by_one.normalize(text, cutoff=cutoff) for text in texts]
+    got = batch.normalize_batch(texts, cutoff=cutoff)
+    assert got == expected
+    assert sum(match is not None for match in got) > len(texts) // 2
+    assert any(match is not None and match.score < 100 for match in got)  # fuzzy path taken
+    # What the batch found is what single calls on the same vocabulary answer afterwards.
+    assert [batch.normalize(text, cutoff=cutoff) for text in texts] == expected
+    assert [m.id if m else None for m in got] == [m.id if m else None for m in expected]
