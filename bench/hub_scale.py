@@ -129,7 +129,7 @@ def worker(hub_url: str, plan: Plan, markers: Any, synced: Any, results: Any) ->
         finally:
             applies.append(time.perf_counter() - started)
 
-    search.apply_changes = timed  # type: ignore[assignment]
+    search.apply_changes = timed
     slugs = [_slug(n) for n in range(plan.communities)]
     asked = [dict(_args(q)) for q in queries(pools(), slugs, 2_000, seed=11)]
     with app.app_context():
