@@ -366,7 +366,9 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=EVERY_S, help="seconds between rounds")
     parser.add_argument("--syncing", type=int, default=SYNCING, help="communities per round")
     parser.add_argument("--changes", type=int, default=CHANGES, help="items per sync")
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--backend", choices=("SQLite", "PostgreSQL"), help="only this one (default: each)"
+    )
     options = parser.parse_args()
     plan = Plan(
         options.scale,
@@ -378,7 +380,9 @@ def main() -> None:
     )
     info = machine()
     print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
-    for label, url in backends()[:1] if options.sqlite_only else backends():
+    for label, url in backends():
+        if options.backend not in (None, label):
+            continue
         for result in run(label, url, plan):
             print(result.line(), flush=True)
 
