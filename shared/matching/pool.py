@@ -185,7 +185,6 @@ class _RowIndex(Mapping[Hashable, int]):
         self._slots = slots
         self._row_of = row_of
         self._ids = ids
-        self._fallback: dict[Hashable, int] | None = None
 
     def __getitem__(self, candidate_id: Hashable) -> int:
         slot = self._slots.get(candidate_id)
@@ -193,9 +192,11 @@ class _RowIndex(Mapping[Hashable, int]):
             row = int(self._row_of[slot])
             if row >= 0 and self._ids[row] == candidate_id:
                 return row
-        if self._fallback is None:
-            self._fallback = {c: row for row, c in enumerate(self._ids.tolist())}
-        return self._fallback[candidate_id]
+        # Rare (an id changed since this matrix): a scan, not a dict of every id kept.
+        for row, known in enumerate(self._ids.tolist()):
+            if known == candidate_id:
+                return row
+        raise KeyError(candidate_id)
 
     def __iter__(self) -> Iterator[Hashable]:
         return iter(self._ids.tolist())
