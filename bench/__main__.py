@@ -13,6 +13,7 @@ from bench import (
     hub_directory_apply,
     hub_directory_search,
     hub_pages,
+    hub_scale,
     hub_search_syncs,
     machine,
     mail_send,
@@ -44,6 +45,7 @@ def main() -> int:
             hub_directory_search.run,
             hub_directory_apply.run,
             hub_search_syncs.run,
+            hub_scale.run,
             tick_due.run,
         ):
             for result in bench(label, url):

@@ -54,15 +54,19 @@ def run(label: str, url: str | None) -> list[Result]:
                 return [Skipped(name, str(exc)[:500])]
 
 
-def _batch(rng: np.random.Generator, refs: list[str], fresh: int, pool: Any) -> list[Any]:
-    """400 updates, 50 new profiles and 50 tombstones of one community, as a node sends."""
-    chosen = rng.choice(len(refs), size=BATCH, replace=False)
+def _batch(
+    rng: np.random.Generator, refs: list[str], fresh: int, pool: Any, size: int = BATCH
+) -> list[Any]:
+    """A community's sync as a node sends it: of ``size`` items (500: 400 updates, 50 new
+    profiles and 50 tombstones), a tenth new and a tenth tombstones, the rest updates."""
+    tenth = size // 10
+    chosen = rng.choice(len(refs), size=size, replace=False)
     items: list[dict[str, Any]] = []
-    picked = [refs[int(i)] for i in chosen[: BATCH - 100]]
-    gone = [refs[int(i)] for i in chosen[BATCH - 100 : BATCH - 50]]
-    codes = [pool.codes[int(i)] for i in rng.choice(len(pool.codes), size=BATCH)]
+    picked = [refs[int(i)] for i in chosen[: size - 2 * tenth]]
+    gone = [refs[int(i)] for i in chosen[size - 2 * tenth : size - tenth]]
+    codes = [pool.codes[int(i)] for i in rng.choice(len(pool.codes), size=size)]
     version = int(time.time() * 1000)
-    new = [f"{0xBE:08x}{fresh + k:024x}" for k in range(50)]
+    new = [f"{0xBE:08x}{fresh + k:024x}" for k in range(tenth)]
     for n, ref in enumerate(picked + new):
         code = codes[n]
         skills = pool.skills[code][: int(rng.integers(2, 7))]

@@ -105,13 +105,27 @@ def pools(seed: int = 2026) -> Pools:
     return Pools(codes, popularity / popularity.sum(), skills, ids[-200:])
 
 
-def profile_rows(community_ids: dict[str, int], pool: Pools, seed: int = 7) -> list[dict[str, Any]]:
-    """Return PROFILES rows of the hub's ``profiles`` table, generalized per community."""
+def plan() -> list[tuple[str, int]]:
+    """Each of COMMUNITIES' slugs with its number of the PROFILES."""
+    found: list[tuple[str, int]] = []
+    for slug, _, share in COMMUNITIES[:-1]:
+        found.append((slug, round(PROFILES * share)))
+    found.append((COMMUNITIES[-1][0], PROFILES - sum(n for _, n in found)))
+    return found
+
+
+def profile_rows(
+    community_ids: dict[str, int],
+    pool: Pools,
+    seed: int = 7,
+    counts: list[tuple[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """Return rows of the hub's ``profiles`` table, generalized per community: ``counts``
+    (slug, how many) in turn, by default :func:`plan`'s."""
     rng = np.random.default_rng(seed)
     now = dt.datetime.now(dt.UTC)
     rows: list[dict[str, Any]] = []
-    for slug, _, share in COMMUNITIES:
-        wanted = round(PROFILES * share) if slug != COMMUNITIES[-1][0] else PROFILES - len(rows)
+    for slug, wanted in plan() if counts is None else counts:
         # A few rare cells stay unlisted: draw a little more than needed.
         drawn = int(wanted * 1.05) + 50
         occupation = rng.choice(len(pool.codes), size=drawn, p=pool.popularity)

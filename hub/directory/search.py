@@ -16,6 +16,11 @@ or more (default 20,000) is rebuilt in a background thread while searches keep u
 previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
 check and the update run in that thread too: no search waits for the database or holds the
 lock across its read (with 0 every search checks first, so it sees every committed sync).
+
+Memory: no Python object per profile. The pool keeps candidates as numbers
+(shared.matching.pool) and the listing fields sit in a ``ListingStore``
+(hub.directory.store); the few profiles a search returns are decoded from them, and their
+serialized entries kept in a cache of at most ``DIRECTORY_ENTRY_CACHE`` (default 50,000).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import weakref
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from typing import cast as typing_cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,11 +42,12 @@ from sqlalchemy import Engine, Select, Text, cast, func, select
 
 from hub.communities.models import Community, CommunityRef, CommunityStatus
 from hub.directory.services import _occupation_prefix, directory_entry
+from hub.directory.store import Listed, ListingStore
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
 from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, Seeker, ranking
-from shared.matching.pool import CandidatePool
+from shared.matching.pool import CandidatePool, PoolRows
 from shared.taxonomy import default_taxonomy
 from shared.taxonomy.skills import default_skills, skill_label
 
@@ -49,44 +56,27 @@ BAND_YEARS: dict[str, float] = {"0-4": 2.0, "5-9": 7.0, "10-19": 14.0, "20+": 22
 SEEKER_ID = "seeker"
 
 
-class Listed(NamedTuple):
-    """A listed profile's columns a search reads (JSON columns decoded)."""
-
-    id: int
-    slug: str
-    occupation: str | None
-    occupation_level: str | None
-    experience_band: str | None
-    languages: list[dict[str, str]]
-    skills: list[str]
-    availability: list[str]
-    remote_ok: bool
-    cross_city_ok: bool
-    accepting: bool
-    updated_at: dt.datetime
+#: Rows put into the pool at once while the directory is read (bounds what a read holds).
+_CHUNK = 5_000
 
 
 @dataclass
 class _State:
-    """What a process holds of the table: the pool, each profile, each version held."""
+    """What a process holds of the table: the pool and the listing fields, each profile once."""
 
     pool: CandidatePool
-    listed: dict[int, Listed]
-    # community id -> {profile id: version} of its live profiles in the pool
-    held: dict[int, dict[int, int]]
+    store: ListingStore
     # community id -> the newest updated_at read of its profiles (see apply_changes)
     stamped: dict[int, dt.datetime] = field(default_factory=dict)
-    # Each profile's wire entry as JSON, written the first time a search returns it, with
-    # the profile it was written from (a search on an older matrix may write one late).
-    entry_json: dict[int, tuple[Listed, str]] = field(default_factory=dict)
-    # The profiles the last change removed, for searches still on the matrix before it.
-    retired: dict[int, Listed] = field(default_factory=dict)
+    # The wire entries returned so far, as JSON, by store slot, with the slot's generation
+    # they were written from (a search on an older matrix may write one late).
+    entry_json: dict[int, tuple[int, str]] = field(default_factory=dict)
+    entry_limit: int = 50_000
 
 
 class _Browse(NamedTuple):
     """What the staff list reads besides the matrix, in the matrix's row order."""
 
-    listed: list[Listed]
     # the rows, the most recently updated first (then the highest id), as the list sorts
     newest_first: npt.NDArray[np.intp]
     accepting: npt.NDArray[np.bool_]
@@ -99,21 +89,28 @@ class Directory:
 
     matrix: CandidateMatrix
     state: _State = field(compare=False)
+    # Each row's slot in the state's store: the profile as this matrix ranked it.
+    slots: npt.NDArray[np.int32] = field(compare=False)
     # The staff list's arrays, made by the first list of this matrix (see browse()).
     browsing: dict[str, _Browse] = field(default_factory=dict, compare=False)
 
+    def listed(self, row: int) -> Listed:
+        """Return a row's profile, decoded."""
+        return self.state.store.listed(int(self.slots[row]))
+
     def entry(self, row: int) -> str:
         """Return a row's DirectoryEntrySchema entry, serialized."""
-        profile_id = self.matrix.candidates[row].id
-        assert isinstance(profile_id, int)
-        # A search on the previous matrix (another thread) may return one just removed.
-        listed = self.state.listed.get(profile_id) or self.state.retired[profile_id]
-        entries = self.state.entry_json
-        cached = entries.get(profile_id)
-        if cached is not None and cached[0] is listed:
+        slot = int(self.slots[row])
+        state = self.state
+        generation = int(state.store.generation[slot])
+        entries = state.entry_json
+        cached = entries.get(slot)
+        if cached is not None and cached[0] == generation:
             return cached[1]
-        text = _dumps(_entry(listed))
-        entries[profile_id] = (listed, text)
+        text = _dumps(_entry(state.store.listed(slot)))
+        if len(entries) >= state.entry_limit:
+            entries.clear()  # atomic, unlike evicting one by one beside other threads
+        entries[slot] = (generation, text)
         return text
 
 
@@ -214,82 +211,77 @@ def _listed_query() -> Select[Any]:
 
 
 class _Decoder:
-    """Turns rows of ``_COLUMNS`` into Listed and Candidate; shared JSON texts decoded once."""
+    """Turns rows of ``_COLUMNS`` into Candidates; shared JSON texts decoded once."""
 
     def __init__(self) -> None:
         # Most profiles share their languages and availability.
-        self.languages: dict[str | None, tuple[list[dict[str, str]], dict[str, str]]] = {
-            None: ([], {})
-        }
-        self.slots: dict[str | None, tuple[list[str], frozenset[str]]] = {None: ([], frozenset())}
+        self.languages: dict[str | None, dict[str, str]] = {None: {}}
+        self.slots: dict[str | None, frozenset[str]] = {None: frozenset()}
 
-    def __call__(self, row: Any) -> tuple[Listed, Candidate]:
+    def __call__(self, row: Any, skills: list[str]) -> Candidate:
         spoken = self.languages.get(row.languages)
         if spoken is None:
             decoded = json.loads(row.languages)
-            spoken = self.languages[row.languages] = (
-                decoded,
-                {lang["language"]: lang["level"] for lang in decoded},
-            )
+            spoken = self.languages[row.languages] = {
+                lang["language"]: lang["level"] for lang in decoded
+            }
         available = self.slots.get(row.availability)
         if available is None:
-            decoded = json.loads(row.availability)
-            available = self.slots[row.availability] = (decoded, frozenset(decoded))
-        skills = json.loads(row.skills) if row.skills is not None else []
-        profile = Listed(
-            row.id,
-            row.slug,
-            row.occupation,
-            row.occupation_level,
-            row.experience_band,
-            spoken[0],
-            skills,
-            available[0],
-            row.remote_ok,
-            row.cross_city_ok,
-            row.accepting,
-            row.updated_at,
-        )
-        candidate = Candidate(
-            id=profile.id,
-            occupation=profile.occupation,
+            available = self.slots[row.availability] = frozenset(json.loads(row.availability))
+        return Candidate(
+            id=row.id,
+            occupation=row.occupation,
             skills=frozenset(skills),
-            years=BAND_YEARS.get(profile.experience_band or ""),
-            languages=spoken[1],
-            availability=available[1],
-            community=profile.slug,
+            years=BAND_YEARS.get(row.experience_band or ""),
+            languages=spoken,
+            availability=available,
+            community=row.slug,
             # A directory profile has no capacity figure: accepting or not.
             capacity=1,
-            capacity_left=1 if profile.accepting else 0,
-            remote_ok=profile.remote_ok,
-            cross_city_ok=profile.cross_city_ok,
+            capacity_left=1 if row.accepting else 0,
+            remote_ok=row.remote_ok,
+            cross_city_ok=row.cross_city_ok,
         )
-        return profile, candidate
 
 
 def _upsert(state: _State, rows: Iterable[Any], decode: _Decoder) -> None:
-    """Put fetched rows into the pool (replacing the profiles they update)."""
+    """Put fetched rows into the store and the pool (replacing the profiles they update).
+
+    A few thousand at a time: a million rows never become a million objects at once.
+    """
     candidates: list[Candidate] = []
     keys: list[int] = []
     for row in rows:
-        profile, candidate = decode(row)
-        state.listed[profile.id] = profile
-        state.held.setdefault(row.community_id, {})[profile.id] = row.version
+        skills: list[str] = json.loads(row.skills) if row.skills is not None else []
+        state.store.put(row, skills)
         newest = state.stamped.get(row.community_id)
         if newest is None or row.updated_at > newest:
             state.stamped[row.community_id] = row.updated_at
-        state.entry_json.pop(profile.id, None)
-        candidates.append(candidate)
-        keys.append(profile.id)
+        candidates.append(decode(row, skills))
+        keys.append(row.id)  # the pool orders a community's rows by id
+        if len(candidates) == _CHUNK:
+            state.pool.upsert(candidates, keys)
+            candidates, keys = [], []
     state.pool.upsert(candidates, keys)
+
+
+def _assemble(state: _State) -> Directory:
+    """Assemble the pool's matrix, each row tied to its profile's slot in the store."""
+    matrix = state.pool.matrix()
+    rows = typing_cast(PoolRows, matrix.candidates)
+    # The pool's order keys are the profile ids (see _upsert).
+    return Directory(matrix=matrix, state=state, slots=state.store.slots(rows.keys))
 
 
 def _build() -> Directory:
     """Read every listed profile into a new pool and assemble its matrix."""
-    state = _State(pool=CandidatePool(), listed={}, held={})
-    _upsert(state, db.session.execute(_listed_query()), _Decoder())
+    limit = int(current_app.config.get("DIRECTORY_ENTRY_CACHE", 50_000))
+    state = _State(pool=CandidatePool(), store=ListingStore(), entry_limit=limit)
+    # Streamed (a server-side cursor on PostgreSQL): the driver never holds every row.
+    rows = db.session.execute(_listed_query().execution_options(yield_per=_CHUNK))
+    _upsert(state, rows, _Decoder())
     default_skills()  # loaded once per process for the reasons' skill labels: now, not mid-search
-    return Directory(matrix=state.pool.matrix(), state=state)
+    return _assemble(state)
 
 
 def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
@@ -316,10 +308,11 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     Idempotent: a row already held at its version changes nothing.
     """
     state = found.state
-    state.retired = {}
+    store = state.store
+    # The slots the previous change retired: the matrix before it is out of use by now.
+    store.release()
     decode = _Decoder()
     for community_id in communities:
-        held = state.held.setdefault(community_id, {})
         since = state.stamped.get(community_id)
         # No ORDER BY: SQLite would then walk the whole table in id order instead of the
         # updated_at index's few newest entries (the pool orders rows by id itself).
@@ -338,15 +331,14 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
             newest = max(row.updated_at for row in rows)
             if since is None or newest > since:
                 state.stamped[community_id] = newest
-        gone = [row.id for row in rows if row.deleted and row.id in held]
+        # A profile belongs to one community, so the store tells which this one holds.
+        gone = [row.id for row in rows if row.deleted and store.slot(row.id) >= 0]
         for pid in gone:
-            del held[pid]
-            state.retired[pid] = state.listed[pid]  # retired before it leaves listed
-            del state.listed[pid]
-            state.entry_json.pop(pid, None)
+            store.remove(pid)  # retired: still readable by the matrix before this one
         state.pool.remove(gone)
-        _upsert(state, [r for r in rows if not r.deleted and held.get(r.id) != r.version], decode)
-    return Directory(matrix=state.pool.matrix(), state=state)
+        changed = [r for r in rows if not r.deleted and store.held_version(r.id) != r.version]
+        _upsert(state, changed, decode)
+    return _assemble(state)
 
 
 def directory() -> Directory:
@@ -549,21 +541,15 @@ def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
 
 
 def _browse_index(found: Directory) -> _Browse:
-    """Return (made once per matrix) the rows' profiles, sort order and flags."""
+    """Return (made once per matrix) the rows' sort order and flags."""
     made = found.browsing.get("index")
     if made is None:
-        listed, retired = found.state.listed, found.state.retired
-        ids_ = [int(c.id) for c in found.matrix.candidates]  # type: ignore[call-overload]
-        rows = [listed.get(i) or retired[i] for i in ids_]
-        n = len(rows)
-        # Microseconds since the epoch are exact in a float64 (below 2**53) and keep order.
-        stamps = np.fromiter((p.updated_at.timestamp() for p in rows), np.float64, n)
-        ids = np.fromiter((p.id for p in rows), np.int64, n)
+        store, slots = found.state.store, found.slots
         made = found.browsing["index"] = _Browse(
-            rows,
-            np.lexsort((-ids, -stamps)).astype(np.intp),
-            np.fromiter((p.accepting for p in rows), np.bool_, n),
-            np.fromiter((p.cross_city_ok for p in rows), np.bool_, n),
+            # Stamps are exact integers (microseconds), ids break ties: newest first.
+            np.lexsort((-store.id[slots], -store.stamp[slots])).astype(np.intp),
+            store.accepting(slots),
+            store.cross_city_ok(slots),
         )
     return made
 
@@ -593,7 +579,10 @@ def browse(args: Mapping[str, Any]) -> dict[str, Any]:
     rows = index.newest_first if mask is None else index.newest_first[mask[index.newest_first]]
     page, per_page = int(args["page"]), int(args["per_page"])
     chosen = rows[(page - 1) * per_page : page * per_page]
-    items = [directory_entry(index.listed[row], index.listed[row].slug) for row in chosen.tolist()]
+    items = []
+    for row in chosen.tolist():
+        listed = found.listed(row)
+        items.append(directory_entry(listed, listed.slug))
     total = len(rows)
     return {
         "items": items,

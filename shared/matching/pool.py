@@ -9,6 +9,12 @@ milliseconds at 100,000 rows, in C). The matrix ranks exactly as ``build`` over 
 candidates in the same order: rows grouped by community the same way, within a community
 by each candidate's order key (its insertion order unless the caller gives keys).
 
+The pool keeps no Candidate object: a candidate is encoded into numbers (its id aside),
+and the matrix's ``candidates`` rebuild one from the assembled arrays when asked (the
+engine asks for the k it explains), so a pool of a million candidates holds no million
+Python objects. A rebuilt candidate equals the one given in every field the engine reads
+(levels come back as their canonical names: "b2" as "B2", which rank alike).
+
 Removed candidates free their slot for the next one. The vocabularies (skills, languages,
 slots) only grow: a column nobody holds any more scores as an unknown value would, and the
 distinct tables are compacted at every assembly, so nothing stale reaches a score. A new
@@ -26,7 +32,7 @@ from scipy import sparse
 
 from shared.matching.features import idf, occupation_keys
 from shared.matching.matrix import MAX_SLOTS, CandidateMatrix, KeyArray, _factorize, _occ_by_prefix
-from shared.matching.profiles import Candidate, level_rank
+from shared.matching.profiles import LANGUAGE_LEVELS, Candidate, level_rank
 
 _NO_YEARS = -1e300  # build()'s key for unknown years (NaN never equals itself)
 _SLOT_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
@@ -45,7 +51,12 @@ _SLOT_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
     ("_eligible", np.bool_, False),
     ("_cross", np.bool_, False),
     ("_remote", np.bool_, False),
-    ("_candidate", np.object_, None),
+    ("_crosscity", np.bool_, False),
+    ("_consented", np.bool_, False),
+    ("_id", np.object_, None),
+    # where the slot's skill columns sit in _skill_data, and how many
+    ("_skill_start", np.int64, 0),
+    ("_skill_count", np.int32, 0),
 )
 _STATIC_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("years", np.float64),
@@ -67,14 +78,39 @@ def _compact(keys: npt.NDArray[np.integer[Any]], size: int) -> tuple[KeyArray, K
     return renumber[keys].astype(np.intp), np.flatnonzero(present).astype(np.intp)
 
 
-class _Rows(Sequence[Candidate]):
-    """The matrix's candidates in row order, over an object array (no tuple of 100,000)."""
+def _runs(starts: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The positions of runs (start, count) laid end to end: one index array, no loop."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    # Each position's run start, shifted by how far into its run the position is.
+    return np.repeat(starts - (ends - counts), counts) + np.arange(total, dtype=np.int64)
 
-    def __init__(self, rows: npt.NDArray[np.object_]) -> None:
-        self._rows = rows
+
+class PoolRows(Sequence[Candidate]):
+    """The matrix's candidates in row order, each rebuilt from the matrix when asked.
+
+    ``ids`` and ``keys`` (the pool's order keys) are per-row arrays a caller may read
+    without rebuilding a candidate.
+    """
+
+    def __init__(
+        self,
+        ids: npt.NDArray[np.object_],
+        keys: npt.NDArray[np.int64],
+        facts: dict[str, Any],
+        blocked: dict[int, frozenset[Hashable]],
+    ) -> None:
+        self.ids = ids
+        self.keys = keys
+        self._facts = facts  # the matrix's arrays and vocabularies, by field name
+        self._blocked = blocked  # row -> the seeker ids that candidate blocked
+        self._recent: dict[int, Candidate] = {}
+        self._names: dict[str, tuple[Any, ...]] = {}
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.ids)
 
     @overload
     def __getitem__(self, row: int) -> Candidate: ...
@@ -82,26 +118,91 @@ class _Rows(Sequence[Candidate]):
     def __getitem__(self, row: slice) -> Sequence[Candidate]: ...
     def __getitem__(self, row: int | slice) -> Candidate | Sequence[Candidate]:
         if isinstance(row, slice):
-            return _Rows(self._rows[row])
-        found: Candidate = self._rows[row]
+            return [self[r] for r in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        found = self._recent.get(row)
+        if found is None:
+            if len(self._recent) >= 256:  # the engine asks twice for each of k winners
+                self._recent.clear()
+            found = self._recent[row] = self._rebuild(row)
         return found
+
+    def _inverse(self, name: str) -> tuple[Any, ...]:
+        """A vocabulary (name -> column) as a tuple of names by column, made once."""
+        found = self._names.get(name)
+        if found is None:
+            by_column = self._facts[name]
+            found = self._names[name] = tuple(sorted(by_column, key=by_column.__getitem__))
+        return found
+
+    def _rebuild(self, row: int) -> Candidate:
+        f = self._facts
+        skills: sparse.csr_matrix = f["skills"]
+        names: tuple[str, ...] = f["skill_names"]
+        columns = skills.indices[skills.indptr[row] : skills.indptr[row + 1]].tolist()
+        ranks = f["lang_profiles"][f["lang_key"][row]].tolist()
+        languages = self._inverse("language_ids")
+        mask = int(f["availability"][row])
+        slots = self._inverse("slot_ids")
+        years = float(f["years"][row])
+        return Candidate(
+            id=self.ids[row],
+            occupation=f["occ_names"][f["occ_key"][row]],
+            skills=frozenset(names[c] for c in columns),
+            years=None if np.isnan(years) else years,
+            languages={
+                languages[column]: LANGUAGE_LEVELS[rank - 1]
+                for column, rank in enumerate(ranks)
+                if rank > 0
+            },
+            availability=frozenset(name for bit, name in enumerate(slots) if mask >> bit & 1),
+            community=f["community_names"][f["community_code"][row]],
+            capacity=int(f["capacity"][row]),
+            capacity_left=int(f["capacity_left"][row]),
+            remote_ok=bool(f["remote_ok"][row]),
+            cross_city_ok=bool(f["cross_city_ok"][row]),
+            consented=bool(f["consented"][row]),
+            blocked=self._blocked.get(row, frozenset()),
+        )
 
 
 class _RowIndex(Mapping[Hashable, int]):
-    """Candidate id -> row, through the pool's slots (a dict copy, not a dict rebuilt)."""
+    """Candidate id -> row of one matrix, through the pool's live slots (no dict copied).
 
-    def __init__(self, slots: dict[Hashable, int], row_of: npt.NDArray[np.int64]) -> None:
+    A slot's row is the matrix's; an id the pool has since moved or dropped is found (or
+    not) among the matrix's own ids.
+    """
+
+    def __init__(
+        self,
+        slots: dict[Hashable, int],
+        row_of: npt.NDArray[np.int32],
+        ids: npt.NDArray[np.object_],
+    ) -> None:
         self._slots = slots
         self._row_of = row_of
+        self._ids = ids
 
     def __getitem__(self, candidate_id: Hashable) -> int:
-        return int(self._row_of[self._slots[candidate_id]])
+        slot = self._slots.get(candidate_id)
+        if slot is not None and slot < len(self._row_of):
+            row = int(self._row_of[slot])
+            if row >= 0 and self._ids[row] == candidate_id:
+                return row
+        # Rare (an id changed since this matrix): a scan, not a dict of every id kept.
+        for row, known in enumerate(self._ids.tolist()):
+            if known == candidate_id:
+                return row
+        raise KeyError(candidate_id)
 
     def __iter__(self) -> Iterator[Hashable]:
-        return iter(sorted(self._slots, key=self.__getitem__))
+        return iter(self._ids.tolist())
 
     def __len__(self) -> int:
-        return len(self._slots)
+        return len(self._ids)
 
 
 class _Distinct:
@@ -122,7 +223,8 @@ class _Distinct:
 class CandidatePool:
     """Candidates by id, encoded into slots; :meth:`matrix` assembles a CandidateMatrix."""
 
-    # One entry per slot (see _SLOT_COLUMNS); _skills holds each slot's skill columns.
+    # One entry per slot (see _SLOT_COLUMNS); _skill_data holds the slots' skill columns,
+    # each slot's in one run (a replaced slot's run is rewritten, or moved to the end).
     _seq: npt.NDArray[np.int64]
     _alive: npt.NDArray[np.bool_]
     _community: npt.NDArray[np.int32]
@@ -138,15 +240,19 @@ class CandidatePool:
     _eligible: npt.NDArray[np.bool_]
     _cross: npt.NDArray[np.bool_]
     _remote: npt.NDArray[np.bool_]
-    _candidate: npt.NDArray[np.object_]
-    _skills: npt.NDArray[np.int32]
+    _crosscity: npt.NDArray[np.bool_]
+    _consented: npt.NDArray[np.bool_]
+    _id: npt.NDArray[np.object_]
+    _skill_start: npt.NDArray[np.int64]
+    _skill_count: npt.NDArray[np.int32]
 
     def __init__(self, candidates: Iterable[Candidate] = (), keys: Iterable[int] | None = None):
         self._slot: dict[Hashable, int] = {}
         self._free: list[int] = []
         self._used = 0
         self._counter = 0
-        self._width = 1  # most skills of one candidate so far (columns of _skills)
+        self._skill_data = np.zeros(4096, dtype=np.int32)
+        self._skill_end = 0  # _skill_data[:_skill_end] is used, partly by old runs
         self._capacity = 0
         self._communities = _Distinct()
         self._occupations = _Distinct()
@@ -169,10 +275,6 @@ class CandidatePool:
             if self._capacity:
                 new[: self._capacity] = getattr(self, name)
             setattr(self, name, new)
-        skills = np.full((capacity, self._width), -1, dtype=np.int32)
-        if self._capacity:
-            skills[: self._capacity] = self._skills
-        self._skills = skills
         self._capacity = capacity
 
     def __len__(self) -> int:
@@ -182,8 +284,8 @@ class CandidatePool:
         return candidate_id in self._slot
 
     def candidates(self) -> list[Candidate]:
-        """Return the candidates, in no particular order."""
-        return [self._candidate[slot] for slot in self._slot.values()]
+        """Return the candidates (rebuilt from the pool's numbers), in no particular order."""
+        return list(self.matrix().candidates)
 
     def upsert(self, candidates: Iterable[Candidate], keys: Iterable[int] | None = None) -> None:
         """Add or replace candidates by id; ``keys`` orders rows within a community.
@@ -217,14 +319,15 @@ class CandidatePool:
             slot = self._slot.pop(candidate_id, None)
             if slot is not None:
                 self._alive[slot] = False
-                self._candidate[slot] = None
+                self._id[slot] = None
+                self._skill_count[slot] = 0
                 self._blocked.pop(slot, None)
                 self._free.append(slot)
 
     def _encode(self, slot: int, c: Candidate) -> None:
         """Write one candidate's facts into its slot (what build() computes per row)."""
         self._alive[slot] = True
-        self._candidate[slot] = c
+        self._id[slot] = c.id
         community = c.community
         self._community[slot] = self._communities(community)
         occupation = self._occupations.number.get(c.occupation)
@@ -265,18 +368,38 @@ class CandidatePool:
         self._eligible[slot] = eligible
         self._cross[slot] = cross_ok
         self._remote[slot] = c.remote_ok
+        self._crosscity[slot] = c.cross_city_ok
+        self._consented[slot] = c.consented
         skills = self.skill_ids
-        columns = [skills.setdefault(s, len(skills)) for s in sorted(c.skills)]
-        if len(columns) > self._width:
-            widened = np.full((self._capacity, len(columns)), -1, dtype=np.int32)
-            widened[:, : self._width] = self._skills
-            self._skills, self._width = widened, len(columns)
-        self._skills[slot] = -1
-        self._skills[slot, : len(columns)] = columns
+        self._put_skills(slot, [skills.setdefault(s, len(skills)) for s in sorted(c.skills)])
         if c.blocked:
             self._blocked[slot] = c.blocked
         else:
             self._blocked.pop(slot, None)
+
+    def _put_skills(self, slot: int, columns: list[int]) -> None:
+        """Write a slot's skill columns: over its old run if they fit, else at the end."""
+        count = len(columns)
+        if count > self._skill_count[slot]:
+            if self._skill_end + count > len(self._skill_data):
+                self._compact_skills(count)
+            self._skill_start[slot] = self._skill_end
+            self._skill_end += count
+        start = int(self._skill_start[slot])
+        self._skill_data[start : start + count] = columns
+        self._skill_count[slot] = count
+
+    def _compact_skills(self, room: int) -> None:
+        """Copy the live runs to a fresh arena with room for ``room`` more entries."""
+        slots = np.flatnonzero(self._skill_count[: self._used] > 0)
+        counts = self._skill_count[slots].astype(np.int64)
+        starts = self._skill_start[slots]
+        total = int(counts.sum())
+        size = max(4096, 2 * (total + room))
+        data = np.zeros(size, dtype=np.int32)
+        data[:total] = self._skill_data[_runs(starts, counts)]
+        self._skill_start[slots] = np.cumsum(counts) - counts
+        self._skill_data, self._skill_end = data, total
 
     def _rows(self) -> KeyArray:
         """The live slots in row order: by community as build() sorts them, then by key."""
@@ -290,19 +413,30 @@ class CandidatePool:
     def matrix(self) -> CandidateMatrix:
         """Assemble the CandidateMatrix of the pool's candidates (numpy work only)."""
         order = self._rows()
-        row_of = np.full(self._capacity, -1, dtype=np.int64)
-        row_of[order] = np.arange(len(order))
+        row_of = np.full(self._capacity, -1, dtype=np.int32)
+        row_of[order] = np.arange(len(order), dtype=np.int32)
         lang_key, lang_used = _compact(self._lang[order], len(self._profiles.values))
-        return CandidateMatrix(
-            candidates=_Rows(self._candidate[order]),
-            index=_RowIndex(self._slot.copy(), row_of),
+        ids = self._id[order]
+        parts: dict[str, Any] = {
             **self._community_slices(order),
             **self._occupation_part(order, lang_used),
             **self._skill_part(order),
-            language_ids=dict(self.language_ids),
-            lang_profiles=self._profile_table()[lang_used],
-            lang_key=lang_key,
+            "language_ids": dict(self.language_ids),
+            "lang_profiles": self._profile_table()[lang_used],
+            "lang_key": lang_key,
             **self._static_part(order),
+        }
+        facts = {
+            **parts,
+            "community_names": tuple(parts["communities"]),
+            "cross_city_ok": self._crosscity[order],
+            "consented": self._consented[order],
+        }
+        blocked = {int(row_of[slot]): seekers for slot, seekers in self._blocked.items()}
+        return CandidateMatrix(
+            candidates=PoolRows(ids, self._seq[order], facts, blocked),
+            index=_RowIndex(self._slot, row_of, ids),
+            **parts,
             blocked_by=self._blocked_rows(row_of),
         )
 
@@ -356,11 +490,10 @@ class CandidatePool:
 
     def _skill_part(self, order: KeyArray) -> dict[str, Any]:
         n = len(order)
-        padded = self._skills[order]
-        held = padded >= 0
-        indices = padded[held].astype(np.int32)
+        counts = self._skill_count[order].astype(np.int64)
+        indices = self._skill_data[_runs(self._skill_start[order], counts)]
         indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(held.sum(axis=1), out=indptr[1:])
+        np.cumsum(counts, out=indptr[1:])
         incidence = sparse.csr_matrix(
             (np.ones(len(indices), dtype=np.float64), indices, indptr),
             shape=(n, len(self.skill_ids)),
@@ -435,7 +568,7 @@ class CandidatePool:
                 known[name] = np.concatenate([known[name], column])
         return known
 
-    def _blocked_rows(self, row_of: npt.NDArray[np.int64]) -> dict[Hashable, npt.NDArray[np.int32]]:
+    def _blocked_rows(self, row_of: npt.NDArray[np.int32]) -> dict[Hashable, npt.NDArray[np.int32]]:
         if not self._blocked:
             return {}
         blocked: dict[Hashable, list[int]] = {}

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.matching import Candidate, CandidateMatrix, assign, ranking, scores
+from shared.matching import Candidate, CandidateMatrix, assign, level_rank, ranking, scores
 from shared.matching.pool import CandidatePool
 from tests.shared.matching.test_engine_reference import (
     random_pool,
@@ -124,3 +124,70 @@ def test_the_slot_limit_is_the_builds() -> None:
         assert "availability slots" in str(error)
     else:
         raise AssertionError("64 slots must be refused")
+
+
+def _fields(candidate: Candidate) -> dict[str, object]:
+    """A candidate's fields as the engine reads them (a level by its rank)."""
+    found = dataclasses.asdict(candidate)
+    found["languages"] = {code: level_rank(level) for code, level in candidate.languages.items()
+                          if level_rank(level) > 0}  # fmt: skip
+    found["years"] = None if candidate.years is None else float(candidate.years)
+    return found
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(0, 30))
+def test_the_matrix_rebuilds_each_candidate_it_was_given(seed: int, size: int) -> None:
+    given_ = random_pool(random.Random(seed), size)
+    matrix = CandidatePool(given_).matrix()
+    by_id = {c.id: c for c in given_}
+    assert sorted(map(str, matrix.index)) == sorted(str(c.id) for c in given_)
+    for row, rebuilt in enumerate(matrix.candidates):
+        assert matrix.index[rebuilt.id] == row
+        assert _fields(rebuilt) == _fields(by_id[rebuilt.id])
+        assert matrix.candidate(rebuilt.id) is matrix.candidates[row]
+
+
+def test_a_matrix_keeps_its_candidates_while_the_pool_changes() -> None:
+    rng = random.Random(11)
+    first = random_pool(rng, 12)
+    pool = CandidatePool(first)
+    before = pool.matrix()
+    seen = [_fields(c) for c in before.candidates]
+    ids = [c.id for c in before.candidates]
+    pool.remove(ids[:4])
+    # New candidates take the freed slots; old ones change in place.
+    pool.upsert(dataclasses.replace(c, id=100 + n) for n, c in enumerate(random_pool(rng, 4)))
+    pool.upsert(dataclasses.replace(c, id=ids[5]) for c in random_pool(rng, 1))
+    assert [_fields(c) for c in before.candidates] == seen
+    assert [before.index[i] for i in ids] == list(range(12))
+    assert 100 not in before.index and len(before.index) == 12
+    after = pool.matrix()
+    assert ids[0] not in after.index and 100 in after.index
+
+
+def test_skills_of_replaced_candidates_survive_compaction() -> None:
+    # Each replacement with more skills moves the candidate's run to the end of the
+    # skills' data, so the data fills up with old runs and is compacted many times.
+    rng = random.Random(5)
+    vocabulary = [f"k{n}" for n in range(60)]
+    current = {n: Candidate(id=n, occupation="15-1252") for n in range(200)}
+    pool = CandidatePool(current.values())
+    for size in range(1, 40):
+        changed = [
+            Candidate(id=n, occupation="15-1252", skills=frozenset(rng.sample(vocabulary, size)))
+            for n in rng.sample(sorted(current), 120)
+        ]
+        current.update((c.id, c) for c in changed)
+        pool.upsert(changed)
+        if rng.random() < 0.3:
+            gone = rng.sample(sorted(current), 5)
+            pool.remove(gone)
+            for n in gone:
+                del current[n]
+    matrix = pool.matrix()
+    assert {c.id: c.skills for c in matrix.candidates} == {n: c.skills for n, c in current.items()}
+    built = CandidateMatrix.build(sorted(current.values(), key=lambda c: c.id))
+    assert np.array_equal(
+        matrix.skill_idf[[matrix.skill_ids[s] for s in built.skill_ids]], built.skill_idf
+    )
