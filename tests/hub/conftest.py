@@ -38,7 +38,11 @@ _schema_ready: set[str] = set()
 def hub_database(backend: Backend, worker_id: str) -> str | None:
     """This worker's hub database on PostgreSQL; None on SQLite (a file per test)."""
     if backend.name == "postgresql":
-        return worker_database(POSTGRES_URL, worker_id, "_hub")
+        url = worker_database(POSTGRES_URL, worker_id, "_hub")
+        # pytest may set this fixture up again (when tests of both backends interleave):
+        # the database is then new and empty, and needs its tables again.
+        _schema_ready.discard(url)
+        return url
     return None
 
 
