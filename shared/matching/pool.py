@@ -108,6 +108,8 @@ class PoolRows(Sequence[Candidate]):
         self._blocked = blocked  # row -> the seeker ids that candidate blocked
         self._recent: dict[int, Candidate] = {}
         self._names: dict[str, tuple[Any, ...]] = {}
+        self._spoken: dict[int, dict[str, str]] = {}
+        self._masks: dict[int, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -125,7 +127,7 @@ class PoolRows(Sequence[Candidate]):
             raise IndexError(row)
         found = self._recent.get(row)
         if found is None:
-            if len(self._recent) >= 256:  # the engine asks twice for each of k winners
+            if len(self._recent) >= 4096:  # the engine asks twice for each of k winners
                 self._recent.clear()
             found = self._recent[row] = self._rebuild(row)
         return found
@@ -139,34 +141,50 @@ class PoolRows(Sequence[Candidate]):
         return found
 
     def _rebuild(self, row: int) -> Candidate:
+        # .item(): a Python scalar straight away (numpy scalars are slow to index and convert)
         f = self._facts
         skills: sparse.csr_matrix = f["skills"]
+        start, stop = skills.indptr[row : row + 2].tolist()
         names: tuple[str, ...] = f["skill_names"]
-        columns = skills.indices[skills.indptr[row] : skills.indptr[row + 1]].tolist()
-        ranks = f["lang_profiles"][f["lang_key"][row]].tolist()
-        languages = self._inverse("language_ids")
-        mask = int(f["availability"][row])
-        slots = self._inverse("slot_ids")
-        years = float(f["years"][row])
+        years = f["years"].item(row)
         return Candidate(
             id=self.ids[row],
-            occupation=f["occ_names"][f["occ_key"][row]],
-            skills=frozenset(names[c] for c in columns),
-            years=None if np.isnan(years) else years,
-            languages={
-                languages[column]: LANGUAGE_LEVELS[rank - 1]
-                for column, rank in enumerate(ranks)
-                if rank > 0
-            },
-            availability=frozenset(name for bit, name in enumerate(slots) if mask >> bit & 1),
-            community=f["community_names"][f["community_code"][row]],
-            capacity=int(f["capacity"][row]),
-            capacity_left=int(f["capacity_left"][row]),
-            remote_ok=bool(f["remote_ok"][row]),
-            cross_city_ok=bool(f["cross_city_ok"][row]),
-            consented=bool(f["consented"][row]),
+            occupation=f["occ_names"][f["occ_key"].item(row)],
+            skills=frozenset([names[c] for c in skills.indices[start:stop].tolist()]),
+            years=None if years != years else years,  # NaN: unknown
+            languages=self._languages(f["lang_key"].item(row)),
+            availability=self._slots(f["availability"].item(row)),
+            community=f["community_names"][f["community_code"].item(row)],
+            capacity=f["capacity"].item(row),
+            capacity_left=f["capacity_left"].item(row),
+            remote_ok=f["remote_ok"].item(row),
+            cross_city_ok=f["cross_city_ok"].item(row),
+            consented=f["consented"].item(row),
             blocked=self._blocked.get(row, frozenset()),
         )
+
+    def _languages(self, profile: int) -> dict[str, str]:
+        """The languages of a distinct language profile, made once per matrix."""
+        found = self._spoken.get(profile)
+        if found is None:
+            codes = self._inverse("language_ids")
+            ranks = self._facts["lang_profiles"][profile].tolist()
+            found = self._spoken[profile] = {
+                codes[column]: LANGUAGE_LEVELS[rank - 1]
+                for column, rank in enumerate(ranks)
+                if rank > 0
+            }
+        return found
+
+    def _slots(self, mask: int) -> frozenset[str]:
+        """The availability slots of a bit mask, made once per matrix."""
+        found = self._masks.get(mask)
+        if found is None:
+            names = self._inverse("slot_ids")
+            found = self._masks[mask] = frozenset(
+                name for bit, name in enumerate(names) if mask >> bit & 1
+            )
+        return found
 
 
 class _RowIndex(Mapping[Hashable, int]):
