@@ -8,7 +8,9 @@ rather than hidden.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, has_app_context
+import functools
+
+from flask import Blueprint, has_app_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
@@ -39,9 +41,6 @@ def occupation_label(code: str | None) -> str:
     title = occupation_title(code)
     return f"{title} ({code})" if title != code else code
 
-
-#: Where a request keeps the words ``status_text`` has translated for it.
-_WORDS_SEEN = "_status_words"
 
 #: How the staff pages name a status, a capacity period, a language level.
 _WORDS = {
@@ -75,21 +74,19 @@ def status_text(value: object) -> str:
     """A profile or match status (or capacity period, language level) in the reader's words.
 
     A list page shows a few statuses and levels on each of its 50 rows: each word is
-    translated once per request and locale (``force_locale`` may switch it mid-request)
-    and reused, rather than looked up through Flask-Babel's context on every row.
+    translated once per locale and process, and reused, rather than looked up through
+    Flask-Babel's context on every row (the catalogs do not change while a process runs).
     """
     code = str(getattr(value, "value", value))
     if not has_app_context():
         return _word(code)
-    locale = get_locale()
-    seen: tuple[object, dict[str, str]] | None = g.get(_WORDS_SEEN)
-    if seen is None or seen[0] is not locale:
-        seen = (locale, {})
-        setattr(g, _WORDS_SEEN, seen)
-    words = seen[1]
-    if (text := words.get(code)) is None:
-        text = words[code] = _word(code)
-    return text
+    return _word_in(str(get_locale()), code)
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_in(locale: str, code: str) -> str:
+    """``code``'s word in ``locale``, the locale being the current one (the cache's key)."""
+    return _word(code)
 
 
 def _word(code: str) -> str:
