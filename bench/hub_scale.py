@@ -263,8 +263,10 @@ def run(label: str, url: str | None, plan: Plan | None = None) -> list[Result]:
                 return [Skipped(name, str(exc)[:500])]
 
 
-def _measure(name: str, hub_url: str, workdir: Path, plan: Plan) -> list[Result]:
-    fill_s = fill(hub_url, workdir, plan)
+def _measure(
+    name: str, hub_url: str, workdir: Path, plan: Plan, filled: bool = False
+) -> list[Result]:
+    fill_s = float("nan") if filled else fill(hub_url, workdir, plan)
     context = multiprocessing.get_context("spawn")
     markers, results, synced = context.Queue(), context.Queue(), context.Event()
     process = context.Process(target=worker, args=(hub_url, plan, markers, synced, results))
@@ -296,7 +298,9 @@ def _measure(name: str, hub_url: str, workdir: Path, plan: Plan) -> list[Result]
             f"{name}: hub database filled",
             fill_s,
             "s",
-            note=f"schema, {plan.communities} communities, {plan.scale:,} generalized profiles",
+            note=f"schema, {plan.communities} communities, {plan.scale:,} generalized profiles"
+            if not filled
+            else "filled before (--reuse)",
         ),
         Figure(
             f"{name}: first search (the worker builds its directory)",
@@ -367,6 +371,12 @@ def main() -> None:
     parser.add_argument("--syncing", type=int, default=SYNCING, help="communities per round")
     parser.add_argument("--changes", type=int, default=CHANGES, help="items per sync")
     parser.add_argument(
+        "--reuse",
+        metavar="URL",
+        help="a database this benchmark filled before at the same plan: skip filling "
+        "(its profiles change: each run adds the rounds' syncs)",
+    )
+    parser.add_argument(
         "--backend", choices=("SQLite", "PostgreSQL"), help="only this one (default: each)"
     )
     options = parser.parse_args()
@@ -380,6 +390,12 @@ def main() -> None:
     )
     info = machine()
     print("  " + "; ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
+    if options.reuse:
+        name = f"{plan.communities} communities × {plan.scale // plan.communities:,} profiles"
+        with tempfile.TemporaryDirectory(prefix="cn-bench-scale-") as tmp:
+            for result in _measure(f"{name}, reused", options.reuse, Path(tmp), plan, True):
+                print(result.line(), flush=True)
+        return
     for label, url in backends():
         if options.backend not in (None, label):
             continue
