@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -94,6 +95,42 @@ def profile(n: int, version: int = 1, **changes: Any) -> dict[str, Any]:
 
 def tombstone(n: int, version: int) -> dict[str, Any]:
     return {"ref": ref(n), "version": version, "deleted": True}
+
+
+#: What ``random_item`` draws languages from.
+RANDOM_LANGUAGES = [
+    [{"language": "ara", "level": "native"}],
+    [{"language": "fra", "level": "B2"}, {"language": "eng", "level": "C1"}],
+    [{"language": "eng", "level": "native"}, {"language": "ara", "level": "B1"}],
+]
+
+
+def random_item(
+    rng: random.Random,
+    n: int,
+    version: int,
+    *,
+    tombstones: float,
+    codes: list[str],
+    skills: list[str],
+    most_skills: int,
+) -> dict[str, Any]:
+    """A random wire item for ref(n): a tombstone (share ``tombstones``) or a profile with
+    random fields, its skills in the order drawn (unsorted, as a node may send them)."""
+    if rng.random() < tombstones:
+        return tombstone(n, version)
+    return profile(
+        n,
+        version,
+        occupation=rng.choice(codes),
+        experience_band=rng.choice(["0-4", "5-9", "10-19", "20+", None]),
+        languages=rng.choice(RANDOM_LANGUAGES),
+        skills=rng.sample(skills, rng.randint(0, most_skills)),
+        availability=rng.sample(["weekends", "weekday_evenings"], rng.randint(0, 2)),
+        remote_ok=rng.random() < 0.5,
+        cross_city_ok=rng.random() < 0.6,
+        accepting=rng.random() < 0.85,
+    )
 
 
 def body_of(response: TestResponse) -> Any:

@@ -22,16 +22,11 @@ from hub.profiles.models import Profile
 from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, ranking
 from shared.protocol.directory import DirectoryEntrySchema
 from shared.taxonomy.skills import skill_label
-from tests.hub.federation.conftest import Api, profile, tombstone
+from tests.hub.federation.conftest import Api, random_item
 
 SEARCH = "/api/v1/directory/search"
 CODES = ["29-1141", "29-1171", "29-1000", "15-1252", "13-2011"]
 SKILLS = ["wound-care", "triage", "python", "audit", "zz-unknown"]
-LANGUAGES = [
-    [{"language": "ara", "level": "native"}],
-    [{"language": "fra", "level": "B2"}, {"language": "eng", "level": "C1"}],
-    [{"language": "eng", "level": "native"}, {"language": "ara", "level": "B1"}],
-]
 
 
 @pytest.fixture
@@ -40,21 +35,7 @@ def hub_app_config() -> dict[str, Any]:
 
 
 def _item(rng: random.Random, n: int, version: int) -> dict[str, Any]:
-    if rng.random() < 0.15:
-        return tombstone(n, version)
-    return profile(
-        n,
-        version,
-        occupation=rng.choice(CODES),
-        experience_band=rng.choice(["0-4", "5-9", "10-19", "20+", None]),
-        languages=rng.choice(LANGUAGES),
-        # Unsorted on purpose: the entry keeps the order the node sent.
-        skills=rng.sample(SKILLS, rng.randint(0, 4)),
-        availability=rng.sample(["weekends", "weekday_evenings"], rng.randint(0, 2)),
-        remote_ok=rng.random() < 0.5,
-        cross_city_ok=rng.random() < 0.6,
-        accepting=rng.random() < 0.85,
-    )
+    return random_item(rng, n, version, tombstones=0.15, codes=CODES, skills=SKILLS, most_skills=4)
 
 
 def _sync(rng: random.Random, apis: list[Api], versions: dict[tuple[int, int], int]) -> None:

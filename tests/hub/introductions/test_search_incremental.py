@@ -11,15 +11,11 @@ from flask import Flask
 
 from hub.directory import search as search_module
 from hub.directory.services import list_directory
-from tests.hub.federation.conftest import Api, profile, tombstone
+from tests.hub.federation.conftest import Api, random_item
 
 SEARCH = "/api/v1/directory/search"
 CODES = ["29-1141", "29-1171", "29-1000", "15-1252", "15-1253", "13-2011"]
-LANGUAGES = [
-    [{"language": "ara", "level": "native"}],
-    [{"language": "fra", "level": "B2"}, {"language": "eng", "level": "C1"}],
-    [{"language": "eng", "level": "native"}, {"language": "ara", "level": "B1"}],
-]
+SKILLS = ["triage", "wound-care", "python", "audit"]
 #: The staff list's filters (page and per_page as DirectoryArgsSchema loads them).
 LISTS: list[dict[str, Any]] = [
     {},
@@ -48,20 +44,7 @@ def hub_app_config() -> dict[str, Any]:
 
 
 def _random_item(rng: random.Random, n: int, version: int) -> dict[str, Any]:
-    if rng.random() < 0.2:
-        return tombstone(n, version)
-    return profile(
-        n,
-        version,
-        occupation=rng.choice(CODES),
-        experience_band=rng.choice(["0-4", "5-9", "10-19", "20+", None]),
-        languages=rng.choice(LANGUAGES),
-        skills=rng.sample(["triage", "wound-care", "python", "audit"], rng.randint(0, 3)),
-        availability=rng.sample(["weekends", "weekday_evenings"], rng.randint(0, 2)),
-        remote_ok=rng.random() < 0.5,
-        cross_city_ok=rng.random() < 0.6,
-        accepting=rng.random() < 0.85,
-    )
+    return random_item(rng, n, version, tombstones=0.2, codes=CODES, skills=SKILLS, most_skills=3)
 
 
 def _answers(api: Api) -> list[Any]:
