@@ -35,6 +35,7 @@ NURSE_EMAIL = "jordan.lee@example.org"
 
 @dataclass(frozen=True)
 class Cities:
+    hub: Service
     halifax: Service
     stlouis: Service
 
@@ -76,7 +77,7 @@ def cities(module_hub: Service, module_make_node: Callable[..., Service]) -> Cit
     })  # fmt: skip
     a.post("/consents", {"connectee_id": connectee["id"], "purpose": "cross_city_introductions",
                          "policy_version": "2026-01"})  # fmt: skip
-    return Cities(halifax, stlouis)
+    return Cities(module_hub, halifax, stlouis)
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +125,16 @@ def test_a_cross_city_introduction_from_request_to_both_cards(
     page.get_by_role("button", name="Find").click()
     check_page(page, "introduction pick a connectee")
     page.get_by_role("link", name="Amira Haddad").click()
+    # The click returns once the answer starts to arrive; on a loaded machine the page
+    # may still be parsing, so wait for it whole before counting what it shows.
+    page.wait_for_url(re.compile(r"/introductions/new\?connectee_id=\d+$"))
+    page.wait_for_load_state()
     hits = page.locator("article.hit")
-    assert hits.count() >= 1
+    section = page.locator("section[aria-labelledby='hits-heading']").inner_text()
+    assert hits.count() >= 1, (
+        f"{section}\n--- hub log ---\n{cities.hub.log()[-3000:]}"
+        f"\n--- Halifax log ---\n{cities.halifax.log()[-3000:]}"
+    )
     first = hits.first.locator("h3").inner_text()
     assert first == "Registered Nurses in St Louis", first
     assert "Lee" not in page.locator("main").inner_text()  # connectors stay anonymous
