@@ -138,10 +138,70 @@ def _english_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code) or _ENGLISH.get(code) or english_name(code) or code
 
 
+#: Names CLDR lacks, in the languages we ship, written as each language's own references
+#: name them (lower case where CLDR writes language names so), so that a form in Arabic or
+#: French does not fall back to English for a language its reader may speak.
+_NAMED_HERE: dict[str, dict[str, str]] = {
+    "fr": {
+        "hbs": "serbo-croate",
+        "haz": "hazaragi",
+        "kmr": "kurde du Nord (kurmandji)",
+        "apc": "arabe levantin",
+        "aii": "néo-araméen assyrien",
+        "ksw": "karen sgaw",
+        "cnh": "chin hakha",
+        "cmn": "chinois mandarin",
+    },
+    "es": {
+        "hbs": "serbocroata",
+        "haz": "hazaragi",
+        "kmr": "kurdo septentrional (kurmanji)",
+        "apc": "árabe levantino",
+        "aii": "neoarameo asirio",
+        "ksw": "karen sgaw",
+        "cnh": "chin hakha",
+        "cmn": "chino mandarín",
+    },
+    "ar": {
+        "hbs": "الصربية الكرواتية",
+        "haz": "الهزارجية",
+        "kmr": "الكردية الشمالية (الكرمانجية)",
+        "apc": "العربية الشامية",
+        "aii": "الآرامية الآشورية الحديثة",
+        "ksw": "الكارينية (سغاو)",
+        "cnh": "التشينية (هاخا)",
+        "cmn": "الصينية الماندرينية",
+    },
+    "uk": {
+        "hbs": "сербохорватська",
+        "haz": "хазарагі",
+        "kmr": "північнокурдська (курманджі)",
+        "apc": "левантійська арабська",
+        "aii": "ассирійська новоарамейська",
+        "ksw": "сгау-каренська",
+        "cnh": "хакха-чин",
+        "cmn": "мандаринська китайська",
+    },
+    "fa": {
+        "hbs": "صربی‌کرواتی",
+        "haz": "هزارگی",
+        "kmr": "کردی شمالی (کرمانجی)",
+        "apc": "عربی شامی",
+        "aii": "آرامی نوین آشوری",
+        "ksw": "کارنی اسگاو",
+        "cnh": "چین هاخا",
+        "cmn": "چینی ماندارین",
+    },
+}
+
+
 def _name_in(data: Locale | None, code: str) -> str:
-    """A language's name in a locale's own words where CLDR has them, else in English."""
-    named = data.languages.get(_CLDR_KEYS.get(code) or language_tag(code)) if data else None
-    return named or _english_name(code)
+    """A language's name in a locale's own words where CLDR (or ``_NAMED_HERE``) has
+    them, else in English."""
+    if data is None:
+        return _english_name(code)
+    named = data.languages.get(_CLDR_KEYS.get(code) or language_tag(code))
+    return named or _NAMED_HERE.get(data.language, {}).get(code) or _english_name(code)
 
 
 @functools.cache

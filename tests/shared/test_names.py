@@ -72,12 +72,24 @@ def test_names_are_in_the_readers_language_where_cldr_has_them() -> None:
     assert language_name("hat", "fr") == "créole haïtien"
     assert language_name("prs", "fa") == "دری"
     assert language_name("rhg", "uk") != "rhg"
-    # CLDR lacks Hakha Chin in Ukrainian: the English name, never the bare code.
-    assert language_name("cnh", "uk") == "Hakha Chin"
+    # CLDR lacks Hakha Chin: named here in each language we ship, never the bare code.
+    assert language_name("cnh", "uk") == "хакха-чин"
+    assert language_name("cnh", "fr") == "chin hakha"
+    # A locale we do not ship and CLDR does not know: the English name.
+    assert language_name("cnh", "xx") == "Hakha Chin"
     assert language_name("ara") == "Arabic"
     assert language_name("qqq") == "qqq" and language_name(None) == "—"
     assert dict(countries("fr"))["SY"] == "Syrie"
     assert dict(countries())["SY"] == "Syria"
+
+
+@pytest.mark.parametrize("locale", [code for code in LANGUAGES if code != "en"])
+def test_every_offered_language_is_named_in_each_language_we_ship(locale: str) -> None:
+    english = dict(languages())
+    named = dict(languages(locale))
+    assert named.keys() == english.keys()
+    untranslated = [code for code, name in named.items() if name == english[code]]
+    assert untranslated == []
 
 
 def test_the_page_languages_name_persian_for_dari_readers_too() -> None:
