@@ -76,6 +76,8 @@ def init_i18n(
     app.after_request(_remember_choice)
     app.context_processor(_template_globals)
     app.add_template_filter(moment_text)
+    app.add_template_filter(day_text)
+    app.add_template_filter(list_text)
     app.add_template_filter(match_reason)
     return babel
 
@@ -151,6 +153,27 @@ def moment_text(moment: dt.datetime) -> str:
     if locale is None or locale.language == "en":
         return moment.strftime("%Y-%m-%d %H:%M")
     return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+
+
+def day_text(day: dt.date) -> str:
+    """A day as the page's reader writes it: ``2026-05-04`` in English (as staff know
+    dates), ``4 mai 2026`` in French, and so on (a moment's day: its UTC day)."""
+    from flask_babel import format_date, get_locale
+
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return day.isoformat()
+    return str(format_date(day, "medium"))
+
+
+def list_text(items: Iterable[str]) -> str:
+    """Words as a list in the reader's language ("a, b, and c"; « a, b et c »)."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    return format_list(list(items), locale=get_locale() or "en")
 
 
 def language_url(code: str) -> str:

@@ -130,7 +130,7 @@ def test_every_listed_profile_of_live_communities_shows_without_personal_data(
         "Arabic (native), English (C1)",
         nurse[4],  # the skill's label, checked below
         "Weekends",
-        "Accepting introductions; remote meetings",
+        "Accepting introductions and remote meetings",
     ]
     assert "triage" in nurse[4].lower()
     developer = next(r for r in listed.values() if r[1] == "Software Developers")
@@ -138,7 +138,7 @@ def test_every_listed_profile_of_live_communities_shows_without_personal_data(
         "French (C2)",
         developer[4],
         "Weekday evenings",
-        "Not accepting introductions; other cities; remote meetings",
+        "Not accepting introductions, other cities, and remote meetings",
     ]
     # Anonymized: the node's refs, and the suspended community, appear nowhere.
     for n in (1, 2, 10, 11, 20):

@@ -106,6 +106,22 @@ def test_a_moment_is_written_the_readers_way(app: Flask) -> None:
         assert moment_text(moment) == "4 mai 2026 15:00"
 
 
+def test_a_day_and_a_list_are_written_the_readers_way(app: Flask) -> None:
+    import datetime as dt
+
+    from shared.web.i18n import day_text, list_text
+
+    with app.test_request_context("/?lang=en"):
+        assert day_text(dt.date(2026, 5, 4)) == "2026-05-04"
+        assert day_text(dt.datetime(2026, 5, 4, 23, 30)) == "2026-05-04"
+        assert list_text(["a", "b", "c"]) == "a, b, and c"
+        assert list_text(["a"]) == "a"
+    with app.test_request_context("/?lang=fr"):
+        assert day_text(dt.date(2026, 5, 4)) == "4 mai 2026"
+        assert list_text(["a", "b", "c"]) == "a, b et c"
+        assert list_text([]) == ""
+
+
 def test_the_switcher_links_keep_the_query(app: Flask) -> None:
     from shared.web.i18n import language_url
 
