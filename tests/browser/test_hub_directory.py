@@ -128,6 +128,7 @@ def test_staff_search_the_directory(page: Any) -> None:
     assert page.locator("#summary").inner_text() == "36 connectors, page 1 of 2."
     assert page.locator("#profiles tbody tr").count() == 25
     page.get_by_role("link", name="Next →").click()
+    page.wait_for_url(re.compile(r"[?&]page=2"))  # loaded whole before rows are counted
     assert page.locator("#profiles tbody tr").count() == 11
 
     page.get_by_label("Occupation", exact=True).fill("Registered Nurses")

@@ -53,7 +53,8 @@ def test_import_with_a_bad_row_fixed_and_reuploaded(page: Any, tmp_path: Path) -
     check_page(page, "imports-preview")
 
     page.get_by_role("button", name=f"Import {ROWS:,} rows").click()
-    assert page.locator("progress#job-bar").count() == 1  # the bar, running or full
+    page.locator("progress#job-bar").wait_for()  # the bar, running or full
+    assert page.locator("progress#job-bar").count() == 1
     result = page.locator("#job-result")
     result.wait_for(timeout=60_000)  # htmx polls the progress until the job ends
     assert f"Imported {ROWS:,} rows:" in result.inner_text()
