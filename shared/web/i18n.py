@@ -144,15 +144,20 @@ def _template_globals() -> dict[str, object]:
     }
 
 
-def moment_text(moment: dt.datetime) -> str:
-    """A moment (UTC) as the page's reader writes dates: in English the unambiguous
-    ``2026-05-04 15:00`` staff know; in French ``4 mai 2026 15:00``; and so on."""
+def moment_text(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """A moment as the page's reader writes dates: in English the unambiguous
+    ``2026-05-04 15:00`` staff know; in French ``4 mai 2026 15:00``; and so on. The
+    clock is UTC's (pages say so), or ``zone``'s when given (an event's local time);
+    never Flask-Babel's default time zone, which a page would then mislabel."""
     from flask_babel import format_date, format_time, get_locale
 
+    if zone is not None:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(zone)
     locale = get_locale()
     if locale is None or locale.language == "en":
         return moment.strftime("%Y-%m-%d %H:%M")
-    return f"{format_date(moment, 'medium')} {format_time(moment, 'HH:mm')}"
+    day = format_date(moment, "medium", rebase=False)
+    return f"{day} {format_time(moment, 'HH:mm', rebase=False)}"
 
 
 def day_text(day: dt.date) -> str:

@@ -200,6 +200,10 @@ def test_staff_pages_of_partners_events_and_reports_render(
         "/connectees/new",
     ):
         assert client.get(path).status_code == 200, path
+    # The event's time, in the node's zone (UTC here), written the reader's way.
+    assert "2026-05-12 21:00" in client.get("/events").text
+    assert "12 mai 2026 21:00" in client.get(f"/events/{event['id']}?lang=fr").text
+    client.get("/events?lang=en")
     made = client.post(
         "/events/new",
         data={

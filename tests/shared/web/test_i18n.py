@@ -106,6 +106,26 @@ def test_a_moment_is_written_the_readers_way(app: Flask) -> None:
         assert moment_text(moment) == "4 mai 2026 15:00"
 
 
+def test_a_moment_labelled_utc_stays_utc_whatever_the_default_time_zone(tmp_path) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from shared.web.i18n import moment_text
+
+    app = Flask(__name__)
+    app.config.update(LANGUAGES=["en", "fr"], BABEL_DEFAULT_TIMEZONE="America/Halifax")
+    init_i18n(app, [str(tmp_path)])
+    moment = dt.datetime(2026, 5, 4, 15, 0)  # UTC, as stored
+    halifax = ZoneInfo("America/Halifax")  # UTC-3 in May
+    with app.test_request_context("/?lang=fr"):
+        assert moment_text(moment) == "4 mai 2026 15:00"
+        assert moment_text(moment, halifax) == "4 mai 2026 12:00"
+        assert moment_text(moment.replace(tzinfo=dt.UTC), halifax) == "4 mai 2026 12:00"
+    with app.test_request_context("/?lang=en"):
+        assert moment_text(moment) == "2026-05-04 15:00"
+        assert moment_text(moment, halifax) == "2026-05-04 12:00"
+
+
 def test_a_day_and_a_list_are_written_the_readers_way(app: Flask) -> None:
     import datetime as dt
 
