@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -195,7 +196,7 @@ def _snooze(link: VerifiedLink) -> Page:
                 _("We will ask you later"),
                 _(
                     "We will not propose anyone to you before %(day)s.",
-                    day=data["until"].isoformat(),
+                    day=format_date(data["until"], "long"),
                 ),
                 already=done.already,
             )

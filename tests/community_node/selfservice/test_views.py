@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -210,6 +211,12 @@ def test_connector_page(app: Flask, client: FlaskClient) -> None:
     assert connector is not None
     db.session.refresh(connector)
     assert connector.unavailable_until.isoformat() == until  # type: ignore[union-attr]
+    # The day is written the reader's way, in each language.
+    paused = connector.unavailable_until
+    shown = client.get(url).text
+    assert f"no new proposals before {format_date(paused, 'long', locale='en')}" in shown
+    assert format_date(paused, "long", locale="fr") in client.get(f"{url}?lang=fr").text
+    client.get(f"{url}?lang=en")
     assert (connector.capacity, connector.availability) == (2, ["weekends"])
     assert connector.reminders_opt_out is True
     assert client.post(f"{url}/matches/{match.id}/accept").status_code == 303
