@@ -138,6 +138,25 @@ def _language_block(
     seekers: Sequence[Seeker], matrix: CandidateMatrix, min_rank: int
 ) -> FloatArray:
     """Return (seekers × distinct language profiles) values: the best shared language."""
+    # Seekers share few language profiles (48 among the benchmark's 2,000): compute each
+    # distinct one once, then copy its row (the same arithmetic, so the same bits).
+    number_of: dict[tuple[tuple[str, str], ...], int] = {}
+    distinct: list[Seeker] = []
+    row_of: list[int] = []
+    for seeker in seekers:
+        number = number_of.setdefault(tuple(seeker.languages.items()), len(distinct))
+        if number == len(distinct):
+            distinct.append(seeker)
+        row_of.append(number)
+    if len(distinct) < len(seekers):
+        rows = np.array(row_of, dtype=np.intp)
+        found: FloatArray = _language_rows(distinct, matrix, min_rank)[rows]
+        return found
+    return _language_rows(seekers, matrix, min_rank)
+
+
+def _language_rows(seekers: Sequence[Seeker], matrix: CandidateMatrix, min_rank: int) -> FloatArray:
+    """Return (seekers × distinct language profiles) values, one row per seeker."""
     ranks = np.zeros((len(seekers), matrix.lang_profiles.shape[1]), dtype=np.int64)
     # A seeker's rank in a column the seeker meets through a macrolanguage, with its factor.
     related: dict[tuple[int, float], npt.NDArray[np.int64]] = {}
@@ -167,16 +186,29 @@ def _static_block(
     seekers: Sequence[Seeker], matrix: CandidateMatrix
 ) -> tuple[FloatArray, FloatArray]:
     """Return (seekers × distinct static combinations) experience and availability values."""
-    years = np.array([np.nan if s.years is None else s.years for s in seekers], dtype=float)
-    experience = experience_values(years[:, None], matrix.static_years[None, :])
-    masks = [matrix.availability_mask(s.availability) for s in seekers]
+    # Each formula runs once per distinct (seeker value, candidate value): few years and
+    # slot masks on either side. Gathering the results gives the very same numbers.
+    year_number: dict[float | None, int] = {}
+    year_of = [year_number.setdefault(s.years, len(year_number)) for s in seekers]
+    distinct_years = np.array([np.nan if y is None else y for y in year_number], dtype=np.float64)
+    experience = experience_values(distinct_years[:, None], matrix.years_values[None, :])
+    mask_number: dict[tuple[int, int, bool], int] = {}
+    mask_of = [
+        mask_number.setdefault(
+            (*matrix.availability_mask(s.availability), bool(s.availability)), len(mask_number)
+        )
+        for s in seekers
+    ]
+    distinct_masks = list(mask_number)
     availability = availability_values(
-        np.array([m for m, _ in masks], dtype=np.int64)[:, None],
-        np.array([u for _, u in masks], dtype=np.float64)[:, None],
-        np.array([bool(s.availability) for s in seekers])[:, None],
-        matrix.static_availability[None, :],
+        np.array([m for m, _, _ in distinct_masks], dtype=np.int64)[:, None],
+        np.array([u for _, u, _ in distinct_masks], dtype=np.float64)[:, None],
+        np.array([g for _, _, g in distinct_masks])[:, None],
+        matrix.mask_values[None, :],
     )
-    return experience, availability
+    by_year: FloatArray = np.take(experience, matrix.static_years_key, axis=1)
+    by_mask: FloatArray = np.take(availability, matrix.static_mask_key, axis=1)
+    return by_year[year_of], by_mask[mask_of]
 
 
 def _skill_coverage(seekers: Sequence[Seeker], matrix: CandidateMatrix) -> FloatArray:
@@ -217,9 +249,11 @@ def _weighted(tables: _BlockTables, matrix: CandidateMatrix, weights: Weights) -
         if name in must:
             table[values < must[name]] = _OUT
 
-    result: FloatArray = occ_table[:, matrix.occ_key]
-    result += lang_table[:, matrix.lang_key]
-    result += static[:, matrix.static_key]
+    # np.take along an axis gathers about twice as fast as fancy indexing [:, key]; the
+    # additions keep their order (occupation, language, static, skills): the same bits.
+    result: FloatArray = np.take(occ_table, matrix.occ_key, axis=1)
+    result += np.take(lang_table, matrix.lang_key, axis=1)
+    result += np.take(static, matrix.static_key, axis=1)
     result += share["skills"] * tables.skills
     if "skills" in must:
         result[tables.skills < must["skills"] - 1e-12] = _OUT
@@ -454,16 +488,18 @@ def _solve(slots: _Slots, seekers: int, dense: bool) -> list[tuple[int, int]]:
         return sorted(pairs)
     # One private "nobody" column per seeker makes a full matching always exist. Edges
     # come grouped by seeker, in order, so the CSR arrays can be laid out directly.
+    # Each row's nobody column goes after its slots: inserted in place, not hstack-ed
+    # (which copies every edge through COO).
     per_row = np.bincount(slots.rows, minlength=seekers)
-    edges = sparse.csr_matrix(
-        (2.0 - slots.values, slots.columns, np.concatenate(([0], np.cumsum(per_row)))),
-        shape=(seekers, slots.count),
+    ends = np.cumsum(per_row)
+    graph = sparse.csr_matrix(
+        (
+            np.insert(2.0 - slots.values, ends, left_out),
+            np.insert(slots.columns, ends, slots.count + np.arange(seekers)),
+            np.concatenate(([0], ends + np.arange(1, seekers + 1))),
+        ),
+        shape=(seekers, slots.count + seekers),
     )
-    nobody = sparse.csr_matrix(
-        (np.full(seekers, left_out), np.arange(seekers), np.arange(seekers + 1)),
-        shape=(seekers, seekers),
-    )
-    graph = sparse.hstack([edges, nobody], format="csr")
     assigned_rows, assigned_slots = min_weight_full_bipartite_matching(graph)
     return sorted(
         (r, s)
