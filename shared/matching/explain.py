@@ -21,6 +21,10 @@ from shared.wording import ENGLISH, Nn_, Phrase, Words, plural_count, split_list
 HIGH_DEMAND = 0.7
 #: At most this many skills are named; the rest are counted.
 NAMED_SKILLS = 5
+# The reasons' pieces depend on a few values of each side, repeated across the pairs a
+# ranking or a batch explains: each distinct piece is written once per process (the
+# sentences are English, never a reader's language, so the cache cannot mix languages).
+_PIECES = 16_384
 
 _LEVEL_DEPTH = {
     Level.MAJOR: 1,
@@ -99,6 +103,7 @@ def group_title(code: str | None, depth: int) -> str | None:
         occupation = taxonomy.get(occupation.parent)
 
 
+@functools.lru_cache(maxsize=_PIECES)  # the vocabulary is loaded once per process
 def esco_label(skill_id: str) -> str | None:
     """Return the ESCO preferred label of a skill id, or None if it is not an ESCO id."""
     # Imported here: the vocabulary takes a moment to load, and only reasons need it.
@@ -122,12 +127,6 @@ def occupation_reason(seeker: Seeker, candidate: Candidate, via_current: bool) -
     """Say how the candidate's occupation relates to the seeker's."""
     mine = seeker.current_occupation if via_current else seeker.target_occupation
     return _occupation_text(mine, candidate.occupation, via_current)
-
-
-# The reasons' pieces depend on a few values of each side, repeated across the pairs a
-# ranking or a batch explains: each distinct piece is written once per process (the
-# sentences are English, never a reader's language, so the cache cannot mix languages).
-_PIECES = 16_384
 
 
 @functools.lru_cache(maxsize=_PIECES)
