@@ -22,11 +22,20 @@ from shared.matching.tables import (
 )
 from shared.matching.weights import FEATURES, Weights
 
-#: The solver first sees each seeker's pairs within DEFAULT_SPREAD of its best, at most
-#: about DEFAULT_TOP_M of them; duals then show which left-out pairs could still improve the
-#: total, and only those are added (the result is the optimum over every pair).
-DEFAULT_TOP_M = 100
-DEFAULT_SPREAD = 0.1
+#: The solver first sees about each seeker's DEFAULT_TOP_M best pairs (and those within
+#: DEFAULT_SPREAD of its best), plus its OPEN_TOP_M best among the connectors those lists
+#: leave room in; duals then show which left-out pairs could still improve the total (the
+#: result is the optimum over every pair).
+DEFAULT_TOP_M = 10
+DEFAULT_SPREAD = 0.0
+OPEN_TOP_M = 10
+#: While the scores are kept, a repair adds for each seeker with an improving pair its
+#: REPRICE_TOP best pairs under the duals' prices within REPRICE_SPREAD of its share.
+REPRICE_SPREAD = 0.03
+REPRICE_TOP = 20
+#: Repairs 2 to REPLACE_ROUNDS solve over the pairs that matter under the duals only
+#: (the first repair and those after keep every edge so far, so the rounds end).
+REPLACE_ROUNDS = 6
 _SAMPLE = 128
 #: Scores kept whole up to this many seekers × candidates (8 bytes each).
 _KEEP_SCORES = 16_000_000
@@ -381,18 +390,40 @@ def _first_cut(block: FloatArray, top_m: int | None) -> FloatArray:
     return cut
 
 
-def _edges(scores: _Scores, top_m: int | None) -> _Edges:
+def _edges(scores: _Scores, top_m: int | None, capacity: npt.NDArray[np.int64]) -> _Edges:
     """Score the seekers block by block and keep each one's best pairs."""
     parts = []
     for first, block in scores.blocks():
         rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
         parts.append((rows + first, columns, block[rows, columns], bound))
-    return _Edges(
+    edges = _Edges(
         np.concatenate([p[0] for p in parts]),
         np.concatenate([p[1] for p in parts]),
         np.concatenate([p[2] for p in parts]),
         np.concatenate([p[3] for p in parts]),
     )
+    if top_m is None or scores.kept is None:
+        return edges
+    # Short lists crowd the popular connectors and leave seekers out, whose repair would
+    # take all their pairs: each seeker also gets its best among the connectors that fewer
+    # lists name than they have slots.
+    open_ = np.bincount(edges.columns, minlength=len(capacity)) < capacity
+    if not open_.any():
+        return edges
+    kept = scores.kept
+    among = np.where(open_[None, :], kept, _OUT)
+    wanted = among >= _first_cut(among[:, open_], OPEN_TOP_M)[:, None]
+    wanted &= among > _OUT
+    wanted[edges.rows, edges.columns] = True
+    return _kept_edges(kept, wanted)
+
+
+def _kept_edges(kept: FloatArray, wanted: BoolArray) -> _Edges:
+    """Return the wanted pairs of the kept scores as edges (feasible ones only)."""
+    wanted &= kept > _OUT
+    rows, columns = np.nonzero(wanted)  # row-major: ordered by (seeker, candidate)
+    bound: FloatArray = np.where(wanted, _OUT, kept).max(axis=1)
+    return _Edges(rows, columns, kept[rows, columns], bound)
 
 
 def _add_pairs(
@@ -560,6 +591,51 @@ def _duals(
     return share, price
 
 
+def _repriced(
+    edges: _Edges,
+    scores: _Scores,
+    chosen: npt.NDArray[np.intp],
+    share: FloatArray,
+    price: FloatArray,
+    replace: bool,
+) -> _Edges | None:
+    """Return the edges of the next solve when a pair breaks the duals; None when none does
+    (the assignment is then optimal over every pair). Needs the kept scores.
+
+    Each seeker with a breaking pair brings its REPRICE_TOP best pairs under the duals'
+    prices that come within REPRICE_SPREAD of its share (not the hundreds that may break
+    duals from a poor first cut). ``replace``: the rest is every seeker's chosen pair and
+    its pairs within REPRICE_SPREAD, and nothing else, so that the solves shrink to the few
+    pairs that matter; else the edges so far, so that each round grows them and the
+    rounds end.
+    """
+    kept = scores.kept
+    assert kept is not None
+    suspects = np.flatnonzero(edges.bound > share + _TOLERANCE)
+    if len(suspects) == 0:
+        return None
+    reduced = kept[suspects] - price[None, :]
+    breaking = (reduced > (share[suspects] + _TOLERANCE)[:, None]).any(axis=1)
+    if not breaking.any():
+        return None  # the pairs on the edges keep within the duals by construction
+    suspects, reduced = suspects[breaking], reduced[breaking]
+    wanted = reduced >= (share[suspects] - REPRICE_SPREAD)[:, None]
+    crowded = np.flatnonzero(np.count_nonzero(wanted, axis=1) > REPRICE_TOP)
+    if len(crowded):
+        best = -np.partition(-reduced[crowded], REPRICE_TOP - 1, axis=1)[:, REPRICE_TOP - 1]
+        wanted[crowded] &= reduced[crowded] >= best[:, None]
+    if replace:
+        every = kept - price[None, :] >= (share - REPRICE_SPREAD)[:, None]
+        every[suspects] = wanted
+        served = np.flatnonzero(chosen >= 0)
+        every[served, chosen[served]] = True
+    else:
+        every = np.zeros(kept.shape, dtype=bool)
+        every[edges.rows, edges.columns] = True
+        every[suspects] |= wanted
+    return _kept_edges(kept, every)
+
+
 def _missing(edges: _Edges, scores: _Scores, share: FloatArray, price: FloatArray) -> _Edges | None:
     """Return ``edges`` with the left-out pairs that could improve the assignment added.
 
@@ -622,10 +698,11 @@ def assign(
     serve as many seekers as possible, then maximize the total score: a minimum-cost
     assignment of seekers to slots, where a pair a hard filter excludes (or scoring below
     ``min_score``) is never proposed. The solver first sees each seeker's pairs within
-    ``DEFAULT_SPREAD`` of its best and about its ``top_m`` best (None: every pair); then
-    LP duals show which left-out pairs could improve the total, those are added and the
-    problem solved again, until none can: the result is the optimum over every pair,
-    whatever ``top_m``. The solver is scipy's sparse Jonker–Volgenant
+    ``DEFAULT_SPREAD`` of its best and about its ``top_m`` best (None: every pair), and its
+    best among the connectors those lists leave room in; then LP duals show which
+    left-out pairs could improve the total, the best of those are added and the problem
+    solved again, until none can: the result is the optimum over every pair, whatever
+    ``top_m``. The solver is scipy's sparse Jonker–Volgenant
     (``min_weight_full_bipartite_matching``), or with ``dense=True``
     ``linear_sum_assignment`` over the dense seekers × slots matrix.
     ``demand`` maps seeker ids to their local demand (else ``seeker.demand``).
@@ -635,9 +712,11 @@ def assign(
     if not seekers or len(matrix) == 0:
         return []
     scores = _Scores(seekers, matrix, weights, demands, cross_city, min_score)
-    edges: _Edges | None = _edges(scores, top_m)
     capacity = _capacities(matrix, max_slots)
+    edges: _Edges | None = _edges(scores, top_m, capacity)
+    rounds = 0
     while edges is not None and len(edges.rows):
+        rounds += 1
         slots = _slots(edges, capacity)
         pairs = _solve(slots, len(seekers), dense)
         chosen = np.full(len(seekers), -1, dtype=np.intp)
@@ -650,7 +729,8 @@ def assign(
         served_score[served] = edges.values[
             np.searchsorted(keys, served * len(matrix) + chosen[served])
         ]
-        more = _improvable(edges, scores, chosen, capacity, served_score, top_m)
+        replace = 2 <= rounds <= REPLACE_ROUNDS
+        more = _improvable(edges, scores, chosen, capacity, served_score, top_m, replace)
         if more is None:
             return [
                 Proposal(
@@ -681,8 +761,10 @@ def _improvable(
     capacity: npt.NDArray[np.int64],
     served_score: FloatArray,
     top_m: int | None,
+    replace: bool,
 ) -> _Edges | None:
-    """Return more edges when left-out pairs could improve the assignment; None if optimal."""
+    """Return other edges when left-out pairs could improve the assignment; None if optimal
+    (``replace``: see ``_repriced``)."""
     if top_m is None:
         return None  # every pair was an edge
     # A seeker left out while it has pairs left out gets them all first: its duals would
@@ -698,4 +780,6 @@ def _improvable(
         every = np.full(len(chosen), _OUT)
         everyone = np.arange(len(chosen))
         return _add_pairs(edges, scores, everyone, every, lambda r, c, v: np.ones(len(r), bool))
+    if scores.kept is not None:
+        return _repriced(edges, scores, chosen, *duals, replace)
     return _missing(edges, scores, *duals)
