@@ -120,10 +120,7 @@ def skill_weights(seeker: Seeker, matrix: CandidateMatrix) -> list[tuple[int, fl
     """Return (vocabulary column, share of the seeker's total IDF) for the seeker's skills."""
     total = 0.0
     found: list[tuple[int, float]] = []
-    columns, idf_of = matrix.skill_ids, matrix.idf  # idf() reads Python floats: no numpy scalar
-    for skill in sorted(seeker.skills):
-        column = columns.get(skill)
-        value = idf_of(skill)
+    for column, value in matrix.skill_idfs(sorted(seeker.skills)):
         total += value
         if column is not None:
             found.append((column, value))
