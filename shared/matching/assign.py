@@ -392,29 +392,30 @@ def _first_cut(block: FloatArray, top_m: int | None) -> FloatArray:
 
 def _edges(scores: _Scores, top_m: int | None, capacity: npt.NDArray[np.int64]) -> _Edges:
     """Score the seekers block by block and keep each one's best pairs."""
-    parts = []
-    for first, block in scores.blocks():
-        rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
-        parts.append((rows + first, columns, block[rows, columns], bound))
-    edges = _Edges(
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
-    )
-    if top_m is None or scores.kept is None:
-        return edges
+    if scores.kept is None:
+        parts = []
+        for first, block in scores.blocks():
+            rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
+            parts.append((rows + first, columns, block[rows, columns], bound))
+        return _Edges(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
+        )
+    cut = np.concatenate([_first_cut(block, top_m) for _, block in scores.blocks()])
+    kept = scores.kept
+    wanted = kept >= cut[:, None]
+    if top_m is None:
+        return _kept_edges(kept, wanted)
     # Short lists crowd the popular connectors and leave seekers out, whose repair would
     # take all their pairs: each seeker also gets its best among the connectors that fewer
     # lists name than they have slots.
-    open_ = np.bincount(edges.columns, minlength=len(capacity)) < capacity
-    if not open_.any():
-        return edges
-    kept = scores.kept
-    among = np.where(open_[None, :], kept, _OUT)
-    wanted = among >= _first_cut(among[:, open_], OPEN_TOP_M)[:, None]
-    wanted &= among > _OUT
-    wanted[edges.rows, edges.columns] = True
+    open_ = np.count_nonzero(wanted & (kept > _OUT), axis=0) < capacity
+    if open_.any():
+        among = kept[:, open_]
+        chosen = among >= _first_cut(among, OPEN_TOP_M)[:, None]
+        wanted[:, open_] |= chosen
     return _kept_edges(kept, wanted)
 
 
