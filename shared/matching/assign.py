@@ -22,11 +22,20 @@ from shared.matching.tables import (
 )
 from shared.matching.weights import FEATURES, Weights
 
-#: The solver first sees each seeker's pairs within DEFAULT_SPREAD of its best, at most
-#: about DEFAULT_TOP_M of them; duals then show which left-out pairs could still improve the
-#: total, and only those are added (the result is the optimum over every pair).
-DEFAULT_TOP_M = 100
-DEFAULT_SPREAD = 0.1
+#: The solver first sees about each seeker's DEFAULT_TOP_M best pairs (and those within
+#: DEFAULT_SPREAD of its best), plus its OPEN_TOP_M best among the connectors those lists
+#: leave room in; duals then show which left-out pairs could still improve the total (the
+#: result is the optimum over every pair).
+DEFAULT_TOP_M = 10
+DEFAULT_SPREAD = 0.0
+OPEN_TOP_M = 10
+#: While the scores are kept, a repair adds for each seeker with an improving pair its
+#: REPRICE_TOP best pairs under the duals' prices within REPRICE_SPREAD of its share.
+REPRICE_SPREAD = 0.03
+REPRICE_TOP = 20
+#: Repairs 2 to REPLACE_ROUNDS solve over the pairs that matter under the duals only
+#: (the first repair and those after keep every edge so far, so the rounds end).
+REPLACE_ROUNDS = 6
 _SAMPLE = 128
 #: Scores kept whole up to this many seekers × candidates (8 bytes each).
 _KEEP_SCORES = 16_000_000
@@ -138,6 +147,25 @@ def _language_block(
     seekers: Sequence[Seeker], matrix: CandidateMatrix, min_rank: int
 ) -> FloatArray:
     """Return (seekers × distinct language profiles) values: the best shared language."""
+    # Seekers share few language profiles (48 among the benchmark's 2,000): compute each
+    # distinct one once, then copy its row (the same arithmetic, so the same bits).
+    number_of: dict[tuple[tuple[str, str], ...], int] = {}
+    distinct: list[Seeker] = []
+    row_of: list[int] = []
+    for seeker in seekers:
+        number = number_of.setdefault(tuple(seeker.languages.items()), len(distinct))
+        if number == len(distinct):
+            distinct.append(seeker)
+        row_of.append(number)
+    if len(distinct) < len(seekers):
+        rows = np.array(row_of, dtype=np.intp)
+        found: FloatArray = _language_rows(distinct, matrix, min_rank)[rows]
+        return found
+    return _language_rows(seekers, matrix, min_rank)
+
+
+def _language_rows(seekers: Sequence[Seeker], matrix: CandidateMatrix, min_rank: int) -> FloatArray:
+    """Return (seekers × distinct language profiles) values, one row per seeker."""
     ranks = np.zeros((len(seekers), matrix.lang_profiles.shape[1]), dtype=np.int64)
     # A seeker's rank in a column the seeker meets through a macrolanguage, with its factor.
     related: dict[tuple[int, float], npt.NDArray[np.int64]] = {}
@@ -167,16 +195,29 @@ def _static_block(
     seekers: Sequence[Seeker], matrix: CandidateMatrix
 ) -> tuple[FloatArray, FloatArray]:
     """Return (seekers × distinct static combinations) experience and availability values."""
-    years = np.array([np.nan if s.years is None else s.years for s in seekers], dtype=float)
-    experience = experience_values(years[:, None], matrix.static_years[None, :])
-    masks = [matrix.availability_mask(s.availability) for s in seekers]
+    # Each formula runs once per distinct (seeker value, candidate value): few years and
+    # slot masks on either side. Gathering the results gives the very same numbers.
+    year_number: dict[float | None, int] = {}
+    year_of = [year_number.setdefault(s.years, len(year_number)) for s in seekers]
+    distinct_years = np.array([np.nan if y is None else y for y in year_number], dtype=np.float64)
+    experience = experience_values(distinct_years[:, None], matrix.years_values[None, :])
+    mask_number: dict[tuple[int, int, bool], int] = {}
+    mask_of = [
+        mask_number.setdefault(
+            (*matrix.availability_mask(s.availability), bool(s.availability)), len(mask_number)
+        )
+        for s in seekers
+    ]
+    distinct_masks = list(mask_number)
     availability = availability_values(
-        np.array([m for m, _ in masks], dtype=np.int64)[:, None],
-        np.array([u for _, u in masks], dtype=np.float64)[:, None],
-        np.array([bool(s.availability) for s in seekers])[:, None],
-        matrix.static_availability[None, :],
+        np.array([m for m, _, _ in distinct_masks], dtype=np.int64)[:, None],
+        np.array([u for _, u, _ in distinct_masks], dtype=np.float64)[:, None],
+        np.array([g for _, _, g in distinct_masks])[:, None],
+        matrix.mask_values[None, :],
     )
-    return experience, availability
+    by_year: FloatArray = np.take(experience, matrix.static_years_key, axis=1)
+    by_mask: FloatArray = np.take(availability, matrix.static_mask_key, axis=1)
+    return by_year[year_of], by_mask[mask_of]
 
 
 def _skill_coverage(seekers: Sequence[Seeker], matrix: CandidateMatrix) -> FloatArray:
@@ -217,9 +258,11 @@ def _weighted(tables: _BlockTables, matrix: CandidateMatrix, weights: Weights) -
         if name in must:
             table[values < must[name]] = _OUT
 
-    result: FloatArray = occ_table[:, matrix.occ_key]
-    result += lang_table[:, matrix.lang_key]
-    result += static[:, matrix.static_key]
+    # np.take along an axis gathers about twice as fast as fancy indexing [:, key]; the
+    # additions keep their order (occupation, language, static, skills): the same bits.
+    result: FloatArray = np.take(occ_table, matrix.occ_key, axis=1)
+    result += np.take(lang_table, matrix.lang_key, axis=1)
+    result += np.take(static, matrix.static_key, axis=1)
     result += share["skills"] * tables.skills
     if "skills" in must:
         result[tables.skills < must["skills"] - 1e-12] = _OUT
@@ -347,18 +390,41 @@ def _first_cut(block: FloatArray, top_m: int | None) -> FloatArray:
     return cut
 
 
-def _edges(scores: _Scores, top_m: int | None) -> _Edges:
+def _edges(scores: _Scores, top_m: int | None, capacity: npt.NDArray[np.int64]) -> _Edges:
     """Score the seekers block by block and keep each one's best pairs."""
-    parts = []
-    for first, block in scores.blocks():
-        rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
-        parts.append((rows + first, columns, block[rows, columns], bound))
-    return _Edges(
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
-    )
+    if scores.kept is None:
+        parts = []
+        for first, block in scores.blocks():
+            rows, columns, bound = _cut_rows(block, _first_cut(block, top_m))
+            parts.append((rows + first, columns, block[rows, columns], bound))
+        return _Edges(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            np.concatenate([p[3] for p in parts]),
+        )
+    cut = np.concatenate([_first_cut(block, top_m) for _, block in scores.blocks()])
+    kept = scores.kept
+    wanted = kept >= cut[:, None]
+    if top_m is None:
+        return _kept_edges(kept, wanted)
+    # Short lists crowd the popular connectors and leave seekers out, whose repair would
+    # take all their pairs: each seeker also gets its best among the connectors that fewer
+    # lists name than they have slots.
+    open_ = np.count_nonzero(wanted & (kept > _OUT), axis=0) < capacity
+    if open_.any():
+        among = kept[:, open_]
+        chosen = among >= _first_cut(among, OPEN_TOP_M)[:, None]
+        wanted[:, open_] |= chosen
+    return _kept_edges(kept, wanted)
+
+
+def _kept_edges(kept: FloatArray, wanted: BoolArray) -> _Edges:
+    """Return the wanted pairs of the kept scores as edges (feasible ones only)."""
+    wanted &= kept > _OUT
+    rows, columns = np.nonzero(wanted)  # row-major: ordered by (seeker, candidate)
+    bound: FloatArray = np.where(wanted, _OUT, kept).max(axis=1)
+    return _Edges(rows, columns, kept[rows, columns], bound)
 
 
 def _add_pairs(
@@ -454,16 +520,18 @@ def _solve(slots: _Slots, seekers: int, dense: bool) -> list[tuple[int, int]]:
         return sorted(pairs)
     # One private "nobody" column per seeker makes a full matching always exist. Edges
     # come grouped by seeker, in order, so the CSR arrays can be laid out directly.
+    # Each row's nobody column goes after its slots: inserted in place, not hstack-ed
+    # (which copies every edge through COO).
     per_row = np.bincount(slots.rows, minlength=seekers)
-    edges = sparse.csr_matrix(
-        (2.0 - slots.values, slots.columns, np.concatenate(([0], np.cumsum(per_row)))),
-        shape=(seekers, slots.count),
+    ends = np.cumsum(per_row)
+    graph = sparse.csr_matrix(
+        (
+            np.insert(2.0 - slots.values, ends, left_out),
+            np.insert(slots.columns, ends, slots.count + np.arange(seekers)),
+            np.concatenate(([0], ends + np.arange(1, seekers + 1))),
+        ),
+        shape=(seekers, slots.count + seekers),
     )
-    nobody = sparse.csr_matrix(
-        (np.full(seekers, left_out), np.arange(seekers), np.arange(seekers + 1)),
-        shape=(seekers, seekers),
-    )
-    graph = sparse.hstack([edges, nobody], format="csr")
     assigned_rows, assigned_slots = min_weight_full_bipartite_matching(graph)
     return sorted(
         (r, s)
@@ -522,6 +590,51 @@ def _duals(
     price[capacity <= 0] = np.inf  # no slot: never a pair, whatever its score
     share = np.where(served, served_score - price[np.maximum(chosen, 0)], -big)
     return share, price
+
+
+def _repriced(
+    edges: _Edges,
+    scores: _Scores,
+    chosen: npt.NDArray[np.intp],
+    share: FloatArray,
+    price: FloatArray,
+    replace: bool,
+) -> _Edges | None:
+    """Return the edges of the next solve when a pair breaks the duals; None when none does
+    (the assignment is then optimal over every pair). Needs the kept scores.
+
+    Each seeker with a breaking pair brings its REPRICE_TOP best pairs under the duals'
+    prices that come within REPRICE_SPREAD of its share (not the hundreds that may break
+    duals from a poor first cut). ``replace``: the rest is every seeker's chosen pair and
+    its pairs within REPRICE_SPREAD, and nothing else, so that the solves shrink to the few
+    pairs that matter; else the edges so far, so that each round grows them and the
+    rounds end.
+    """
+    kept = scores.kept
+    assert kept is not None
+    suspects = np.flatnonzero(edges.bound > share + _TOLERANCE)
+    if len(suspects) == 0:
+        return None
+    reduced = kept[suspects] - price[None, :]
+    breaking = (reduced > (share[suspects] + _TOLERANCE)[:, None]).any(axis=1)
+    if not breaking.any():
+        return None  # the pairs on the edges keep within the duals by construction
+    suspects, reduced = suspects[breaking], reduced[breaking]
+    wanted = reduced >= (share[suspects] - REPRICE_SPREAD)[:, None]
+    crowded = np.flatnonzero(np.count_nonzero(wanted, axis=1) > REPRICE_TOP)
+    if len(crowded):
+        best = -np.partition(-reduced[crowded], REPRICE_TOP - 1, axis=1)[:, REPRICE_TOP - 1]
+        wanted[crowded] &= reduced[crowded] >= best[:, None]
+    if replace:
+        every = kept - price[None, :] >= (share - REPRICE_SPREAD)[:, None]
+        every[suspects] = wanted
+        served = np.flatnonzero(chosen >= 0)
+        every[served, chosen[served]] = True
+    else:
+        every = np.zeros(kept.shape, dtype=bool)
+        every[edges.rows, edges.columns] = True
+        every[suspects] |= wanted
+    return _kept_edges(kept, every)
 
 
 def _missing(edges: _Edges, scores: _Scores, share: FloatArray, price: FloatArray) -> _Edges | None:
@@ -586,10 +699,11 @@ def assign(
     serve as many seekers as possible, then maximize the total score: a minimum-cost
     assignment of seekers to slots, where a pair a hard filter excludes (or scoring below
     ``min_score``) is never proposed. The solver first sees each seeker's pairs within
-    ``DEFAULT_SPREAD`` of its best and about its ``top_m`` best (None: every pair); then
-    LP duals show which left-out pairs could improve the total, those are added and the
-    problem solved again, until none can: the result is the optimum over every pair,
-    whatever ``top_m``. The solver is scipy's sparse Jonker–Volgenant
+    ``DEFAULT_SPREAD`` of its best and about its ``top_m`` best (None: every pair), and its
+    best among the connectors those lists leave room in; then LP duals show which
+    left-out pairs could improve the total, the best of those are added and the problem
+    solved again, until none can: the result is the optimum over every pair, whatever
+    ``top_m``. The solver is scipy's sparse Jonker–Volgenant
     (``min_weight_full_bipartite_matching``), or with ``dense=True``
     ``linear_sum_assignment`` over the dense seekers × slots matrix.
     ``demand`` maps seeker ids to their local demand (else ``seeker.demand``).
@@ -599,9 +713,11 @@ def assign(
     if not seekers or len(matrix) == 0:
         return []
     scores = _Scores(seekers, matrix, weights, demands, cross_city, min_score)
-    edges: _Edges | None = _edges(scores, top_m)
     capacity = _capacities(matrix, max_slots)
+    edges: _Edges | None = _edges(scores, top_m, capacity)
+    rounds = 0
     while edges is not None and len(edges.rows):
+        rounds += 1
         slots = _slots(edges, capacity)
         pairs = _solve(slots, len(seekers), dense)
         chosen = np.full(len(seekers), -1, dtype=np.intp)
@@ -614,7 +730,8 @@ def assign(
         served_score[served] = edges.values[
             np.searchsorted(keys, served * len(matrix) + chosen[served])
         ]
-        more = _improvable(edges, scores, chosen, capacity, served_score, top_m)
+        replace = 2 <= rounds <= REPLACE_ROUNDS
+        more = _improvable(edges, scores, chosen, capacity, served_score, top_m, replace)
         if more is None:
             return [
                 Proposal(
@@ -645,8 +762,10 @@ def _improvable(
     capacity: npt.NDArray[np.int64],
     served_score: FloatArray,
     top_m: int | None,
+    replace: bool,
 ) -> _Edges | None:
-    """Return more edges when left-out pairs could improve the assignment; None if optimal."""
+    """Return other edges when left-out pairs could improve the assignment; None if optimal
+    (``replace``: see ``_repriced``)."""
     if top_m is None:
         return None  # every pair was an edge
     # A seeker left out while it has pairs left out gets them all first: its duals would
@@ -662,4 +781,6 @@ def _improvable(
         every = np.full(len(chosen), _OUT)
         everyone = np.arange(len(chosen))
         return _add_pairs(edges, scores, everyone, every, lambda r, c, v: np.ones(len(r), bool))
+    if scores.kept is not None:
+        return _repriced(edges, scores, chosen, *duals, replace)
     return _missing(edges, scores, *duals)

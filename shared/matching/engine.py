@@ -15,7 +15,6 @@ from shared.matching.features import (
     CURRENT_OCCUPATION_FACTOR,
     PairFeatures,
     demand_value,
-    idf,
     occupation_keys,
     pair_features,
     relatedness,
@@ -121,9 +120,7 @@ def skill_weights(seeker: Seeker, matrix: CandidateMatrix) -> list[tuple[int, fl
     """Return (vocabulary column, share of the seeker's total IDF) for the seeker's skills."""
     total = 0.0
     found: list[tuple[int, float]] = []
-    for skill in sorted(seeker.skills):
-        column = matrix.skill_ids.get(skill)
-        value = idf(0, len(matrix)) if column is None else float(matrix.skill_idf[column])
+    for column, value in matrix.skill_idfs(sorted(seeker.skills)):
         total += value
         if column is not None:
             found.append((column, value))

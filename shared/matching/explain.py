@@ -21,6 +21,10 @@ from shared.wording import ENGLISH, Nn_, Phrase, Words, plural_count, split_list
 HIGH_DEMAND = 0.7
 #: At most this many skills are named; the rest are counted.
 NAMED_SKILLS = 5
+# The reasons' pieces depend on a few values of each side, repeated across the pairs a
+# ranking or a batch explains: each distinct piece is written once per process (the
+# sentences are English, never a reader's language, so the cache cannot mix languages).
+_PIECES = 16_384
 
 _LEVEL_DEPTH = {
     Level.MAJOR: 1,
@@ -99,6 +103,7 @@ def group_title(code: str | None, depth: int) -> str | None:
         occupation = taxonomy.get(occupation.parent)
 
 
+@functools.lru_cache(maxsize=_PIECES)  # the vocabulary is loaded once per process
 def esco_label(skill_id: str) -> str | None:
     """Return the ESCO preferred label of a skill id, or None if it is not an ESCO id."""
     # Imported here: the vocabulary takes a moment to load, and only reasons need it.
@@ -121,10 +126,15 @@ def _years_phrase(phrase: Phrase, years: float, words: Words = ENGLISH) -> str:
 def occupation_reason(seeker: Seeker, candidate: Candidate, via_current: bool) -> str | None:
     """Say how the candidate's occupation relates to the seeker's."""
     mine = seeker.current_occupation if via_current else seeker.target_occupation
-    depth = relatedness(occupation_keys(mine), occupation_keys(candidate.occupation))
+    return _occupation_text(mine, candidate.occupation, via_current)
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _occupation_text(mine: str | None, theirs: str | None, via_current: bool) -> str | None:
+    depth = relatedness(occupation_keys(mine), occupation_keys(theirs))
     if depth == 0:
         return None
-    title = group_title(candidate.occupation, depth)
+    title = group_title(theirs, depth)
     relation = RELATIONS[depth]
     text = OCCUPATION.say(relation=relation, occupation=title) if title else relation
     return CURRENT_OCCUPATION.say(reason=text) if via_current else text
@@ -163,7 +173,11 @@ def experience_reason(seeker: Seeker, candidate: Candidate) -> str | None:
     """Compare years of experience."""
     if seeker.years is None or candidate.years is None:
         return None
-    gap = candidate.years - seeker.years
+    return _experience_text(candidate.years - seeker.years)
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _experience_text(gap: float) -> str:
     if gap >= 3:
         return _years_phrase(MORE_EXPERIENCE, gap)
     if gap >= 0:
@@ -188,40 +202,71 @@ def reasons(
         "skills": skills_reason(seeker, candidate, idf_of, skill_label),
         "experience": experience_reason(seeker, candidate),
     }
-    languages = shared_language_codes(seeker, candidate, weights.min_rank)
-    if languages:
-        # A macrolanguage and its member (Persian and Dari) read as both: "Persian/Dari".
-        named = [
-            language_name(mine)
-            if mine == theirs
-            else f"{language_name(mine)}/{language_name(theirs)}"
-            for mine, theirs in languages
-        ]
-        found["language"] = LANGUAGES.say(n=len(named), languages=join_words(named))
-    common = sorted(seeker.availability & candidate.availability)
-    if common:
-        slots = join_words([SLOT_WORDS.get(slot, slot.replace("_", " ")) for slot in common])
-        found["availability"] = AVAILABILITY.say(slots=slots)
+    found["language"] = _language_text(
+        tuple(seeker.languages.items()), tuple(candidate.languages.items()), weights.min_rank
+    )
+    if seeker.availability and candidate.availability:
+        found["availability"] = _availability_text(
+            frozenset(seeker.availability & candidate.availability)
+        )
     if demand_known and pair.values["demand"] >= HIGH_DEMAND:
-        title = group_title(seeker.target_occupation, 4)
-        found["demand"] = (
-            HIGH_DEMAND_FOR.say(occupation=title) if title else HIGH_LOCAL_DEMAND.say()
-        )
+        found["demand"] = _demand_text(seeker.target_occupation)
     if candidate.capacity > 0:
-        found["load"] = CAPACITY.say(
-            n=candidate.capacity_left,
-            left=candidate.capacity_left,
-            capacity=candidate.capacity,
-        )
+        found["load"] = _capacity_text(candidate.capacity_left, candidate.capacity)
     ordered = sorted(
         (name for name, text in found.items() if text),
         key=lambda name: -contributions.get(name, 0.0),
     )
     texts = [text for name in ordered if (text := found[name])]
     if not same_community(seeker, candidate):
-        phrase = ELSEWHERE[bool(candidate.community), candidate.remote_ok]
-        texts.append(phrase.say(community=candidate.community))
+        texts.append(_elsewhere_text(candidate.community, candidate.remote_ok))
     return texts
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _language_text(
+    mine: tuple[tuple[str, str], ...], theirs: tuple[tuple[str, str], ...], min_rank: int
+) -> str | None:
+    """Name the languages two sides share (their codes and levels as items)."""
+    # Only the languages and levels are read: two stand-ins carry them.
+    languages = shared_language_codes(
+        Seeker(id=None, target_occupation=None, languages=dict(mine)),
+        Candidate(id=None, occupation=None, languages=dict(theirs)),
+        min_rank,
+    )
+    if not languages:
+        return None
+    # A macrolanguage and its member (Persian and Dari) read as both: "Persian/Dari".
+    named = [
+        language_name(code) if code == other else f"{language_name(code)}/{language_name(other)}"
+        for code, other in languages
+    ]
+    return LANGUAGES.say(n=len(named), languages=join_words(named))
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _availability_text(common_slots: frozenset[str]) -> str | None:
+    common = sorted(common_slots)
+    if not common:
+        return None
+    slots = join_words([SLOT_WORDS.get(slot, slot.replace("_", " ")) for slot in common])
+    return AVAILABILITY.say(slots=slots)
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _demand_text(target: str | None) -> str:
+    title = group_title(target, 4)
+    return HIGH_DEMAND_FOR.say(occupation=title) if title else HIGH_LOCAL_DEMAND.say()
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _capacity_text(left: int, capacity: int) -> str:
+    return CAPACITY.say(n=left, left=left, capacity=capacity)
+
+
+@functools.lru_cache(maxsize=_PIECES)
+def _elsewhere_text(community: str | None, remote_ok: bool) -> str:
+    return ELSEWHERE[bool(community), remote_ok].say(community=community)
 
 
 # Saying a reason again in the reader's language -------------------------------------------

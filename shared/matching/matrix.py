@@ -145,6 +145,17 @@ class CandidateMatrix:
                 mask |= 1 << bit
         return mask, unknown
 
+    def skill_idfs(self, skills: Iterable[str]) -> list[tuple[int | None, float]]:
+        """Return (vocabulary column or None, IDF) of each skill, as :meth:`idf` gives it."""
+        # One call per seeker instead of one per skill: scoring a batch reads ~15 a seeker.
+        columns, values = self.skill_ids, self._idf_list
+        unknown = idf(0, len(self.candidates))
+        found: list[tuple[int | None, float]] = []
+        for skill in skills:
+            column = columns.get(skill)
+            found.append((column, unknown if column is None else values[column]))
+        return found
+
     def idf(self, skill: str) -> float:
         """Return a skill's IDF over this pool (skills nobody has get the highest)."""
         column = self.skill_ids.get(skill)

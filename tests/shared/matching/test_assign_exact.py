@@ -73,3 +73,27 @@ def test_reasons_are_written_only_when_asked_for(monkeypatch: pytest.MonkeyPatch
     assert proposals[0].suggestion.reasons and calls == [1]
     assert proposals[0].suggestion.score == pytest.approx(proposals[0].score, abs=1e-12)
     assert len(calls) == 1  # written once, then kept
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(
+    ("keep_scores", "replace_rounds"),
+    [(0, 6), (16_000_000, 1), (16_000_000, 100)],
+    ids=["rescored-rows", "repairs-only-grow", "repairs-only-replace"],
+)
+def test_every_repair_strategy_reaches_the_exact_optimum(
+    monkeypatch: pytest.MonkeyPatch, seed: int, keep_scores: int, replace_rounds: int
+) -> None:
+    """Scores too many to keep (rows scored again), and repairs that only grow the edges
+    or replace them for as long as it takes, all end at the optimum over every pair."""
+    module = importlib.import_module("shared.matching.assign")
+    waiting, pool = crowded_case(40 + seed)
+    matrix = CandidateMatrix.build(pool)
+    served, total = exact(waiting, matrix)
+    monkeypatch.setattr(module, "_KEEP_SCORES", keep_scores)
+    monkeypatch.setattr(module, "REPLACE_ROUNDS", replace_rounds)
+    for top_m in (1, 3, 10):
+        proposals = assign(waiting, matrix, top_m=top_m)
+        check(proposals, waiting, matrix)
+        assert len(proposals) == served
+        assert sum(p.score for p in proposals) == pytest.approx(total, rel=0, abs=1e-9)

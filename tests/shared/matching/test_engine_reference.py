@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -180,6 +181,26 @@ def test_batch_scores_equal_the_reference(seed: int) -> None:
         assert np.array_equal(np.isfinite(block[number]), np.isfinite(expected))
         finite = np.isfinite(expected)
         np.testing.assert_allclose(block[number][finite], expected[finite], atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batch_scores_shared_by_equal_seekers_are_each_seekers_own(seed: int) -> None:
+    """Rows computed once per distinct language, years or slots are bit for bit each
+    seeker's row scored alone."""
+    rng = random.Random(300 + seed)
+    matrix = CandidateMatrix.build(random_pool(rng, 60))
+    seekers = [random_seeker(rng, number, len(matrix)) for number in range(20)]
+    seekers += synthetic.seekers(20, seed=seed)
+    # Seekers that share some values with others and differ in the rest.
+    seekers += [
+        dataclasses.replace(s, id=f"copy-{n}", languages=seekers[n - 1].languages)
+        for n, s in enumerate(seekers[1:15], start=1)
+    ]
+    weights = random_weights(rng)
+    block = score_block(seekers, matrix, weights, cross_city=seed % 2 == 0)
+    for number, seeker in enumerate(seekers):
+        alone = score_block([seeker], matrix, weights, cross_city=seed % 2 == 0)[0]
+        assert np.array_equal(block[number], alone)
 
 
 @pytest.mark.parametrize("cross_city", [False, True])
