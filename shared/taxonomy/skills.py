@@ -464,7 +464,9 @@ def _read_index(path: Path, key: str) -> tuple[list[Skill], _Index] | None:
         skills = [Skill(id_, label, tuple(alts)) for id_, label, alts in rows]
     except (TypeError, ValueError):
         return None
-    if any(not 0 <= index < len(skills) for index in choice_skill):
+    if any(not 0 <= index < len(skills) for index in choice_skill) or any(
+        not 0 <= position < len(choices) for position in by_stem.values()
+    ):
         return None
     return skills, _Index(choices, choice_skill, by_stem)
 

@@ -367,6 +367,9 @@ def test_another_data_version_or_a_bad_file_is_rebuilt(tmp_path: Path) -> None:
     path.write_bytes(marshal.dumps((cache_key(SMALL_CSV), [("a1", "x", [])], ["zzz"], [7], {})))
     assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
     assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
+    rows = [("a1", "x", [])]
+    path.write_bytes(marshal.dumps((cache_key(SMALL_CSV), rows, ["x"], [0], {"x": 3})))
+    assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
 
 
 def test_an_unwritable_cache_directory_only_costs_the_build(tmp_path: Path) -> None:
