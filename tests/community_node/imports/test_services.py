@@ -500,3 +500,34 @@ def test_list_cells_convert_item_by_item_as_the_whole_list_would(app: Any, cell:
     loader = _RowLoader(spec)
     by_item(loader)  # a second pass reads the items this one converted
     assert by_item(loader) == whole() == by_item(_RowLoader(spec))
+
+
+def test_the_collector_pauses_for_an_import_only(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import runs with the cyclic collector paused (its full passes over the rows cost
+    a third of a large import), and leaves it as it found it, on success and on error."""
+    import gc
+
+    from community_node.imports import services
+
+    seen: list[bool] = []
+    insert = services._insert
+
+    def spying_insert(*args: Any) -> None:
+        seen.append(gc.isenabled())
+        insert(*args)
+
+    monkeypatch.setattr(services, "_insert", spying_insert)
+    good = csv_bytes("first_name,last_name,email", "Ana,Silva,ana@example.org")
+    assert gc.isenabled()
+    import_file("connectees", "people.csv", good, actor="test")
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(InvalidInput):
+        import_file("connectees", "people.csv", csv_bytes("email", "not-an-email"), actor="t")
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without the collector keeps running without it
+    try:
+        import_file("connectees", "more.csv", good.replace(b"ana@", b"bo@"), actor="test")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert len(connectees()) == 2

@@ -395,3 +395,39 @@ def test_the_list_filters_by_language_name(staff_client: FlaskClient) -> None:
     assert '<option value="ukr" selected>Ukrainian</option>' in html
     assert rows(html) == ["Oleksandr Bondarenko"]
     assert "Ukrainian" in html and ">ukr " not in html
+
+
+@pytest.mark.parametrize("accept", ["en", "fr-CA,fr;q=0.9"])
+def test_list_rows_read_as_the_filters_say_them(
+    app: Flask, staff_client: FlaskClient, accept: str
+) -> None:
+    """The list says each row's words with the locale read once per page (and links each
+    row by an address prefix): the same words and links as the filters and url_for."""
+    from flask import url_for
+
+    from community_node.web.filters import language_name, status_text
+
+    person = ConnecteeFactory(first_name="Amira", last_name="Haddad")
+    connector = ConnectorFactory(first_name="Grace", last_name="Hopper")
+    headers = {"Accept-Language": accept}
+    base = "http://localhost/node"  # behind a path prefix, as a proxy may serve it
+    connectees = staff_client.get("/connectees", headers=headers, base_url=base).text
+    connectors = staff_client.get("/connectors", headers=headers, base_url=base).text
+    with app.test_request_context(headers=headers, base_url=base):
+        person_url = url_for("web.connectee", person_id=person.id)
+        connector_url = url_for("web.connector", person_id=connector.id)
+        badges = [
+            f'<span class="badge">{language_name(language.language)} '
+            f"{status_text(language.level)}</span>"
+            for language in person.languages
+        ]
+        status = status_text(person.status)
+        period = status_text(connector.capacity_period)
+    assert person_url.startswith("/node/connectees/")
+    assert f'<a href="{person_url}">Amira Haddad</a>' in connectees
+    assert f'<a href="{connector_url}">Grace Hopper</a>' in connectors
+    assert len(badges) == 2 and all(badge in connectees for badge in badges)
+    assert f">{status}</td>" in connectees
+    assert f"{connector.capacity} / {period}</td>" in connectors
+    if accept.startswith("fr"):
+        assert status != str(person.status)  # the French words, not the codes

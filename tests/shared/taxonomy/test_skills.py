@@ -304,3 +304,90 @@ def test_batch_matching_gives_what_one_by_one_gives(
     # What the batch found is what single calls on the same vocabulary answer afterwards.
     assert [batch.normalize(text, cutoff=cutoff) for text in texts] == expected
     assert [m.id if m else None for m in got] == [m.id if m else None for m in expected]
+
+
+SMALL_CSV = (
+    b"id,label,alt_labels\n"
+    b"a1,patient care,nursing care|care of patients\n"
+    b"b2,Python (computer programming),Python 3\n"
+    b"c3,customer service,client service\n"
+)
+
+
+def test_a_cached_index_is_the_built_one(tmp_path: Path) -> None:
+    """The shipped vocabulary read back from its cache file answers as the built one."""
+    from shared.taxonomy.skills import cached_vocabulary
+
+    data = (ROOT / "shared" / "data" / "esco_skills.csv").read_bytes()
+    built = cached_vocabulary(data, tmp_path)  # no file yet: built, then written
+    assert len(list(tmp_path.glob("esco-skills-*.marshal"))) == 1
+    restored = cached_vocabulary(data, tmp_path)
+    assert restored is not built
+    assert list(restored) == list(built)
+    assert restored._choices == built._choices
+    assert restored._lengths == built._lengths
+    assert restored._choice_skill == built._choice_skill
+    assert restored._by_stem == built._by_stem
+    texts = ["Python", "pateint care", "custmer service", "auditing", "nursing", "cokking", "xylo"]
+    assert restored.normalize_batch(texts) == [built.normalize(text) for text in texts]
+    assert restored.get(PYTHON) == built.get(PYTHON)
+
+
+def test_the_cache_is_read_instead_of_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.taxonomy.skills import cached_vocabulary
+
+    first = cached_vocabulary(SMALL_CSV, tmp_path)
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again despite the cache file")
+
+    monkeypatch.setattr(SkillVocabulary, "__init__", no_build)
+    again = cached_vocabulary(SMALL_CSV, tmp_path)
+    assert again.skill_ids("Python, pateint care") == first.skill_ids("Python, pateint care")
+    assert again.skill_ids("Python, pateint care") == ["b2", "a1"]
+
+
+def test_another_data_version_or_a_bad_file_is_rebuilt(tmp_path: Path) -> None:
+    from shared.taxonomy.skills import cache_key, cached_vocabulary
+
+    cached_vocabulary(SMALL_CSV, tmp_path)
+    newer = SMALL_CSV + b"d4,welding,\n"
+    assert cache_key(newer) != cache_key(SMALL_CSV)
+    assert cached_vocabulary(newer, tmp_path).skill_ids("welding") == ["d4"]
+    assert len(list(tmp_path.glob("esco-skills-*.marshal"))) == 2
+    for path in tmp_path.glob("esco-skills-*.marshal"):
+        path.write_bytes(path.read_bytes()[:100])  # truncated
+    assert cached_vocabulary(newer, tmp_path).skill_ids("welding") == ["d4"]
+    # A file of the right name but another shape (or key) is not trusted either.
+    path = tmp_path / f"esco-skills-{cache_key(SMALL_CSV)}.marshal"
+    import marshal
+
+    path.write_bytes(marshal.dumps((cache_key(SMALL_CSV), [("a1", "x", [])], ["zzz"], [7], {})))
+    assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
+    assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
+    rows = [("a1", "x", [])]
+    path.write_bytes(marshal.dumps((cache_key(SMALL_CSV), rows, ["x"], [0], {"x": 3})))
+    assert cached_vocabulary(SMALL_CSV, tmp_path).skill_ids("customer service") == ["c3"]
+
+
+def test_an_unwritable_cache_directory_only_costs_the_build(tmp_path: Path) -> None:
+    from shared.taxonomy.skills import cached_vocabulary
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    assert cached_vocabulary(SMALL_CSV, blocked / "cache").skill_ids("python 3") == ["b2"]
+    assert cached_vocabulary(SMALL_CSV, None).skill_ids("client service") == ["c3"]
+
+
+def test_the_cache_directory_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.taxonomy.skills import CACHE_DIR_VARIABLE, cache_dir
+
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "explicit"))
+    assert cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv(CACHE_DIR_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "connector-network"
