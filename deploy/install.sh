@@ -146,6 +146,7 @@ ensure_dir "$CONF_DIR" 0750 "root:$SERVICE_GROUP"
 ensure_dir "$APP_DIR" 0755 root:root
 ensure_dir "$STATE_DIR" 0750 "$SERVICE_USER:$SERVICE_GROUP"
 ensure_dir "$STATE_DIR/staff-jobs" 0700 "$SERVICE_USER:$SERVICE_GROUP"
+ensure_dir "$STATE_DIR/cache" 0750 "$SERVICE_USER:$SERVICE_GROUP"
 ensure_dir "$UNIT_DIR" 0755 root:root
 for sub in "" /sites-available /snippets /conf.d; do
     ensure_dir "$NGINX_DIR$sub" 0755 root:root

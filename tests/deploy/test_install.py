@@ -131,6 +131,10 @@ def test_install_twice_changes_nothing_the_second_time(
     assert len(env_value(prefix, service, f"{service.upper()}_SECRET_KEY")) >= 48
     if service == "node":
         assert env_value(prefix, service, "NODE_COMMUNITY_NAME") == "Kitchener & Waterloo's"
+    # Built indexes go where the hardened units may write: the service's state directory.
+    cache = prefix / f"var/lib/connector-{service}/cache"
+    assert env_value(prefix, service, "CONNECTOR_CACHE_DIR") == str(cache)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o750
 
     # The installed units point at this prefix and pass systemd's own check.
     units = sorted((prefix / "etc/systemd/system").iterdir())
