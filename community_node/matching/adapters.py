@@ -19,8 +19,10 @@ from community_node.participants.models import (
     CapacityPeriod,
     Connectee,
     Connector,
+    ConnectorLanguage,
     Consent,
     ConsentPurpose,
+    LanguageLevel,
     ProfileStatus,
 )
 from shared.matching import Candidate, Seeker
@@ -44,14 +46,20 @@ def skill_ids(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(ids)
 
 
-def _consents(purpose: ConsentPurpose, *, connectees: bool) -> tuple[set[int], set[int]]:
-    """Return (ids with an active consent, ids with only withdrawn ones) for one purpose."""
+def _consents(
+    purpose: ConsentPurpose, *, connectees: bool, ids: Sequence[int] | None = None
+) -> tuple[set[int], set[int]]:
+    """Return (ids with an active consent, ids with only withdrawn ones) for one purpose,
+    among ``ids`` when given (else everyone's)."""
     column = Consent.connectee_id if connectees else Consent.connector_id
     active: set[int] = set()
     withdrawn: set[int] = set()
-    rows = db.session.execute(
-        select(column, Consent.withdrawn_at).where(column.is_not(None), Consent.purpose == purpose)
+    stmt = select(column, Consent.withdrawn_at).where(
+        column.is_not(None), Consent.purpose == purpose
     )
+    if ids is not None:
+        stmt = stmt.where(column.in_(ids))
+    rows = db.session.execute(stmt)
     for subject, withdrawn_at in rows:
         if subject is not None:
             (withdrawn if withdrawn_at is not None else active).add(subject)
@@ -72,10 +80,17 @@ def cross_city_consent(connectee_id: int) -> Consent | None:
     ).first()
 
 
-def consented_connectees() -> tuple[set[int], set[int]]:
-    """Connectees who withdrew local processing, and those with cross-city consent."""
-    _, withdrawn = _consents(ConsentPurpose.LOCAL_PROCESSING, connectees=True)
-    cross_city, _ = _consents(ConsentPurpose.CROSS_CITY_INTRODUCTIONS, connectees=True)
+#: Up to this many connectees, their consents are read by id; more read everyone's (a batch
+#: of most waiting connectees, where one pass is cheaper than a long IN list).
+_CONSENTS_BY_ID = 500
+
+
+def consented_connectees(ids: Sequence[int] | None = None) -> tuple[set[int], set[int]]:
+    """Connectees who withdrew local processing, and those with cross-city consent (among
+    ``ids`` when given: one connectee's suggestions need not read 10,000 people's)."""
+    among = ids if ids is not None and len(ids) <= _CONSENTS_BY_ID else None
+    _, withdrawn = _consents(ConsentPurpose.LOCAL_PROCESSING, connectees=True, ids=among)
+    cross_city, _ = _consents(ConsentPurpose.CROSS_CITY_INTRODUCTIONS, connectees=True, ids=among)
     return withdrawn, cross_city
 
 
@@ -135,40 +150,58 @@ def capacity_used(now: dt.datetime) -> dict[tuple[int, CapacityPeriod], int]:
 
 
 def local_candidates(community: str | None, now: dt.datetime) -> list[Candidate]:
-    """Every approved, available connector as a candidate with its capacity left."""
-    connectors = db.session.scalars(
-        select(Connector)
-        .where(
-            Connector.status == ProfileStatus.APPROVED,
-            Connector.available.is_(True),
-            or_(Connector.unavailable_until.is_(None), Connector.unavailable_until <= now.date()),
+    """Every approved, available connector as a candidate with its capacity left.
+
+    Read as plain rows (the columns a candidate needs, languages in one more query): every
+    suggestion page reads all of them, and ORM objects for thousands of connectors cost
+    most of the page."""
+    listed = (
+        Connector.status == ProfileStatus.APPROVED,
+        Connector.available.is_(True),
+        or_(Connector.unavailable_until.is_(None), Connector.unavailable_until <= now.date()),
+    )
+    rows = db.session.execute(
+        select(
+            Connector.id,
+            Connector.occupation,
+            Connector.skills,
+            Connector.years_in_field,
+            Connector.availability,
+            Connector.capacity,
+            Connector.capacity_period,
+            Connector.remote_ok,
+            Connector.cross_city_ok,
         )
+        .where(*listed)
         .order_by(Connector.id)
     ).all()
+    spoken: dict[int, dict[str, str]] = defaultdict(dict)
+    for connector_id, language, level in db.session.execute(
+        select(ConnectorLanguage.connector_id, ConnectorLanguage.language, ConnectorLanguage.level)
+        .join(Connector, Connector.id == ConnectorLanguage.connector_id)
+        .where(*listed)
+        .order_by(ConnectorLanguage.connector_id, ConnectorLanguage.language)
+    ):
+        spoken[connector_id][language] = LanguageLevel(level).value
     used = capacity_used(now)
     _, withdrawn = _consents(ConsentPurpose.LOCAL_PROCESSING, connectees=False)
-    candidates = []
-    for connector in connectors:
-        taken = used.get((connector.id, connector.capacity_period), 0)
-        candidates.append(
-            Candidate(
-                id=connector.id,
-                occupation=connector.occupation,
-                skills=skill_ids(connector.skills or ()),
-                years=float(connector.years_in_field)
-                if connector.years_in_field is not None
-                else None,
-                languages={lang.language: lang.level.value for lang in connector.languages},
-                availability=frozenset(connector.availability or ()),
-                community=community,
-                capacity=connector.capacity,
-                capacity_left=max(0, connector.capacity - taken),
-                remote_ok=connector.remote_ok,
-                cross_city_ok=connector.cross_city_ok,
-                consented=connector.id not in withdrawn,
-            )
+    return [
+        Candidate(
+            id=row.id,
+            occupation=row.occupation,
+            skills=skill_ids(row.skills or ()),
+            years=float(row.years_in_field) if row.years_in_field is not None else None,
+            languages=spoken.get(row.id, {}),
+            availability=frozenset(row.availability or ()),
+            community=community,
+            capacity=row.capacity,
+            capacity_left=max(0, row.capacity - used.get((row.id, row.capacity_period), 0)),
+            remote_ok=row.remote_ok,
+            cross_city_ok=row.cross_city_ok,
+            consented=row.id not in withdrawn,
         )
-    return candidates
+        for row in rows
+    ]
 
 
 def pitch_of(connectee: Connectee) -> dict[str, Any]:

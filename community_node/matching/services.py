@@ -109,7 +109,7 @@ def _connectee(connectee_id: int) -> Connectee:
 def _seekers(
     connectees: Sequence[Connectee], community: str | None, extra_excluded: Mapping[int, set[int]]
 ) -> list[Seeker]:
-    withdrawn, cross_city = adapters.consented_connectees()
+    withdrawn, cross_city = adapters.consented_connectees([c.id for c in connectees])
     tried = adapters.tried_connectors([c.id for c in connectees])
     try:
         demand_of = signal_lookup()

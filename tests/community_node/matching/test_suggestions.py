@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from community_node.extensions import db
 from community_node.matches.models import MatchStatus
@@ -281,3 +282,64 @@ def test_a_connector_stored_under_an_oews_code_meets_its_detailed_occupation(api
     body = api.get(f"{SUGGEST}/{seeker.id}").get_json()
     assert body["local"][0]["connector_id"] == buyer.id
     assert any("Buyers and Purchasing Agents" in r for r in body["local"][0]["reasons"])
+
+
+def test_candidates_read_as_rows_equal_the_connectors_as_stored(app: Any) -> None:
+    """local_candidates reads plain columns; each candidate must say what the connector's
+    row and relationships say (languages in order, capacity left per period, consent)."""
+    from community_node.matching.adapters import capacity_used, local_candidates
+    from community_node.participants.models import CapacityPeriod, Connector
+
+    now = dt.datetime.now(dt.UTC)
+    spoken = [
+        [],
+        [ConnectorLanguage(language="fra", level=LanguageLevel.C1)],
+        [
+            ConnectorLanguage(language="ara", level=LanguageLevel.NATIVE),
+            ConnectorLanguage(language="eng", level=LanguageLevel.B2),
+        ],
+    ]
+    connectors = [
+        ConnectorFactory(
+            languages=spoken[n % 3],
+            capacity=1 + n % 3,
+            capacity_period=list(CapacityPeriod)[n % 2],
+            years_in_field=None if n % 4 == 0 else n,
+            remote_ok=n % 2 == 0,
+            cross_city_ok=n % 3 == 0,
+            skills=["auditing", "Python"] if n % 2 else [],
+            availability=["weekends"] if n % 3 else [],
+        )
+        for n in range(12)
+    ]
+    ConnectorFactory(available=False)
+    ConsentFactory(
+        connector_id=connectors[4].id,
+        purpose=ConsentPurpose.LOCAL_PROCESSING,
+        withdrawn_at=now,
+    )
+    for connector in connectors[:5]:
+        MatchFactory(connector=connector, status=MatchStatus.PROPOSED)
+    db.session.commit()
+
+    got = {c.id: c for c in local_candidates("halifax", now)}
+    assert sorted(got) == sorted(c.id for c in connectors)
+    used = capacity_used(now)
+    for connector in db.session.scalars(select(Connector).where(Connector.id.in_(list(got)))):
+        candidate = got[connector.id]
+        assert candidate.languages == {x.language: x.level.value for x in connector.languages}
+        assert list(candidate.languages) == sorted(candidate.languages)
+        taken = used.get((connector.id, connector.capacity_period), 0)
+        assert candidate.capacity_left == max(0, connector.capacity - taken)
+        assert candidate.years == (
+            None if connector.years_in_field is None else float(connector.years_in_field)
+        )
+        assert candidate.availability == frozenset(connector.availability)
+        assert (candidate.remote_ok, candidate.cross_city_ok, candidate.community) == (
+            connector.remote_ok,
+            connector.cross_city_ok,
+            "halifax",
+        )
+        assert candidate.consented is (connector.id != connectors[4].id)
+    assert any(c.capacity_left < c.capacity for c in got.values())
+    assert any(c.skills for c in got.values())
