@@ -203,8 +203,12 @@ def _standing(client_id: str | None) -> _Standing | None:
     """
     if client_id is None:
         return None
-    # Through the connection: the ORM layer adds nothing to a select of plain columns.
-    row = db.session.connection().execute(_STANDING, {"client_id": client_id}).first()
+    # On its own connection in autocommit, not the session's: one round trip to the
+    # database instead of three (BEGIN, the read, and the ROLLBACK when the request ends),
+    # and a read-only view such as the directory search then opens no transaction at all.
+    # Read committed either way, so the standing is as fresh as before.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_STANDING, {"client_id": client_id}).first()
     if row is None:
         return None
     found, changed_at, community_id, slug, status, kids = row
