@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_ISSUER": "connector-hub",
     "API_AUDIENCE": "connector-hub",
     "ACCESS_TOKEN_LIFETIME": 15 * 60,  # seconds
+    # Seconds a worker may reuse a client's standing (community status, secret rotation,
+    # unretired keys) instead of reading it on each API call (HUB_STANDING_CACHE_SECONDS).
+    # 0: read on every call, so a suspension stops the next call. 1 saves a database round
+    # trip per call, and a suspension then takes up to 1 s, as the directory's freshness.
+    "STANDING_CACHE_SECONDS": 0.0,
     # Token requests per client address (HUB_RATELIMIT_TOKEN). A node keeps its token for
     # its 15 minutes and fetches the next when it expires or is refused: a few an hour.
     # Generous, so that cities behind one address, or a busy demo on one machine, never

@@ -6,6 +6,11 @@ working at once; a rotated secret ends the tokens issued before it), then the sc
 that a silenced community is not writing. Problems with the token itself are 401 with
 ``WWW-Authenticate: Bearer error="invalid_token"``; a missing scope or a refused write is
 403 (``insufficient_scope`` / ``community_silenced``).
+
+The standing is read from the database on every call unless ``STANDING_CACHE_SECONDS``
+is above 0: each process then reuses a client's standing that long (a suspension, a
+rotated secret or a retired key takes effect within that time), which saves the one
+database round trip a read-only call such as the directory search makes.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ REALM = "connector-hub"
 _PROTECTOR = "hub.resource_protector"
 _KIDS = "hub_signing_kids"
 _VERIFIED = "hub.verified_tokens"
+_STANDINGS = "hub.standings"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -203,12 +209,44 @@ def _standing(client_id: str | None) -> _Standing | None:
     """
     if client_id is None:
         return None
-    # Through the connection: the ORM layer adds nothing to a select of plain columns.
-    row = db.session.connection().execute(_STANDING, {"client_id": client_id}).first()
+    ttl = float(current_app.config.get("STANDING_CACHE_SECONDS", 0))
+    if ttl > 0:
+        remembered = _standings().get(client_id)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
+    # On its own connection in autocommit, not the session's: one round trip to the
+    # database instead of three (BEGIN, the read, and the ROLLBACK when the request ends),
+    # and a read-only view such as the directory search then opens no transaction at all.
+    # Read committed either way, so the standing is as fresh as before.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_STANDING, {"client_id": client_id}).first()
     if row is None:
         return None
     found, changed_at, community_id, slug, status, kids = row
-    return _Standing(found, changed_at, Caller(community_id, slug, status), (kids or "").split())
+    caller = Caller(community_id, slug, status)
+    standing = _Standing(found, changed_at, caller, (kids or "").split())
+    if ttl > 0:
+        standings = _standings()
+        if len(standings) >= _STANDINGS_KEPT:
+            standings.clear()  # atomic, unlike evicting one by one beside other threads
+        standings[client_id] = (time.monotonic() + ttl, standing)
+    return standing
+
+
+#: Registered clients whose standing a process remembers at most (a few hundred communities).
+_STANDINGS_KEPT = 4096
+
+
+def _standings() -> dict[str, tuple[float, _Standing]]:
+    """The standings read in the last ``STANDING_CACHE_SECONDS``, by client id.
+
+    Only registered clients are remembered (an unknown id reads nothing to keep), so the
+    dict is bounded by the clients the hub has.
+    """
+    found: dict[str, tuple[float, _Standing]] | None = current_app.extensions.get(_STANDINGS)
+    if found is None:
+        found = current_app.extensions[_STANDINGS] = {}
+    return found
 
 
 def _verified_tokens() -> VerifiedTokens:

@@ -157,3 +157,40 @@ def test_a_background_refresh_applies_syncs_in_place(
         rebuilt = _answers(halifax_api) + _answers(stlouis_api)
         assert refreshed == rebuilt
     assert builds == 4  # only the forced ones
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_many_interleaved_syncs_applied_in_place_end_as_a_fresh_build(
+    halifax_api: Api, stlouis_api: Api, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # Many small syncs of both communities, each applied by the search after it, with
+    # profiles coming, changing and going again: the pool and the store reuse slots, the
+    # store's skill runs are compacted, retired slots are released. Compared only at the
+    # end, so no fresh build in between hides a drift of the incremental state.
+    rng = random.Random(seed)
+    apis = [halifax_api, stlouis_api]
+    versions: dict[tuple[int, int], int] = {}
+    _answers(halifax_api)  # the first search builds the (empty) directory
+    build = search_module._build
+    builds = 0
+
+    def counted() -> search_module.Directory:
+        nonlocal builds
+        builds += 1
+        return build()
+
+    monkeypatch.setattr(search_module, "_build", counted)
+    for _ in range(30):
+        which = rng.randrange(2)
+        items = []
+        for n in rng.sample(range(40), rng.randint(1, 15)):
+            version = versions[which, n] = versions.get((which, n), 0) + rng.randint(1, 2)
+            items.append(_random_item(rng, n, version))
+        assert apis[which].batch(*items).status_code == 200
+        apis[rng.randrange(2)].get(f"{SEARCH}?{rng.choice(QUERIES)}")  # applies the sync
+    incremental = _answers(halifax_api) + _answers(stlouis_api)
+    assert builds == 0  # every sync was applied in place
+    search_module._caches.clear()  # the next search builds afresh from the table
+    rebuilt = _answers(halifax_api) + _answers(stlouis_api)
+    assert incremental == rebuilt
+    assert any(answer["items"] for answer in rebuilt)  # the comparison saw profiles

@@ -1,0 +1,69 @@
+"""A worker may reuse a client's standing for STANDING_CACHE_SECONDS, and no longer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from hub.communities.models import CommunityStatus
+from hub.communities.services import Credentials, set_status
+from hub.extensions import db
+from tests.hub.conftest import bearer
+
+WHOAMI = "/api/v1/whoami"
+
+
+@pytest.fixture
+def standing_reads(hub_app: Flask) -> Iterator[list[str]]:
+    """The statements that read a client's standing, as the database receives them."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "oauth_clients" in statement and "secret_changed_at" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_by_default_every_call_reads_the_standing(
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    get_token: Callable[..., str],
+    standing_reads: list[str],
+) -> None:
+    token = get_token(halifax)
+    standing_reads.clear()
+    for _ in range(3):
+        assert hub_client.get(WHOAMI, headers=bearer(token)).status_code == 200
+    assert len(standing_reads) == 3
+
+
+@pytest.mark.parametrize("hub_app_config", [{"STANDING_CACHE_SECONDS": 0.3}])
+def test_a_remembered_standing_saves_the_read_until_it_expires(
+    hub_client: FlaskClient,
+    halifax: Credentials,
+    get_token: Callable[..., str],
+    standing_reads: list[str],
+) -> None:
+    token = get_token(halifax)
+    standing_reads.clear()
+    started = time.monotonic()
+    for _ in range(3):
+        assert hub_client.get(WHOAMI, headers=bearer(token)).status_code == 200
+    assert len(standing_reads) == 1
+    set_status("halifax", CommunityStatus.SUSPENDED, actor="test")
+    if time.monotonic() - started < 0.25:  # still within the remembered time
+        assert hub_client.get(WHOAMI, headers=bearer(token)).status_code == 200
+    time.sleep(max(0.0, 0.35 - (time.monotonic() - started)))
+    refused = hub_client.get(WHOAMI, headers=bearer(token))
+    assert refused.status_code == 401
+    assert refused.get_json()["error"] == "invalid_token"
+    assert len(standing_reads) == 2
