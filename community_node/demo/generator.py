@@ -10,6 +10,7 @@ given more counted matches in any capacity period than their capacity.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import unicodedata
 import zlib
@@ -73,6 +74,7 @@ from community_node.participants.models import (
     ScreeningStatus,
     StatusCategory,
     WorkAuthorization,
+    skill_ids_for,
 )
 from shared.dates import add_months
 from shared.taxonomy import Level, default_taxonomy
@@ -314,7 +316,7 @@ class _Generator:
             "created_at": created,
             "updated_at": created,
         }
-        row["search_text"] = _search_text(row)
+        _derive(row)
         languages = self._languages(origin, english)
         if status in (PS.APPROVED, PS.REJECTED, PS.WAITLISTED, PS.DEACTIVATED):
             person = SimpleNamespace(**row, english_level=english)
@@ -469,7 +471,7 @@ class _Generator:
             "created_at": created,
             "updated_at": created,
         }
-        row["search_text"] = _search_text(row)
+        _derive(row)
         if status is not PS.SUBMITTED:
             self._shape_connector(row, status)
             person = cast(Connector, SimpleNamespace(**row))
@@ -558,7 +560,7 @@ class _Generator:
                 "created_at": created,
                 "updated_at": created,
             }
-            row["search_text"] = _search_text(row)
+            _derive(row)
             results = evaluate_connector(need, cast(Connector, SimpleNamespace(**row)))
             if self._decide("connector", row, results) is not PS.APPROVED:
                 raise ValueError("the community's rules do not approve the scenario connectors")
@@ -611,7 +613,7 @@ class _Generator:
             "created_at": created,
             "updated_at": created,
         }
-        row["search_text"] = _search_text(row)
+        _derive(row)
         person = SimpleNamespace(**row, english_level=english)
         results = evaluate_connectee(need, cast(Connectee, person), intake)
         if self._decide("connectee", row, results) is not PS.APPROVED:
@@ -1022,10 +1024,19 @@ class _Generator:
         return None
 
 
-def _search_text(row: dict[str, Any]) -> str:
-    # Mirrors _Person.refresh_search_text, which needs a model instance.
+def _derive(row: dict[str, Any]) -> None:
+    """Fill the columns a person's other fields decide, as the services do on a write:
+    ``search_text`` (mirrors ``_Person.refresh_search_text``, which needs a model
+    instance) and ``skill_ids`` (what matching and the hub directory read)."""
     parts = [row["first_name"], row["last_name"], row["email"], *row["skills"]]
-    return " ".join(p.casefold() for p in parts if p)
+    row["search_text"] = " ".join(p.casefold() for p in parts if p)
+    row["skill_ids"] = list(dict.fromkeys(i for text in row["skills"] for i in _skill_ids(text)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _skill_ids(text: str) -> tuple[str, ...]:
+    """One catalogue skill's ESCO ids (the catalogue repeats a few hundred texts)."""
+    return tuple(skill_ids_for([text]))
 
 
 def generate(

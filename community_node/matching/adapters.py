@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -27,23 +26,9 @@ from community_node.participants.models import (
 )
 from shared.matching import Candidate, Seeker
 from shared.privacy import experience_band
-from shared.taxonomy.skills import default_skills
 
 #: Midpoints of the experience bands, for ranking directory profiles by years.
 BAND_YEARS: dict[str, float] = {"0-4": 2.0, "5-9": 7.0, "10-19": 14.0, "20+": 22.0}
-
-
-@functools.lru_cache(maxsize=4096)
-def _skill_ids(text: str) -> tuple[str, ...]:
-    return tuple(default_skills().skill_ids([text]))
-
-
-def skill_ids(texts: Iterable[str]) -> frozenset[str]:
-    """Map free-text skills to shared vocabulary ids (unmatched ones are left out)."""
-    ids: set[str] = set()
-    for text in texts or ():
-        ids.update(_skill_ids(text))
-    return frozenset(ids)
 
 
 def _consents(
@@ -118,7 +103,7 @@ def seeker_of(
         id=connectee.id,
         target_occupation=connectee.target_occupation,
         current_occupation=connectee.current_occupation,
-        skills=skill_ids(connectee.skills or ()),
+        skills=frozenset(connectee.skill_ids or ()),
         years=float(connectee.years_experience) if connectee.years_experience is not None else None,
         languages={lang.language: lang.level.value for lang in connectee.languages},
         availability=frozenset(connectee.availability or ()),
@@ -164,7 +149,7 @@ def local_candidates(community: str | None, now: dt.datetime) -> list[Candidate]
         select(
             Connector.id,
             Connector.occupation,
-            Connector.skills,
+            Connector.skill_ids,
             Connector.years_in_field,
             Connector.availability,
             Connector.capacity,
@@ -189,7 +174,7 @@ def local_candidates(community: str | None, now: dt.datetime) -> list[Candidate]
         Candidate(
             id=row.id,
             occupation=row.occupation,
-            skills=skill_ids(row.skills or ()),
+            skills=frozenset(row.skill_ids or ()),
             years=float(row.years_in_field) if row.years_in_field is not None else None,
             languages=spoken.get(row.id, {}),
             availability=frozenset(row.availability or ()),
@@ -215,5 +200,5 @@ def pitch_of(connectee: Connectee) -> dict[str, Any]:
         "target_occupation": connectee.target_occupation,
         "experience_band": experience_band(connectee.years_experience),
         "languages": languages,
-        "skills": sorted(skill_ids(connectee.skills or ()))[:50],
+        "skills": sorted(set(connectee.skill_ids or ()))[:50],
     }

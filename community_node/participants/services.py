@@ -304,12 +304,14 @@ def list_persons(
     kind: PersonKind[P], args: Mapping[str, Any], *, only: Sequence[str] | None = None
 ) -> Page:
     """One page of people; ``only`` names the columns a caller reads (a staff list shows
-    nine of some forty), the others left unloaded and refused if read."""
+    nine of some forty), the others left unloaded: read later, they load then.
+
+    Never refused (``raiseload``): the page's objects stay in the session's identity map,
+    and a later read of the same person in that session (a person page after a list,
+    where a session outlives one request) must see every column, not an error."""
     stmt = apply_sort(person_filters(kind, args), args["sort"], kind.sortable, kind.model.id)
     if only is not None:
-        stmt = stmt.options(
-            load_only(*(getattr(kind.model, name) for name in only), raiseload=True)
-        )
+        stmt = stmt.options(load_only(*(getattr(kind.model, name) for name in only)))
     return paginate(stmt, args["page"], args["per_page"])
 
 

@@ -22,6 +22,7 @@ from community_node.participants.models import (
     LanguageLevel,
     ProfileStatus,
     WorkAuthorization,
+    skill_ids_for,
 )
 from community_node.recruitment.models import Partner, PartnerKind
 
@@ -55,6 +56,8 @@ class ConnecteeFactory(_Base):
     email = factory.Sequence(lambda n: f"connectee{n}@example.org")
     status = ProfileStatus.SUBMITTED
     skills = factory.LazyFunction(lambda: ["patient care", "triage"])
+    # As the services store them on every write of skills (what matching reads).
+    skill_ids = factory.LazyAttribute(lambda o: skill_ids_for(o.skills))
     availability = factory.LazyFunction(lambda: ["weekday_mornings"])
     country_of_origin = "SY"
     work_authorization = WorkAuthorization.PERMANENT_RESIDENT
@@ -87,6 +90,8 @@ class ConnectorFactory(_Base):
     email = factory.Sequence(lambda n: f"connector{n}@example.org")
     status = ProfileStatus.APPROVED
     skills = factory.LazyFunction(lambda: ["patient care"])
+    # As the services store them on every write of skills (what matching reads).
+    skill_ids = factory.LazyAttribute(lambda o: skill_ids_for(o.skills))
     availability = factory.LazyFunction(lambda: ["weekday_mornings", "weekends"])
     employer = "Harbour Health"
     job_title = "Charge Nurse"

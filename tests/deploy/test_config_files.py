@@ -46,6 +46,17 @@ def test_workers_follow_the_cores_with_a_ceiling() -> None:
     assert GUNICORN["timeout"] >= 180
 
 
+def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_scans() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    try:
+        GUNICORN["post_worker_init"](object())
+        assert gc.get_freeze_count() > 10_000  # this process's modules, at least
+    finally:
+        gc.unfreeze()
+
+
 def test_the_access_log_is_json_without_query_strings_or_referrers() -> None:
     response = SimpleNamespace(
         status="200 OK", sent=512, headers=[("X-Request-ID", "r-1"), ("Content-Type", "x")]

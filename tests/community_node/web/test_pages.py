@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -431,3 +432,52 @@ def test_list_rows_read_as_the_filters_say_them(
     assert f"{connector.capacity} / {period}</td>" in connectors
     if accept.startswith("fr"):
         assert status != str(person.status)  # the French words, not the codes
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"), [("/connectees", ConnecteeFactory), ("/connectors", ConnectorFactory)]
+)
+def test_a_list_reads_its_rows_in_a_fixed_number_of_queries(
+    app: Flask, staff_client: FlaskClient, path: str, factory: Any
+) -> None:
+    """The list loads only the columns it shows; a template reading another column would
+    add a query per row, which this counts."""
+    from sqlalchemy import event
+
+    from community_node.extensions import db
+
+    def statements(people: int) -> int:
+        for _ in range(people):
+            factory()
+        db.session.commit()
+        seen: list[str] = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            assert staff_client.get(f"{path}?per_page=50").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    few = statements(3)
+    assert statements(27) == few  # 30 rows read in as many statements as 3
+
+
+def test_a_person_read_after_a_list_in_one_session_has_every_column(app: Flask) -> None:
+    """A list loads a few columns of each person; the same session reading one of them
+    whole afterwards (a person page) gets every column, never an error."""
+    from community_node.extensions import db
+    from community_node.participants import services as participants
+    from community_node.web.views import LIST_COLUMNS
+
+    person_id = ConnecteeFactory(phone="+1 902 555 0100").id
+    db.session.commit()
+    db.session.expunge_all()  # the list is the first to read this person in the session
+    args = {"sort": "last_name", "page": 1, "per_page": 50}
+    listed = participants.list_persons(
+        participants.CONNECTEES, args, only=LIST_COLUMNS["connectees"]
+    )
+    assert person_id in [p.id for p in listed.items]
+    assert participants.get_person(participants.CONNECTEES, person_id).phone == "+1 902 555 0100"
