@@ -11,14 +11,15 @@ import os
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from shared.web import staff
@@ -119,6 +120,25 @@ class SchemaTemplates:
 
 #: The per-process SQLite schema templates (see ``SchemaTemplates``).
 sqlite_templates = SchemaTemplates()
+
+
+@contextmanager
+def recorded_statements(
+    engine: Engine, keep: Callable[[str], bool] = lambda statement: True
+) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` sends while the block runs (those ``keep`` accepts),
+    in order, as the database receives them."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def empty_postgres_tables(engine: Engine, metadata: MetaData) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from hub.extensions import db
 from shared.web import database as config
+from tests.conftest import recorded_statements
 
 
 @pytest.fixture
@@ -27,10 +28,9 @@ def _backend_pid() -> int:
 
 def test_a_connection_in_steady_use_is_not_pinged(pg_hub: Flask) -> None:
     db.engine.dispose()
-    statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    first = _backend_pid()
-    assert _backend_pid() == first
+    with recorded_statements(db.engine) as statements:
+        first = _backend_pid()
+        assert _backend_pid() == first
     assert statements == ["SELECT pg_backend_pid()"] * 2
 
 

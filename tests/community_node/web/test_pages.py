@@ -442,23 +442,15 @@ def test_a_list_reads_its_rows_in_a_fixed_number_of_queries(
 ) -> None:
     """The list loads only the columns it shows; a template reading another column would
     add a query per row, which this counts."""
-    from sqlalchemy import event
-
     from community_node.extensions import db
+    from tests.conftest import recorded_statements
 
     def statements(people: int) -> int:
         for _ in range(people):
             factory()
         db.session.commit()
-        seen: list[str] = []
-        listen = lambda *args: seen.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listen)
-        try:
+        with recorded_statements(db.engine) as seen:
             assert staff_client.get(f"{path}?per_page=50").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listen)
         return len(seen)
 
     few = statements(3)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from hub.communities.models import CommunityStatus
 from hub.communities.services import Credentials, set_status
 from hub.extensions import db
+from tests.conftest import recorded_statements
 from tests.hub.conftest import bearer
 
 WHOAMI = "/api/v1/whoami"
@@ -22,15 +21,10 @@ WHOAMI = "/api/v1/whoami"
 @pytest.fixture
 def standing_reads(hub_app: Flask) -> Iterator[list[str]]:
     """The statements that read a client's standing, as the database receives them."""
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "oauth_clients" in statement and "secret_changed_at" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", note)
+    with recorded_statements(
+        db.engine, lambda sql: "oauth_clients" in sql and "secret_changed_at" in sql
+    ) as seen:
+        yield seen
 
 
 def test_by_default_every_call_reads_the_standing(
