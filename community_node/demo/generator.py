@@ -10,7 +10,6 @@ given more counted matches in any capacity period than their capacity.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 import unicodedata
 import zlib
@@ -1030,13 +1029,7 @@ def _derive(row: dict[str, Any]) -> None:
     instance) and ``skill_ids`` (what matching and the hub directory read)."""
     parts = [row["first_name"], row["last_name"], row["email"], *row["skills"]]
     row["search_text"] = " ".join(p.casefold() for p in parts if p)
-    row["skill_ids"] = list(dict.fromkeys(i for text in row["skills"] for i in _skill_ids(text)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _skill_ids(text: str) -> tuple[str, ...]:
-    """One catalogue skill's ESCO ids (the catalogue repeats a few hundred texts)."""
-    return tuple(skill_ids_for([text]))
+    row["skill_ids"] = skill_ids_for(row["skills"])
 
 
 def generate(

@@ -6,7 +6,6 @@ email, so importing the same file twice updates instead of duplicating.
 
 from __future__ import annotations
 
-import functools
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -474,24 +473,6 @@ def _match_skills(rows: Sequence[_Row]) -> None:
         default_skills().normalize_batch(items)
 
 
-@functools.lru_cache(maxsize=16384)
-def _item_skill_ids(item: str) -> tuple[str, ...]:
-    return tuple(skill_ids_for([item]))
-
-
-def _skill_ids(skills: Sequence[str] | None) -> list[str]:
-    """``skill_ids_for(skills)``, normalizing each distinct skill text once per process.
-
-    Rows repeat the same skills in other combinations; the vocabulary caches by folded
-    text, but folding, splitting and stemming each item of each row was still a third
-    of a 10,000-row import.
-    """
-    ids: dict[str, None] = {}
-    for item in skills or ():
-        ids.update(dict.fromkeys(_item_skill_ids(item)))
-    return list(ids)
-
-
 def _language_rows(
     spec: ImportSpec, person_id: int, data: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
@@ -528,7 +509,7 @@ def _insert(spec: ImportSpec, rows: Sequence[_Row]) -> None:
         person = {**defaults, **row.data, "email": row.email}
         person.pop("languages", None)
         person["search_text"] = _search_text(spec, person)
-        person["skill_ids"] = _skill_ids(person.get("skills"))
+        person["skill_ids"] = skill_ids_for(person.get("skills"))
         values.append(person)
     # A plain Core executemany, then the new ids by email: SQLite cannot return the ids
     # of a batch in parameter order, so asking for them would insert one row at a time.
@@ -587,7 +568,7 @@ def _changes(spec: ImportSpec, matches: Sequence[tuple[int, _Row]]) -> list[_Upd
             if values.keys() & set(_SEARCHED):
                 values["search_text"] = _search_text(spec, {**before, **values})
             if "skills" in values:
-                values["skill_ids"] = _skill_ids(values["skills"])
+                values["skill_ids"] = skill_ids_for(values["skills"])
             updates.append(_Update(person_id, values, new_languages))
     return updates
 
