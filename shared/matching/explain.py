@@ -228,12 +228,7 @@ def _language_text(
     mine: tuple[tuple[str, str], ...], theirs: tuple[tuple[str, str], ...], min_rank: int
 ) -> str | None:
     """Name the languages two sides share (their codes and levels as items)."""
-    # Only the languages and levels are read: two stand-ins carry them.
-    languages = shared_language_codes(
-        Seeker(id=None, target_occupation=None, languages=dict(mine)),
-        Candidate(id=None, occupation=None, languages=dict(theirs)),
-        min_rank,
-    )
+    languages = shared_language_codes(dict(mine), dict(theirs), min_rank)
     if not languages:
         return None
     # A macrolanguage and its member (Persian and Dari) read as both: "Persian/Dari".

@@ -122,34 +122,39 @@ def language_quality(seeker_rank: int, candidate_rank: int, min_rank: int) -> fl
 
 
 def _language_pairs(
-    seeker: Seeker, candidate: Candidate, min_rank: int
+    spoken: Mapping[str, str], heard: Mapping[str, str], min_rank: int
 ) -> list[tuple[float, str, str]]:
-    """Return (value, seeker's code, candidate's code) for each language the two share,
-    the same language in full and a macrolanguage with its member at a discount."""
+    """Return (value, seeker's code, candidate's code) for each language the two share
+    (``spoken``: the seeker's codes and levels, ``heard``: the candidate's), the same
+    language in full and a macrolanguage with its member at a discount."""
     found: list[tuple[float, str, str]] = []
-    for code, level in seeker.languages.items():
+    for code, level in spoken.items():
         mine = level_rank(level)
-        quality = language_quality(mine, level_rank(candidate.languages.get(code)), min_rank)
+        quality = language_quality(mine, level_rank(heard.get(code)), min_rank)
         if quality > 0:
             found.append((quality, code, code))
-        for related in sorted(related_languages(code) & candidate.languages.keys()):
-            theirs = level_rank(candidate.languages[related])
+        for related in sorted(related_languages(code) & heard.keys()):
+            theirs = level_rank(heard[related])
             quality = RELATED_LANGUAGE_FACTOR * language_quality(mine, theirs, min_rank)
             if quality > 0:
                 found.append((quality, code, related))
     return found
 
 
-def shared_languages(seeker: Seeker, candidate: Candidate, min_rank: int) -> list[tuple[str, str]]:
+def shared_languages(
+    spoken: Mapping[str, str], heard: Mapping[str, str], min_rank: int
+) -> list[tuple[str, str]]:
     """Return (seeker's code, candidate's code) for the languages both speak at min_rank or
-    better, best first; the codes differ where a macrolanguage meets its member."""
-    pairs = sorted(_language_pairs(seeker, candidate, min_rank), key=lambda p: (-p[0], p[1], p[2]))
+    better, best first, from each side's codes and levels; the codes differ where a
+    macrolanguage meets its member."""
+    pairs = sorted(_language_pairs(spoken, heard, min_rank), key=lambda p: (-p[0], p[1], p[2]))
     return [(mine, theirs) for _, mine, theirs in pairs]
 
 
 def language_value(seeker: Seeker, candidate: Candidate, min_rank: int) -> float:
     """Return the best shared language's value; 0 means no usable shared language."""
-    return max((value for value, _, _ in _language_pairs(seeker, candidate, min_rank)), default=0.0)
+    pairs = _language_pairs(seeker.languages, candidate.languages, min_rank)
+    return max((value for value, _, _ in pairs), default=0.0)
 
 
 def availability_value(seeker: Seeker, candidate: Candidate) -> float:
