@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from community_node.app import create_app
@@ -122,6 +123,11 @@ def live_server(live_app: Flask) -> Iterator[str]:
         yield url
 
 
+# Assertions about a page retry until they hold: a click returns once its answer starts
+# to arrive, and a loaded CI machine may take seconds to render the next page.
+expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
@@ -140,8 +146,10 @@ def log_in(page: Any, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    # Wait for the answer to the form (a redirect, or the form again with its error), not
+    # for the login page's own load state, which has already fired.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture

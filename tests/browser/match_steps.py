@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 REFERRALS = ["Harbour Health", "City Clinic", "Nova Care"]
 
 
@@ -19,16 +21,18 @@ def hold_meeting(page: Any, met_on: dt.date, connectee: str) -> None:
     page.get_by_label("Date (required)").fill(met_on.isoformat())
     page.get_by_label("Time (UTC)").fill("10:30")
     page.get_by_label("How they meet").select_option(label="Video call")
-    page.get_by_role("button", name="Schedule the meeting").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Schedule the meeting").click()
     assert status_of(page) == "Meeting scheduled"
-    assert f"{met_on.isoformat()} 10:30 UTC" in page.locator("#meetings-table").inner_text()
+    expect(page.locator("#meetings-table")).to_contain_text(
+        f"{met_on.isoformat()} 10:30 UTC", use_inner_text=True
+    )
 
     page.get_by_label("Took place?").select_option(label="Held")
     page.get_by_label(f"Confirmed by {connectee}").check()
     page.locator("#meetings-table").get_by_label("Notes").fill("Met at the library; CV to revise.")
-    page.get_by_role("button", name=re.compile("Save meeting")).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Save meeting")).click()
     assert status_of(page) == "Met"
     table = page.locator("#meetings-table").inner_text()
     assert "Held" in table and "Met at the library; CV to revise." in table
@@ -40,18 +44,20 @@ def record_three_referrals(page: Any) -> None:
         page.get_by_label("Contact’s name").fill(f"Contact {n}")
         page.get_by_label("Organisation").fill(organisation)
         page.get_by_label("Sector").fill("Health care")
-        page.get_by_role("button", name="Record the referral").click()
-        page.wait_for_load_state()
-        assert page.locator("#referral-count").inner_text() == f"{n} of 3"
+        with page.expect_navigation():
+            page.get_by_role("button", name="Record the referral").click()
+        expect(page.locator("#referral-count")).to_have_text(f"{n} of 3", use_inner_text=True)
     assert status_of(page) == "Referrals pending"
 
 
 def record_follow_up(page: Any, situation: str) -> None:
     """The 3-month follow-up (due now), credited to the program."""
     follow_ups = page.locator("#follow-ups-table")
-    assert "Due now" in follow_ups.locator("tr[data-months='3']").inner_text()
+    expect(follow_ups.locator("tr[data-months='3']")).to_contain_text(
+        "Due now", use_inner_text=True
+    )
     page.get_by_label("Situation").select_option(label=situation)
     page.get_by_label("Credits the program?").select_option(label="Yes")
-    page.get_by_role("button", name="Record the follow-up").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the follow-up").click()
     assert situation in follow_ups.locator("tr[data-months='3']").inner_text()

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from community_node.auth.models import Role
 from community_node.auth.services import accounts, create_user
@@ -33,7 +34,7 @@ def admin_account(live_app: Flask) -> None:
 def test_an_admin_manages_staff_accounts(page: Any) -> None:
     log_in(page, ADMIN)
     page.goto("/admin")
-    assert page.get_by_role("heading", name="Admin", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Admin", exact=True)).to_be_visible()
     check_page(page, "admin")
 
     page.get_by_role("link", name="Staff accounts").first.click()
@@ -42,9 +43,9 @@ def test_an_admin_manages_staff_accounts(page: Any) -> None:
 
     # Field by field: nothing filled in.
     page.get_by_role("button", name="Create account").click()
-    assert page.locator("#email-error").is_visible()
-    assert page.locator("#name-error").is_visible()
-    assert page.locator("#password-error").is_visible()
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("#name-error")).to_be_visible()
+    expect(page.locator("#password-error")).to_be_visible()
     check_page(page, "admin staff errors")
 
     page.get_by_label("Name", exact=True).fill("Nora New")
@@ -53,17 +54,17 @@ def test_an_admin_manages_staff_accounts(page: Any) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/admin/staff")
-    assert page.get_by_text("Created the viewer account for nora@example.org.").is_visible()
+    expect(page.get_by_text("Created the viewer account for nora@example.org.")).to_be_visible()
 
     row = page.locator("#staff tr", has_text="nora@example.org")
     row.get_by_label("Role of Nora New").select_option("coordinator")
     row.get_by_role("button", name="Change role").click()
-    assert page.get_by_text("nora@example.org is now coordinator.").is_visible()
+    expect(page.get_by_text("nora@example.org is now coordinator.")).to_be_visible()
 
     row = page.locator("#staff tr", has_text="nora@example.org")
     row.get_by_text("Deactivate…").click()
     row.get_by_role("button", name="Deactivate Nora New").click()
-    assert page.get_by_text("Deactivated nora@example.org").is_visible()
+    expect(page.get_by_text("Deactivated nora@example.org")).to_be_visible()
     assert (
         page.locator("#staff tr", has_text="nora@example.org")
         .get_by_text("deactivated")
@@ -120,7 +121,7 @@ def test_a_coordinator_authorizes_the_api_docs_with_a_token_shown_once(page: Any
     # Revoked from the page, the token no longer opens the API.
     page.goto("/admin/tokens")
     page.locator("#tokens tr", has_text="API docs").get_by_role("button", name="Revoke").click()
-    assert page.get_by_text("it no longer opens the API").is_visible()
+    expect(page.get_by_text("it no longer opens the API")).to_be_visible()
     response = page.request.get("/api/v1/connectees", headers={"Authorization": f"Bearer {secret}"})
     assert response.status == 401
 

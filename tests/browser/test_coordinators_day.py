@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.extensions import db
@@ -75,11 +76,13 @@ def test_one_connectee_from_sign_up_to_the_funder_report(page: Any) -> None:
     page.get_by_role("link", name="Open the review queue").click()
     page.wait_for_url(re.compile(r"/people/review"))
     applicant = page.locator("#queue article", has_text="Layla Nasser")
-    assert "Registered Nurses" in applicant.inner_text()
+    expect(applicant).to_contain_text("Registered Nurses", use_inner_text=True)
     applicant.get_by_label("Reason").fill("Nursing licence in Syria, checked at intake.")
-    applicant.get_by_role("button", name="Accept").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").first.inner_text() == "Accepted Layla Nasser."
+    with page.expect_navigation():
+        applicant.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("alert").first).to_have_text(
+        "Accepted Layla Nasser.", use_inner_text=True
+    )
     check_page(page, "Day: review after accepting")
 
     # Eligibility: the decision and its reason are on her page.
@@ -94,17 +97,17 @@ def test_one_connectee_from_sign_up_to_the_funder_report(page: Any) -> None:
     page.get_by_role("link", name="Layla Nasser").click()
     page.wait_for_url(re.compile(r"/matching/\d+$"))
     suggestion = page.locator("article.suggestion", has_text="Grace Hopper")
-    assert "Registered Nurses" in suggestion.inner_text()
+    expect(suggestion).to_contain_text("Registered Nurses", use_inner_text=True)
     page.get_by_role("button", name="Propose Grace Hopper").click()
     page.wait_for_url(re.compile(r"/matches/\d+$"))
     assert status_of(page) == "Proposed"
-    page.get_by_role("button", name="Mark introduced").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark introduced").click()
 
     hold_meeting(page, dt.date.today() - dt.timedelta(days=125), "Layla")
     record_three_referrals(page)
-    page.get_by_role("button", name="Mark referred").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark referred").click()
     assert status_of(page) == "Referred"
     record_follow_up(page, "Employed in their field")
     check_page(page, "Day: the match after its follow-up")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from community_node.extensions import db
 from community_node.mail import links
@@ -51,17 +52,17 @@ def test_a_connectee_sends_a_cv_and_staff_download_it(
     connectee_id, mine = _own_page(live_app)
     page.set_viewport_size(PHONE)
     page.goto(mine)
-    assert page.locator("#cv-on-file").inner_text() == "No CV on file yet."
+    expect(page.locator("#cv-on-file")).to_have_text("No CV on file yet.", use_inner_text=True)
     check_page(page, "selfservice connectee cv form")
 
     # A program renamed as a PDF is refused beside the field, and nothing is kept.
     page.get_by_label("Your CV file").set_input_files(
         {"name": "cv.pdf", "mimeType": "application/pdf", "buffer": FAKE_PDF}
     )
-    page.get_by_role("button", name="Send my CV").click()
-    page.wait_for_load_state()
-    assert page.locator("#f-cv-error").is_visible()
-    assert "not really a PDF" in page.locator("#f-cv-error").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my CV").click()
+    expect(page.locator("#f-cv-error")).to_be_visible()
+    expect(page.locator("#f-cv-error")).to_contain_text("not really a PDF", use_inner_text=True)
     assert page.get_by_label("Your CV file").get_attribute("aria-invalid") == "true"
     assert _stored(live_app, connectee_id) is None
     check_page(page, "selfservice connectee cv refused")
@@ -69,10 +70,10 @@ def test_a_connectee_sends_a_cv_and_staff_download_it(
     cv_file = tmp_path / "Nadia CV.pdf"
     cv_file.write_bytes(PDF)
     page.get_by_label("Your CV file").set_input_files(str(cv_file))
-    page.get_by_role("button", name="Send my CV").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").filter(has_text="Your CV is saved").is_visible()
-    assert "Nadia CV.pdf" in page.locator("#cv-on-file").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my CV").click()
+    expect(page.get_by_role("alert").filter(has_text="Your CV is saved")).to_be_visible()
+    expect(page.locator("#cv-on-file")).to_contain_text("Nadia CV.pdf", use_inner_text=True)
     stored = _stored(live_app, connectee_id)
     assert stored is not None and stored.file_media_type == "application/pdf"
     check_page(page, "selfservice connectee cv saved")
@@ -81,7 +82,7 @@ def test_a_connectee_sends_a_cv_and_staff_download_it(
     staff_page = staff.new_page()
     log_in(staff_page, COORDINATOR)
     staff_page.goto(f"/connectees/{connectee_id}")
-    assert "Nadia CV.pdf" in staff_page.locator("#cv").inner_text()
+    expect(staff_page.locator("#cv")).to_contain_text("Nadia CV.pdf", use_inner_text=True)
     with staff_page.expect_download() as download:
         staff_page.locator("#cv").get_by_role("link", name="Download").click()
     saved = tmp_path / "downloaded.pdf"
@@ -90,7 +91,7 @@ def test_a_connectee_sends_a_cv_and_staff_download_it(
     assert saved.read_bytes() == PDF
     staff.close()
 
-    page.get_by_role("button", name="Remove my CV").click()
-    page.wait_for_load_state()
-    assert page.locator("#cv-on-file").inner_text() == "No CV on file yet."
+    with page.expect_navigation():
+        page.get_by_role("button", name="Remove my CV").click()
+    expect(page.locator("#cv-on-file")).to_have_text("No CV on file yet.", use_inner_text=True)
     assert _stored(live_app, connectee_id) is None

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import log_in, serving
@@ -44,11 +45,13 @@ def test_an_admin_adds_a_colleague_and_reads_it_in_the_audit_log(page: Any) -> N
         == "Created the viewer account for nadia@example.org."
     )
     row = page.locator("#staff tr", has_text="Nadia National")
-    assert "Viewer" in row.inner_text()
+    expect(row).to_contain_text("Viewer", use_inner_text=True)
 
     row.get_by_label("Role of Nadia National").select_option("coordinator")
     row.get_by_role("button", name="Change role").click()
-    assert page.get_by_role("alert").inner_text() == "nadia@example.org is now coordinator."
+    expect(page.get_by_role("alert")).to_have_text(
+        "nadia@example.org is now coordinator.", use_inner_text=True
+    )
     page.screenshot(path="/tmp/hub-admin-staff.png", full_page=True)
 
     page.get_by_role("link", name="Audit log").click()
@@ -57,8 +60,8 @@ def test_an_admin_adds_a_colleague_and_reads_it_in_the_audit_log(page: Any) -> N
     page.wait_for_url(re.compile(r"action=staff_user.role"))
     events = page.locator("#events tbody tr")
     assert events.count() == 1
-    assert "Ana Admin" in events.first.inner_text()
-    assert "coordinator" in events.first.inner_text()
+    expect(events.first).to_contain_text("Ana Admin", use_inner_text=True)
+    expect(events.first).to_contain_text("coordinator", use_inner_text=True)
     check_page(page, "hub audit log")
     page.screenshot(path="/tmp/hub-admin-audit.png", full_page=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in
@@ -15,10 +16,12 @@ pytestmark = pytest.mark.browser
 def test_sync_now_without_a_hub_says_so(page: Any) -> None:
     log_in(page, COORDINATOR)
     page.goto("/hub")
-    assert "Not connected." in page.locator("#connection-state").inner_text()
+    expect(page.locator("#connection-state")).to_contain_text("Not connected.", use_inner_text=True)
     check_page(page, "hub-connection")
 
     page.get_by_role("button", name="Sync now").click()
 
-    assert "No hub is configured" in page.get_by_role("alert").first.inner_text()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "No hub is configured", use_inner_text=True
+    )
     check_page(page, "hub-connection-not-configured")

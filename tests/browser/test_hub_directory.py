@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from hub.app import create_app
 from hub.auth.keys import ensure_signing_key
@@ -125,7 +126,9 @@ def test_staff_search_the_directory(page: Any) -> None:
     log_in(page, VIEWER)
     page.get_by_role("link", name="Directory").first.click()
     page.wait_for_url(re.compile(r"/directory$"))
-    assert page.locator("#summary").inner_text() == "36 connectors, page 1 of 2."
+    expect(page.locator("#summary")).to_have_text(
+        "36 connectors, page 1 of 2.", use_inner_text=True
+    )
     assert page.locator("#profiles tbody tr").count() == 25
     page.get_by_role("link", name="Next →").click()
     page.wait_for_url(re.compile(r"[?&]page=2"))  # loaded whole before rows are counted
@@ -148,7 +151,9 @@ def test_staff_search_the_directory(page: Any) -> None:
 
     page.get_by_label("Occupation", exact=True).fill("no such work at all")
     page.get_by_role("button", name="Search").click()
-    assert "No occupation matches" in page.locator("#occupation-error").inner_text()
+    expect(page.locator("#occupation-error")).to_contain_text(
+        "No occupation matches", use_inner_text=True
+    )
     check_page(page, "Hub directory search error")
 
 
@@ -162,8 +167,8 @@ def test_staff_see_coverage_gaps_as_charts_and_tables(page: Any) -> None:
         "halifax/43",
         "stlouis/47",
     ]
-    assert "12" in gaps.nth(0).inner_text()
-    assert "a few withheld" in gaps.nth(1).inner_text()
+    expect(gaps.nth(0)).to_contain_text("12", use_inner_text=True)
+    expect(gaps.nth(1)).to_contain_text("a few withheld", use_inner_text=True)
     drawn = page.evaluate("() => document.querySelector('#chart-groups').chart.data.labels.length")
     assert drawn == 23  # the SOC 2018 major groups, military (55) included
     axes = "() => document.querySelector('#chart-groups').chart.scales.x.max"
@@ -191,7 +196,7 @@ def test_admin_rotates_a_client_secret(page: Any, hub: tuple[str, dict[str, Cred
     log_in(page, ADMIN)
     page.goto("/communities")
     row = page.locator('#communities tr[data-slug="portland"]')
-    assert "Outcome figures late" in row.inner_text()
+    expect(row).to_contain_text("Outcome figures late", use_inner_text=True)
     check_page(page, "Hub communities")
     page.goto("/communities/halifax")
     page.get_by_role("button", name="Rotate client secret…").click()
@@ -214,4 +219,4 @@ def test_admin_rotates_a_client_secret(page: Any, hub: tuple[str, dict[str, Cred
     assert token(secret) == 200
     page.goto("/communities/halifax")
     assert secret not in page.content()
-    assert "client secret rotated" in page.locator("#history").inner_text()
+    expect(page.locator("#history")).to_contain_text("client secret rotated", use_inner_text=True)

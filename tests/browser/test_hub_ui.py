@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from flask import Flask
+from playwright.sync_api import expect
 
 from hub.app import create_app
 from hub.auth.keys import ensure_signing_key
@@ -94,11 +95,13 @@ def test_log_in_and_read_the_dashboard(page: Any, live_hub: LiveHub) -> None:
     page.goto("/communities")
     assert urlsplit(page.url).path == "/login"
     log_in(page, ADMIN, "not the password")
-    assert page.get_by_role("alert").inner_text() == "Email or password is wrong."
+    expect(page.get_by_role("alert")).to_have_text(
+        "Email or password is wrong.", use_inner_text=True
+    )
     log_in(page, ADMIN)
     assert page.url == f"{live_hub.url}/"
-    assert page.get_by_role("heading", name="Dashboard", exact=True).is_visible()
-    assert page.locator("#count-communities-active").inner_text() == "2"
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.locator("#count-communities-active")).to_have_text("2", use_inner_text=True)
 
     # National totals: 42 enrolled rounds to 40; 7 + 30 met is 37, rounded to 35.
     assert rollup_cell(page, 0, "enrolled") == "40"
@@ -143,16 +146,18 @@ def test_admin_suspends_a_community_with_a_reason(page: Any, live_hub: LiveHub) 
     page.get_by_role("link", name="Communities").first.click()
     page.get_by_role("link", name="stlouis").click()
     page.wait_for_url(re.compile(r"/communities/stlouis$"))
-    assert page.locator("#current-status").inner_text() == "active"
+    expect(page.locator("#current-status")).to_have_text("active", use_inner_text=True)
     page.get_by_label("New status").select_option("suspended")
     page.get_by_role("button", name="Change status").click()
     # The browser itself refuses an empty reason (required), before anything is sent.
     assert page.locator("#reason:invalid").count() == 1
     page.get_by_label("Reason").fill("Outcome figures under review")
-    page.get_by_role("button", name="Change status").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").inner_text() == "St. Louis is now suspended."
-    assert page.locator("#current-status").inner_text() == "suspended"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change status").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "St. Louis is now suspended.", use_inner_text=True
+    )
+    expect(page.locator("#current-status")).to_have_text("suspended", use_inner_text=True)
     history = page.locator("#history").inner_text()
     assert "active → suspended" in history and "Outcome figures under review" in history
 
@@ -173,23 +178,23 @@ def test_coordinator_publishes_a_resource(page: Any) -> None:
     form.get_by_label("Category").select_option("webinar")
     page.get_by_label("Title", exact=True).fill("Interview practice for nurses")
     page.get_by_label("Summary", exact=True).fill("A recorded session")
-    page.get_by_role("button", name="Publish").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish").click()
     message = "Write a text, give a link or upload a file."
     assert page.locator("#body-error").inner_text() == message
     assert page.get_by_label("Title", exact=True).input_value() == "Interview practice for nurses"
 
     page.get_by_label("Link").fill("https://example.org/webinar")
-    page.get_by_role("button", name="Publish").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish").click()
     assert page.get_by_role("alert").inner_text() == (
         "Published the webinar “Interview practice for nurses”: every node receives it."
     )
     page.get_by_role("link", name="← All resources").click()
     row = page.locator("#resources tbody tr", has_text="Interview practice for nurses")
-    assert "Webinar" in row.inner_text()
+    expect(row).to_contain_text("Webinar", use_inner_text=True)
 
-    page.get_by_role("button", name="Unpublish Interview practice for nurses").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Unpublish Interview practice for nurses").click()
     assert page.get_by_role("alert").inner_text().startswith("Unpublished")
     assert page.locator("#resources tbody tr", has_text="Interview practice").count() == 0

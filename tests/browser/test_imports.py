@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in
@@ -27,7 +28,7 @@ def _people(bad_row: bool) -> str:
 def test_import_with_a_bad_row_fixed_and_reuploaded(page: Any, tmp_path: Path) -> None:
     log_in(page, COORDINATOR)
     page.goto("/imports")
-    assert page.get_by_role("heading", name="Imports", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Imports", exact=True)).to_be_visible()
     check_page(page, "imports")
 
     bad = tmp_path / "people.csv"
@@ -48,7 +49,7 @@ def test_import_with_a_bad_row_fixed_and_reuploaded(page: Any, tmp_path: Path) -
     page.get_by_label("Spreadsheet (.csv or .xlsx)").set_input_files(str(fixed))
     page.get_by_role("button", name="Check the file").click()
 
-    assert f"All {ROWS:,} rows" in page.locator("#preview").inner_text()
+    expect(page.locator("#preview")).to_contain_text(f"All {ROWS:,} rows", use_inner_text=True)
     assert page.locator("#preview-rows tbody tr").first.inner_text().startswith("2")
     check_page(page, "imports-preview")
 
@@ -57,9 +58,9 @@ def test_import_with_a_bad_row_fixed_and_reuploaded(page: Any, tmp_path: Path) -
     assert page.locator("progress#job-bar").count() == 1
     result = page.locator("#job-result")
     result.wait_for(timeout=60_000)  # htmx polls the progress until the job ends
-    assert f"Imported {ROWS:,} rows:" in result.inner_text()
-    assert f"{ROWS:,} created" in result.inner_text()
+    expect(result).to_contain_text(f"Imported {ROWS:,} rows:", use_inner_text=True)
+    expect(result).to_contain_text(f"{ROWS:,} created", use_inner_text=True)
     check_page(page, "imports-done")
 
     page.goto("/connectees?q=imported41%40example.org")
-    assert "Person41 Imported" in page.locator("#people").inner_text()
+    expect(page.locator("#people")).to_contain_text("Person41 Imported", use_inner_text=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in
@@ -105,8 +106,8 @@ def staff_page(browser: Any, url: str) -> Iterator[Any]:
 
 def refresh(page: Any) -> str:
     page.get_by_role("link", name="Introductions").first.click()
-    page.get_by_role("button", name="Refresh from hub").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Refresh from hub").click()
     flash: str = page.get_by_role("alert").first.inner_text()
     assert flash.startswith("Refreshed from the hub"), flash
     return flash
@@ -142,8 +143,10 @@ def test_a_cross_city_introduction_from_request_to_both_cards(
     hits.first.get_by_role("button", name="Request introduction").click()
     page.wait_for_url(re.compile(r"/introductions/\d+$"))
     outgoing_url = page.url
-    assert "Requested an introduction for Amira Haddad" in page.get_by_role("alert").inner_text()
-    assert page.locator("#state").inner_text() == "State: Waiting for an answer"
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Requested an introduction for Amira Haddad", use_inner_text=True
+    )
+    expect(page.locator("#state")).to_have_text("State: Waiting for an answer", use_inner_text=True)
     check_page(page, "introduction requested")
 
     # St. Louis: the request arrives with a refresh; the coordinator accepts for Jordan.
@@ -160,9 +163,11 @@ def test_a_cross_city_introduction_from_request_to_both_cards(
         assert heading.startswith("Halifax asks to meet ") and "Amira" not in heading
         assert "Amira" not in other.locator("main").inner_text()  # anonymous until accepted
         check_page(other, "introduction incoming")
-        other.get_by_role("button", name="Accept").click()
-        other.wait_for_load_state()
-        assert "Accepted on the connector" in other.get_by_role("alert").inner_text()
+        with other.expect_navigation():
+            other.get_by_role("button", name="Accept").click()
+        expect(other.get_by_role("alert")).to_contain_text(
+            "Accepted on the connector", use_inner_text=True
+        )
         assert other.get_by_role("button", name="Decline").count() == 0
         incoming_url = other.url
         check_page(other, "introduction incoming accepted")
@@ -170,7 +175,7 @@ def test_a_cross_city_introduction_from_request_to_both_cards(
         # Halifax refreshes: the acceptance, St. Louis's card opened, our card sent.
         refresh(page)
         page.goto(outgoing_url)
-        assert page.locator("#state").inner_text() == "State: Accepted"
+        expect(page.locator("#state")).to_have_text("State: Accepted", use_inner_text=True)
         card = page.locator("#their-card").inner_text()
         # One of St. Louis's nurses (the hub ranked them): a name, email and phone now.
         assert " Lee" in card and "@example.org" in card and "+1 314 555 0101" in card, card

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from community_node.participants import services as participants
 from community_node.participants.schemas import ConnecteeSchema
@@ -91,7 +92,7 @@ def test_log_in_skip_the_menu_and_review_with_the_keyboard(page: Any, live_app: 
     newcomer = _sign_up(live_app, "Noor")
 
     log_in_by_keyboard(page)
-    assert page.get_by_role("heading", name="Today", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
     # The first Tab reaches the skip link, which shows itself; Enter lands in the content,
     # so the next Tab is the page's first link rather than the menu's.
@@ -111,7 +112,7 @@ def test_log_in_skip_the_menu_and_review_with_the_keyboard(page: Any, live_app: 
     tab_to(page, card.get_by_role("button", name="Accept"))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/people/review\?kind=connectees"))
-    assert page.get_by_role("alert").inner_text() == "Accepted Noor Keyboard."
+    expect(page.get_by_role("alert")).to_have_text("Accepted Noor Keyboard.", use_inner_text=True)
 
 
 def test_a_decline_without_reason_keeps_the_keyboard_user_at_the_field(
@@ -127,10 +128,10 @@ def test_a_decline_without_reason_keeps_the_keyboard_user_at_the_field(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     card = page.locator(f'article[data-id="{newcomer}"]')
-    assert "Must not be blank." in card.inner_text()
+    expect(card).to_contain_text("Must not be blank.", use_inner_text=True)
     tab_to(page, card.get_by_label("Reason"))
     page.keyboard.type("Moved to another city.")
     tab_to(page, card.get_by_role("button", name="Decline"))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/people/review\?kind=connectees"))
-    assert page.get_by_role("alert").inner_text() == "Declined Idris Keyboard."
+    expect(page.get_by_role("alert")).to_have_text("Declined Idris Keyboard.", use_inner_text=True)

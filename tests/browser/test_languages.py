@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.extensions import db
@@ -61,16 +62,20 @@ def test_the_arabic_form_reads_right_to_left_and_is_sent(page: Any, live_app: Fl
     page.get_by_label("البلد الذي أتيت منه").select_option("SY")
     page.get_by_label("اللغة 1", exact=True).select_option("ara")
     page.get_by_label("مستواك في اللغة 1").select_option("native")
-    page.get_by_role("button", name="أرسل طلبي").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="أرسل طلبي").click()
     # The consent is required: its message is in Arabic too.
-    assert "لا يمكننا مراجعة طلبك" in page.locator("#f-consent_local_processing-error").inner_text()
-    assert page.locator("#error-summary-title").inner_text() == "يرجى تصحيح أمر واحد أدناه"
+    expect(page.locator("#f-consent_local_processing-error")).to_contain_text(
+        "لا يمكننا مراجعة طلبك", use_inner_text=True
+    )
+    expect(page.locator("#error-summary-title")).to_have_text(
+        "يرجى تصحيح أمر واحد أدناه", use_inner_text=True
+    )
 
     page.get_by_label("أوافق على أن يحتفظ فريق").check()
     page.get_by_role("button", name="أرسل طلبي").click()
     page.wait_for_url(re.compile(r"/join/thanks$"))
-    assert page.get_by_role("heading", name="شكرًا لك").is_visible()
+    expect(page.get_by_role("heading", name="شكرًا لك")).to_be_visible()
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert preferred_language(live_app, Connectee, "salma@example.org") == "ar"
 
@@ -93,28 +98,32 @@ def test_the_switcher_changes_the_language_and_it_is_remembered(page: Any) -> No
     }
     assert switcher.get_by_role("link", name="English").get_attribute("aria-current") == "true"
 
-    switcher.get_by_role("link", name="Українська").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        switcher.get_by_role("link", name="Українська").click()
     assert page.locator("html").get_attribute("lang") == "uk"
-    assert page.get_by_role("heading", level=1).inner_text() == "Програма «Конектор» (Testville)"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Програма «Конектор» (Testville)", use_inner_text=True
+    )
     assert page.locator(SWITCHER).get_attribute("aria-label") == "Читати цю сторінку мовою"
 
     # Remembered: a page opened without ?lang= is still in Ukrainian.
     page.goto("/join/connector")
-    assert page.get_by_role("heading", level=1).inner_text() == "Стати конектором-волонтером"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Стати конектором-волонтером", use_inner_text=True
+    )
     link = page.locator(SWITCHER).get_by_role("link", name="Українська")
     assert link.get_attribute("aria-current") == "true"
 
-    page.locator(SWITCHER).get_by_role("link", name="فارسی / دری").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(SWITCHER).get_by_role("link", name="فارسی / دری").click()
     assert page.locator("html").get_attribute("dir") == "rtl"
     check_page(page, "node /join/connector in Persian")
 
 
 def test_a_french_sign_up_gets_a_french_confirmation(page: Any, live_app: Flask) -> None:
     page.goto("/join")
-    page.locator(SWITCHER).get_by_role("link", name="Français").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(SWITCHER).get_by_role("link", name="Français").click()
     page.get_by_role("link", name="Devenir connecteur ou connectrice bénévole").click()
     page.wait_for_url(re.compile(r"/join/connector$"))
     page.get_by_label("Prénom").fill("Ines")
@@ -126,8 +135,10 @@ def test_a_french_sign_up_gets_a_french_confirmation(page: Any, live_app: Flask)
     page.get_by_label("J’accepte que l’équipe").check()
     page.get_by_role("button", name="Envoyer mon offre").click()
     page.wait_for_url(re.compile(r"/join/thanks$"))
-    assert page.get_by_role("heading", name="Merci", exact=True).is_visible()
-    assert "Nous avons bien reçu votre formulaire." in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Merci", exact=True)).to_be_visible()
+    expect(page.locator("main")).to_contain_text(
+        "Nous avons bien reçu votre formulaire.", use_inner_text=True
+    )
     assert preferred_language(live_app, Connector, "ines.moreau@example.org") == "fr"
 
 

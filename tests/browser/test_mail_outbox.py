@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.extensions import db
@@ -29,11 +30,11 @@ def test_a_coordinator_retries_a_dead_letter(page: Any, live_app: Flask) -> None
         db.session.remove()
     log_in(page, COORDINATOR)
     page.goto("/mail")
-    assert page.locator("#count-dead").inner_text() == "1"
+    expect(page.locator("#count-dead")).to_have_text("1", use_inner_text=True)
     check_page(page, "mail-outbox")
     page.get_by_role("button", name=f"Retry message {message_id}").click()
     page.wait_for_url("**/mail")
-    assert page.locator("#count-dead").inner_text() == "0"
-    assert page.locator("#no-dead").is_visible()
+    expect(page.locator("#count-dead")).to_have_text("0", use_inner_text=True)
+    expect(page.locator("#no-dead")).to_be_visible()
     assert "queued again" in page.content()
     check_page(page, "mail-outbox-empty")

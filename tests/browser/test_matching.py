@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.extensions import db
@@ -51,7 +52,7 @@ def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
     check_page(page, "Matching waiting list")
     page.get_by_role("link", name="Amira Haddad").click()
     page.wait_for_url(re.compile(r"/matching/\d+$"))
-    assert page.get_by_role("heading", name="Connectors for Amira Haddad").is_visible()
+    expect(page.get_by_role("heading", name="Connectors for Amira Haddad")).to_be_visible()
     suggestion = page.locator("article.suggestion", has_text="Grace Hopper")
     assert "Score" in suggestion.inner_text() and "Registered Nurses" in suggestion.inner_text()
     assert "not connected to the hub" in page.locator("#cross-city").inner_text() or (
@@ -61,12 +62,14 @@ def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
 
     page.get_by_role("button", name="Propose Grace Hopper").click()
     page.wait_for_url(re.compile(r"/matches/\d+$"))
-    assert page.get_by_role("alert").first.inner_text() == "Proposed Grace Hopper to Amira Haddad."
+    expect(page.get_by_role("alert").first).to_have_text(
+        "Proposed Grace Hopper to Amira Haddad.", use_inner_text=True
+    )
     assert status_of(page) == "Proposed"
     check_page(page, "Match proposed")
 
-    page.get_by_role("button", name="Mark introduced").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark introduced").click()
     assert status_of(page) == "Introduced"
     assert page.get_by_role("button", name="Mark met").count() == 0  # not allowed yet
 
@@ -75,26 +78,28 @@ def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
     check_page(page, "Meeting held")
     record_three_referrals(page)
     check_page(page, "Three referrals")
-    page.get_by_role("button", name="Mark referred").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark referred").click()
     assert status_of(page) == "Referred"
 
     follow_ups = page.locator("#follow-ups-table")
-    assert "Due now" in follow_ups.locator("tr[data-months='3']").inner_text()
+    expect(follow_ups.locator("tr[data-months='3']")).to_contain_text(
+        "Due now", use_inner_text=True
+    )
     # A refused follow-up keeps what was typed, the message beside its field.
     page.get_by_label("Situation").select_option(label="Still searching")
     page.get_by_label("Job (occupation)").fill("29-1141 Registered Nurses")
-    page.get_by_role("button", name="Record the follow-up").click()
-    page.wait_for_load_state()
-    assert "Not saved" in page.locator("#error-summary").inner_text()
-    assert page.locator("#outcome-occupation-error").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the follow-up").click()
+    expect(page.locator("#error-summary")).to_contain_text("Not saved", use_inner_text=True)
+    expect(page.locator("#outcome-occupation-error")).to_be_visible()
     assert page.get_by_label("Job (occupation)").input_value() == "29-1141 Registered Nurses"
     check_page(page, "Follow-up refused")
 
     page.get_by_label("Situation").select_option(label="Employed in their field")
     page.get_by_label("Credits the program?").select_option(label="Yes")
-    page.get_by_role("button", name="Record the follow-up").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the follow-up").click()
     row = follow_ups.locator("tr[data-months='3']").inner_text()
     assert "Employed in their field (Registered Nurses)" in row
     timeline = page.locator("#timeline").inner_text()
@@ -104,7 +109,9 @@ def test_a_connectees_match_from_suggestion_to_follow_up(page: Any) -> None:
     check_page(page, "Follow-up recorded")
 
     page.goto("/matches")
-    assert "Amira Haddad with Grace Hopper" in page.locator("#matches").inner_text()
+    expect(page.locator("#matches")).to_contain_text(
+        "Amira Haddad with Grace Hopper", use_inner_text=True
+    )
     check_page(page, "Matches list")
 
 
@@ -113,13 +120,13 @@ def test_batch_proposals_are_reviewed_then_confirmed(page: Any) -> None:
     page.goto("/matching")
     page.get_by_role("button", name="Build proposals for review").click()
     page.wait_for_url(re.compile(r"/matching/proposals/\d+$"))
-    assert "Nothing has been sent yet" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Nothing has been sent yet", use_inner_text=True)
     check_page(page, "Batch proposals for review")
     boxes = page.locator("input[name='rows']")
     for i in range(boxes.count()):
         boxes.nth(i).uncheck()
-    page.get_by_role("button", name="Confirm the ticked proposals").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm the ticked proposals").click()
     assert page.get_by_role("alert").first.inner_text().startswith("Made 0 matches.")
     assert page.locator("input[name='rows']").count() == 0
     check_page(page, "Batch proposals reviewed")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import log_in, serving
@@ -103,12 +104,14 @@ def test_apply_review_approve_and_hand_over_the_credentials_once(
     applicant.get_by_role("button", name="Send the corrected application").click()
     applicant.wait_for_url(re.compile(r"/apply/thanks$"))
     applicant.goto(edit_link)
-    assert "already been used" in applicant.locator("#dead-link").inner_text()
+    expect(applicant.locator("#dead-link")).to_contain_text(
+        "already been used", use_inner_text=True
+    )
 
     # Staff approve: the community and its client are registered.
     page.get_by_role("link", name="Back to the application").click()
-    assert page.locator("#current-status").inner_text() == "Resubmitted"
-    assert "MAGMA" in page.locator("#partners").inner_text()
+    expect(page.locator("#current-status")).to_have_text("Resubmitted", use_inner_text=True)
+    expect(page.locator("#partners")).to_contain_text("MAGMA", use_inner_text=True)
     assert page.get_by_label("Community id (slug)", exact=True).input_value() == "moncton"
     page.get_by_role("button", name="Approve and register the community").click()
     credentials_link = page.get_by_label("Link to pass on", exact=True).input_value()
@@ -131,7 +134,9 @@ def test_apply_review_approve_and_hand_over_the_credentials_once(
     assert token.status_code == 200, token.text
     response = applicant.goto(credentials_link)
     assert response is not None and response.status == 410
-    assert "already been used" in applicant.locator("#dead-link").inner_text()
+    expect(applicant.locator("#dead-link")).to_contain_text(
+        "already been used", use_inner_text=True
+    )
     assert secret not in applicant.content()
     check_page(applicant, "onboarding credentials link used")
 
@@ -143,6 +148,8 @@ def test_apply_review_approve_and_hand_over_the_credentials_once(
     assert "First sync received: not yet" in re.sub(r"\s+", " ", checklist.inner_text())
     page.get_by_role("button", name="Tick “Eligibility rules written”").click()
     page.wait_for_url(re.compile(r"/communities/moncton$"))
-    assert page.get_by_role("alert").inner_text() == "“Eligibility rules written” ticked."
-    assert page.get_by_role("button", name="Untick “Eligibility rules written”").is_visible()
+    expect(page.get_by_role("alert")).to_have_text(
+        "“Eligibility rules written” ticked.", use_inner_text=True
+    )
+    expect(page.get_by_role("button", name="Untick “Eligibility rules written”")).to_be_visible()
     check_page(page, "onboarding community checklist")

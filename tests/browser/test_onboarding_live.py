@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import PASSWORD, log_in
@@ -111,14 +112,20 @@ def test_an_approved_city_connects_syncs_and_goes_live(
     with browsing(browser, node.url) as city:
         log_in(city, NODE_ADMIN)
         city.goto("/hub")
-        assert "Not connected." in city.locator("#connection-state").inner_text()
+        expect(city.locator("#connection-state")).to_contain_text(
+            "Not connected.", use_inner_text=True
+        )
         check_page(city, "node hub page before connecting")
         city.get_by_label("Hub address").fill(hub.url)
         city.get_by_label("Client id").fill(client_id)
         city.get_by_label("Client secret").fill("not the secret")
         city.get_by_role("button", name="Check and connect").click()
-        assert "did not accept the connection" in city.locator("#connect-form").inner_text()
-        assert "Not connected." in city.locator("#connection-state").inner_text()
+        expect(city.locator("#connect-form")).to_contain_text(
+            "did not accept the connection", use_inner_text=True
+        )
+        expect(city.locator("#connection-state")).to_contain_text(
+            "Not connected.", use_inner_text=True
+        )
         city.get_by_label("Client secret").fill(secret)
         city.get_by_role("button", name="Check and connect").click()
         city.wait_for_url(re.compile(r"/hub$"))
@@ -129,7 +136,9 @@ def test_an_approved_city_connects_syncs_and_goes_live(
         city.wait_for_function(
             "() => /Synced:/.test(document.body.innerText)", polling=200, timeout=30_000
         )
-        assert "Synced: 5 changes sent, 0 refused" in city.locator("main").inner_text()
+        expect(city.locator("main")).to_contain_text(
+            "Synced: 5 changes sent, 0 refused", use_inner_text=True
+        )
         check_page(city, "node hub page after the first sync")
 
     page.reload()
@@ -140,5 +149,5 @@ def test_an_approved_city_connects_syncs_and_goes_live(
     for item in ("Eligibility rules written", "Staff trained"):
         page.get_by_role("button", name=f"Tick “{item}”").click()
         page.wait_for_url(re.compile(r"/communities/moncton$"))
-    assert page.locator("#checklist-heading .badge").inner_text() == "live"
+    expect(page.locator("#checklist-heading .badge")).to_have_text("live", use_inner_text=True)
     check_page(page, "hub community live")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.browser.a11y import PHONE_WIDTH, check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in, seeded_node, serving
@@ -47,18 +48,18 @@ def test_coordinator_adds_a_connectee_picking_a_misspelt_occupation(page: Any) -
     suggestion = page.get_by_role("button", name="Registered Nurses (29-1141)")
     suggestion.wait_for()
     check_page(page, "Occupation suggestion")
-    suggestion.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        suggestion.click()
     assert page.get_by_label("Occupation wanted here").input_value() == (
         "29-1141 Registered Nurses"
     )
-    assert page.get_by_text("Chosen: Registered Nurses (29-1141)").is_visible()
+    expect(page.get_by_text("Chosen: Registered Nurses (29-1141)")).to_be_visible()
 
     # Two languages: fill the first row, add a second.
     page.get_by_label("Language 1", exact=True).select_option(label="Persian")
     page.get_by_label("Level in language 1").select_option(label="First language")
-    page.get_by_role("button", name="Add another language").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add another language").click()
     page.get_by_label("Language 2", exact=True).select_option(label="English")
     page.get_by_label("Level in language 2").select_option(label="B2: upper intermediate")
     page.get_by_label("Skills").fill("patient care, custmer service")
@@ -71,8 +72,10 @@ def test_coordinator_adds_a_connectee_picking_a_misspelt_occupation(page: Any) -
 
     page.get_by_role("button", name="Add connectee").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert page.get_by_role("alert").inner_text() == "Added Nadia Karimi."
-    assert "Registered Nurses (29-1141)" in page.locator("#fields").inner_text()
+    expect(page.get_by_role("alert")).to_have_text("Added Nadia Karimi.", use_inner_text=True)
+    expect(page.locator("#fields")).to_contain_text(
+        "Registered Nurses (29-1141)", use_inner_text=True
+    )
     languages = page.locator("#languages").inner_text()
     assert "Persian" in languages and "English" in languages
     check_page(page, "Added connectee")
@@ -87,11 +90,15 @@ def test_a_bad_phone_and_long_note_come_back_beside_their_fields(page: Any) -> N
     assert page.get_by_label("Phone").input_value() == "+1 902 555 0100"
     page.get_by_label("Phone").fill("call me after six")
     page.get_by_label("Notes").fill("n" * 20_000)
-    page.get_by_role("button", name="Save changes").click()
-    page.wait_for_load_state()
-    assert "Nothing was saved" in page.get_by_role("alert").first.inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "Nothing was saved", use_inner_text=True
+    )
     assert page.locator("#f-phone-error").inner_text().startswith("Enter a phone number")
-    assert page.locator("#f-notes-error").inner_text() == "Longer than maximum length 5000."
+    expect(page.locator("#f-notes-error")).to_have_text(
+        "Longer than maximum length 5000.", use_inner_text=True
+    )
     assert page.get_by_label("Phone").input_value() == "call me after six"
     check_page(page, "Edit connectee refused")
     page.screenshot(path=f"{SHOTS}-edit-refused.png", full_page=True)
@@ -101,8 +108,8 @@ def test_a_bad_phone_and_long_note_come_back_beside_their_fields(page: Any) -> N
     # Enter in a field saves (not "Remove language 1", the first visible button).
     page.get_by_label("Phone").press("Enter")
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert "+1 902 555 0177" in page.locator("#fields").inner_text()
-    assert page.locator("#notes").inner_text() == "Prefers mornings."
+    expect(page.locator("#fields")).to_contain_text("+1 902 555 0177", use_inner_text=True)
+    expect(page.locator("#notes")).to_have_text("Prefers mornings.", use_inner_text=True)
 
 
 def test_coordinator_edits_a_connectors_capacity(page: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in
 
@@ -18,22 +20,28 @@ def _open(page: Any, name: str) -> None:
 def test_a_coordinator_checks_eligibility_records_a_consent_and_withdraws_it(page: Any) -> None:
     log_in(page, COORDINATOR)
     _open(page, "Amira Haddad")
-    assert page.locator("#eligibility-outcome").inner_text() == "Not checked yet."
+    expect(page.locator("#eligibility-outcome")).to_have_text(
+        "Not checked yet.", use_inner_text=True
+    )
     page.get_by_role("button", name="Check against the rules").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert "Checked against the rules" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Checked against the rules", use_inner_text=True
+    )
     assert page.locator("#criteria tbody tr").count() >= 1
     check_page(page, "Person page")
 
     # An override without a reason is refused beside the field, then done with one.
     page.get_by_label("Decision").select_option("waitlisted")
     page.get_by_role("button", name="Record the decision").click()
-    assert "Must not be blank." in page.locator("#override").inner_text()
+    expect(page.locator("#override")).to_contain_text("Must not be blank.", use_inner_text=True)
     page.get_by_label("Reason").fill("Waiting for the licence assessment.")
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert "decided by staff" in page.locator("#eligibility-outcome").inner_text()
-    assert page.locator("#person-status").inner_text() == "waitlisted"
+    expect(page.locator("#eligibility-outcome")).to_contain_text(
+        "decided by staff", use_inner_text=True
+    )
+    expect(page.locator("#person-status")).to_have_text("waitlisted", use_inner_text=True)
 
     page.locator("#consent-add summary").click()
     page.get_by_label("What they agreed to").select_option("cross_city_introductions")
@@ -41,7 +49,7 @@ def test_a_coordinator_checks_eligibility_records_a_consent_and_withdraws_it(pag
     page.get_by_role("button", name="Record consent").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
     row = page.locator("#consents tr", has_text="Introductions to people in other cities")
-    assert "in force" in row.inner_text()
+    expect(row).to_contain_text("in force", use_inner_text=True)
     row.locator("summary").click()
     row.get_by_label("Note (optional)").fill("Said so at the job fair.")
     row.get_by_role("button", name="Withdraw this consent").click()
@@ -69,11 +77,15 @@ def test_erase_by_keyboard_alone(page: Any) -> None:
     page.keyboard.type("Carlos")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Type the full name exactly as shown above." in page.locator("#erase-form").inner_text()
+    expect(page.locator("#erase-form")).to_contain_text(
+        "Type the full name exactly as shown above.", use_inner_text=True
+    )
     field.fill("")
     field.focus()
     page.keyboard.type("Carlos Zapata")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/connectees$"))
-    assert "no personal data is left" in page.get_by_role("alert").inner_text()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "no personal data is left", use_inner_text=True
+    )
     assert page.get_by_role("link", name="Carlos Zapata").count() == 0

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.events import services as events
@@ -89,7 +90,7 @@ def test_checking_people_in_at_the_door_on_a_phone(page: Any, live_app: Flask) -
     assert rows.count() == 1
     page.get_by_role("button", name="Check in Amira Haddad").click()
     page.locator("#door-list li", has_text="Amira Haddad").get_by_text("✓ In").wait_for()
-    assert page.locator("#door-count").inner_text() == "1 checked in"
+    expect(page.locator("#door-count")).to_have_text("1 checked in", use_inner_text=True)
     assert _status(live_app, "Amira") == Attendance.CHECKED_IN
     assert _status(live_app, "Oleksandr") == Attendance.INVITED
     check_page(page, "node event check-in after one")
@@ -118,7 +119,9 @@ def test_a_connectors_invitation_link_brings_a_sign_up_attributed_to_them(
     try:
         public.set_viewport_size(PHONE)
         public.goto(f"{parts.path}?{parts.query}")
-        assert "You were invited by Grace." in public.locator("#invited-by").inner_text()
+        expect(public.locator("#invited-by")).to_contain_text(
+            "You were invited by Grace.", use_inner_text=True
+        )
         check_page(public, "node invited connector sign-up")
         public.get_by_label("First name").fill("Idris")
         public.get_by_label("Last name").fill("Mensah")
@@ -143,9 +146,9 @@ def test_a_connectors_invitation_link_brings_a_sign_up_attributed_to_them(
 
     # Staff see it on the new connector's page and in the invitation report.
     page.goto(f"/connectors/{idris_id}")
-    assert "Grace Hopper" in page.locator("#fields").inner_text()
+    expect(page.locator("#fields")).to_contain_text("Grace Hopper", use_inner_text=True)
     page.goto("/reports?period=all")
     row = page.locator("#invitations-table tbody tr", has_text="Grace Hopper")
-    assert row.locator("td").nth(1).inner_text() == "1"
-    assert "Idris Mensah" in page.locator("#chains").inner_text()
+    expect(row.locator("td").nth(1)).to_have_text("1", use_inner_text=True)
+    expect(page.locator("#chains")).to_contain_text("Idris Mensah", use_inner_text=True)
     check_page(page, "node reports with recruitment")

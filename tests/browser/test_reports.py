@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in
@@ -31,8 +32,10 @@ def test_charts_render_the_numbers_in_their_tables(page: Any) -> None:
     )
     assert size[0] > 0 and size[1] > 0
     # Nobody is matched on this node: the chart is hidden and its table says why.
-    assert "Nobody in these cohorts" in page.locator("#time-to-match-table").inner_text()
-    assert not page.locator("#chart-time-to-match").is_visible()
+    expect(page.locator("#time-to-match-table")).to_contain_text(
+        "Nobody in these cohorts", use_inner_text=True
+    )
+    expect(page.locator("#chart-time-to-match")).to_be_hidden()
     check_page(page, "reports")
 
 

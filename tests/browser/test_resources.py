@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from community_node.sync import connection as hub_connection
 from community_node.sync.run import run_sync
@@ -87,8 +88,12 @@ def test_a_file_published_on_the_hub_reaches_the_node_in_french(
     form.locator("#translations-0-title").fill("Guide de licence en soins infirmiers")
     form.get_by_role("button", name="Publish").click()
     page.wait_for_url(re.compile(r"/resources/\d+$"))
-    assert "Published the guide “Nursing licence guide”" in page.get_by_role("alert").inner_text()
-    assert page.locator("#download").inner_text() == "Download Guide de licence.pdf"
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Published the guide “Nursing licence guide”", use_inner_text=True
+    )
+    expect(page.locator("#download")).to_have_text(
+        "Download Guide de licence.pdf", use_inner_text=True
+    )
     check_page(page, "hub resource")
     page.screenshot(path="/tmp/hub-resource.png", full_page=True)
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from community_node.database import utcnow
@@ -141,15 +142,15 @@ def test_a_connector_accepts_a_match_from_the_message(
 
     page.set_viewport_size(PHONE)
     page.goto(accept)
-    assert page.get_by_role("heading", name="Meet a newcomer in your field?").is_visible()
+    expect(page.get_by_role("heading", name="Meet a newcomer in your field?")).to_be_visible()
     assert "Samira" in page.inner_text("main")  # the pitch, as the newcomer consented
     check_page(page, "selfservice accept confirm")
     with live_app.app_context():  # opening the link changed nothing
         assert db.session.get(Match, match_id).status is MatchStatus.PROPOSED  # type: ignore[union-attr]
 
-    page.get_by_role("button", name="Yes, introduce us").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Thank you for accepting").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Yes, introduce us").click()
+    expect(page.get_by_role("heading", name="Thank you for accepting")).to_be_visible()
     check_page(page, "selfservice accept done")
     with live_app.app_context():
         assert db.session.get(Match, match_id).status is MatchStatus.INTRODUCED  # type: ignore[union-attr]
@@ -158,7 +159,7 @@ def test_a_connector_accepts_a_match_from_the_message(
 
     page.go_back()  # the confirmation page again, and its button once more
     page.reload()
-    assert page.locator("#already-done").is_visible()
+    expect(page.locator("#already-done")).to_be_visible()
 
 
 def test_a_connector_records_three_introductions(page: Any, live_app: Flask, inbox: Inbox) -> None:
@@ -176,7 +177,7 @@ def test_a_connector_records_three_introductions(page: Any, live_app: Flask, inb
 
     page.set_viewport_size(PHONE)
     page.goto(url)
-    assert page.get_by_role("heading", name="Your three introductions").is_visible()
+    expect(page.get_by_role("heading", name="Your three introductions")).to_be_visible()
     check_page(page, "selfservice referrals form")
     people = [
         ("Dana Lee", "Harbour Health", "Health care"),
@@ -188,9 +189,9 @@ def test_a_connector_records_three_introductions(page: Any, live_app: Flask, inb
         group.get_by_label("Their name").fill(name)
         group.get_by_label("Their organisation").fill(organisation)
         group.get_by_label("Sector").fill(sector)
-    page.get_by_role("button", name="Record my introductions").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Thank you for your introductions").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record my introductions").click()
+    expect(page.get_by_role("heading", name="Thank you for your introductions")).to_be_visible()
     check_page(page, "selfservice referrals done")
     with live_app.app_context():
         match = db.session.get(Match, match_id)
@@ -220,7 +221,7 @@ def test_a_connectee_answers_the_six_month_survey_and_the_report_counts_it(
 
     page.set_viewport_size(PHONE)
     page.goto(url)
-    assert page.get_by_role("heading", name="How are things going?").is_visible()
+    expect(page.get_by_role("heading", name="How are things going?")).to_be_visible()
     check_page(page, "selfservice survey")
     page.get_by_role("group", name="1. Do you have a job now?").get_by_label("Yes").check()
     page.get_by_label("Yes, in my field").check()
@@ -230,9 +231,9 @@ def test_a_connectee_answers_the_six_month_survey_and_the_report_counts_it(
     page.get_by_label("4. What does it pay, roughly?").select_option(label="$30 to $45 an hour")
     page.get_by_role("group", name="5. Did the program help").get_by_label("Yes").check()
     page.get_by_label("Very useful").check()
-    page.get_by_role("button", name="Send my answers").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     check_page(page, "selfservice survey done")
     with live_app.app_context():
         outcome = db.session.scalars(
@@ -262,15 +263,15 @@ def test_own_pages_from_the_preferences_link(page: Any, live_app: Flask, inbox: 
 
     page.set_viewport_size(PHONE)
     page.goto(mine)
-    assert page.get_by_role("heading", name="Hello Morgan").is_visible()
+    expect(page.get_by_role("heading", name="Hello Morgan")).to_be_visible()
     check_page(page, "selfservice connector page")
     page.get_by_label("Pause me until").fill((dt.date.today() + dt.timedelta(days=20)).isoformat())
-    page.get_by_role("button", name="Save pause").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save pause").click()
     assert "Paused: no new proposals before" in page.inner_text("main")
     page.get_by_label("Send me reminders").uncheck()
-    page.get_by_role("button", name="Save message preferences").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save message preferences").click()
     with live_app.app_context():
         person = db.session.get(Connector, connector_id)
         assert person is not None and person.reminders_opt_out and person.unavailable_until
@@ -299,14 +300,14 @@ def test_a_connectees_page_and_erasure_request(page: Any, live_app: Flask, inbox
 
     page.set_viewport_size(PHONE)
     page.goto(mine)
-    assert page.get_by_role("heading", name="Hello Samira").is_visible()
+    expect(page.get_by_role("heading", name="Hello Samira")).to_be_visible()
     assert "Morgan" in page.inner_text("#matches-heading + article")  # introduced, met
     check_page(page, "selfservice connectee page")
     page.get_by_label("Phone").fill("+1 902 555 0142")
-    page.get_by_role("button", name="Save contact details").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").filter(has_text="contact details are saved").is_visible()
-    page.get_by_role("button", name="Ask for my data to be erased").click()
-    page.wait_for_load_state()
-    assert page.locator("#erasure-requested").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save contact details").click()
+    expect(page.get_by_role("alert").filter(has_text="contact details are saved")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask for my data to be erased").click()
+    expect(page.locator("#erasure-requested")).to_be_visible()
     check_page(page, "selfservice connectee page erasure asked")

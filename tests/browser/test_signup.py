@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, log_in, seeded_node, serving
@@ -62,20 +63,20 @@ def test_a_newcomer_applies_and_staff_find_them(page: Any) -> None:
     page.get_by_label("Weekends").check()
 
     # Without the required consent: the same page, the message beside the box.
-    page.get_by_role("button", name="Send my application").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my application").click()
     consent = page.get_by_label("I agree that staff")
     assert consent.get_attribute("aria-invalid") == "true"
     message = page.locator("#f-consent_local_processing-error")
     assert "agree that we keep and use it" in message.inner_text()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("First name").input_value() == "Nadia"  # nothing retyped
     assert picker.input_value() == "Civil Engineers"
 
     consent.check()
     page.get_by_role("button", name="Send my application").click()
     page.wait_for_url(re.compile(r"/join/thanks$"))
-    assert page.get_by_role("heading", name="Thank you").is_visible()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
 
     log_in(page, COORDINATOR)
     page.goto("/connectees?status=submitted")
@@ -84,7 +85,7 @@ def test_a_newcomer_applies_and_staff_find_them(page: Any) -> None:
     assert "Civil Engineers" in row.inner_text() and "submitted" in row.inner_text()
     row.get_by_role("link", name="Nadia Rahimi").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert "Civil Engineers" in page.locator("#fields").inner_text()
+    expect(page.locator("#fields")).to_contain_text("Civil Engineers", use_inner_text=True)
 
 
 def test_a_volunteer_signs_up_without_javascript(browser: Any, live_server: str) -> None:
@@ -101,8 +102,8 @@ def test_a_volunteer_signs_up_without_javascript(browser: Any, live_server: str)
         page.get_by_label("How many newcomers you can meet").select_option("2")
         page.get_by_label("I agree that staff").check()
         page.get_by_label("List me in the national").check()
-        page.get_by_role("button", name="Send my offer").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send my offer").click()
         assert urlsplit(page.url).path == "/join/thanks"
     finally:
         context.close()

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.a11y import check_page
 from tests.browser.conftest import COORDINATOR, VIEWER, log_in
@@ -14,9 +15,9 @@ from tests.browser.conftest import COORDINATOR, VIEWER, log_in
 pytestmark = pytest.mark.browser
 
 
-def names(page: Any) -> list[str]:
-    texts: list[str] = page.locator("#people tbody tr[data-id] td:first-child a").all_inner_texts()
-    return texts
+def expect_names(page: Any, expected: list[str]) -> None:
+    """The list shows exactly these people, in this order (retried until the page shows it)."""
+    expect(page.locator("#people tbody tr[data-id] td:first-child a")).to_have_text(expected)
 
 
 def test_login_wrong_then_right(page: Any, live_server: str) -> None:
@@ -24,39 +25,44 @@ def test_login_wrong_then_right(page: Any, live_server: str) -> None:
     assert urlsplit(page.url).path == "/login"
     check_page(page, "Login")
     log_in(page, COORDINATOR, "not the password")
-    assert page.get_by_role("alert").inner_text() == "Email or password is wrong."
+    expect(page.get_by_role("alert")).to_have_text(
+        "Email or password is wrong.", use_inner_text=True
+    )
     assert urlsplit(page.url).path == "/login"
     log_in(page, COORDINATOR)
     assert page.url == f"{live_server}/"
-    assert page.get_by_role("heading", name="Today", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     # The seeded three connectees and the connector signed up and wait for review.
-    assert page.locator("#count-submitted").inner_text() == "3"
-    assert page.locator("#count-connectors-submitted").inner_text() == "1"
+    expect(page.locator("#count-submitted")).to_have_text("3", use_inner_text=True)
+    expect(page.locator("#count-connectors-submitted")).to_have_text("1", use_inner_text=True)
 
 
 def test_filter_connectees_by_language_and_word(page: Any) -> None:
     log_in(page, COORDINATOR)
     page.get_by_role("link", name="Connectees").first.click()
-    assert sorted(names(page)) == ["Amira Haddad", "Carlos Zapata", "Oleksandr Bondarenko"]
+    page.wait_for_url(re.compile(r"/connectees$"))
+    expect(page.locator("#people tbody tr[data-id]")).to_have_count(3)
+    rows = page.locator("#people tbody tr[data-id] td:first-child a").all_inner_texts()
+    assert sorted(rows) == ["Amira Haddad", "Carlos Zapata", "Oleksandr Bondarenko"]
 
     check_page(page, "Connectees")
     page.get_by_label("Language").select_option(label="Ukrainian")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"language=uk"))
-    assert names(page) == ["Oleksandr Bondarenko"]
-    assert "Ukrainian native" in page.locator("#people").inner_text()
+    expect_names(page, ["Oleksandr Bondarenko"])
+    expect(page.locator("#people")).to_contain_text("Ukrainian native", use_inner_text=True)
 
     page.get_by_label("Language").select_option(label="Any language")
     page.get_by_label("Search").fill("payroll")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"q=payroll"))
-    assert names(page) == ["Carlos Zapata"]
+    expect_names(page, ["Carlos Zapata"])
 
     page.get_by_label("Search").fill("nobody-has-this")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"q=nobody"))
-    assert names(page) == []
-    assert page.get_by_text("Nothing matches these filters.").is_visible()
+    expect_names(page, [])
+    expect(page.get_by_text("Nothing matches these filters.")).to_be_visible()
 
 
 def test_sort_by_name(page: Any) -> None:
@@ -64,10 +70,10 @@ def test_sort_by_name(page: Any) -> None:
     page.goto("/connectees")
     page.locator('a.sort[data-sort="last_name"]').click()
     page.wait_for_url(re.compile(r"sort=last_name"))
-    assert names(page) == ["Oleksandr Bondarenko", "Amira Haddad", "Carlos Zapata"]
+    expect_names(page, ["Oleksandr Bondarenko", "Amira Haddad", "Carlos Zapata"])
     page.locator('a.sort[data-sort="last_name"]').click()
     page.wait_for_url(re.compile(r"sort=-last_name"))
-    assert names(page) == ["Carlos Zapata", "Amira Haddad", "Oleksandr Bondarenko"]
+    expect_names(page, ["Carlos Zapata", "Amira Haddad", "Oleksandr Bondarenko"])
 
 
 def test_coordinator_opens_detail_and_edits_phone(page: Any) -> None:
@@ -76,8 +82,10 @@ def test_coordinator_opens_detail_and_edits_phone(page: Any) -> None:
     page.get_by_role("link", name="Amira Haddad").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
     assert page.locator("#person-name").inner_text().startswith("Amira Haddad")
-    assert "Registered Nurses (29-1141)" in page.locator("#fields").inner_text()
-    assert "Arabic" in page.locator("#languages").inner_text()
+    expect(page.locator("#fields")).to_contain_text(
+        "Registered Nurses (29-1141)", use_inner_text=True
+    )
+    expect(page.locator("#languages")).to_contain_text("Arabic", use_inner_text=True)
     assert "Coordinator id" not in page.locator("#fields").inner_text()
     check_page(page, "Connectee")
 
@@ -88,9 +96,9 @@ def test_coordinator_opens_detail_and_edits_phone(page: Any) -> None:
     phone.fill("+1 902 555 0199")
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert page.get_by_role("alert").inner_text() == "Saved Amira Haddad."
+    expect(page.get_by_role("alert")).to_have_text("Saved Amira Haddad.", use_inner_text=True)
     page.reload()
-    assert "+1 902 555 0199" in page.locator("#fields").inner_text()
+    expect(page.locator("#fields")).to_contain_text("+1 902 555 0199", use_inner_text=True)
 
 
 def test_viewer_sees_no_edit_form_and_cannot_post(page: Any) -> None:
@@ -98,7 +106,7 @@ def test_viewer_sees_no_edit_form_and_cannot_post(page: Any) -> None:
     page.goto("/connectees?q=carlos")
     page.get_by_role("link", name="Carlos Zapata").click()
     page.wait_for_url(re.compile(r"/connectees/\d+$"))
-    assert page.locator("#fields").is_visible()
+    expect(page.locator("#fields")).to_be_visible()
     assert page.get_by_role("link", name="Edit").count() == 0
     # Even with a valid CSRF token (from the logout form) the write is refused.
     token = page.locator('input[name="csrf_token"]').first.get_attribute("value")

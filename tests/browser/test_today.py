@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from community_node.participants import services as participants
 from community_node.participants.schemas import ConnecteeSchema
@@ -53,7 +54,7 @@ def applicants(live_app: Flask) -> list[int]:
 
 def test_today_page_links_sign_ups_to_the_queue(page: Any) -> None:
     log_in(page, COORDINATOR)
-    assert page.get_by_role("heading", name="Today", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     for heading in (
         "New sign-ups to review",
         "Waiting for a match",
@@ -63,12 +64,12 @@ def test_today_page_links_sign_ups_to_the_queue(page: Any) -> None:
         "Cross-city requests for our connectors",
         "Sync problems",
     ):
-        assert page.get_by_role("heading", name=re.compile(re.escape(heading))).is_visible()
-    assert page.get_by_text("This node is not connected to the hub.").is_visible()
+        expect(page.get_by_role("heading", name=re.compile(re.escape(heading)))).to_be_visible()
+    expect(page.get_by_text("This node is not connected to the hub.")).to_be_visible()
     check_page(page, "Today")
     page.get_by_role("link", name="Open the review queue").click()
     page.wait_for_url(re.compile(r"/people/review$"))
-    assert page.get_by_role("heading", name="Sign-up review").is_visible()
+    expect(page.get_by_role("heading", name="Sign-up review")).to_be_visible()
 
 
 def test_review_accept_and_decline_with_a_reason(page: Any, applicants: list[int]) -> None:
@@ -82,27 +83,27 @@ def test_review_accept_and_decline_with_a_reason(page: Any, applicants: list[int
 
     card.get_by_role("button", name="Accept").click()
     page.wait_for_url(re.compile(r"/people/review\?kind=connectees"))
-    assert page.get_by_role("alert").inner_text() == "Accepted Lina Review."
+    expect(page.get_by_role("alert")).to_have_text("Accepted Lina Review.", use_inner_text=True)
     assert page.locator(f'article[data-id="{lina}"]').count() == 0
 
     card = page.locator(f'article[data-id="{tomasz}"]')
     card.get_by_role("button", name="Decline").click()  # no reason: refused beside the field
     card = page.locator(f'article[data-id="{tomasz}"]')
-    assert "Must not be blank." in card.inner_text()
+    expect(card).to_contain_text("Must not be blank.", use_inner_text=True)
     check_page(page, "Sign-up review with an error")
     card.get_by_label("Reason").fill("Already placed in a nursing role.")
     card.get_by_role("button", name="Decline").click()
     page.wait_for_url(re.compile(r"/people/review\?kind=connectees"))
-    assert page.get_by_role("alert").inner_text() == "Declined Tomasz Review."
+    expect(page.get_by_role("alert")).to_have_text("Declined Tomasz Review.", use_inner_text=True)
     page.goto(f"/connectees/{tomasz}")
-    assert "rejected" in page.locator("#person-name").inner_text()
+    expect(page.locator("#person-name")).to_contain_text("rejected", use_inner_text=True)
     check_page(page, "Connectee declined")
 
 
 def test_a_viewer_reviews_nothing(page: Any, applicants: list[int]) -> None:
     log_in(page, VIEWER)
     page.goto("/people/review")
-    assert page.locator(f'article[data-id="{applicants[0]}"]').is_visible()
+    expect(page.locator(f'article[data-id="{applicants[0]}"]')).to_be_visible()
     assert page.get_by_role("button", name="Accept").count() == 0
 
 
@@ -116,7 +117,7 @@ def test_the_menu_collapses_on_a_phone_and_opens_by_keyboard(page: Any) -> None:
     summary = menu.locator("summary", has_text="Menu")
     summary.focus()
     page.keyboard.press("Enter")
-    assert connectees.is_visible()
+    expect(connectees).to_be_visible()
     check_page(page, "Menu open on a phone")
     connectees.click()
     page.wait_for_url(re.compile(r"/connectees$"))
