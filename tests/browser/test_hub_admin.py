@@ -34,15 +34,16 @@ def test_an_admin_adds_a_colleague_and_reads_it_in_the_audit_log(page: Any) -> N
     page.get_by_label("Role", exact=True).select_option("viewer")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Create account").click()
-    assert "between 10 and 1000" in page.locator("form[aria-labelledby=new-account]").inner_text()
+    expect(page.locator("form[aria-labelledby=new-account]")).to_contain_text(
+        "between 10 and 1000", use_inner_text=True
+    )
     assert page.get_by_label("Name").input_value() == "Nadia National"  # kept for the fix
 
     page.get_by_label("Password").fill("a long enough passphrase")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(re.compile(r"/admin/staff$"))
-    assert (
-        page.get_by_role("alert").inner_text()
-        == "Created the viewer account for nadia@example.org."
+    expect(page.get_by_role("alert")).to_have_text(
+        "Created the viewer account for nadia@example.org.", use_inner_text=True
     )
     row = page.locator("#staff tr", has_text="Nadia National")
     expect(row).to_contain_text("Viewer", use_inner_text=True)

@@ -123,7 +123,8 @@ def test_a_cross_city_introduction_from_request_to_both_cards(
     check_page(page, "introductions inbox empty")
     page.get_by_role("button", name="Request an introduction").click()
     page.get_by_label("Connectee's name, email or skill").fill("Haddad")
-    page.get_by_role("button", name="Find").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find").click()
     check_page(page, "introduction pick a connectee")
     page.get_by_role("link", name="Amira Haddad").click()
     # The click returns once the answer starts to arrive; on a loaded machine the page

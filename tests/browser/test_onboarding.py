@@ -80,7 +80,8 @@ def test_apply_review_approve_and_hand_over_the_credentials_once(
     page.get_by_role("link", name="Applications").first.click()
     page.wait_for_url(re.compile(r"/onboarding$"))
     check_page(page, "onboarding applications")
-    page.get_by_role("link", name="Moncton Newcomer Centre").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Moncton Newcomer Centre").click()
     check_page(page, "onboarding application submitted")
     page.get_by_label("What should the applicant change?", exact=True).fill(
         "Please name your English-language partner."

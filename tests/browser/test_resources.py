@@ -111,10 +111,13 @@ def test_a_file_published_on_the_hub_reaches_the_node_in_french(
     # the resources still follow the browser's languages.
     node_page.goto("/login?lang=en")
     log_in(node_page, COORDINATOR)
-    node_page.get_by_role("link", name="Resources").click()
+    with node_page.expect_navigation():
+        node_page.get_by_role("link", name="Resources").click()
     node_page.get_by_role("searchbox", name="Search").fill("infirmiers")
-    node_page.get_by_role("button", name="Search").click()
-    node_page.get_by_role("link", name="Guide de licence en soins infirmiers").click()
+    with node_page.expect_navigation():
+        node_page.get_by_role("button", name="Search").click()
+    with node_page.expect_navigation():
+        node_page.get_by_role("link", name="Guide de licence en soins infirmiers").click()
     check_page(node_page, "node resource")
     node_page.screenshot(path="/tmp/node-resource.png", full_page=True)
     with node_page.expect_download() as download:
