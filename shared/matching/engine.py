@@ -56,13 +56,25 @@ class Region:
     # rows of the seeker's own community, relative to start, and whether they may match
     own: tuple[int, int]
     include_own: bool
+    # A matrix whose communities are not row ranges (not ``grouped``): the whole matrix,
+    # the own community's rows flagged, and whether only they may match.
+    own_rows: npt.NDArray[np.bool_] | None = None
+    own_only: bool = False
 
 
 def _region(
     seeker: Seeker, matrix: CandidateMatrix, cross_city: bool, own_community: bool
 ) -> Region | None:
+    wide = cross_city and seeker.cross_city_ok
+    if not matrix.grouped:
+        if not wide and not own_community:
+            return None
+        mine = matrix.community_rows(seeker.community)
+        if not wide and not mine.any():
+            return None
+        return Region(0, len(matrix), (0, 0), own_community, mine, not wide)
     own = matrix.communities.get(seeker.community, (0, 0))
-    if cross_city and seeker.cross_city_ok:
+    if wide:
         return Region(0, len(matrix), own, own_community)
     if own[0] == own[1] or not own_community:
         return None
@@ -208,6 +220,8 @@ def _gather(
     result = np.take(profile, matrix.profile_key[start:stop])
     own_start, own_stop = region.own
     keys = matrix.static_key[start:stop]
+    if region.own_rows is not None:
+        return result + _static_by_community(region, region.own_rows, keys, static, matrix)
     if own_start == 0 and own_stop == stop - start and region.include_own:
         result += np.take(static, keys)
         return result
@@ -219,6 +233,25 @@ def _gather(
         part[own_start:own_stop] = _OUT
     result += part
     return result
+
+
+def _static_by_community(
+    region: Region,
+    own: npt.NDArray[np.bool_],
+    keys: npt.NDArray[np.intp],
+    static: FloatArray,
+    matrix: CandidateMatrix,
+) -> FloatArray:
+    """The static part where the own community is a set of flagged rows, not a range."""
+    if region.own_only:
+        return np.where(own, np.take(static, keys), _OUT)
+    # Rows outside the seeker's community need cross-city consent on both sides.
+    part = np.take(np.where(matrix.static_cross_ok, static, _OUT), keys)
+    if region.include_own:
+        part[own] = np.take(static, keys[own])
+    else:
+        part[own] = _OUT
+    return part
 
 
 def _add_skills(
@@ -234,7 +267,7 @@ def _add_skills(
     must = weights.must_have
     coverage = np.zeros(stop - start) if "skills" in must else None
     for column, fraction in skills:
-        rows = matrix.skill_rows[matrix.skill_indptr[column] : matrix.skill_indptr[column + 1]]
+        rows = matrix.postings(column)
         if start or stop != len(matrix):
             rows = rows[np.searchsorted(rows, start) : np.searchsorted(rows, stop)] - start
         if coverage is not None:
@@ -277,8 +310,15 @@ def scores(
 _BLOCK = 512
 
 
-def top_k(values: FloatArray, k: int) -> npt.NDArray[np.intp]:
-    """Return the positions of the k largest finite values, best first (ties: lower first)."""
+def top_k(
+    values: FloatArray,
+    k: int,
+    ties: Callable[[npt.NDArray[np.intp]], tuple[npt.NDArray[np.generic], ...]] | None = None,
+) -> npt.NDArray[np.intp]:
+    """Return the positions of the k largest finite values, best first.
+
+    Ties go to the lower position, or the lower ``ties`` keys (least significant first).
+    """
     if k <= 0 or len(values) == 0:
         return np.empty(0, dtype=np.intp)
     # The k-th largest block maximum is a lower bound of the k-th largest value: k blocks
@@ -295,7 +335,7 @@ def top_k(values: FloatArray, k: int) -> npt.NDArray[np.intp]:
         # Keep every row tied with the k-th, so the tie-break below sees them all.
         kth = np.partition(values[chosen], len(chosen) - k)[len(chosen) - k]
         chosen = chosen[values[chosen] >= kth]
-    order = np.lexsort((chosen, -values[chosen]))
+    order = np.lexsort((*(ties(chosen) if ties else (chosen,)), -values[chosen]))
     return chosen[order][:k]
 
 
@@ -450,7 +490,8 @@ def ranking(
         np.copyto(values, _OUT, where=~keep[start : start + len(values)])
     considered = int(np.count_nonzero(values != _OUT))
     demand_known = demand is not None or seeker.demand is not None
-    winners = start + top_k(values, k)
+    # A patched matrix's rows are not in a fresh build's order: its tie keys are.
+    winners = start + top_k(values, k, None if matrix.grouped else matrix.tie_keys)
     return Ranking(
         _explain(seeker, matrix, winners, tables, weights, demand_known, skill_label),
         considered,
@@ -499,9 +540,7 @@ def feature_values(
     experience, availability = static_tables(seeker, matrix)
     coverage = np.zeros(rows)
     for column, fraction in skill_weights(seeker, matrix):
-        coverage[
-            matrix.skill_rows[matrix.skill_indptr[column] : matrix.skill_indptr[column + 1]]
-        ] += fraction
+        coverage[matrix.postings(column)] += fraction
     columns = {
         "occupation": occupation_table(seeker, matrix)[matrix.occ_key],
         "skills": coverage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +91,9 @@ class CandidateMatrix:
     occ_by_prefix: tuple[dict[int, KeyArray], ...]
     blocked_by: dict[Hashable, Int32Array]
     _idf_list: list[float] = field(init=False, repr=False)
+    #: Each community is one contiguous row range (``communities``) and a fresh build's
+    #: row order is the tie order. A matrix patched in place (shared.matching.pool) is not.
+    grouped: ClassVar[bool] = True
 
     @classmethod
     def build(cls, candidates: Iterable[Candidate]) -> CandidateMatrix:
@@ -130,6 +133,27 @@ class CandidateMatrix:
     def __len__(self) -> int:
         return len(self.candidates)
 
+    @property
+    def live_rows(self) -> int:
+        """How many rows hold a candidate (the documents an IDF counts)."""
+        return len(self.candidates)
+
+    def postings(self, column: int) -> Int32Array:
+        """Return the rows holding a vocabulary column's skill."""
+        indptr = self.skill_indptr
+        return self.skill_rows[indptr[column] : indptr[column + 1]]
+
+    def community_rows(self, community: str | None) -> BoolArray:
+        """Return one flag per row: whether the row belongs to that community."""
+        keep = np.zeros(len(self), dtype=bool)
+        start, stop = self.communities.get(community, (0, 0))
+        keep[start:stop] = True
+        return keep
+
+    def tie_keys(self, rows: KeyArray) -> tuple[npt.NDArray[np.generic], ...]:
+        """Return sort keys (least significant first) putting rows in a fresh build's order."""
+        return (rows,)
+
     def candidate(self, candidate_id: Hashable) -> Candidate:
         """Return the candidate with that id, or raise KeyError."""
         return self.candidates[self.index[candidate_id]]
@@ -149,7 +173,7 @@ class CandidateMatrix:
         """Return (vocabulary column or None, IDF) of each skill, as :meth:`idf` gives it."""
         # One call per seeker instead of one per skill: scoring a batch reads ~15 a seeker.
         columns, values = self.skill_ids, self._idf_list
-        unknown = idf(0, len(self.candidates))
+        unknown = idf(0, self.live_rows)
         found: list[tuple[int | None, float]] = []
         for skill in skills:
             column = columns.get(skill)
@@ -160,7 +184,7 @@ class CandidateMatrix:
         """Return a skill's IDF over this pool (skills nobody has get the highest)."""
         column = self.skill_ids.get(skill)
         if column is None:
-            return idf(0, len(self.candidates))
+            return idf(0, self.live_rows)
         return self._idf_list[column]
 
 

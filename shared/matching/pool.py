@@ -19,19 +19,35 @@ Removed candidates free their slot for the next one. The vocabularies (skills, l
 slots) only grow: a column nobody holds any more scores as an unknown value would, and the
 distinct tables are compacted at every assembly, so nothing stale reaches a score. A new
 pool from :meth:`CandidatePool.candidates` starts the vocabularies afresh.
+
+:meth:`CandidatePool.patched` skips the assembly: its matrix's rows are the pool's slots,
+the pool's arrays themselves, so changing k candidates costs O(k) and no O(n) gather. A
+removed slot is a row nobody matches until a new candidate takes it; the skills' column
+index is the one last folded (:meth:`CandidatePool.fold`, once a 16th of the slots have
+changed since) masked for the slots changed since, plus their own columns. The engine
+reads such a matrix without relying on its row order (``CandidateMatrix.grouped``), so it
+answers exactly as ``CandidateMatrix.build`` over the live candidates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from dataclasses import dataclass
+from typing import Any, ClassVar, overload
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
 from shared.matching.features import idf, occupation_keys
-from shared.matching.matrix import MAX_SLOTS, CandidateMatrix, KeyArray, _factorize, _occ_by_prefix
+from shared.matching.matrix import (
+    MAX_SLOTS,
+    BoolArray,
+    CandidateMatrix,
+    KeyArray,
+    _factorize,
+    _occ_by_prefix,
+)
 from shared.matching.profiles import LANGUAGE_LEVELS, Candidate, level_rank
 
 _NO_YEARS = -1e300  # build()'s key for unknown years (NaN never equals itself)
@@ -57,7 +73,13 @@ _SLOT_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
     # where the slot's skill columns sit in _skill_data, and how many
     ("_skill_start", np.int64, 0),
     ("_skill_count", np.int32, 0),
+    # written since the skills' column index was last folded (see CandidatePool.patched)
+    ("_dirty", np.bool_, False),
 )
+_DEAD = ("dead",)  # the static combination of a removed slot: never eligible
+# Fold the changed rows into the column index past this many (or a 16th of the slots).
+_FOLD_MIN = 2_048
+_FOLD_SHARE = 16
 _STATIC_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("years", np.float64),
     ("masks", np.int64),
@@ -143,14 +165,12 @@ class PoolRows(Sequence[Candidate]):
     def _rebuild(self, row: int) -> Candidate:
         # .item(): a Python scalar straight away (numpy scalars are slow to index and convert)
         f = self._facts
-        skills: sparse.csr_matrix = f["skills"]
-        start, stop = skills.indptr[row : row + 2].tolist()
         names: tuple[str, ...] = f["skill_names"]
         years = f["years"].item(row)
         return Candidate(
             id=self.ids[row],
             occupation=f["occ_names"][f["occ_key"].item(row)],
-            skills=frozenset([names[c] for c in skills.indices[start:stop].tolist()]),
+            skills=frozenset([names[c] for c in self._skill_columns(row)]),
             years=None if years != years else years,  # NaN: unknown
             languages=self._languages(f["lang_key"].item(row)),
             availability=self._slots(f["availability"].item(row)),
@@ -162,6 +182,12 @@ class PoolRows(Sequence[Candidate]):
             consented=f["consented"].item(row),
             blocked=self._blocked.get(row, frozenset()),
         )
+
+    def _skill_columns(self, row: int) -> list[int]:
+        skills: sparse.csr_matrix = self._facts["skills"]
+        start, stop = skills.indptr[row : row + 2].tolist()
+        columns: list[int] = skills.indices[start:stop].tolist()
+        return columns
 
     def _languages(self, profile: int) -> dict[str, str]:
         """The languages of a distinct language profile, made once per matrix."""
@@ -185,6 +211,79 @@ class PoolRows(Sequence[Candidate]):
                 name for bit, name in enumerate(names) if mask >> bit & 1
             )
         return found
+
+
+class _SlotRows(PoolRows):
+    """A patched matrix's candidates: rows are the pool's slots, skills read from its runs."""
+
+    def __init__(
+        self,
+        ids: npt.NDArray[np.object_],
+        keys: npt.NDArray[np.int64],
+        facts: dict[str, Any],
+        blocked: dict[int, frozenset[Hashable]],
+        runs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]],
+    ) -> None:
+        super().__init__(ids, keys, facts, blocked)
+        self._runs = runs  # each slot's run start and length, and the runs' data
+
+    def _skill_columns(self, row: int) -> list[int]:
+        starts, counts, data = self._runs
+        start = starts.item(row)
+        columns: list[int] = data[start : start + counts.item(row)].tolist()
+        return columns
+
+
+@dataclass(frozen=True, eq=False)
+class PatchedMatrix(CandidateMatrix):
+    """A pool's matrix whose rows are its slots, patched in place as candidates change.
+
+    Removed slots stay as rows no seeker can match (their static combination is never
+    eligible) until a new candidate takes the slot. So rows are neither grouped by
+    community nor in a fresh build's order: the engine flags the own community's rows
+    (:meth:`community_rows`) and breaks ties by :meth:`tie_keys`, which order rows as
+    ``CandidateMatrix.build`` would; IDFs count live rows only. A skill's rows are the
+    column index folded at some point (``skill_indptr``/``skill_rows``) less the slots
+    written since (``dirty``), plus those slots' own columns (the delta).
+    """
+
+    grouped: ClassVar[bool] = False
+    live: BoolArray
+    live_count: int
+    seq: npt.NDArray[np.int64]
+    # each pool community number's rank in build()'s order, and the numbers by name
+    community_rank: npt.NDArray[np.int64]
+    community_number: Mapping[Hashable, int]
+    dirty: BoolArray
+    any_dirty: bool
+    delta_indptr: npt.NDArray[np.int64]
+    delta_rows: npt.NDArray[np.int32]
+
+    @property
+    def live_rows(self) -> int:
+        return self.live_count
+
+    def postings(self, column: int) -> npt.NDArray[np.int32]:
+        indptr = self.skill_indptr
+        if column + 1 < len(indptr):
+            base = self.skill_rows[indptr[column] : indptr[column + 1]]
+            if self.any_dirty:
+                base = base[~self.dirty[base]]
+        else:
+            base = np.zeros(0, dtype=np.int32)
+        delta = self.delta_indptr
+        if column + 1 >= len(delta) or delta[column] == delta[column + 1]:
+            return base
+        return np.concatenate((base, self.delta_rows[delta[column] : delta[column + 1]]))
+
+    def community_rows(self, community: str | None) -> BoolArray:
+        number = self.community_number.get(community)
+        if number is None:
+            return np.zeros(len(self), dtype=bool)
+        return np.asarray((self.community_code == number) & self.live, dtype=bool)
+
+    def tie_keys(self, rows: KeyArray) -> tuple[npt.NDArray[np.generic], ...]:
+        return (self.seq[rows], self.community_rank[self.community_code[rows]])
 
 
 class _RowIndex(Mapping[Hashable, int]):
@@ -263,6 +362,7 @@ class CandidatePool:
     _id: npt.NDArray[np.object_]
     _skill_start: npt.NDArray[np.int64]
     _skill_count: npt.NDArray[np.int32]
+    _dirty: npt.NDArray[np.bool_]
 
     def __init__(self, candidates: Iterable[Candidate] = (), keys: Iterable[int] | None = None):
         self._slot: dict[Hashable, int] = {}
@@ -284,6 +384,14 @@ class CandidatePool:
         self._blocked: dict[int, frozenset[Hashable]] = {}
         self._profile_ranks = np.zeros((0, 1), dtype=np.int8)
         self._static_arrays = {name: np.empty(0, dtype=t) for name, t in _STATIC_COLUMNS}
+        self._dead = self._statics(_DEAD, (np.nan, 0, 0.0, False, False))
+        # For patched(): live rows per skill column, the slots written since the column
+        # index (_base_indptr, _base_rows) was folded, and tables made once per size.
+        self._freq = np.zeros(1024, dtype=np.int64)
+        self._dirty_slots: list[int] = []
+        self._base_indptr = np.zeros(1, dtype=np.int64)
+        self._base_rows = np.zeros(0, dtype=np.int32)
+        self._made: dict[str, tuple[int, Any]] = {}
         self._grow(1024)
         self.upsert(candidates, keys)
 
@@ -300,6 +408,10 @@ class CandidatePool:
 
     def __contains__(self, candidate_id: object) -> bool:
         return candidate_id in self._slot
+
+    def slot(self, candidate_id: Hashable) -> int:
+        """Return the candidate's slot (its row in :meth:`patched`), or -1."""
+        return self._slot.get(candidate_id, -1)
 
     def candidates(self) -> list[Candidate]:
         """Return the candidates (rebuilt from the pool's numbers), in no particular order."""
@@ -338,12 +450,21 @@ class CandidatePool:
             if slot is not None:
                 self._alive[slot] = False
                 self._id[slot] = None
-                self._skill_count[slot] = 0
+                self._put_skills(slot, [])
+                self._static[slot] = self._dead
+                self._eligible[slot] = False
+                self._mark(slot)
                 self._blocked.pop(slot, None)
                 self._free.append(slot)
 
+    def _mark(self, slot: int) -> None:
+        if not self._dirty[slot]:
+            self._dirty[slot] = True
+            self._dirty_slots.append(slot)
+
     def _encode(self, slot: int, c: Candidate) -> None:
         """Write one candidate's facts into its slot (what build() computes per row)."""
+        self._mark(slot)
         self._alive[slot] = True
         self._id[slot] = c.id
         community = c.community
@@ -398,6 +519,15 @@ class CandidatePool:
     def _put_skills(self, slot: int, columns: list[int]) -> None:
         """Write a slot's skill columns: over its old run if they fit, else at the end."""
         count = len(columns)
+        held = int(self._skill_count[slot])
+        if held:  # a profile's columns are distinct: one decrement each
+            start = int(self._skill_start[slot])
+            self._freq[self._skill_data[start : start + held]] -= 1
+        if len(self.skill_ids) > len(self._freq):
+            grown = np.zeros(2 * len(self.skill_ids), dtype=np.int64)
+            grown[: len(self._freq)] = self._freq
+            self._freq = grown
+        self._freq[columns] += 1
         if count > self._skill_count[slot]:
             if self._skill_end + count > len(self._skill_data):
                 self._compact_skills(count)
@@ -594,3 +724,167 @@ class CandidatePool:
             for seeker_id in self._blocked[slot]:
                 blocked.setdefault(seeker_id, []).append(int(row_of[slot]))
         return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}
+
+    def _once(self, name: str, size: int, make: Any) -> Any:
+        """A table derived from a distinct-value table, remade only when that one grew."""
+        found = self._made.get(name)
+        if found is None or found[0] != size:
+            found = self._made[name] = (size, make())
+        return found[1]
+
+    def fold(self) -> None:
+        """Rebuild the skills' column index over every slot (O(entries), in C)."""
+        used = self._used
+        self._base_indptr, self._base_rows = self._postings(np.arange(used, dtype=np.int64))
+        self._dirty[self._dirty_slots] = False
+        self._dirty_slots = []
+
+    def _postings(
+        self, slots: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        """The skills' column index (CSC indptr, rows ascending) of these slots, ascending."""
+        counts = self._skill_count[slots].astype(np.int64)
+        columns = self._skill_data[_runs(self._skill_start[slots], counts)]
+        indptr = np.zeros(len(slots) + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        # Rows numbered 0..len(slots); the conversion is a counting sort in C.
+        by_skill = sparse.csr_matrix(
+            (np.ones(len(columns), dtype=np.int8), columns, indptr),
+            shape=(len(slots), len(self.skill_ids)),
+        ).tocsc()
+        rows = slots[by_skill.indices].astype(np.int32)
+        return by_skill.indptr.astype(np.int64), rows
+
+    def patched(self) -> PatchedMatrix:
+        """Return the matrix over the pool's slots as they are now (see PatchedMatrix).
+
+        Costs O(changed slots + distinct values), not O(slots): the per-row arrays are
+        the pool's own, written in place by upsert and remove, so the matrix reads them
+        as they change. A caller that changes the pool while another thread reads a
+        matrix of it must keep the two apart (hub.directory.search does, with a lock).
+        """
+        if len(self._dirty_slots) > max(_FOLD_MIN, self._used // _FOLD_SHARE):
+            self.fold()
+        used = self._used
+        ids = self._id[:used]
+        live = self._alive[:used]
+        vocabulary = len(self.skill_ids)
+        changed = np.array(self._dirty_slots, dtype=np.int64)
+        changed = np.sort(changed[self._alive[changed]])
+        delta_indptr, delta_rows = self._postings(changed)
+        communities = self._communities.values
+        rank = np.empty(len(communities), dtype=np.int64)
+        rank[sorted(range(len(communities)), key=lambda i: _community_order(communities[i]))] = (
+            np.arange(len(communities))
+        )
+        occupations = self._occupations
+        occ_codes = self._once(
+            "occ_codes",
+            len(occupations.values),
+            lambda: np.array(occupations.values, dtype=np.int32).reshape(-1, 4),
+        )
+        parts: dict[str, Any] = {
+            "communities": {},
+            "community_code": self._community[:used],
+            "occ_codes": occ_codes,
+            "occ_key": self._occ[:used],
+            "occ_names": self._once(
+                "occ_names", len(occupations.values), lambda: tuple(occupations.number)
+            ),
+            "occ_by_prefix": self._once(
+                "occ_by_prefix", len(occupations.values), lambda: _occ_by_prefix(occ_codes)
+            ),
+            "skill_ids": self.skill_ids,
+            "skill_names": self._once("skill_names", vocabulary, lambda: tuple(self.skill_ids)),
+            "skills": _NO_INCIDENCE,
+            "skill_indptr": self._base_indptr,
+            "skill_rows": self._base_rows,
+            "skill_idf": self._live_idf(vocabulary),
+            "language_ids": self.language_ids,
+            "lang_profiles": self._profile_table(),
+            "lang_key": self._lang[:used],
+            "profile_occ": self._pair_rows()[:, 0],
+            "profile_lang": self._pair_rows()[:, 1],
+            "profile_key": self._pair[:used],
+            **self._static_tables(used),
+        }
+        facts = {
+            **parts,
+            "community_names": tuple(communities),
+            "cross_city_ok": self._crosscity[:used],
+            "consented": self._consented[:used],
+        }
+        runs = (self._skill_start[:used], self._skill_count[:used], self._skill_data)
+        blocked = dict(self._blocked)
+        return PatchedMatrix(
+            candidates=_SlotRows(ids, self._seq[:used], facts, blocked, runs),
+            index=self._slot,
+            **parts,
+            blocked_by=self._blocked_slots(),
+            live=live,
+            live_count=len(self._slot),
+            seq=self._seq[:used],
+            community_rank=rank,
+            community_number=self._communities.number,
+            dirty=self._dirty[:used],
+            any_dirty=bool(self._dirty_slots),
+            delta_indptr=delta_indptr,
+            delta_rows=delta_rows,
+        )
+
+    def _live_idf(self, vocabulary: int) -> npt.NDArray[np.float64]:
+        """Each column's IDF over the live rows: idf() in Python per distinct frequency."""
+        frequency = self._freq[:vocabulary]
+        distinct, inverse = np.unique(frequency, return_inverse=True)
+        documents = len(self._slot)
+        values = np.array([idf(int(f), documents) for f in distinct.tolist()], dtype=np.float64)
+        return values[inverse.reshape(-1)] if vocabulary else np.zeros(0, dtype=np.float64)
+
+    def _static_tables(self, used: int) -> dict[str, Any]:
+        table = self._static_table()
+
+        def keys() -> tuple[KeyArray, KeyArray, KeyArray, KeyArray]:
+            years = table["years"]
+            years_key, years_first = _factorize([np.where(np.isnan(years), _NO_YEARS, years)])
+            mask_key, mask_first = _factorize([table["masks"]])
+            return years_key, years_first, mask_key, mask_first
+
+        years_key, years_first, mask_key, mask_first = self._once(
+            "static_keys", len(table["years"]), keys
+        )
+        return {
+            "slot_ids": self.slot_ids,
+            "years": self._years[:used],
+            "availability": self._mask[:used],
+            "capacity": self._cap[:used],
+            "capacity_left": self._left[:used],
+            "load": self._load[:used],
+            "eligible": self._eligible[:used],
+            "cross_ok": self._cross[:used],
+            "remote_ok": self._remote[:used],
+            "static_key": self._static[:used],
+            "static_years": table["years"],
+            "static_availability": table["masks"],
+            "static_load": table["load"],
+            "static_eligible": table["eligible"],
+            "static_cross_ok": table["cross_ok"],
+            "years_values": table["years"][years_first],
+            "static_years_key": years_key,
+            "mask_values": table["masks"][mask_first],
+            "static_mask_key": mask_key,
+        }
+
+    def _blocked_slots(self) -> dict[Hashable, npt.NDArray[np.int32]]:
+        blocked: dict[Hashable, list[int]] = {}
+        for slot in sorted(self._blocked):
+            for seeker_id in self._blocked[slot]:
+                blocked.setdefault(seeker_id, []).append(slot)
+        return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}
+
+
+def _community_order(name: str | None) -> tuple[bool, str]:
+    """build()'s order of communities: no community first, then by name."""
+    return (name is not None, name or "")
+
+
+_NO_INCIDENCE = sparse.csr_matrix((0, 0), dtype=np.float64)

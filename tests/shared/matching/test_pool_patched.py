@@ -1,0 +1,121 @@
+"""A pool's matrix patched in place ranks exactly as CandidateMatrix.build from scratch.
+
+Its rows are the pool's slots: removed candidates leave rows no seeker matches, new ones
+take freed slots or come at the end, whatever their community or order key. Answers
+(ranks, scores, contributions, reasons, how many considered) must not show it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.matching import Candidate, CandidateMatrix, ranking, scores
+from shared.matching.pool import CandidatePool
+from tests.shared.matching.test_engine_reference import (
+    random_pool,
+    random_seeker,
+    random_weights,
+)
+
+
+def _answers(matrix: CandidateMatrix, seed: int, size: int) -> list[object]:
+    """The engine's answers over the matrix for random seekers, rows named by id."""
+    rng = random.Random(seed)
+    found: list[object] = []
+    for number in range(10):
+        seeker = random_seeker(rng, number, max(size, 1))
+        weights = random_weights(rng)
+        cross_city = rng.random() < 0.7
+        own = rng.random() < 0.8
+        result = ranking(seeker, matrix, 6, weights, cross_city=cross_city, own_community=own)
+        found.append(result.considered)
+        found.extend((s.candidate_id, s.score, s.contributions, s.reasons, s.values)
+                     for s in result.suggestions)  # fmt: skip
+        start, values = scores(seeker, matrix, weights, cross_city=cross_city, own_community=own)
+        ids = [matrix.candidates[start + i].id for i in range(len(values))]
+        # A built matrix scores a local search's community slice, a patched one every row:
+        # the rows either may match are the same, with the same scores.
+        by_id = {i: v for i, v in zip(ids, values.tolist(), strict=True) if v > -math.inf}
+        found.append(sorted(by_id.items(), key=lambda item: str(item[0])))
+        found.append([(skill, matrix.idf(skill)) for skill in sorted(seeker.skills)])
+    return found
+
+
+def _twins(rng: random.Random, count: int) -> list[Candidate]:
+    """Random candidates, some repeated exactly: equal scores, so ties to break."""
+    fresh = random_pool(rng, count)
+    return [rng.choice(fresh) if rng.random() < 0.4 else c for c in fresh]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["upsert", "remove", "add", "fold"]), st.integers(1, 9)),
+        min_size=1,
+        max_size=10,
+    ),
+)
+def test_a_patched_matrix_answers_as_a_fresh_build(seed: int, steps: list[tuple[str, int]]) -> None:
+    rng = random.Random(seed)
+    start = [dataclasses.replace(c, id=n) for n, c in enumerate(_twins(rng, 30))]
+    keys = {c.id: 10 * n for n, c in enumerate(start)}  # ordering keys, as the hub's ids
+    current = {c.id: c for c in start}
+    pool = CandidatePool(start, [keys[c.id] for c in start])
+    next_id = 1000
+    for action, count in steps:
+        if action == "fold":
+            pool.fold()
+        elif action == "remove":
+            gone = rng.sample(sorted(current, key=str), min(count, len(current)))
+            pool.remove(gone)
+            for candidate_id in gone:
+                del current[candidate_id]
+                del keys[candidate_id]
+        else:
+            changed: list[Candidate] = []
+            for candidate in _twins(rng, count):
+                if action == "upsert" and current:
+                    # Replace one (maybe moving it to another community).
+                    candidate_id = rng.choice(sorted(current, key=str))
+                else:
+                    candidate_id, next_id = next_id, next_id + 1
+                    # A new key may sort anywhere among the old ones (a re-listed profile).
+                    key = rng.randrange(0, 10 * len(start) + 500)
+                    while key in keys.values():
+                        key += 1
+                    keys[candidate_id] = key
+                changed.append(dataclasses.replace(candidate, id=candidate_id))
+                current[candidate_id] = changed[-1]
+            pool.upsert(changed, [keys[c.id] for c in changed])
+        patched = pool.patched()
+        ordered = sorted(current.values(), key=lambda c: keys[c.id])
+        built = CandidateMatrix.build(ordered)
+        assert patched.live_rows == len(built)
+        assert _answers(patched, seed, len(ordered)) == _answers(built, seed, len(ordered))
+    assert len(pool) == len(current)
+
+
+def test_removed_rows_are_never_matched_and_the_column_index_folds() -> None:
+    rng = random.Random(7)
+    pool = CandidatePool(random_pool(rng, 40))
+    ids = sorted(pool.patched().index, key=str)
+    pool.remove(ids[:30])
+    patched = pool.patched()
+    assert len(patched) == 40 and patched.live_rows == 10 and patched.any_dirty
+    seeker = random_seeker(rng, 0, 40)
+    wide = dataclasses.replace(
+        seeker, cross_city_ok=True, blocked=frozenset(), excluded=frozenset()
+    )
+    found = ranking(wide, patched, 40, cross_city=True)
+    assert {s.candidate_id for s in found.suggestions} <= set(ids[30:])
+    pool.fold()
+    folded = pool.patched()
+    assert not folded.any_dirty
+    for column in range(len(folded.skill_ids)):
+        assert set(folded.postings(column).tolist()) == set(patched.postings(column).tolist())
