@@ -1,21 +1,25 @@
 """Rank the directory for an anonymized seeker with the shared engine, filters applied.
 
 Each process keeps the listed profiles in a ``CandidatePool`` (shared.matching.pool) and
-the CandidateMatrix assembled from it. It checks a fingerprint of the table (newest id,
-newest ``updated_at``, each community's status and ``profiles_version``) at most every
-``DIRECTORY_CACHE_SECONDS`` (default 1 s; 0: before every search, so a search after a
-committed sync sees it). A sync bumps its community's ``profiles_version`` in the
-transaction that writes the profiles, so the version is the change log each worker
-applies on its own: for a community whose version moved, the worker reads that
-community's live (id, version) pairs, fetches only the profiles whose version it does not
-hold, drops the ones gone, and reassembles the matrix from the pool (numpy only): a
-500-profile batch costs milliseconds, not the seconds of a rebuild, and no worker
-rebuilds. Anything else (a status change, rows written without a sync, the first search)
-rebuilds the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles
-or more (default 20,000) is rebuilt in a background thread while searches keep using the
-previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
-check and the update run in that thread too: no search waits for the database or holds the
-lock across its read (with 0 every search checks first, so it sees every committed sync).
+the matrix over its slots (``CandidatePool.patched``). It checks a fingerprint of the
+table (newest id, newest ``updated_at``, each community's status and
+``profiles_version``) at most every ``DIRECTORY_CACHE_SECONDS`` (default 1 s; 0: before
+every search, so a search after a committed sync sees it). A sync bumps its community's
+``profiles_version`` in the transaction that writes the profiles, so the version is the
+change log each worker applies on its own: for a community whose version moved, the
+worker reads that community's live (id, version) pairs, fetches only the profiles whose
+version it does not hold, drops the ones gone, and patches the matrix in place: rows are
+pool slots, a changed profile's row rewritten, a new one in a freed slot or at the end,
+a removed one a row nobody matches until reused, the skills' column index folded again
+once a 16th of the rows changed. O(k) for k changed profiles, no reassembly, and no
+worker rebuilds. Searches read the directory under ``_Guard``'s read side and an update
+writes under its write side, so none sees a half-written row. Anything else (a status
+change, rows written without a sync, the first search) rebuilds the pool from the table;
+a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000) is
+rebuilt in a background thread while searches keep using the previous matrix. For such a
+directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the check and the update run in
+that thread too: no search waits for the database or holds the lock across its read
+(with 0 every search checks first, so it sees every committed sync).
 
 Memory: no Python object per profile. The pool keeps candidates as numbers
 (shared.matching.pool) and the listing fields sit in a ``ListingStore``
@@ -30,10 +34,10 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from typing import cast as typing_cast
 
 import numpy as np
 import numpy.typing as npt
@@ -46,8 +50,8 @@ from hub.directory.store import Listed, ListingStore
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.profiles.models import Profile
-from shared.matching import DEFAULT_WEIGHTS, Candidate, CandidateMatrix, Seeker, ranking
-from shared.matching.pool import CandidatePool, PoolRows
+from shared.matching import DEFAULT_WEIGHTS, Candidate, Seeker, ranking
+from shared.matching.pool import CandidatePool, PatchedMatrix
 from shared.taxonomy import default_taxonomy
 from shared.taxonomy.skills import default_skills, skill_label
 
@@ -60,12 +64,62 @@ SEEKER_ID = "seeker"
 _CHUNK = 5_000
 
 
+class _Guard:
+    """Many searches read the directory at once; an update writes it alone, in between.
+
+    The update patches the matrix in place (O(k), see apply_changes), so a search must
+    not see it half written: searches hold the read side while they rank and serialize,
+    an update the write side while it changes the pool (a few milliseconds). A waiting
+    update goes first: searches arriving meanwhile wait for it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 @dataclass
 class _State:
     """What a process holds of the table: the pool and the listing fields, each profile once."""
 
     pool: CandidatePool
     store: ListingStore
+    # the store slot of each pool slot (a row of the patched matrix)
+    row_slot: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    guard: _Guard = field(default_factory=_Guard)
+    # the directory as the last update left it: what a search reads under guard.reading()
+    latest: Directory | None = None
     # community id -> the newest updated_at read of its profiles (see apply_changes)
     stamped: dict[int, dt.datetime] = field(default_factory=dict)
     # The wire entries returned so far, as JSON, by store slot, with the slot's generation
@@ -87,7 +141,7 @@ class _Browse(NamedTuple):
 class Directory:
     """The matrix of every listed profile and what filters and answers read besides."""
 
-    matrix: CandidateMatrix
+    matrix: PatchedMatrix
     state: _State = field(compare=False)
     # Each row's slot in the state's store: the profile as this matrix ranked it.
     slots: npt.NDArray[np.int32] = field(compare=False)
@@ -244,33 +298,50 @@ class _Decoder:
         )
 
 
-def _upsert(state: _State, rows: Iterable[Any], decode: _Decoder) -> None:
-    """Put fetched rows into the store and the pool (replacing the profiles they update).
+def _decoded(rows: Iterable[Any], decode: _Decoder) -> Iterator[tuple[Any, list[str], Candidate]]:
+    """Each fetched row with its skills and its Candidate."""
+    for row in rows:
+        skills: list[str] = json.loads(row.skills) if row.skills is not None else []
+        yield row, skills, decode(row, skills)
+
+
+def _upsert(state: _State, decoded: Iterable[tuple[Any, list[str], Candidate]]) -> None:
+    """Put decoded rows into the store and the pool (replacing the profiles they update).
 
     A few thousand at a time: a million rows never become a million objects at once.
     """
-    candidates: list[Candidate] = []
-    keys: list[int] = []
-    for row in rows:
-        skills: list[str] = json.loads(row.skills) if row.skills is not None else []
-        state.store.put(row, skills)
+    chunk: list[tuple[Any, list[str], Candidate]] = []
+    for item in decoded:
+        chunk.append(item)
+        if len(chunk) == _CHUNK:
+            _put(state, chunk)
+            chunk = []
+    _put(state, chunk)
+
+
+def _put(state: _State, chunk: list[tuple[Any, list[str], Candidate]]) -> None:
+    store, pool = state.store, state.pool
+    for row, _, _ in chunk:
         newest = state.stamped.get(row.community_id)
         if newest is None or row.updated_at > newest:
             state.stamped[row.community_id] = row.updated_at
-        candidates.append(decode(row, skills))
-        keys.append(row.id)  # the pool orders a community's rows by id
-        if len(candidates) == _CHUNK:
-            state.pool.upsert(candidates, keys)
-            candidates, keys = [], []
-    state.pool.upsert(candidates, keys)
+    # The pool orders a community's rows by id (a fresh build's order, the tie order).
+    pool.upsert([c for _, _, c in chunk], [row.id for row, _, _ in chunk])
+    for row, skills, _ in chunk:
+        slot = pool.slot(row.id)
+        if slot >= len(state.row_slot):
+            grown = np.zeros(max(1024, 2 * slot + 2), dtype=np.int32)
+            grown[: len(state.row_slot)] = state.row_slot
+            state.row_slot = grown
+        state.row_slot[slot] = store.put(row, skills)
 
 
-def _assemble(state: _State) -> Directory:
-    """Assemble the pool's matrix, each row tied to its profile's slot in the store."""
-    matrix = state.pool.matrix()
-    rows = typing_cast(PoolRows, matrix.candidates)
-    # The pool's order keys are the profile ids (see _upsert).
-    return Directory(matrix=matrix, state=state, slots=state.store.slots(rows.keys))
+def _patched(state: _State) -> Directory:
+    """The directory over the pool's matrix patched in place, each row tied to its store slot."""
+    matrix = state.pool.patched()
+    found = Directory(matrix=matrix, state=state, slots=state.row_slot[: len(matrix)])
+    state.latest = found
+    return found
 
 
 def _build() -> Directory:
@@ -279,9 +350,10 @@ def _build() -> Directory:
     state = _State(pool=CandidatePool(), store=ListingStore(), entry_limit=limit)
     # Streamed (a server-side cursor on PostgreSQL): the driver never holds every row.
     rows = db.session.execute(_listed_query().execution_options(yield_per=_CHUNK))
-    _upsert(state, rows, _Decoder())
+    _upsert(state, _decoded(rows, _Decoder()))
+    state.pool.fold()
     default_skills()  # loaded once per process for the reasons' skill labels: now, not mid-search
-    return _assemble(state)
+    return _patched(state)
 
 
 def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
@@ -309,9 +381,12 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     """
     state = found.state
     store = state.store
-    # The slots the previous change retired: the matrix before it is out of use by now.
-    store.release()
     decode = _Decoder()
+    # Read and decode outside the write side: searches keep going meanwhile. Only this
+    # thread writes the state (directory() runs one update at a time), so reading the
+    # store's versions here is safe.
+    fetched: list[tuple[list[int], list[tuple[Any, list[str], Candidate]]]] = []
+    stamped: dict[int, dt.datetime] = {}
     for community_id in communities:
         since = state.stamped.get(community_id)
         # No ORDER BY: SQLite would then walk the whole table in id order instead of the
@@ -330,15 +405,21 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
         if rows:
             newest = max(row.updated_at for row in rows)
             if since is None or newest > since:
-                state.stamped[community_id] = newest
+                stamped[community_id] = newest
         # A profile belongs to one community, so the store tells which this one holds.
         gone = [row.id for row in rows if row.deleted and store.slot(row.id) >= 0]
-        for pid in gone:
-            store.remove(pid)  # retired: still readable by the matrix before this one
-        state.pool.remove(gone)
         changed = [r for r in rows if not r.deleted and store.held_version(r.id) != r.version]
-        _upsert(state, changed, decode)
-    return _assemble(state)
+        fetched.append((gone, list(_decoded(changed, decode))))
+    with state.guard.writing():
+        # The slots the previous change retired: no search reads them any more.
+        store.release()
+        for gone, decoded in fetched:
+            for pid in gone:
+                store.remove(pid)
+            state.pool.remove(gone)
+            _upsert(state, decoded)
+        state.stamped.update(stamped)
+        return _patched(state)
 
 
 def directory() -> Directory:
@@ -478,16 +559,12 @@ def _mask(found: Directory, args: Mapping[str, Any]) -> npt.NDArray[np.bool_] | 
         for skill in args["skill"]:
             column = matrix.skill_ids.get(skill)
             if column is not None:
-                stop = matrix.skill_indptr[column + 1]
-                keep[matrix.skill_rows[matrix.skill_indptr[column] : stop]] = True
+                keep[matrix.postings(column)] = True
         narrow(keep)
     if args.get("remote_ok") is not None:
         narrow(matrix.remote_ok == bool(args["remote_ok"]))
     if args.get("community"):
-        keep = np.zeros(len(matrix), dtype=bool)
-        start, stop = matrix.communities.get(args["community"], (0, 0))
-        keep[start:stop] = True
-        narrow(keep)
+        narrow(matrix.community_rows(args["community"]))
     return mask
 
 
@@ -513,7 +590,14 @@ def search(caller: CommunityRef, args: Mapping[str, Any]) -> str:
     Returns DirectorySearchSchema's document as JSON text: the profiles' entries are
     serialized once per process and spliced in, as marshmallow would dump them.
     """
-    found = directory()
+    state = directory().state
+    with state.guard.reading():
+        found = state.latest
+        assert found is not None
+        return _search(found, caller, args)
+
+
+def _search(found: Directory, caller: CommunityRef, args: Mapping[str, Any]) -> str:
     ranked = ranking(
         seeker_of(caller, args),
         found.matrix,
@@ -544,12 +628,14 @@ def _browse_index(found: Directory) -> _Browse:
     """Return (made once per matrix) the rows' sort order and flags."""
     made = found.browsing.get("index")
     if made is None:
-        store, slots = found.state.store, found.slots
+        store = found.state.store
+        live = np.flatnonzero(found.matrix.live)  # a removed profile's row is no entry
+        slots = found.slots[live]
         made = found.browsing["index"] = _Browse(
             # Stamps are exact integers (microseconds), ids break ties: newest first.
-            np.lexsort((-store.id[slots], -store.stamp[slots])).astype(np.intp),
-            store.accepting(slots),
-            store.cross_city_ok(slots),
+            live[np.lexsort((-store.id[slots], -store.stamp[slots]))].astype(np.intp),
+            store.accepting(found.slots),
+            store.cross_city_ok(found.slots),
         )
     return made
 
@@ -560,7 +646,14 @@ def browse(args: Mapping[str, Any]) -> dict[str, Any]:
     Served from this process's directory (the search's matrix and profiles), not the
     database: the same filters, the most recently updated first, the same entries.
     """
-    found = directory()
+    state = directory().state
+    with state.guard.reading():
+        found = state.latest
+        assert found is not None
+        return _browse(found, args)
+
+
+def _browse(found: Directory, args: Mapping[str, Any]) -> dict[str, Any]:
     index = _browse_index(found)
     mask = _mask(
         found,

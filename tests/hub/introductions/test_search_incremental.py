@@ -35,6 +35,9 @@ QUERIES = [
     "target_occupation=13-2011&seeker_language=en:C1&remote_ok=true&k=50&include_own=true",
     "target_occupation=29-1171&seeker_language=ar&skill=wound-care&k=50",
     "target_occupation=29-1141&seeker_language=en&community=stlouis&k=50",
+    # a skill nobody holds: its IDF counts the live profiles, whatever rows were removed
+    "target_occupation=29-1141&seeker_language=en&seeker_skill=triage&seeker_skill=no-such"
+    "&k=50&include_own=true",
 ]
 
 
