@@ -243,15 +243,17 @@ def _static_by_community(
     matrix: CandidateMatrix,
 ) -> FloatArray:
     """The static part where the own community is a set of flagged rows, not a range."""
-    if region.own_only:
-        return np.where(own, np.take(static, keys), _OUT)
+    # One gather from two tables side by side, the own rows reading the second: no
+    # boolean scatter over the rows.
+    size = len(static)
+    blocked = np.full(size, _OUT)
     # Rows outside the seeker's community need cross-city consent on both sides.
-    part = np.take(np.where(matrix.static_cross_ok, static, _OUT), keys)
-    if region.include_own:
-        part[own] = np.take(static, keys[own])
-    else:
-        part[own] = _OUT
-    return part
+    outside = blocked if region.own_only else np.where(matrix.static_cross_ok, static, _OUT)
+    inside = static if region.include_own else blocked
+    offsets = own.astype(np.intp)
+    offsets *= size
+    offsets += keys
+    return np.take(np.concatenate((outside, inside)), offsets)
 
 
 def _add_skills(

@@ -280,7 +280,8 @@ class PatchedMatrix(CandidateMatrix):
         number = self.community_number.get(community)
         if number is None:
             return np.zeros(len(self), dtype=bool)
-        return np.asarray((self.community_code == number) & self.live, dtype=bool)
+        # Removed rows may be flagged too: nobody matches them anyway.
+        return np.asarray(self.community_code == number, dtype=bool)
 
     def tie_keys(self, rows: KeyArray) -> tuple[npt.NDArray[np.generic], ...]:
         return (self.seq[rows], self.community_rank[self.community_code[rows]])
@@ -392,6 +393,9 @@ class CandidatePool:
         self._base_indptr = np.zeros(1, dtype=np.int64)
         self._base_rows = np.zeros(0, dtype=np.int32)
         self._made: dict[str, tuple[int, Any]] = {}
+        # Off until the first patched(): a pool only assembled, or being filled, pays no
+        # per-row bookkeeping (fold() counts the frequencies from the index it builds).
+        self._tracking = False
         self._grow(1024)
         self.upsert(candidates, keys)
 
@@ -458,7 +462,7 @@ class CandidatePool:
                 self._free.append(slot)
 
     def _mark(self, slot: int) -> None:
-        if not self._dirty[slot]:
+        if self._tracking and not self._dirty[slot]:
             self._dirty[slot] = True
             self._dirty_slots.append(slot)
 
@@ -519,6 +523,19 @@ class CandidatePool:
     def _put_skills(self, slot: int, columns: list[int]) -> None:
         """Write a slot's skill columns: over its old run if they fit, else at the end."""
         count = len(columns)
+        if self._tracking:
+            self._count_skills(slot, columns)
+        if count > self._skill_count[slot]:
+            if self._skill_end + count > len(self._skill_data):
+                self._compact_skills(count)
+            self._skill_start[slot] = self._skill_end
+            self._skill_end += count
+        start = int(self._skill_start[slot])
+        self._skill_data[start : start + count] = columns
+        self._skill_count[slot] = count
+
+    def _count_skills(self, slot: int, columns: list[int]) -> None:
+        """Move a slot's live counts per skill column from its old columns to its new ones."""
         held = int(self._skill_count[slot])
         if held:  # a profile's columns are distinct: one decrement each
             start = int(self._skill_start[slot])
@@ -528,14 +545,6 @@ class CandidatePool:
             grown[: len(self._freq)] = self._freq
             self._freq = grown
         self._freq[columns] += 1
-        if count > self._skill_count[slot]:
-            if self._skill_end + count > len(self._skill_data):
-                self._compact_skills(count)
-            self._skill_start[slot] = self._skill_end
-            self._skill_end += count
-        start = int(self._skill_start[slot])
-        self._skill_data[start : start + count] = columns
-        self._skill_count[slot] = count
 
     def _compact_skills(self, room: int) -> None:
         """Copy the live runs to a fresh arena with room for ``room`` more entries."""
@@ -738,6 +747,11 @@ class CandidatePool:
         self._base_indptr, self._base_rows = self._postings(np.arange(used, dtype=np.int64))
         self._dirty[self._dirty_slots] = False
         self._dirty_slots = []
+        # Removed slots hold no columns: the index counts live rows.
+        counts = np.diff(self._base_indptr)
+        self._freq = np.zeros(max(1024, 2 * len(counts)), dtype=np.int64)
+        self._freq[: len(counts)] = counts
+        self._tracking = True
 
     def _postings(
         self, slots: npt.NDArray[np.int64]
@@ -763,7 +777,7 @@ class CandidatePool:
         as they change. A caller that changes the pool while another thread reads a
         matrix of it must keep the two apart (hub.directory.search does, with a lock).
         """
-        if len(self._dirty_slots) > max(_FOLD_MIN, self._used // _FOLD_SHARE):
+        if not self._tracking or len(self._dirty_slots) > max(_FOLD_MIN, self._used // _FOLD_SHARE):
             self.fold()
         used = self._used
         ids = self._id[:used]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -192,3 +193,37 @@ def test_many_interleaved_syncs_applied_in_place_end_as_a_fresh_build(
     rebuilt = _answers(halifax_api) + _answers(stlouis_api)
     assert incremental == rebuilt
     assert any(answer["items"] for answer in rebuilt)  # the comparison saw profiles
+
+
+def test_an_update_waits_for_the_searches_reading_and_holds_off_new_ones() -> None:
+    guard = search_module._Guard()
+    events: list[str] = []
+    entered = threading.Event()
+
+    def write() -> None:
+        entered.set()
+        with guard.writing():
+            events.append("write")
+
+    with guard.reading():
+        writer = threading.Thread(target=write)
+        writer.start()
+        entered.wait(5)
+        time.sleep(0.05)  # the writer is waiting on this reader by now
+        events.append("read done")
+    writer.join(5)
+    assert events == ["read done", "write"]
+    with guard.writing():
+        reader_done = threading.Event()
+
+        def read() -> None:
+            with guard.reading():
+                events.append("read")
+            reader_done.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert not reader_done.wait(0.05)  # no search reads while an update writes
+        events.append("write done")
+    reader.join(5)
+    assert events[2:] == ["write done", "read"]
