@@ -310,30 +310,32 @@ def _upsert(state: _State, decoded: Iterable[tuple[Any, list[str], Candidate]]) 
 
     A few thousand at a time: a million rows never become a million objects at once.
     """
-    chunk: list[tuple[Any, list[str], Candidate]] = []
-    for item in decoded:
-        chunk.append(item)
-        if len(chunk) == _CHUNK:
-            _put(state, chunk)
-            chunk = []
-    _put(state, chunk)
-
-
-def _put(state: _State, chunk: list[tuple[Any, list[str], Candidate]]) -> None:
-    store, pool = state.store, state.pool
-    for row, _, _ in chunk:
+    candidates: list[Candidate] = []
+    keys: list[int] = []
+    written: list[int] = []
+    for row, skills, candidate in decoded:
+        written.append(state.store.put(row, skills))
         newest = state.stamped.get(row.community_id)
         if newest is None or row.updated_at > newest:
             state.stamped[row.community_id] = row.updated_at
-    # The pool orders a community's rows by id (a fresh build's order, the tie order).
-    pool.upsert([c for _, _, c in chunk], [row.id for row, _, _ in chunk])
-    for row, skills, _ in chunk:
-        slot = pool.slot(row.id)
-        if slot >= len(state.row_slot):
-            grown = np.zeros(max(1024, 2 * slot + 2), dtype=np.int32)
-            grown[: len(state.row_slot)] = state.row_slot
-            state.row_slot = grown
-        state.row_slot[slot] = store.put(row, skills)
+        candidates.append(candidate)
+        keys.append(row.id)  # the pool orders a community's rows by id (the tie order)
+        if len(candidates) == _CHUNK:
+            _put(state, candidates, keys, written)
+            candidates, keys, written = [], [], []
+    _put(state, candidates, keys, written)
+
+
+def _put(state: _State, candidates: list[Candidate], keys: list[int], written: list[int]) -> None:
+    """Upsert into the pool; tie each candidate's pool slot to its store slot."""
+    pool = state.pool
+    pool.upsert(candidates, keys)
+    slots = [pool.slot(key) for key in keys]
+    if slots and max(slots) >= len(state.row_slot):
+        grown = np.zeros(max(1024, 2 * max(slots) + 2), dtype=np.int32)
+        grown[: len(state.row_slot)] = state.row_slot
+        state.row_slot = grown
+    state.row_slot[slots] = written
 
 
 def _patched(state: _State) -> Directory:
