@@ -77,8 +77,10 @@ _SLOT_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
     ("_dirty", np.bool_, False),
 )
 _DEAD = ("dead",)  # the static combination of a removed slot: never eligible
-# Fold the changed rows into the column index past this many (or a 16th of the slots).
+# Fold the changed rows into the column index past a 16th of the slots, at least 2,048
+# and at most 16,384 (the delta index is rebuilt at every update: kept small).
 _FOLD_MIN = 2_048
+_FOLD_MAX = 16_384
 _FOLD_SHARE = 16
 _STATIC_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("years", np.float64),
@@ -396,6 +398,7 @@ class CandidatePool:
         # Off until the first patched(): a pool only assembled, or being filled, pays no
         # per-row bookkeeping (fold() counts the frequencies from the index it builds).
         self._tracking = False
+        self._blocked_changes = 0  # patched() copies _blocked only when it changed
         self._grow(1024)
         self.upsert(candidates, keys)
 
@@ -458,7 +461,8 @@ class CandidatePool:
                 self._static[slot] = self._dead
                 self._eligible[slot] = False
                 self._mark(slot)
-                self._blocked.pop(slot, None)
+                if self._blocked.pop(slot, None) is not None:
+                    self._blocked_changes += 1
                 self._free.append(slot)
 
     def _mark(self, slot: int) -> None:
@@ -517,8 +521,9 @@ class CandidatePool:
         self._put_skills(slot, [skills.setdefault(s, len(skills)) for s in sorted(c.skills)])
         if c.blocked:
             self._blocked[slot] = c.blocked
-        else:
-            self._blocked.pop(slot, None)
+            self._blocked_changes += 1
+        elif self._blocked.pop(slot, None) is not None:
+            self._blocked_changes += 1
 
     def _put_skills(self, slot: int, columns: list[int]) -> None:
         """Write a slot's skill columns: over its old run if they fit, else at the end."""
@@ -829,12 +834,14 @@ class CandidatePool:
             "consented": self._consented[:used],
         }
         runs = (self._skill_start[:used], self._skill_count[:used], self._skill_data)
-        blocked = dict(self._blocked)
+        blocked, blocked_by = self._once(
+            "blocked", self._blocked_changes, lambda: (dict(self._blocked), self._blocked_slots())
+        )
         return PatchedMatrix(
             candidates=_SlotRows(ids, self._seq[:used], facts, blocked, runs),
             index=self._slot,
             **parts,
-            blocked_by=self._blocked_slots(),
+            blocked_by=blocked_by,
             live=live,
             live_count=len(self._slot),
             seq=self._seq[:used],
