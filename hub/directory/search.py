@@ -11,15 +11,16 @@ worker reads that community's live (id, version) pairs, fetches only the profile
 version it does not hold, drops the ones gone, and patches the matrix in place: rows are
 pool slots, a changed profile's row rewritten, a new one in a freed slot or at the end,
 a removed one a row nobody matches until reused, the skills' column index folded again
-once a 16th of the rows changed. O(k) for k changed profiles, no reassembly, and no
-worker rebuilds. Searches read the directory under ``_Guard``'s read side and an update
-writes under its write side, so none sees a half-written row. Anything else (a status
-change, rows written without a sync, the first search) rebuilds the pool from the table;
-a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000) is
-rebuilt in a background thread while searches keep using the previous matrix. For such a
-directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the check and the update run in
-that thread too: no search waits for the database or holds the lock across its read
-(with 0 every search checks first, so it sees every committed sync).
+once a 16th of the rows (at most 16,384) changed. O(k) for k changed profiles, no
+reassembly, and no worker rebuilds. Searches read the directory under ``_Guard``'s read
+side and an update writes under its write side, so none sees a half-written row.
+Anything else (a status change, rows written without a sync, the first search) rebuilds
+the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more
+(default 20,000) is rebuilt in a background thread while searches keep using the
+previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
+check and the update run in that thread too: no search waits for the database or holds
+the lock across its read (with 0 every search checks first, so it sees every committed
+sync).
 
 Memory: no Python object per profile. The pool keeps candidates as numbers
 (shared.matching.pool) and the listing fields sit in a ``ListingStore``

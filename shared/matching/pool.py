@@ -20,13 +20,14 @@ slots) only grow: a column nobody holds any more scores as an unknown value woul
 distinct tables are compacted at every assembly, so nothing stale reaches a score. A new
 pool from :meth:`CandidatePool.candidates` starts the vocabularies afresh.
 
-:meth:`CandidatePool.patched` skips the assembly: its matrix's rows are the pool's slots,
-the pool's arrays themselves, so changing k candidates costs O(k) and no O(n) gather. A
-removed slot is a row nobody matches until a new candidate takes it; the skills' column
-index is the one last folded (:meth:`CandidatePool.fold`, once a 16th of the slots have
-changed since) masked for the slots changed since, plus their own columns. The engine
-reads such a matrix without relying on its row order (``CandidateMatrix.grouped``), so it
-answers exactly as ``CandidateMatrix.build`` over the live candidates.
+:meth:`CandidatePool.patched` skips the assembly: its matrix's rows are the pool's
+slots, the pool's arrays themselves, so changing k candidates costs O(k) and no O(n)
+gather. A removed slot is a row nobody matches until a new candidate takes it; the
+skills' column index is the one last folded (:meth:`CandidatePool.fold`, once a 16th of
+the slots, at most 16,384, have changed since) masked for the slots changed since, plus
+their own columns. The engine reads such a matrix without relying on its row order
+(``CandidateMatrix.grouped``), so it answers exactly as ``CandidateMatrix.build`` over
+the live candidates.
 """
 
 from __future__ import annotations
