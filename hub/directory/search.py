@@ -414,15 +414,20 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
         changed = [r for r in rows if not r.deleted and store.held_version(r.id) != r.version]
         fetched.append((gone, list(_decoded(changed, decode))))
     with state.guard.writing():
-        # The slots the previous change retired: no search reads them any more.
-        store.release()
-        for gone, decoded in fetched:
-            for pid in gone:
-                store.remove(pid)
-            state.pool.remove(gone)
-            _upsert(state, decoded)
-        state.stamped.update(stamped)
-        return _patched(state)
+        try:
+            # The slots the previous change retired: no search reads them any more.
+            store.release()
+            for gone, decoded in fetched:
+                for pid in gone:
+                    store.remove(pid)
+                state.pool.remove(gone)
+                _upsert(state, decoded)
+            state.stamped.update(stamped)
+        finally:
+            # Even after a failed write (the next check then rebuilds), searches read a
+            # matrix made from the pool as it is, never old tables over rewritten rows.
+            updated = _patched(state)
+    return updated
 
 
 def directory() -> Directory:

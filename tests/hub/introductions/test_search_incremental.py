@@ -227,3 +227,30 @@ def test_an_update_waits_for_the_searches_reading_and_holds_off_new_ones() -> No
         events.append("write done")
     reader.join(5)
     assert events[2:] == ["write done", "read"]
+
+
+def test_after_a_failed_update_searches_read_the_pool_as_it_is_and_the_retry_catches_up(
+    hub_app: Flask, halifax_api: Api, stlouis_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(11)
+    for n, api in enumerate((halifax_api, stlouis_api)):
+        items = (_random_item(rng, k, 1) for k in range(20 * n, 20 * n + 20))
+        assert api.batch(*items).status_code == 200
+    _answers(halifax_api)  # the first search builds the directory
+    with hub_app.app_context():
+        state = search_module.directory().state
+    before = state.latest
+    assert halifax_api.batch(*(_random_item(rng, k, 2) for k in range(12))).status_code == 200
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("the write failed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search_module, "_upsert", broken)
+        with hub_app.app_context(), pytest.raises(RuntimeError):
+            search_module.directory()
+    # Not the directory made before the write: its tables may not cover the rows now.
+    assert state.latest is not None and state.latest is not before
+    incremental = _answers(halifax_api) + _answers(stlouis_api)  # applies the sync again
+    search_module._caches.clear()
+    assert incremental == _answers(halifax_api) + _answers(stlouis_api)
