@@ -43,6 +43,10 @@ class HubUnreachable(DomainError):
 class HubPort(Protocol):
     """What a sync needs from the hub; ``HubClient`` is the real one, tests pass a fake."""
 
+    def holds_token(self) -> bool:
+        """Whether a request sent now would not first fetch an access token."""
+        ...
+
     def whoami(self) -> dict[str, Any]: ...
 
     def push_profiles(

@@ -238,15 +238,18 @@ def push(client: HubPort, report: SyncReport, now: dt.datetime) -> None:
     # the failure is raised.
     failure: HubError | None = None
     answered = 0
+    holds_token = client.holds_token()
     in_flight: deque[tuple[list[Pending], Future[list[ItemResult | None]]]] = deque()
     with (
         _marking() as marks,
         ThreadPoolExecutor(max_workers=PUSH_CONCURRENCY, thread_name_prefix="hub-push") as pool,
     ):
         while in_flight or (queue and failure is None):
-            # The first request goes alone: it fetches the access token (the client locks
-            # the fetch, so batches sent beside it would only wait for it).
-            limit = PUSH_CONCURRENCY if answered else 1
+            # Without a usable token the first request goes alone: it fetches one (the
+            # client locks the fetch, so batches sent beside it would only wait for it,
+            # and a refused fetch would be tried once per batch). With the token kept
+            # from the last run, PUSH_CONCURRENCY batches go out from the start.
+            limit = PUSH_CONCURRENCY if answered or holds_token else 1
             while failure is None and queue and len(in_flight) < limit:
                 alone = queue[0][0].kind not in _BATCHED_KINDS
                 if in_flight and (alone or in_flight[-1][0][0].kind not in _BATCHED_KINDS):

@@ -288,6 +288,11 @@ class HubClient:
 
     # Tokens ---------------------------------------------------------------------------
 
+    def holds_token(self) -> bool:
+        """Whether the kept access token is still good: a request sent now fetches none."""
+        token = self._oauth.token
+        return bool(token) and not token.is_expired(leeway=_TOKEN_LEEWAY)
+
     @property
     def token_url(self) -> str:
         return f"{self.base_url}/oauth/token"

@@ -43,6 +43,9 @@ class FakeHub:
         default_factory=lambda: {"community": "testville", "scopes": ["profiles:write"]}
     )
 
+    def holds_token(self) -> bool:
+        return self.token_fetched
+
     def _call(self, name: str) -> None:
         if not self.token_fetched:
             # Like the real client: the first call of a run also fetches a token.

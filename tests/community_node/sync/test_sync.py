@@ -408,6 +408,39 @@ def test_a_failure_stops_new_batches_and_records_those_in_flight(
     assert len(items(status=OutboxStatus.SENT)) == 5 * SIZE
 
 
+@pytest.mark.parametrize("app_config", [{"SYNC_BATCH_SIZE": SIZE}])
+def test_with_a_kept_token_the_first_batches_go_out_together(
+    app: Flask, connected: HubConnection, hub: FakeHub
+) -> None:
+    # The client already holds a usable token: the first PUSH_CONCURRENCY batches
+    # travel together (none waits for a token fetch). The first one fails: the two sent
+    # beside it are recorded as sent, and no fourth is started. (Without a token the
+    # first batch goes alone, and its failure would stop the push there.)
+    _tombstones(5 * SIZE)
+    original = hub.push_profiles
+    first_batch = f"1-{SIZE}-"
+
+    def first_fails(items: Any, idempotency_key: str) -> Any:
+        if idempotency_key.startswith(first_batch):
+            hub.attempted_keys.append(idempotency_key)
+            raise HubUnavailable("down")
+        return original(items, idempotency_key)
+
+    def kept_token(connection: Any) -> FakeHub:
+        hub.token_fetched = True
+        return hub
+
+    hub.push_profiles = first_fails  # type: ignore[method-assign]
+    report = run.run_sync(client_factory=kept_token, rng=random.Random(1), now=NOW)
+    assert report.error and "down" in report.error
+    assert "token" not in hub.calls
+    assert len(hub.attempted_keys) == push.PUSH_CONCURRENCY == 3
+    assert report.sent == 2 * SIZE == len(items(status=OutboxStatus.SENT))
+    assert len(items(status=OutboxStatus.PENDING)) == 3 * SIZE
+    sent_refs = {ref for _, batch in hub.batches for ref in (i["ref"] for i in batch)}
+    assert sent_refs == {i.key for i in items(status=OutboxStatus.SENT)}
+
+
 def test_the_idempotency_key_is_stable_across_retries(
     api: Any, connected: HubConnection, hub: FakeHub
 ) -> None:

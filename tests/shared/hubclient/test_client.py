@@ -93,6 +93,26 @@ def test_an_expired_token_is_refetched(mock: Any, client: HubClient) -> None:
     assert token.call_count == 2
 
 
+def test_holds_token_says_whether_a_request_would_fetch_one(mock: Any) -> None:
+    add_token(mock, expires_in=10)  # inside the leeway: fetched again each time
+    mock.get(f"{HUB}/api/v1/whoami", json={"community": "halifax"})
+    fresh = HubClient(HUB, "client-1", "secret-1")
+    assert not fresh.holds_token()
+    fresh.whoami()
+    assert not fresh.holds_token()
+    kept = HubClient(HUB, "client-1", "secret-1", token=fresh.token)
+    assert not kept.holds_token()
+    add_token(mock, "tok-2", expires_in=900)
+    kept.whoami()
+    assert kept.holds_token()
+    fetches = sum(1 for call in mock.calls if call.request.url == TOKEN_URL)
+    again = HubClient(HUB, "client-1", "secret-1", token=kept.token)
+    assert again.holds_token()
+    again.whoami()
+    # The kept token was used, none fetched.
+    assert sum(1 for call in mock.calls if call.request.url == TOKEN_URL) == fetches == 2
+
+
 def test_a_401_refetches_the_token_once_and_retries(mock: Any, client: HubClient) -> None:
     mock.post(TOKEN_URL, json=token_body("old"))
     mock.post(TOKEN_URL, json=token_body("new"))
