@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Hashable
 
 import numpy as np
 from hypothesis import given, settings
@@ -50,6 +51,52 @@ def _same(built: CandidateMatrix, assembled: CandidateMatrix, seed: int, size: i
     )
 
 
+@dataclasses.dataclass
+class PoolWalk:
+    """A pool changed by random steps, as syncs change the hub's, beside what it should hold."""
+
+    pool: CandidatePool
+    current: dict[Hashable, Candidate]
+    keys: dict[Hashable, int]  # ordering keys, as the hub's ids
+    spread: int  # new keys fall anywhere in [0, spread)
+    next_id: int = 1000
+
+    @classmethod
+    def of(cls, start: list[Candidate]) -> PoolWalk:
+        keys: dict[Hashable, int] = {c.id: 10 * n for n, c in enumerate(start)}
+        pool = CandidatePool(start, [keys[c.id] for c in start])
+        return cls(pool, {c.id: c for c in start}, keys, 10 * len(start) + 500)
+
+    def remove(self, rng: random.Random, count: int) -> None:
+        gone = rng.sample(sorted(self.current, key=str), min(count, len(self.current)))
+        self.pool.remove(gone)
+        for candidate_id in gone:
+            del self.current[candidate_id]
+            del self.keys[candidate_id]
+
+    def upsert(self, rng: random.Random, fresh: list[Candidate], replace: bool) -> None:
+        """Write these candidates: each replaces a held one (maybe moving it to another
+        community) if ``replace`` and any is held, else comes new."""
+        changed: list[Candidate] = []
+        for candidate in fresh:
+            if replace and self.current:
+                candidate_id: Hashable = rng.choice(sorted(self.current, key=str))
+            else:
+                candidate_id, self.next_id = self.next_id, self.next_id + 1
+                # A new key may sort anywhere among the old ones (a re-listed profile).
+                key = rng.randrange(0, self.spread)
+                while key in self.keys.values():
+                    key += 1
+                self.keys[candidate_id] = key
+            changed.append(dataclasses.replace(candidate, id=candidate_id))
+            self.current[candidate_id] = changed[-1]
+        self.pool.upsert(changed, [self.keys[c.id] for c in changed])
+
+    def ordered(self) -> list[Candidate]:
+        """The held candidates in the order a fresh build reads them."""
+        return sorted(self.current.values(), key=lambda c: self.keys[c.id])
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), size=st.integers(0, 40))
 def test_a_pool_assembles_what_build_builds(seed: int, size: int) -> None:
@@ -70,39 +117,16 @@ def test_changes_applied_in_place_equal_a_fresh_build(
     seed: int, steps: list[tuple[str, int]]
 ) -> None:
     rng = random.Random(seed)
-    start = random_pool(rng, 25)
-    keys = {c.id: 10 * i for i, c in enumerate(start)}  # ordering keys, as the hub's ids
-    current = {c.id: c for c in start}
-    pool = CandidatePool(start, [keys[c.id] for c in start])
-    next_id = 1000
+    walk = PoolWalk.of(random_pool(rng, 25))
     for action, count in steps:
         fresh = random_pool(rng, count)
         if action == "remove":
-            gone = rng.sample(sorted(current, key=str), min(count, len(current)))
-            pool.remove(gone)
-            for candidate_id in gone:
-                del current[candidate_id]
-                del keys[candidate_id]
+            walk.remove(rng, count)
             continue
-        changed: list[Candidate] = []
-        for candidate in fresh:
-            if action == "upsert" and current:
-                # Replace an existing one (maybe moving it to another community).
-                candidate_id = rng.choice(sorted(current, key=str))
-            else:
-                candidate_id, next_id = next_id, next_id + 1
-                # A new id may sort anywhere among the old ones (a re-listed profile).
-                key = rng.randrange(0, 10 * len(start) + 500)
-                while key in keys.values():
-                    key += 1
-                keys[candidate_id] = key
-            changed.append(dataclasses.replace(candidate, id=candidate_id))
-            current[candidate_id] = changed[-1]
-        pool.upsert(changed, [keys[c.id] for c in changed])
-        assembled = pool.matrix()
-        ordered = sorted(current.values(), key=lambda c: keys[c.id])
-        _same(CandidateMatrix.build(ordered), assembled, seed, len(ordered))
-    assert len(pool) == len(current)
+        walk.upsert(rng, fresh, replace=action == "upsert")
+        ordered = walk.ordered()
+        _same(CandidateMatrix.build(ordered), walk.pool.matrix(), seed, len(ordered))
+    assert len(walk.pool) == len(walk.current)
 
 
 def test_an_empty_pool_and_one_emptied() -> None:

@@ -21,6 +21,7 @@ from tests.shared.matching.test_engine_reference import (
     random_seeker,
     random_weights,
 )
+from tests.shared.matching.test_pool import PoolWalk
 
 
 def _answers(matrix: CandidateMatrix, seed: int, size: int) -> list[object]:
@@ -63,42 +64,20 @@ def _twins(rng: random.Random, count: int) -> list[Candidate]:
 )
 def test_a_patched_matrix_answers_as_a_fresh_build(seed: int, steps: list[tuple[str, int]]) -> None:
     rng = random.Random(seed)
-    start = [dataclasses.replace(c, id=n) for n, c in enumerate(_twins(rng, 30))]
-    keys = {c.id: 10 * n for n, c in enumerate(start)}  # ordering keys, as the hub's ids
-    current = {c.id: c for c in start}
-    pool = CandidatePool(start, [keys[c.id] for c in start])
-    next_id = 1000
+    walk = PoolWalk.of([dataclasses.replace(c, id=n) for n, c in enumerate(_twins(rng, 30))])
     for action, count in steps:
         if action == "fold":
-            pool.fold()
+            walk.pool.fold()
         elif action == "remove":
-            gone = rng.sample(sorted(current, key=str), min(count, len(current)))
-            pool.remove(gone)
-            for candidate_id in gone:
-                del current[candidate_id]
-                del keys[candidate_id]
+            walk.remove(rng, count)
         else:
-            changed: list[Candidate] = []
-            for candidate in _twins(rng, count):
-                if action == "upsert" and current:
-                    # Replace one (maybe moving it to another community).
-                    candidate_id = rng.choice(sorted(current, key=str))
-                else:
-                    candidate_id, next_id = next_id, next_id + 1
-                    # A new key may sort anywhere among the old ones (a re-listed profile).
-                    key = rng.randrange(0, 10 * len(start) + 500)
-                    while key in keys.values():
-                        key += 1
-                    keys[candidate_id] = key
-                changed.append(dataclasses.replace(candidate, id=candidate_id))
-                current[candidate_id] = changed[-1]
-            pool.upsert(changed, [keys[c.id] for c in changed])
-        patched = pool.patched()
-        ordered = sorted(current.values(), key=lambda c: keys[c.id])
+            walk.upsert(rng, _twins(rng, count), replace=action == "upsert")
+        patched = walk.pool.patched()
+        ordered = walk.ordered()
         built = CandidateMatrix.build(ordered)
         assert patched.live_rows == len(built)
         assert _answers(patched, seed, len(ordered)) == _answers(built, seed, len(ordered))
-    assert len(pool) == len(current)
+    assert len(walk.pool) == len(walk.current)
 
 
 def test_removed_rows_are_never_matched_and_the_column_index_folds() -> None:
