@@ -34,6 +34,9 @@ class FakeHub:
     attempted_keys: list[str] = field(default_factory=list)
     failures: list[HubError] = field(default_factory=list)
     fail_on: dict[str, HubError] = field(default_factory=dict)  # call name -> error, once
+    # idempotency key prefix -> error, each time that batch is sent: the batches in flight
+    # arrive in any order, so a failure is tied to a batch, not to the n-th call
+    fail_batches: dict[str, HubError] = field(default_factory=dict)
     reject_refs: set[str] = field(default_factory=set)
     demand: list[dict[str, Any]] | None = None  # the last set PUT, None before any
     intro_feed: list[dict[str, Any]] = field(default_factory=list)  # introduction views
@@ -74,6 +77,9 @@ class FakeHub:
         self, items: Sequence[Mapping[str, Any] | JSONText], idempotency_key: str
     ) -> list[ItemResult]:
         self.attempted_keys.append(idempotency_key)
+        for prefix, error in self.fail_batches.items():
+            if idempotency_key.startswith(prefix):
+                raise error
         self._call("push_profiles")
         # The node sends its payloads as stored JSON text; the real hub parses them.
         decoded = [json.loads(i) if isinstance(i, str) else dict(i) for i in items]

@@ -376,18 +376,9 @@ def test_a_failure_stops_new_batches_and_records_those_in_flight(
     app: Flask, connected: HubConnection, hub: FakeHub
 ) -> None:
     _tombstones(5 * SIZE)
-    original = hub.push_profiles
-    second_batch = f"{SIZE + 1}-{2 * SIZE}-"
-
-    def second_fails(items: Any, idempotency_key: str) -> Any:
-        # Fail the second batch in seq order, not the second call to arrive: batches in
-        # flight reach the hub in any order, and the node reads answers in seq order.
-        if idempotency_key.startswith(second_batch):
-            hub.attempted_keys.append(idempotency_key)
-            raise HubUnavailable("down")
-        return original(items, idempotency_key)
-
-    hub.push_profiles = second_fails  # type: ignore[method-assign]
+    # The second batch in seq order fails, not the second call to arrive: the node reads
+    # the answers in seq order.
+    hub.fail_batches[f"{SIZE + 1}-{2 * SIZE}-"] = HubUnavailable("down")
     report = sync(hub)
     assert report.error and "down" in report.error
     # The first batch goes alone; then PUSH_CONCURRENCY (3) travel together, one of which
@@ -400,7 +391,7 @@ def test_a_failure_stops_new_batches_and_records_those_in_flight(
     sent_refs = {ref for _, batch in hub.batches for ref in (i["ref"] for i in batch)}
     assert sent_refs == {i.key for i in items(status=OutboxStatus.SENT)}
     # The next run sends exactly what is pending, and everything is then sent once.
-    hub.push_profiles = original  # type: ignore[method-assign]
+    hub.fail_batches.clear()
     hub.batches.clear()
     assert sync(hub, ignore_backoff=True).ok
     resent = [i["ref"] for _, batch in hub.batches for i in batch]
@@ -417,20 +408,12 @@ def test_with_a_kept_token_the_first_batches_go_out_together(
     # beside it are recorded as sent, and no fourth is started. (Without a token the
     # first batch goes alone, and its failure would stop the push there.)
     _tombstones(5 * SIZE)
-    original = hub.push_profiles
-    first_batch = f"1-{SIZE}-"
-
-    def first_fails(items: Any, idempotency_key: str) -> Any:
-        if idempotency_key.startswith(first_batch):
-            hub.attempted_keys.append(idempotency_key)
-            raise HubUnavailable("down")
-        return original(items, idempotency_key)
+    hub.fail_batches[f"1-{SIZE}-"] = HubUnavailable("down")
 
     def kept_token(connection: Any) -> FakeHub:
         hub.token_fetched = True
         return hub
 
-    hub.push_profiles = first_fails  # type: ignore[method-assign]
     report = run.run_sync(client_factory=kept_token, rng=random.Random(1), now=NOW)
     assert report.error and "down" in report.error
     assert "token" not in hub.calls
