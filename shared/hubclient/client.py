@@ -328,7 +328,7 @@ class HubClient:
     def _current_token(self, refused: str | None) -> str:
         token = self._oauth.token
         stale = refused is not None and bool(token) and token.get("access_token") == refused
-        if stale or not token or token.is_expired(leeway=_TOKEN_LEEWAY):
+        if stale or not self.holds_token():
             try:
                 token = self._oauth.fetch_token(
                     self.token_url, grant_type="client_credentials", timeout=self.timeout
