@@ -30,6 +30,11 @@ def _factorize(columns: Sequence[npt.NDArray[np.generic]]) -> tuple[KeyArray, Ke
     return inverse.reshape(-1).astype(np.intp), first.astype(np.intp)
 
 
+def community_order(name: str | None) -> tuple[bool, str]:
+    """The order build() groups communities in: no community first, then by name."""
+    return (name is not None, name or "")
+
+
 @dataclass(frozen=True, eq=False)
 class CandidateMatrix:
     """Every candidate's facts as arrays, rows grouped by community.
@@ -100,7 +105,7 @@ class CandidateMatrix:
         """Precompute the arrays for a pool of candidates; ids must be unique."""
         pool = list(candidates)
         # Group rows by community so a local search reads one contiguous slice.
-        pool.sort(key=lambda c: (c.community is not None, c.community or ""))
+        pool.sort(key=lambda c: community_order(c.community))
         keys = np.array([occupation_keys(c.occupation) for c in pool], dtype=np.int32)
         occ_codes, occ_first, occ_key = np.unique(
             keys.reshape(len(pool), 4), axis=0, return_index=True, return_inverse=True

@@ -48,6 +48,7 @@ from shared.matching.matrix import (
     KeyArray,
     _factorize,
     _occ_by_prefix,
+    community_order,
 )
 from shared.matching.profiles import LANGUAGE_LEVELS, Candidate, level_rank
 
@@ -567,11 +568,17 @@ class CandidatePool:
     def _rows(self) -> KeyArray:
         """The live slots in row order: by community as build() sorts them, then by key."""
         live = np.flatnonzero(self._alive[: self._used])
-        names = self._communities.values
-        by_name = sorted(range(len(names)), key=lambda i: (names[i] is not None, names[i] or ""))
-        rank = np.empty(len(names), dtype=np.int64)
-        rank[by_name] = np.arange(len(names))
+        rank = self._community_rank()
         return live[np.lexsort((self._seq[live], rank[self._community[live]]))].astype(np.intp)
+
+    def _community_rank(self) -> KeyArray:
+        """Each community code's place in build()'s order of communities."""
+        names = self._communities.values
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[sorted(range(len(names)), key=lambda i: community_order(names[i]))] = np.arange(
+            len(names)
+        )
+        return rank
 
     def matrix(self) -> CandidateMatrix:
         """Assemble the CandidateMatrix of the pool's candidates (numpy work only)."""
@@ -792,11 +799,7 @@ class CandidatePool:
         changed = np.array(self._dirty_slots, dtype=np.int64)
         changed = np.sort(changed[self._alive[changed]])
         delta_indptr, delta_rows = self._postings(changed)
-        communities = self._communities.values
-        rank = np.empty(len(communities), dtype=np.int64)
-        rank[sorted(range(len(communities)), key=lambda i: _community_order(communities[i]))] = (
-            np.arange(len(communities))
-        )
+        rank = self._community_rank()
         occupations = self._occupations
         occ_codes = self._once(
             "occ_codes",
@@ -830,7 +833,7 @@ class CandidatePool:
         }
         facts = {
             **parts,
-            "community_names": tuple(communities),
+            "community_names": tuple(self._communities.values),
             "cross_city_ok": self._crosscity[:used],
             "consented": self._consented[:used],
         }
@@ -902,11 +905,6 @@ class CandidatePool:
             for seeker_id in self._blocked[slot]:
                 blocked.setdefault(seeker_id, []).append(slot)
         return {k: np.array(v, dtype=np.int32) for k, v in blocked.items()}
-
-
-def _community_order(name: str | None) -> tuple[bool, str]:
-    """build()'s order of communities: no community first, then by name."""
-    return (name is not None, name or "")
 
 
 _NO_INCIDENCE = sparse.csr_matrix((0, 0), dtype=np.float64)
