@@ -156,7 +156,8 @@ def log_in(page: Any, email: str, password: str = PASSWORD) -> None:
 def page(browser: Any, live_server: str) -> Iterator[Any]:
     """A fresh page (own cookies) that records every URL it requests."""
     context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
+    # A login (password hashing) on a machine running two test suites took over 10 s.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.requested_urls = []
     page.on("request", lambda request: page.requested_urls.append(request.url))
