@@ -160,12 +160,10 @@ def worker(hub_url: str, plan: Plan, markers: Any, synced: Any, results: Any) ->
                         break
                 if pending:
                     found = search.directory()
-                    store, index = found.state.store, found.matrix.index
                     now = time.time()
                     for marker in list(pending):
                         profile_id, version, committed = marker
-                        row = index.get(profile_id)
-                        if row is not None and store.version[found.slots[row]] == version:
+                        if found.holds(profile_id, version):
                             lags.append(now - committed)
                             pending.remove(marker)
             if pending is not None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, overload
+from typing import Any, ClassVar, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -342,6 +342,15 @@ class _Distinct:
         return found
 
 
+class Folded(NamedTuple):
+    """The skills' column index over a pool's slots, made by :meth:`CandidatePool.folded`."""
+
+    indptr: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int32]
+    # the pool's count of writes when it was made: it fits the pool only if none came since
+    writes: int
+
+
 class CandidatePool:
     """Candidates by id, encoded into slots; :meth:`matrix` assembles a CandidateMatrix."""
 
@@ -401,6 +410,7 @@ class CandidatePool:
         # per-row bookkeeping (fold() counts the frequencies from the index it builds).
         self._tracking = False
         self._blocked_changes = 0  # patched() copies _blocked only when it changed
+        self._writes = 0  # slots written or removed, ever (see folded())
         self._grow(1024)
         self.upsert(candidates, keys)
 
@@ -457,6 +467,7 @@ class CandidatePool:
         for candidate_id in candidate_ids:
             slot = self._slot.pop(candidate_id, None)
             if slot is not None:
+                self._writes += 1
                 self._alive[slot] = False
                 self._id[slot] = None
                 self._put_skills(slot, [])
@@ -474,6 +485,7 @@ class CandidatePool:
 
     def _encode(self, slot: int, c: Candidate) -> None:
         """Write one candidate's facts into its slot (what build() computes per row)."""
+        self._writes += 1
         self._mark(slot)
         self._alive[slot] = True
         self._id[slot] = c.id
@@ -754,10 +766,35 @@ class CandidatePool:
             found = self._made[name] = (size, make())
         return found[1]
 
-    def fold(self) -> None:
-        """Rebuild the skills' column index over every slot (O(entries), in C)."""
-        used = self._used
-        self._base_indptr, self._base_rows = self._postings(np.arange(used, dtype=np.int64))
+    def fold_due(self, coming: int = 0) -> bool:
+        """Whether :meth:`patched` would fold the column index after ``coming`` more writes.
+
+        Past a 16th of the slots changed since the last fold, at least 2,048 and at most
+        16,384: the masked base and the delta index each search reads stay small.
+        """
+        limit = min(_FOLD_MAX, max(_FOLD_MIN, self._used // _FOLD_SHARE))
+        return not self._tracking or len(self._dirty_slots) + coming > limit
+
+    def folded(self) -> Folded:
+        """Make the skills' column index over every slot (O(entries), in C); change nothing.
+
+        Only reads the pool, so it may run while other threads read matrices of it, and
+        :meth:`fold` then installs it in O(changed slots), provided nothing was written
+        in between (hub.directory.search makes it outside its lock, installs it inside).
+        """
+        indptr, rows = self._postings(np.arange(self._used, dtype=np.int64))
+        return Folded(indptr, rows, self._writes)
+
+    def fold(self, folded: Folded | None = None) -> None:
+        """Install a column index over every slot (:meth:`folded`'s, else one made now).
+
+        Raise ValueError if the pool was written since ``folded`` was made.
+        """
+        if folded is None:
+            folded = self.folded()
+        elif folded.writes != self._writes:
+            raise ValueError("the pool changed since this column index was made")
+        self._base_indptr, self._base_rows = folded.indptr, folded.rows
         self._dirty[self._dirty_slots] = False
         self._dirty_slots = []
         # Removed slots hold no columns: the index counts live rows.
@@ -790,7 +827,7 @@ class CandidatePool:
         as they change. A caller that changes the pool while another thread reads a
         matrix of it must keep the two apart (hub.directory.search does, with a lock).
         """
-        if not self._tracking or len(self._dirty_slots) > max(_FOLD_MIN, self._used // _FOLD_SHARE):
+        if self.fold_due():
             self.fold()
         used = self._used
         ids = self._id[:used]

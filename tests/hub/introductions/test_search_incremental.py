@@ -254,3 +254,30 @@ def test_after_a_failed_update_searches_read_the_pool_as_it_is_and_the_retry_cat
     incremental = _answers(halifax_api) + _answers(stlouis_api)  # applies the sync again
     search_module._caches.clear()
     assert incremental == _answers(halifax_api) + _answers(stlouis_api)
+
+
+def test_an_update_makes_a_due_column_index_before_it_takes_the_write_side(
+    hub_app: Flask, halifax_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(13)
+    assert halifax_api.batch(*(_random_item(rng, k, 1) for k in range(30))).status_code == 200
+    _answers(halifax_api)  # the first search builds the directory
+    with hub_app.app_context():
+        state = search_module.directory().state
+    made: list[bool] = []
+    folded = type(state.pool).folded
+
+    def watched(pool: Any) -> Any:
+        made.append(state.guard._writing)
+        return folded(pool)
+
+    monkeypatch.setattr(type(state.pool), "folded", watched)
+    # Due for the update's rows (and only then: patched() itself would fold in place).
+    monkeypatch.setattr(type(state.pool), "fold_due", lambda pool, coming=0: coming > 0)
+    assert halifax_api.batch(*(_random_item(rng, k, 2) for k in range(10))).status_code == 200
+    incremental = _answers(halifax_api)
+    assert made == [False]  # made while searches could still read
+    # Installed before the update's writes: the changed rows are the delta after it.
+    assert state.latest is not None and state.latest.matrix.any_dirty
+    search_module._caches.clear()
+    assert incremental == _answers(halifax_api)

@@ -11,10 +11,12 @@ import dataclasses
 import math
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.matching import Candidate, CandidateMatrix, ranking, scores
+from shared.matching import pool as pool_module
 from shared.matching.pool import CandidatePool
 from tests.shared.matching.test_engine_reference import (
     random_pool,
@@ -67,7 +69,8 @@ def test_a_patched_matrix_answers_as_a_fresh_build(seed: int, steps: list[tuple[
     walk = PoolWalk.of([dataclasses.replace(c, id=n) for n, c in enumerate(_twins(rng, 30))])
     for action, count in steps:
         if action == "fold":
-            walk.pool.fold()
+            # made beside the readers, then installed: as the hub's updates fold
+            walk.pool.fold(walk.pool.folded() if count % 2 else None)
         elif action == "remove":
             walk.remove(rng, count)
         else:
@@ -101,3 +104,44 @@ def test_removed_rows_are_never_matched_and_the_column_index_folds() -> None:
     folded = pool.patched()
     assert not folded.any_dirty
     assert [sorted(folded.postings(c).tolist()) for c in range(len(folded.skill_ids))] == before
+
+
+def test_a_column_index_made_ahead_is_installed_only_on_the_pool_it_was_made_of() -> None:
+    rng = random.Random(3)
+    pool = CandidatePool(random_pool(rng, 40))
+    pool.patched()
+    ids = sorted(pool.patched().index, key=str)
+    pool.remove(ids[:5])
+    ahead = pool.folded()
+    assert pool.patched().any_dirty  # making it changed nothing
+    pool.fold(ahead)
+    installed = pool.patched()
+    assert not installed.any_dirty
+    pool.fold()
+    fresh = pool.patched()
+    columns = range(len(fresh.skill_ids))
+    assert [installed.postings(c).tolist() for c in columns] == [
+        fresh.postings(c).tolist() for c in columns
+    ]
+    assert installed.skill_idf.tolist() == fresh.skill_idf.tolist()
+    stale = pool.folded()
+    pool.upsert([dataclasses.replace(random_pool(rng, 1)[0], id=ids[-1])])
+    with pytest.raises(ValueError, match="changed since"):
+        pool.fold(stale)
+
+
+def test_the_column_index_is_due_past_a_sixteenth_of_the_slots_within_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(5)
+    pool = CandidatePool(random_pool(rng, 64))
+    assert pool.fold_due()  # never folded: no per-row bookkeeping yet
+    pool.fold()
+    monkeypatch.setattr(pool_module, "_FOLD_MIN", 2)
+    monkeypatch.setattr(pool_module, "_FOLD_MAX", 3)
+    assert not pool.fold_due(3) and pool.fold_due(4)  # the most: 3, not 64 // 16 = 4
+    monkeypatch.setattr(pool_module, "_FOLD_MAX", 100)
+    assert not pool.fold_due(4) and pool.fold_due(5)  # a 16th of 64
+    ids = sorted(pool.patched().index, key=str)
+    pool.remove(ids[:4])
+    assert not pool.fold_due() and pool.fold_due(1)
