@@ -402,17 +402,14 @@ def apply_changes(found: Directory, communities: Iterable[int]) -> Directory:
     for community_id in communities:
         since = state.stamped.get(community_id)
         # No ORDER BY: SQLite would then walk the whole table in id order instead of the
-        # updated_at index's few newest entries (the pool orders rows by id itself).
+        # index's few newest entries (the pool orders rows by id itself). The (community,
+        # updated_at) index reads this community's changed rows only.
         query = select(*_COLUMNS, Profile.deleted).join(
             Community, Community.id == Profile.community_id
         )
-        if since is None:
-            query = query.where(Profile.community_id == community_id)
-        else:
-            # "+ 0": not the (community, ref) index, which would read all its rows.
-            query = query.where(
-                Profile.community_id + 0 == community_id, Profile.updated_at > since
-            )
+        query = query.where(Profile.community_id == community_id)
+        if since is not None:
+            query = query.where(Profile.updated_at > since)
         rows = db.session.execute(query).all()
         if rows:
             newest = max(row.updated_at for row in rows)

@@ -19,6 +19,9 @@ class Profile(Base):
         Index("ix_profiles_listed", "deleted", "occupation"),
         # The directory search's freshness check reads max(updated_at) every second.
         Index("ix_profiles_updated_at", "updated_at"),
+        # Each worker's update reads a synced community's rows stamped after the newest it
+        # holds (hub.directory.search.apply_changes): O(the sync), whatever the others did.
+        Index("ix_profiles_community_updated", "community_id", "updated_at"),
     )
 
     id: Mapped[intpk]
