@@ -15,9 +15,10 @@ once a 16th of the rows (at most 16,384) changed (made beside the searches, inst
 under the lock). O(k) for k changed profiles, no reassembly, and no worker rebuilds.
 Searches read the directory under ``_Guard``'s read side and an update writes under its
 write side, so none sees a half-written row.
-Anything else (a status change, rows written without a sync, the first search) rebuilds
-the pool from the table; a directory of ``DIRECTORY_BACKGROUND_ROWS`` profiles or more
-(default 20,000) is rebuilt in a background thread while searches keep using the
+Anything else (a status change, rows written without a sync, the first search, removed
+profiles' rows a quarter of the matrix) rebuilds the pool from the table; a directory of
+``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000) is rebuilt in a
+background thread while searches keep using the
 previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
 check and the update run in that thread too: no search waits for the database or holds
 the lock across its read (with 0 every search checks first, so it sees every committed
@@ -64,6 +65,11 @@ SEEKER_ID = "seeker"
 
 #: Rows put into the pool at once while the directory is read (bounds what a read holds).
 _CHUNK = 5_000
+#: A directory whose removed profiles' rows reach a quarter of its matrix (and at least
+#: _WORN_MIN rows) is rebuilt at its next change instead of patched: its searches would
+#: keep scoring rows nobody can match, and its vocabularies keep what nobody holds.
+_WORN_SHARE = 4
+_WORN_MIN = 4_096
 
 
 class _Guard:
@@ -368,6 +374,12 @@ def _build() -> Directory:
     return _patched(state)
 
 
+def _worn(found: Directory) -> bool:
+    """Whether removed profiles fill enough of the matrix's rows to rebuild it compact."""
+    rows = len(found.matrix)
+    return rows - found.matrix.live_rows >= max(_WORN_MIN, rows // _WORN_SHARE)
+
+
 def _changes(previous: Hashable, now: _Fingerprint) -> list[int] | None:
     """Return the communities whose profiles a sync changed; None if only a rebuild will do."""
     if not isinstance(previous, _Fingerprint):
@@ -478,7 +490,7 @@ def directory() -> Directory:
         if cache.directory is not None and fingerprint == cache.fingerprint:
             return cache.directory
         changed = _changes(cache.fingerprint, fingerprint) if cache.directory else None
-        if cache.directory is not None and changed is not None:
+        if cache.directory is not None and changed is not None and not _worn(cache.directory):
             cache.directory = apply_changes(cache.directory, changed)
             cache.fingerprint = fingerprint
             return cache.directory
@@ -525,7 +537,10 @@ def _refresh(app: Flask, cache: _Cache) -> None:
             fingerprint = _fingerprint()
             if fingerprint != cache.fingerprint:
                 changed = _changes(cache.fingerprint, fingerprint)
-                updated = _build() if changed is None else apply_changes(found, changed)
+                if changed is None or _worn(found):
+                    updated = _build()
+                else:
+                    updated = apply_changes(found, changed)
     except Exception:  # the pool may be half updated: the next check rebuilds it
         app.logger.exception("Updating the directory failed; it will be rebuilt.")
         fingerprint = None

@@ -13,7 +13,7 @@ from flask import Flask
 
 from hub.directory import search as search_module
 from hub.directory.services import list_directory
-from tests.hub.federation.conftest import Api, random_item
+from tests.hub.federation.conftest import Api, random_item, tombstone
 
 SEARCH = "/api/v1/directory/search"
 CODES = ["29-1141", "29-1171", "29-1000", "15-1252", "15-1253", "13-2011"]
@@ -281,3 +281,33 @@ def test_an_update_makes_a_due_column_index_before_it_takes_the_write_side(
     assert state.latest is not None and state.latest.matrix.any_dirty
     search_module._caches.clear()
     assert incremental == _answers(halifax_api)
+
+
+def test_a_directory_worn_by_removals_is_rebuilt_compact_at_its_next_change(
+    halifax_api: Api,
+    stlouis_api: Api,
+    count_builds: Callable[[], list[None]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search_module, "_WORN_MIN", 8)
+    rng = random.Random(17)
+
+    def listed(n: int) -> dict[str, Any]:
+        return random_item(rng, n, 1, tombstones=0, codes=CODES, skills=SKILLS, most_skills=3)
+
+    assert halifax_api.batch(*(listed(n) for n in range(40))).status_code == 200
+    _answers(stlouis_api)  # the first search builds the directory
+    builds = count_builds()
+    assert halifax_api.batch(*(tombstone(n, 2) for n in range(8))).status_code == 200
+    _answers(stlouis_api)
+    assert builds == []  # 8 of 40 rows removed: patched in place
+    assert halifax_api.batch(*(tombstone(n, 2) for n in range(8, 12))).status_code == 200
+    _answers(stlouis_api)
+    assert builds == []  # 12 of 40: worn now, rebuilt at the next change
+    assert halifax_api.batch(listed(40)).status_code == 200
+    compacted = _answers(stlouis_api)
+    assert len(builds) == 1
+    found = search_module._caches[next(iter(search_module._caches))].directory
+    assert found is not None and len(found.matrix) == found.matrix.live_rows  # no dead rows
+    search_module._caches.clear()
+    assert compacted == _answers(stlouis_api)
