@@ -210,7 +210,9 @@ def sync(hub_url: str, plan: Plan, markers: Any) -> list[float]:
     with app.app_context():
         communities = db.session.scalars(select(Community).order_by(Community.id)).all()
         refs: dict[int, list[str]] = {}
-        fresh = 0
+        # New profiles' refs: numbered from this run's start in microseconds, so that a
+        # run on a database filled before (--reuse) never names one an earlier run made.
+        fresh = time.time_ns() // 1000
         due = time.monotonic()
         for number in range(plan.rounds):
             for k in range(plan.syncing):
@@ -231,7 +233,10 @@ def sync(hub_url: str, plan: Plan, markers: Any) -> list[float]:
                 committed = time.time()
                 writes.append(time.perf_counter() - started)
                 if any(r["status"] not in ("created", "updated", "deleted") for r in results):
-                    raise RuntimeError(f"unexpected batch results: {results[:3]}")
+                    odd = [
+                        r for r in results if r["status"] not in ("created", "updated", "deleted")
+                    ]
+                    raise RuntimeError(f"unexpected batch results: {odd[:3]}")
                 marker = db.session.execute(
                     select(Profile.id, Profile.version).where(
                         Profile.community_id == community.id, Profile.ref == items[0]["ref"]
