@@ -18,11 +18,10 @@ write side, so none sees a half-written row.
 Anything else (a status change, rows written without a sync, the first search, removed
 profiles' rows a quarter of the matrix) rebuilds the pool from the table; a directory of
 ``DIRECTORY_BACKGROUND_ROWS`` profiles or more (default 20,000) is rebuilt in a
-background thread while searches keep using the
-previous matrix. For such a directory, when ``DIRECTORY_CACHE_SECONDS`` is above 0, the
-check and the update run in that thread too: no search waits for the database or holds
-the lock across its read (with 0 every search checks first, so it sees every committed
-sync).
+background thread while searches keep using the previous matrix. For such a directory,
+when ``DIRECTORY_CACHE_SECONDS`` is above 0, the check and the update run in that thread
+too: no search waits for the database or holds the lock across its read (with 0 every
+search checks first, so it sees every committed sync).
 
 Memory: no Python object per profile. The pool keeps candidates as numbers
 (shared.matching.pool) and the listing fields sit in a ``ListingStore``
