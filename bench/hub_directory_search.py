@@ -1,6 +1,7 @@
 """Directory search under load: the hub's ranked search over 100,000 profiles, 2 workers.
 
-The hub runs as deployed: gunicorn (2 sync workers, BLAS on one thread) serving
+The hub runs as deployed (``bench.sync_push.HubProcess``: the systemd unit's gunicorn
+command, configuration and environment, 2 gthread workers) serving
 ``hub.app:create_app()`` on a free loopback port, with its own database (a SQLite file, or
 a scratch PostgreSQL database created next to ``BENCH_POSTGRES_URL`` and dropped
 afterwards), set up with the real console script (``connector-hub init``, four
@@ -18,19 +19,19 @@ requests back to back, each a different seeker (target occupation, experience ba
 languages, skills) and filters (related occupations, language, skill, remote, community,
 k). The first request in each worker builds the candidate matrix (about 2 s), so a
 warm-up phase runs the same load until no request in 2 s took longer than
-``WARM_MS``; then every client runs for ``DURATION_S``. The clients open one connection
-per request: gunicorn's sync workers close it after each answer, as they would behind
-nginx.
+``WARM_MS``; then every client runs for ``DURATION_S``. Each client keeps its connection
+open between requests, as nginx keeps its upstream connections to gunicorn
+(``keepalive`` in deploy/nginx/).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import multiprocessing
 import os
 import re
-import socket
 import tempfile
 import time
 from collections import Counter
@@ -225,16 +226,34 @@ def queries(pool: Pools, slugs: list[str], count: int, seed: int) -> list[str]:
     return paths
 
 
-def _get(port: int, request: bytes) -> tuple[int, bytes]:
-    """Send one prepared request on a new connection; return (status, body)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    data = b"".join(chunks)
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
+class Connection:
+    """One client's HTTP/1.1 connection to the hub, kept open between requests.
+
+    As nginx keeps its upstream connections to gunicorn open (``keepalive`` in the
+    upstream block, deploy/nginx/): a request does not pay for a TCP handshake. A
+    connection the server closed (its keep-alive timeout, a worker restarted) is opened
+    again and the request sent once more.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        """Send one GET; return (status, body)."""
+        for attempt in (1, 2):
+            try:
+                self.http.request("GET", path, headers=headers)
+                response = self.http.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.http.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.http.close()
 
 
 @dataclass(frozen=True)
@@ -248,17 +267,15 @@ class Job:
 
 def client(job: Job, last_slow: Any, start_at: Any, results: Any) -> None:
     """Warm up until told when to start, then send requests back to back for DURATION_S."""
-    prepared = [
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {job.token}\r\n"
-        "Connection: close\r\n\r\n".encode()
-        for path in job.paths
-    ]
+    headers = {"Authorization": f"Bearer {job.token}"}
+    paths = job.paths
+    connection = Connection(job.port)
     errors: Counter[int] = Counter()
     n = 0
     while start_at.value == 0:
         t0 = time.perf_counter()
         try:
-            status, _ = _get(job.port, prepared[n % len(prepared)])
+            status, _ = connection.get(paths[n % len(paths)], headers)
         except OSError:  # a worker still building on a busy machine: keep warming up
             status = 0
         n += 1
@@ -271,7 +288,7 @@ def client(job: Job, last_slow: Any, start_at: Any, results: Any) -> None:
     cpu = time.process_time()
     stop = time.perf_counter() + DURATION_S
     while (t0 := time.perf_counter()) < stop:
-        status, body = _get(job.port, prepared[n % len(prepared)])
+        status, body = connection.get(paths[n % len(paths)], headers)
         latencies.append(time.perf_counter() - t0)
         if status != 200:
             errors[status] += 1
@@ -279,6 +296,7 @@ def client(job: Job, last_slow: Any, start_at: Any, results: Any) -> None:
             hits += len(json.loads(body)["items"])
             checked += 1
         n += 1
+    connection.close()
     results.put(
         {
             "latencies": latencies,

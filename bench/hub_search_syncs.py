@@ -1,7 +1,7 @@
 """Directory search while syncs arrive: the search load with one community's sync every 2 s.
 
 The hub and its load are the search benchmark's (``bench.hub_directory_search``: 100,000
-profiles in 4 communities, gunicorn with 2 sync workers, 4 client processes, default
+profiles in 4 communities, gunicorn as deployed with 2 workers, 4 client processes, default
 ``DIRECTORY_CACHE_SECONDS``). Two measured phases of ``DURATION_S`` run back to back on
 the same warm hub: first without syncs (the reference, measured in the same run), then
 while a thread of this process writes one community's sync batch every ``SYNC_EVERY_S``

@@ -1,6 +1,7 @@
 """Sync push speed: 10,000 profile changes node → HTTP → hub database, beside a plain upsert.
 
-The hub runs as deployed: gunicorn (2 workers) serving ``hub.app:create_app()`` on a free
+The hub runs as deployed (:class:`HubProcess`: the systemd unit's gunicorn command,
+configuration and environment, 2 workers) serving ``hub.app:create_app()`` on a free
 loopback port, with its own database (a SQLite file, or a scratch PostgreSQL database
 created next to ``BENCH_POSTGRES_URL`` and dropped afterwards), set up with the real
 console script (``connector-hub init``, ``communities add``). The node runs in this
@@ -56,6 +57,11 @@ TARGET_RATE = 15_000.0  # profiles/s, on PostgreSQL (issue 18; was 5,000)
 TARGET_RATIO = 1.5  # sync time / plain upsert time (issue 18; was 3)
 TARGET_IDLE_REQUESTS = 2
 BIN = Path(sys.executable).parent
+#: The configuration the systemd units start gunicorn with (deploy/systemd/).
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+GUNICORN_CONF = DEPLOY / "gunicorn.conf.py"
+HUB_UNIT = DEPLOY / "systemd" / "connector-hub.service"
+WORKERS = 2
 SLUG = "bench-city"
 
 
@@ -138,17 +144,41 @@ def hub_database(url: str | None, workdir: Path, label: str = "hub_bench") -> It
         admin.dispose()
 
 
+def unit_environment(unit: Path) -> dict[str, str]:
+    """Return the variables a systemd unit sets with ``Environment=NAME=value`` lines."""
+    found: dict[str, str] = {}
+    for line in unit.read_text().splitlines():
+        if line.startswith("Environment="):
+            name, _, value = line.removeprefix("Environment=").partition("=")
+            found[name] = value
+    return found
+
+
 class HubProcess:
-    """The hub under gunicorn, configured only through its environment."""
+    """The hub under gunicorn, started as production starts it, configured only through
+    its environment.
+
+    The systemd unit's command (``gunicorn -c deploy/gunicorn.conf.py
+    'hub.app:create_app()'``: gthread workers of 4 threads, keep-alive, the JSON access
+    log, the collector frozen after start-up) with the unit's ``Environment=`` lines
+    (workers never replaced, numpy on one thread, the metrics directory, here in the
+    working directory); 2 workers (``GUNICORN_WORKERS``), so runs on different machines
+    compare.
+    """
 
     def __init__(self, database_url: str, workdir: Path) -> None:
         self.workdir = workdir
         self.port = _free_port()
+        metrics = workdir / "metrics"
+        metrics.mkdir(exist_ok=True)
         self.env = {
             **os.environ,
+            **unit_environment(HUB_UNIT),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
             "DATABASE_URL": database_url,
             "HUB_SECRET_KEY": "bench-only",
-            "OPENBLAS_NUM_THREADS": "1",
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": str(WORKERS),
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -173,14 +203,7 @@ class HubProcess:
     def start(self) -> None:
         log = (self.workdir / "hub.log").open("ab")
         self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "hub.app:create_app()",
-            ],
+            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "hub.app:create_app()"],
             env=self.env,
             cwd=self.workdir,
             stdout=log,

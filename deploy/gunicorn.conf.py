@@ -12,6 +12,8 @@ what differs between machines:
 ``GUNICORN_TIMEOUT``  seconds a silent worker lives before it is restarted, and the
                       graceful stop's wait (default 180: the longest import, a 10 MiB
                       spreadsheet, fits with room; nginx waits as long on the import URLs).
+``GUNICORN_MAX_REQUESTS`` requests after which a worker is replaced (default 5000, with
+                      a tenth of jitter; 0: never). The hub's unit sets 0 (below).
 
 Every worker runs numpy single-threaded (``OPENBLAS_NUM_THREADS=1``, set in the units and
 here): workers times BLAS threads would otherwise exceed the cores many times over.
@@ -56,8 +58,11 @@ graceful_timeout = timeout
 keepalive = 5  # nginx keeps upstream connections open (keepalive in the upstream block)
 # Recycle workers now and then, so a slow leak never grows without bound; jitter keeps
 # them from restarting together.
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after about this many requests (a guard against slow leaks; 0:
+# never). The hub's unit sets 0: each hub worker holds the national directory, which a
+# new worker reads and builds again (seconds at 100,000 profiles) before it can search.
+max_requests = _int_env("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
 # No preload_app: each worker builds its own app, so no database connection or directory
 # thread made in the master is ever shared across a fork. The app trusts nginx's
 # X-Forwarded-* headers itself (<PREFIX>_TRUSTED_PROXIES=1), on any machine.
