@@ -7,7 +7,7 @@ import email.utils
 import ipaddress
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from shared.logs import REQUEST_ID_HEADER, current_request_id
-from shared.protocol import BatchResultSchema, SnapshotResultSchema, node_info
+from shared.protocol import SnapshotResultSchema, load_batch_result, node_info
 from shared.protocol.common import FeedPageSchema
 
 #: Every scope the federation protocol defines; a node asks for all of them.
@@ -224,7 +224,6 @@ def _message(body: Any) -> str:
     return str(body)[:200]
 
 
-_BATCH_RESULT = BatchResultSchema()
 _SNAPSHOT_RESULT = SnapshotResultSchema()
 #: A change feed's page: the items stay as sent, each loaded by its own schema by the node.
 _FEED_PAGE = FeedPageSchema()
@@ -444,10 +443,13 @@ class HubClient:
         except ValueError as exc:
             raise HubUnavailable("The hub answered with something other than JSON.") from exc
 
-    def _load(self, response: requests.Response, schema: Schema, what: str) -> dict[str, Any]:
-        """Load an answer through its wire schema; a malformed one is the hub's failure."""
+    def _load(
+        self, response: requests.Response, load: Callable[[Any], Any], what: str
+    ) -> dict[str, Any]:
+        """Load an answer through its wire schema's ``load``; a malformed one is the hub's
+        failure."""
         try:
-            loaded: dict[str, Any] = schema.load(self._json(response))
+            loaded: dict[str, Any] = load(self._json(response))
         except ValidationError as exc:
             raise HubUnavailable(f"The hub's {what} answer is malformed: {exc.messages}") from exc
         return loaded
@@ -475,7 +477,7 @@ class HubClient:
             body=_Body(f'{{"items":[{encoded}]}}'.encode()),
             headers={"Idempotency-Key": idempotency_key},
         )
-        data = self._load(response, _BATCH_RESULT, "batch")
+        data = self._load(response, load_batch_result, "batch")
         results = [ItemResult(**result) for result in data["results"]]
         if len(results) != len(items):
             raise HubUnavailable("The hub's batch answer does not have one result per item.")
@@ -486,7 +488,7 @@ class HubClient:
         response = self._request(
             "PUT", "/api/v1/profiles/snapshot", body={"refs": list(refs), "version": version}
         )
-        return SnapshotResult(**self._load(response, _SNAPSHOT_RESULT, "snapshot"))
+        return SnapshotResult(**self._load(response, _SNAPSHOT_RESULT.load, "snapshot"))
 
     def put_outcomes(self, period: str, cells: Sequence[Mapping[str, Any]]) -> None:
         """Replace this community's aggregate cells for one period (``YYYY-Qn``)."""
@@ -509,7 +511,7 @@ class HubClient:
         new_etag = response.headers.get("ETag")
         if response.status_code == 304:
             return NotModified(etag=new_etag or etag)
-        page = self._load(response, _FEED_PAGE, "change feed")
+        page = self._load(response, _FEED_PAGE.load, "change feed")
         return Changes(items=page["items"], next=page["next"], more=page["more"], etag=new_etag)
 
     def resource_file(self, resource_id: int) -> bytes:
@@ -572,7 +574,7 @@ class HubClient:
     def intro_inbox(self, since: int) -> Changes:
         """Read this community's introductions (both directions) changed after ``since``."""
         response = self._request("GET", "/api/v1/introductions/inbox", params={"since": since})
-        page = self._load(response, _FEED_PAGE, "introductions feed")
+        page = self._load(response, _FEED_PAGE.load, "introductions feed")
         return Changes(items=page["items"], next=page["next"], more=page["more"])
 
     def get_intro(self, intro_id: int) -> dict[str, Any]:

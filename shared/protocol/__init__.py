@@ -47,6 +47,7 @@ from shared.protocol.profiles import (
     SnapshotResultSchema,
     SnapshotSchema,
     TombstoneSchema,
+    load_batch_result,
     load_item,
     load_items,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "StrictInteger",
     "StrictSchema",
     "TombstoneSchema",
+    "load_batch_result",
     "load_item",
     "load_items",
 ]

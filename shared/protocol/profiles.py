@@ -17,6 +17,7 @@ from shared.protocol.common import (
     MAX_BATCH_ITEMS,
     OCCUPATION_LEVELS,
     REF_PATTERN,
+    REF_RE,
     SKILL_PATTERN,
     SocCode,
     StrictBoolean,
@@ -195,6 +196,40 @@ class BatchResultSchema(StrictSchema):
     """Per-item results, in the order of the batch."""
 
     results = fields.List(fields.Nested(ItemResultSchema), required=True)
+
+
+_BATCH_RESULT = BatchResultSchema()
+_PLAIN_RESULT_KEYS = frozenset({"ref", "version", "status"})
+_PLAIN_STATUSES = frozenset(ITEM_STATUSES) - {"rejected"}
+
+
+def _plain_result(result: Any) -> bool:
+    """An item's result as the hub answers it when it applied the item (no errors)."""
+    return (
+        type(result) is dict
+        and result.keys() == _PLAIN_RESULT_KEYS
+        and type(result["ref"]) is str
+        and REF_RE.fullmatch(result["ref"]) is not None
+        and type(result["version"]) is int
+        and result["status"] in _PLAIN_STATUSES
+    )
+
+
+def load_batch_result(data: Any) -> dict[str, Any]:
+    """Load a batch's answer as BatchResultSchema does; raise its ValidationError.
+
+    An answer whose every result is plainly valid (a ref, an integer version, a status
+    other than ``rejected``, nothing else) is taken as it is: the schema cost the node
+    7.5 ms per 500 results, about a quarter of its CPU in a push. Anything else, and any
+    error's wording, is the schema's. tests/shared/protocol/test_batch_result.py checks
+    that both load the same.
+    """
+    if type(data) is dict and data.keys() == {"results"} and type(data["results"]) is list:
+        results = data["results"]
+        if all(_plain_result(result) for result in results):
+            return {"results": [dict(result) for result in results]}
+    loaded: dict[str, Any] = _BATCH_RESULT.load(data)
+    return loaded
 
 
 class SnapshotSchema(StrictSchema):
