@@ -236,21 +236,20 @@ class Connection:
     """
 
     def __init__(self, port: int) -> None:
-        self.port = port
         self.http = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def get(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
         """Send one GET; return (status, body)."""
-        for attempt in (1, 2):
-            try:
-                self.http.request("GET", path, headers=headers)
-                response = self.http.getresponse()
-                return response.status, response.read()
-            except (http.client.HTTPException, ConnectionError):
-                self.http.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._send(path, headers)
+        except (http.client.HTTPException, ConnectionError):
+            self.http.close()
+            return self._send(path, headers)
+
+    def _send(self, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        self.http.request("GET", path, headers=headers)
+        response = self.http.getresponse()
+        return response.status, response.read()
 
     def close(self) -> None:
         self.http.close()

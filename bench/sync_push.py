@@ -149,13 +149,15 @@ def hub_database(url: str | None, workdir: Path, label: str = "hub_bench") -> It
 
 
 def unit_environment(unit: Path) -> dict[str, str]:
-    """Return the variables a systemd unit sets with ``Environment=NAME=value`` lines."""
-    found: dict[str, str] = {}
-    for line in unit.read_text().splitlines():
-        if line.startswith("Environment="):
-            name, _, value = line.removeprefix("Environment=").partition("=")
-            found[name] = value
-    return found
+    """Return the variables a systemd unit sets with ``Environment=`` lines (unquoted
+    ``NAME=value`` assignments, as ours write them; several on a line allowed)."""
+    assignments = (
+        assignment
+        for line in unit.read_text().splitlines()
+        if line.startswith("Environment=")
+        for assignment in line.removeprefix("Environment=").split()
+    )
+    return dict(assignment.partition("=")[::2] for assignment in assignments)
 
 
 class HubProcess:

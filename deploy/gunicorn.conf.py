@@ -57,10 +57,9 @@ timeout = _int_env("GUNICORN_TIMEOUT", 180)
 graceful_timeout = timeout
 keepalive = 5  # nginx keeps upstream connections open (keepalive in the upstream block)
 # Recycle workers now and then, so a slow leak never grows without bound; jitter keeps
-# them from restarting together.
-# A worker is replaced after about this many requests (a guard against slow leaks; 0:
-# never). The hub's unit sets 0: each hub worker holds the national directory, which a
-# new worker reads and builds again (seconds at 100,000 profiles) before it can search.
+# them from restarting together (0: never). The hub's unit sets 0: each hub worker holds
+# the national directory, which a new worker reads and builds again (seconds at 100,000
+# profiles) before it can search.
 max_requests = _int_env("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = max_requests // 10
 # No preload_app: each worker builds its own app, so no database connection or directory

@@ -66,6 +66,16 @@ def test_every_service_is_hardened_and_runs_as_its_own_user(unit: Path) -> None:
     assert "OPENBLAS_NUM_THREADS=1" in environment(unit)
 
 
+def test_hub_workers_are_never_replaced_and_node_workers_are() -> None:
+    # A new hub worker builds the directory again before it searches: the hub's unit turns
+    # gunicorn's replacement after GUNICORN_MAX_REQUESTS off; the node's keeps the guard
+    # against slow leaks (deploy/gunicorn.conf.py's default).
+    hub = environment(DEPLOY / "systemd" / "connector-hub.service")
+    node = environment(DEPLOY / "systemd" / "connector-node.service")
+    assert "GUNICORN_MAX_REQUESTS=0" in hub
+    assert not [a for a in node if a.startswith("GUNICORN_MAX_REQUESTS=")]
+
+
 @pytest.mark.parametrize(
     ("job", "command"),
     [
