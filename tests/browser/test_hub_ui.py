@@ -22,8 +22,11 @@ from hub.auth.services import create_user
 from hub.communities.services import Credentials, add_community
 from hub.extensions import db
 from hub.outcomes.services import replace_cells
+from hub.profiles.services import apply_batch
+from tests.browser.a11y import check_page
 from tests.browser.conftest import PASSWORD, log_in, serving
 from tests.hub.conftest import hub_config
+from tests.hub.federation.conftest import profile
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +55,9 @@ def _seed() -> dict[str, Credentials]:
     cells = [_cell("all", "enrolled", 42), _cell("all", "met", 7), _cell("all", "matched", None)]
     replace_cells(credentials["halifax"].community, "2026-Q3", cells, "test")
     replace_cells(credentials["stlouis"].community, "2026-Q3", [_cell("all", "met", 30)], "test")
+    # A listed profile, so the dashboard shows a date in every column of Halifax's sync row.
+    apply_batch(credentials["halifax"].community, [profile(1)], "test")
+    db.session.commit()
     return credentials
 
 
@@ -102,6 +108,7 @@ def test_log_in_and_read_the_dashboard(page: Any, live_hub: LiveHub) -> None:
     assert page.url == f"{live_hub.url}/"
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
     expect(page.locator("#count-communities-active")).to_have_text("2", use_inner_text=True)
+    check_page(page, "hub dashboard")
 
     # National totals: 42 enrolled rounds to 40; 7 + 30 met is 37, rounded to 35.
     assert rollup_cell(page, 0, "enrolled") == "40"
