@@ -125,6 +125,10 @@ def test_swagger_ui_renders_from_local_assets(page: Any) -> None:
     page.wait_for_selector(".opblock-tag-section")
     assert page.locator(".opblock-tag", has_text="connectees").count() >= 1
     page.wait_for_load_state("networkidle")
+    check_page(page, "node API docs")
+    page.locator(".opblock-get .opblock-summary-control").first.click()
+    page.wait_for_selector(".opblock.is-open .responses-wrapper")
+    check_page(page, "node API docs, an operation open")
     hosts = {urlsplit(url).hostname for url in page.requested_urls}
     hosts.discard(None)  # data: URLs carry no host
     assert hosts == {"127.0.0.1"}, page.requested_urls

@@ -8,4 +8,17 @@ window.addEventListener("load", function () {
   config.url = container.dataset.specUrl;
   config.dom_id = "#swagger-ui-container";
   window.ui = SwaggerUIBundle(config);
+  // Swagger UI draws parts a screen reader or a keyboard cannot use: a parameter's
+  // choices with no name, code samples that scroll but cannot be reached. Name and reach
+  // them as they appear.
+  new MutationObserver(function () {
+    container.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach(
+      function (select) {
+        select.setAttribute("aria-label", select.closest("tr").dataset.paramName);
+      }
+    );
+    container.querySelectorAll(".highlight-code pre:not([tabindex])").forEach(function (pre) {
+      pre.setAttribute("tabindex", "0");
+    });
+  }).observe(container, { childList: true, subtree: true });
 });
