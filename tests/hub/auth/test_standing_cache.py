@@ -40,7 +40,8 @@ def test_by_default_every_call_reads_the_standing(
     assert len(standing_reads) == 3
 
 
-@pytest.mark.parametrize("hub_app_config", [{"STANDING_CACHE_SECONDS": 0.3}])
+# 1 s: the three calls below must fall within it even on a loaded CI machine.
+@pytest.mark.parametrize("hub_app_config", [{"STANDING_CACHE_SECONDS": 1.0}])
 def test_a_remembered_standing_saves_the_read_until_it_expires(
     hub_client: FlaskClient,
     halifax: Credentials,
@@ -58,9 +59,9 @@ def test_a_remembered_standing_saves_the_read_until_it_expires(
         assert hub_client.get(WHOAMI, headers=bearer(token)).status_code == 200
     assert len(standing_reads) == 1
     set_status("halifax", CommunityStatus.SUSPENDED, actor="test")
-    if time.monotonic() - started < 0.25:  # still within the remembered time
+    if time.monotonic() - started < 0.95:  # still within the remembered time
         assert hub_client.get(WHOAMI, headers=bearer(token)).status_code == 200
-    time.sleep(max(0.0, 0.35 - (time.monotonic() - read_by)))
+    time.sleep(max(0.0, 1.05 - (time.monotonic() - read_by)))
     refused = hub_client.get(WHOAMI, headers=bearer(token))
     assert refused.status_code == 401
     assert refused.get_json()["error"] == "invalid_token"

@@ -197,7 +197,7 @@ def sync_rows(html: str) -> dict[str, list[str]]:
     table = html.split('id="syncs"', 1)[1].split("</table>", 1)[0]
     found: dict[str, list[str]] = {}
     for slug, row in re.findall(r'<tr data-slug="([^"]+)">(.*?)</tr>', table, re.S):
-        cells = [strip_tags(c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        cells = [strip_tags(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
         found[slug] = cells
     return found
 
