@@ -40,6 +40,14 @@ DEFAULTS: dict[str, Any] = {
     # 0: read on every call, so a suspension stops the next call. 1 saves a database round
     # trip per call, and a suspension then takes up to 1 s, as the directory's freshness.
     "STANDING_CACHE_SECONDS": 0.0,
+    # On PostgreSQL, each worker keeps the standings until a trigger's notification says
+    # one changed (HUB_STANDING_WATCH): no round trip per call, a suspension still stops the
+    # next calls. Off: STANDING_CACHE_SECONDS decides, as on SQLite.
+    "STANDING_WATCH": True,
+    # The watch's own connection (one per worker), when DATABASE_URL goes through a
+    # transaction pooler such as PgBouncer, which cannot carry a LISTEN: PostgreSQL itself
+    # (HUB_STANDING_WATCH_URL). Empty: DATABASE_URL.
+    "STANDING_WATCH_URL": "",
     # Token requests per client address (HUB_RATELIMIT_TOKEN). A node keeps its token for
     # its 15 minutes and fetches the next when it expires or is refused: a few an hour.
     # Generous, so that cities behind one address, or a busy demo on one machine, never
@@ -64,6 +72,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app, overrides, prefix="HUB", defaults=DEFAULTS, database_file="hub.sqlite"
     )
     check_key_encryption_key(app.config)
+    settings.check_bool(app.config, "HUB", "STANDING_WATCH")
     settings.check_rate_limit(app.config, "HUB", "RATELIMIT_TOKEN")
     settings.check_rate_limit(app.config, "HUB", "RATELIMIT_APPLY")
     settings.check_rate_limit(app.config, "HUB", "RATELIMIT_ONBOARDING_LINK")

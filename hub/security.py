@@ -7,10 +7,13 @@ that a silenced community is not writing. Problems with the token itself are 401
 ``WWW-Authenticate: Bearer error="invalid_token"``; a missing scope or a refused write is
 403 (``insufficient_scope`` / ``community_silenced``).
 
-The standing is read from the database on every call unless ``STANDING_CACHE_SECONDS``
-is above 0: each process then reuses a client's standing that long (a suspension, a
-rotated secret or a retired key takes effect within that time), which saves the one
-database round trip a read-only call such as the directory search makes.
+On PostgreSQL each worker keeps the standings it read until the database says one
+changed (``hub.auth.standing``: triggers notify, every worker listens), so a read-only
+call such as the directory search makes no database round trip, and a suspension, a
+rotated secret or a retired key still stops the next calls, within milliseconds of its
+commit. Where no watch listens (SQLite, ``STANDING_WATCH`` off, its connection lost), the
+standing is read on every call unless ``STANDING_CACHE_SECONDS`` is above 0: each process
+then reuses a client's standing that long (a change takes effect within that time).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, select
 
 from hub.auth.keys import unretired_kids, verification_keyset
+from hub.auth.standing import standing_watch
 from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.communities.services import note_node
 from hub.database import utcnow
@@ -209,7 +213,13 @@ def _standing(client_id: str | None) -> _Standing | None:
     """
     if client_id is None:
         return None
-    ttl = float(current_app.config.get("STANDING_CACHE_SECONDS", 0))
+    watch = standing_watch(current_app, db.engine)
+    mark = None if watch is None else watch.opened()
+    if watch is not None and mark is not None:
+        kept: _Standing | None = watch.recall(client_id)
+        if kept is not None:
+            return kept
+    ttl = 0.0 if mark is not None else float(current_app.config.get("STANDING_CACHE_SECONDS", 0))
     if ttl > 0:
         remembered = _standings().get(client_id)
         if remembered is not None and remembered[0] > time.monotonic():
@@ -225,6 +235,8 @@ def _standing(client_id: str | None) -> _Standing | None:
     found, changed_at, community_id, slug, status, kids = row
     caller = Caller(community_id, slug, status)
     standing = _Standing(found, changed_at, caller, (kids or "").split())
+    if watch is not None:
+        watch.keep(mark, client_id, standing)  # unless a change arrived meanwhile
     if ttl > 0:
         standings = _standings()
         if len(standings) >= _STANDINGS_KEPT:

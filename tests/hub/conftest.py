@@ -20,6 +20,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from hub.app import create_app
 from hub.auth.models import SigningKey
+from hub.auth.standing import stop_standing_watch
 from hub.communities.services import Credentials, add_community
 from hub.extensions import db
 from tests.conftest import (
@@ -58,6 +59,10 @@ def hub_config(url: str, **extra: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
+        # A suspension reaches a watching worker a few milliseconds after its commit: the
+        # tests that suspend and call at once want it read on the call. The watch has its
+        # own tests (tests/hub/auth/test_standing_watch.py).
+        "STANDING_WATCH": False,
         **extra,
     }
 
@@ -90,6 +95,7 @@ def hub_app(
         db.session.add(SigningKey(kid=TEST_KID, private_pem=rsa_key.as_pem(private=True).decode()))
         db.session.commit()
         yield app
+        stop_standing_watch(app)
         db.session.remove()
         if not sqlite:
             empty_postgres_tables(db.engine, db.metadata)

@@ -172,3 +172,28 @@ def test_spoken_languages_move_to_iso_639_3_and_back(empty_hub: Flask) -> None:
     assert stored() == (["ar", "prs", "en", "zzz"], " ar en prs zzz ", "", ["fa"])
     upgrade()
     assert drift(db) == []
+
+
+def test_the_standing_triggers_come_with_the_history_as_with_the_models(empty_hub: Flask) -> None:
+    """Workers keep standings until these notify (hub.auth.standing): both paths make them."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite workers read the standing on every call")
+    query = text(
+        "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+        " WHERE tgname LIKE '%\\_standing' ORDER BY 1"
+    )
+    upgrade()
+    with db.engine.connect() as conn:
+        migrated = conn.execute(query).all()
+    downgrade(revision="d5e8f1a2b3c4")
+    with db.engine.connect() as conn:
+        assert conn.execute(query).all() == []
+    db.drop_all()
+    db.create_all()
+    with db.engine.connect() as conn:
+        assert conn.execute(query).all() == migrated
+    assert migrated == [
+        ("communities", "communities_standing"),
+        ("oauth_clients", "oauth_clients_standing"),
+        ("signing_keys", "signing_keys_standing"),
+    ]
