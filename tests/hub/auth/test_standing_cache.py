@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.communities.models import CommunityStatus
 from hub.communities.services import Credentials, set_status
-from hub.extensions import db
-from tests.conftest import recorded_statements
 from tests.hub.conftest import bearer
 
 WHOAMI = "/api/v1/whoami"
-
-
-@pytest.fixture
-def standing_reads(hub_app: Flask) -> Iterator[list[str]]:
-    """The statements that read a client's standing, as the database receives them."""
-    with recorded_statements(
-        db.engine, lambda sql: "oauth_clients" in sql and "secret_changed_at" in sql
-    ) as seen:
-        yield seen
 
 
 def test_by_default_every_call_reads_the_standing(

@@ -8,7 +8,7 @@ models create, a listening connection of the worker's own, a backend killed unde
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -22,7 +22,6 @@ from hub.auth.standing import CHANNEL, StandingWatch, standing_watch
 from hub.communities.models import Community, CommunityStatus
 from hub.communities.services import Credentials, rotate_secret, set_status
 from hub.extensions import db
-from tests.conftest import recorded_statements
 from tests.hub.conftest import TEST_KID, bearer
 
 WHOAMI = "/api/v1/whoami"
@@ -42,14 +41,6 @@ def postgres(hub_database: str | None) -> str:
     if hub_database is None:
         pytest.skip("PostgreSQL only: SQLite has no notifications, every call reads")
     return hub_database
-
-
-@pytest.fixture
-def standing_reads(hub_app: Flask) -> Iterator[list[str]]:
-    with recorded_statements(
-        db.engine, lambda sql: "oauth_clients" in sql and "secret_changed_at" in sql
-    ) as seen:
-        yield seen
 
 
 @pytest.fixture
