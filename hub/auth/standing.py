@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Flask
+from prometheus_client import Gauge
 from sqlalchemy import DDL, Engine, MetaData, event, make_url, text
 
 from shared.web.settings import normalize_database_url
@@ -60,6 +61,15 @@ RETRY_S = (0.5, 30.0)
 _PROBE_S = 5.0
 _PROBE = "probe:"
 _EXTENSION = "hub.standing_watch"
+#: 1 while a worker's watch listens, 0 while it does not (then every call reads its
+#: standing); the lowest over the live workers, so one deaf worker shows. No sample
+#: until a worker has a watch (SQLite, the watch off: none).
+LISTENING = Gauge(
+    "connector_hub_standing_watch_listening",
+    "1 while every hub worker's standing watch listens; 0 if one reads standings per call.",
+    ["channel"],
+    multiprocess_mode="livemin",
+)
 _starting = threading.Lock()
 _log = logging.getLogger("hub.standing")
 
@@ -152,6 +162,7 @@ class StandingWatch(Generic[V]):
         """Keep nothing more; the thread closes its connection within a second."""
         self._stopped.set()
         self._forget(listening=False)
+        LISTENING.labels(CHANNEL).set(0)
         self._thread.join(timeout)
 
     def _forget(self, *, listening: bool) -> None:
@@ -159,6 +170,8 @@ class StandingWatch(Generic[V]):
             self._epoch += 1
             self._kept.clear()
             self._listening = listening and not self._stopped.is_set()
+            if not self._stopped.is_set():  # a stopped watch's thread says nothing more
+                LISTENING.labels(CHANNEL).set(1 if self._listening else 0)
 
     def _run(self) -> None:
         delay, warned = self._retry_s[0], False

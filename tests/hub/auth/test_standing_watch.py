@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
 from sqlalchemy import make_url, text, update
 
 from hub.auth.keys import create_signing_key, retire_signing_key
@@ -192,9 +193,15 @@ def test_no_watch_on_sqlite_or_when_turned_off(hub_app: Flask, hub_database: str
     assert standing_watch(hub_app, db.engine) is None
 
 
+def _listening_gauge() -> float | None:
+    return REGISTRY.get_sample_value("connector_hub_standing_watch_listening", {"channel": CHANNEL})
+
+
 def test_a_watch_stopped_keeps_nothing(watch: StandingWatch[Any]) -> None:
+    assert _listening_gauge() == 1
     watch.stop(timeout=5)
     assert not watch.listening
+    assert _listening_gauge() == 0
     watch.keep(watch.opened(), "a-client", "kept?")
     assert watch.recall("a-client") is None
 
@@ -217,5 +224,6 @@ def test_a_watch_that_cannot_hear_the_changes_keeps_nothing(
     standing_reads.clear()
     _until(lambda: found.failures > 0, "the probe goes unheard")
     assert not found.listening
+    assert _listening_gauge() == 0
     assert _calls(hub_client, token) == [200, 200, 200]
     assert len(standing_reads) == 3
