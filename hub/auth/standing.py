@@ -34,18 +34,22 @@ from shared.web.settings import normalize_database_url
 
 CHANNEL = "hub_standing"
 #: The trigger function and the triggers; the migration that adds them repeats this text.
+#: DROP and CREATE rather than CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
 STANDING_TRIGGERS = (
     "CREATE OR REPLACE FUNCTION hub_standing_changed() RETURNS trigger"
     " LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('hub_standing', ''); RETURN NULL; END $$",
     # Only the columns a standing reads: a sync's profiles_version or last_sync_at is no
     # change of standing, and would otherwise empty every worker's standings every sync.
-    "CREATE OR REPLACE TRIGGER communities_standing"
+    "DROP TRIGGER IF EXISTS communities_standing ON communities",
+    "CREATE TRIGGER communities_standing"
     " AFTER UPDATE OF id, slug, status OR DELETE OR TRUNCATE ON communities"
     " FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
-    "CREATE OR REPLACE TRIGGER oauth_clients_standing"
+    "DROP TRIGGER IF EXISTS oauth_clients_standing ON oauth_clients",
+    "CREATE TRIGGER oauth_clients_standing"
     " AFTER INSERT OR UPDATE OF client_id, community_id, secret_changed_at OR DELETE OR TRUNCATE"
     " ON oauth_clients FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
-    "CREATE OR REPLACE TRIGGER signing_keys_standing"
+    "DROP TRIGGER IF EXISTS signing_keys_standing ON signing_keys",
+    "CREATE TRIGGER signing_keys_standing"
     " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys"
     " FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
 )

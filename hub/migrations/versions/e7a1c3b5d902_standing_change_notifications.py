@@ -18,13 +18,16 @@ depends_on = None
 TRIGGERS = (
     "CREATE OR REPLACE FUNCTION hub_standing_changed() RETURNS trigger"
     " LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('hub_standing', ''); RETURN NULL; END $$",
-    "CREATE OR REPLACE TRIGGER communities_standing"
+    "DROP TRIGGER IF EXISTS communities_standing ON communities",
+    "CREATE TRIGGER communities_standing"
     " AFTER UPDATE OF id, slug, status OR DELETE OR TRUNCATE ON communities"
     " FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
-    "CREATE OR REPLACE TRIGGER oauth_clients_standing"
+    "DROP TRIGGER IF EXISTS oauth_clients_standing ON oauth_clients",
+    "CREATE TRIGGER oauth_clients_standing"
     " AFTER INSERT OR UPDATE OF client_id, community_id, secret_changed_at OR DELETE OR TRUNCATE"
     " ON oauth_clients FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
-    "CREATE OR REPLACE TRIGGER signing_keys_standing"
+    "DROP TRIGGER IF EXISTS signing_keys_standing ON signing_keys",
+    "CREATE TRIGGER signing_keys_standing"
     " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys"
     " FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
 )
