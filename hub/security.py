@@ -41,7 +41,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, select
 
 from hub.auth.keys import unretired_kids, verification_keyset
-from hub.auth.standing import standing_watch
+from hub.auth.standing import KEPT, standing_watch
 from hub.communities.models import Community, CommunityStatus, OAuthClient
 from hub.communities.services import note_node
 from hub.database import utcnow
@@ -215,7 +215,7 @@ def _standing(client_id: str | None) -> _Standing | None:
         return None
     watch = standing_watch(current_app, db.engine)
     mark = None if watch is None else watch.opened()
-    if watch is not None and mark is not None:
+    if watch is not None and mark is not None:  # listening: what it kept is current
         kept: _Standing | None = watch.recall(client_id)
         if kept is not None:
             return kept
@@ -239,14 +239,10 @@ def _standing(client_id: str | None) -> _Standing | None:
         watch.keep(mark, client_id, standing)  # unless a change arrived meanwhile
     if ttl > 0:
         standings = _standings()
-        if len(standings) >= _STANDINGS_KEPT:
+        if len(standings) >= KEPT:
             standings.clear()  # atomic, unlike evicting one by one beside other threads
         standings[client_id] = (time.monotonic() + ttl, standing)
     return standing
-
-
-#: Registered clients whose standing a process remembers at most (a few hundred communities).
-_STANDINGS_KEPT = 4096
 
 
 def _standings() -> dict[str, tuple[float, _Standing]]:

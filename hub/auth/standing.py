@@ -53,7 +53,8 @@ STANDING_TRIGGERS = (
     " AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON signing_keys"
     " FOR EACH STATEMENT EXECUTE FUNCTION hub_standing_changed()",
 )
-#: Standings a worker keeps at most (one per registered client: a few hundred).
+#: Standings a worker keeps at most (one per registered client: a few hundred), watched
+#: or, where no watch listens, for STANDING_CACHE_SECONDS (hub.security).
 KEPT = 4096
 #: Seconds between two checks that the listening connection still answers.
 HEARTBEAT_S = 10.0
