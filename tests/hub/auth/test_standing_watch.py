@@ -45,8 +45,12 @@ def postgres(hub_database: str | None) -> str:
 
 
 @pytest.fixture
-def watch(postgres: str, hub_app: Flask) -> StandingWatch[Any]:
-    """The worker's watch over the app's standings, listening."""
+def watch(postgres: str, hub_app: Flask, halifax: Credentials) -> StandingWatch[Any]:
+    """The worker's watch over the app's standings, listening.
+
+    Halifax is registered first: its rows' notification would otherwise reach the watch
+    at some moment during the test and forget what a test counts on being kept.
+    """
     hub_app.config["STANDING_WATCH"] = True
     found = standing_watch(hub_app, db.engine)
     assert found is not None
