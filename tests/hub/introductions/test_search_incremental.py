@@ -305,6 +305,8 @@ def test_a_directory_worn_by_removals_is_rebuilt_compact_at_its_next_change(
     _answers(stlouis_api)
     assert builds == []  # 12 of 40: worn now, rebuilt at the next change
     assert halifax_api.batch(listed(40)).status_code == 200
+    _answers(stlouis_api)  # starts the compacting rebuild; answers from the directory as it was
+    search_module.wait_for_rebuild()
     compacted = _answers(stlouis_api)
     assert len(builds) == 1
     found = search_module._caches[next(iter(search_module._caches))].directory
