@@ -57,7 +57,9 @@ from shared.privacy import ConnectorFacts, experience_band, generalize
 
 PROFILES = 10_000
 TARGET_RATE = 15_000.0  # profiles/s, on PostgreSQL (issue 18; was 5,000)
-TARGET_RATIO = 1.5  # sync time / plain upsert time (issue 18; was 3)
+#: sync time / plain upsert time. Issue 18 sets 1.5× for PostgreSQL, where it also sets the
+#: rate; SQLite keeps the 3× the first benchmarks set for both backends.
+TARGET_RATIO = {"PostgreSQL": 1.5, "SQLite": 3.0}
 TARGET_IDLE_REQUESTS = 2
 PLAIN_RUNS = 3
 BIN = Path(sys.executable).parent
@@ -421,10 +423,10 @@ def _measure(name: str, label: str, url: str | None, hub: HubProcess, hub_url: s
         )
         results.append(
             RatioFigure(
-                f"sync push within {TARGET_RATIO:g}× of plain upsert, {label}",
+                f"sync push within {TARGET_RATIO[label]:g}× of plain upsert, {label}",
                 sync_s / plain_s,
                 "×",
-                TARGET_RATIO,
+                TARGET_RATIO[label],
             )
         )
 
