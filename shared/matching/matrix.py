@@ -23,11 +23,41 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+#: Combined keys are renumbered before the next column's product would pass this.
+_KEY_LIMIT = 1 << 62
+
+
 def _factorize(columns: Sequence[npt.NDArray[np.generic]]) -> tuple[KeyArray, KeyArray]:
-    """Return for each row the index of its distinct combination, and one row per combination."""
-    stacked = np.rec.fromarrays(list(columns))
-    _, first, inverse = np.unique(stacked, return_index=True, return_inverse=True)
+    """Return for each row the index of its distinct combination, and one row per combination.
+
+    The combinations are numbered in lexicographic order of the columns, and each one's row
+    is its first: what ``np.unique`` of the rows as records gives. Each column is numbered
+    on its own (a plain sort), the numbers joined into one integer per row, and that sorted:
+    sorting records compares them field by field, in Python-level loops, several times
+    slower. A float column holds no NaN (the callers give unknown values a number).
+    """
+    key: npt.NDArray[np.int64] | None = None
+    size = 1
+    for column in columns:
+        values, codes = np.unique(column, return_inverse=True)
+        codes = codes.reshape(-1).astype(np.int64)
+        if key is None:
+            key, size = codes, len(values)
+            continue
+        if size * len(values) >= _KEY_LIMIT:
+            _, key = np.unique(key, return_inverse=True)
+            size = int(key.max()) + 1 if len(key) else 1
+        key = key * len(values) + codes
+        size *= len(values)
+    if key is None:
+        raise ValueError("no columns to factorize")
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.reshape(-1).astype(np.intp), first.astype(np.intp)
+
+
+def _unique_rows(rows: npt.NDArray[np.generic]) -> tuple[KeyArray, KeyArray]:
+    """``_factorize`` of a 2-D array's columns: as ``np.unique(rows, axis=0)`` numbers them."""
+    return _factorize([rows[:, column] for column in range(rows.shape[1])])
 
 
 def community_order(name: str | None) -> tuple[bool, str]:
@@ -107,11 +137,9 @@ class CandidateMatrix:
         # Group rows by community so a local search reads one contiguous slice.
         pool.sort(key=lambda c: community_order(c.community))
         keys = np.array([occupation_keys(c.occupation) for c in pool], dtype=np.int32)
-        occ_codes, occ_first, occ_key = np.unique(
-            keys.reshape(len(pool), 4), axis=0, return_index=True, return_inverse=True
-        )
-        occ_codes = occ_codes.astype(np.int32).reshape(-1, 4)
-        occ_key = occ_key.reshape(-1).astype(np.intp)
+        keys = keys.reshape(len(pool), 4)
+        occ_key, occ_first = _unique_rows(keys)
+        occ_codes = keys[occ_first]
         languages = _languages(pool)
         profile_key, profile_first = _factorize([occ_key, languages["lang_key"]])
         return cls(
@@ -290,11 +318,11 @@ def _languages(pool: Sequence[Candidate]) -> _Languages:
     for row, candidate in enumerate(pool):
         for code, level in candidate.languages.items():
             ranks[row, language_ids[code]] = level_rank(level)
-    lang_profiles, lang_key = np.unique(ranks, axis=0, return_inverse=True)
+    lang_key, lang_first = _unique_rows(ranks)
     return {
         "language_ids": language_ids,
-        "lang_profiles": lang_profiles.astype(np.int8).reshape(-1, ranks.shape[1]),
-        "lang_key": lang_key.reshape(-1).astype(np.intp),
+        "lang_profiles": ranks[lang_first],
+        "lang_key": lang_key,
     }
 
 
