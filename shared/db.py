@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
+import re
 from typing import Annotated, Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Enum, MetaData, String, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -29,6 +32,34 @@ NAMING_CONVENTION = {
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+#: A run of 19 digits: maybe a number orjson would not keep exact (beyond 64 bits).
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+
+
+def load_json(text: str | bytes) -> Any:
+    """Decode a JSON column's value as the json module does; orjson where that is the same.
+
+    The engines decode every JSON value they read with this (``engine_options``): a staff
+    page that ranks a node's connectors reads thousands of skill and availability lists,
+    and the json module took several times as long. orjson differs on a few things a
+    database may hold, which go to the json module: an integer beyond 64 bits (orjson
+    makes it a float; PostgreSQL's jsonb keeps any number, and an answer kept for replay
+    may echo one a client sent), and what orjson refuses: NaN or Infinity (which the json
+    module writes into SQLite), a number beyond a float's range, an unpaired surrogate.
+    """
+    if isinstance(text, bytes):
+        exact = _LONG_DIGITS_BYTES.search(text) is None
+    else:
+        exact = _LONG_DIGITS.search(text) is None
+    if exact:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
-from shared.db import enable_sqlite_pragmas
+from shared.db import enable_sqlite_pragmas, load_json
 from shared.fields import MAX_ID as MAX_ID  # re-exported: its home is shared.fields
 
 #: A pooled connection unused for longer than this is pinged before it is handed out.
@@ -57,12 +57,17 @@ def engine_options(uri: str, configured: dict[str, Any] | None) -> dict[str, Any
     """Return the engine options for ``uri``: ``configured`` if given, else the database's own.
 
     PostgreSQL gets IdlePingPool with recycling; anything else a ping before each checkout.
+    Both decode JSON columns with :func:`shared.db.load_json`.
     """
     if configured is not None:
         return configured
     if uri.startswith("postgresql"):
-        return {"poolclass": IdlePingPool, "pool_recycle": POOL_RECYCLE_SECONDS}
-    return {"pool_pre_ping": True}
+        return {
+            "poolclass": IdlePingPool,
+            "pool_recycle": POOL_RECYCLE_SECONDS,
+            "json_deserializer": load_json,
+        }
+    return {"pool_pre_ping": True, "json_deserializer": load_json}
 
 
 def init_database(app: Flask, db: SQLAlchemy, migrate: Migrate) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from shared.db import load_json
 from shared.web.database import IdlePingPool
 from shared.web.settings import DEFAULT_SECRET_KEY, InsecureConfiguration, load_config
 
@@ -30,7 +31,10 @@ def test_defaults_give_a_sqlite_file_in_the_instance_folder(tmp_path: Path) -> N
     app = _load(tmp_path, {})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/svc.sqlite"
     assert (tmp_path / "instance").is_dir()
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "json_deserializer": load_json,
+    }
     assert app.config["LIMIT"] == 3
     assert app.config["TRUSTED_PROXIES"] == 0
     assert app.config["SESSION_COOKIE_SECURE"] is False
