@@ -36,21 +36,19 @@ def _factorize(columns: Sequence[npt.NDArray[np.generic]]) -> tuple[KeyArray, Ke
     sorting records compares them field by field, in Python-level loops, several times
     slower. A float column holds no NaN (the callers give unknown values a number).
     """
-    key: npt.NDArray[np.int64] | None = None
-    size = 1
-    for column in columns:
-        values, codes = np.unique(column, return_inverse=True)
-        codes = codes.reshape(-1).astype(np.int64)
-        if key is None:
-            key, size = codes, len(values)
-            continue
-        if size * len(values) >= _KEY_LIMIT:
-            _, key = np.unique(key, return_inverse=True)
-            size = int(key.max()) + 1 if len(key) else 1
-        key = key * len(values) + codes
-        size *= len(values)
-    if key is None:
+    if not columns:
         raise ValueError("no columns to factorize")
+    key: npt.NDArray[np.generic] = columns[0]  # one column is its own key: sorted once
+    if len(columns) > 1:
+        numbered, key = np.unique(key, return_inverse=True)
+        size = len(numbered)
+    for column in columns[1:]:
+        values, codes = np.unique(column, return_inverse=True)
+        if size * len(values) >= _KEY_LIMIT:
+            numbered, key = np.unique(key, return_inverse=True)
+            size = len(numbered)
+        key = key.reshape(-1).astype(np.int64) * len(values) + codes.reshape(-1)
+        size *= len(values)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.reshape(-1).astype(np.intp), first.astype(np.intp)
 
