@@ -155,3 +155,20 @@ def test_staff_pages_offer_english_and_french_only(page: Any) -> None:
     page.goto("/connectees?lang=ar")
     assert page.locator("html").get_attribute("lang") in ("en", "fr")
     assert page.locator("html").get_attribute("dir") == "ltr"
+
+
+def test_a_french_staff_page_keeps_its_breadcrumb_trail(page: Any) -> None:
+    """The trail is styled by its class: in French its label is "fil d'Ariane", which
+    Pico's aria-label="breadcrumb" rules would miss (no separators, items that shrink)."""
+    log_in(page, COORDINATOR)
+    page.goto("/connectees?q=oleksandr&lang=fr")
+    page.get_by_role("link", name="Oleksandr Bondarenko").click()
+    page.wait_for_url(re.compile(r"/connectees/\d+$"))
+    trail = page.get_by_role("navigation", name="fil d’Ariane")
+    expect(trail.get_by_role("listitem")).to_have_text(
+        ["Personnes accompagnées", "Oleksandr Bondarenko"], use_inner_text=True
+    )
+    assert trail.get_by_role("listitem").last.get_attribute("aria-current") == "page"
+    separator = trail.locator("li").last.evaluate("li => getComputedStyle(li, '::before').content")
+    assert "›" in separator
+    check_page(page, "Person page in French")
