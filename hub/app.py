@@ -16,6 +16,7 @@ from shared.web import layout
 from shared.web.app import (
     assemble,
     init_staff_ui,
+    on_worker_start,
     register_api_blueprints,
     register_machine_blueprint,
     use_bounded_ids,
@@ -38,6 +39,7 @@ def register_extensions(app: Flask) -> None:
     from hub.auth.oauth import init_oauth
     from hub.auth.services import load_active_user
     from hub.communities.models import ALL_SCOPES
+    from hub.directory.search import warm_directory
 
     init_database(app, db, migrate)
     api.init_app(app)
@@ -61,6 +63,8 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("LANGUAGES", ["en", "fr"])
     init_i18n(app, [str(Path(__file__).parent / "translations")], public=PUBLIC_PAGES)
     login_manager.user_loader(load_active_user)
+    # A server worker builds its directory as it starts, not on the first search.
+    on_worker_start(app, warm_directory)
 
 
 #: The hub's pages anyone may open: the public figures and a city's application (its

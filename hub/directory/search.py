@@ -504,6 +504,18 @@ def directory() -> Directory:
         return cache.directory
 
 
+def warm_directory() -> None:
+    """Build this process's directory now (a server worker runs this as it starts:
+    ``on_worker_start``), so that no search waits for the build."""
+    started = time.perf_counter()
+    found = directory()
+    current_app.logger.info(
+        "The directory is built: %d profiles in %.1f s.",
+        len(found.matrix),
+        time.perf_counter() - started,
+    )
+
+
 def _rebuild(app: Flask, cache: _Cache) -> None:
     """Build a new matrix in its own app context and session, then swap it in."""
     built: tuple[Hashable, Directory] | None = None

@@ -7,6 +7,7 @@ docs page without inline script.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,6 +44,42 @@ def assemble(app: Flask, *steps: Callable[[Flask], None]) -> Flask:
     serve_docs_without_inline_script(app)
     init_limits(app)  # last: it applies the limits the registered views declare
     return app
+
+
+#: ``app.extensions`` key of the tasks a server worker starts once it has loaded the app.
+WORKER_START = "connector.worker_start"
+
+
+def on_worker_start(app: Flask, task: Callable[[], object]) -> None:
+    """Have every server worker run ``task`` (in the app's context, in a background
+    thread) as soon as it has loaded the app: work that would otherwise fall on the first
+    request that needs it. gunicorn's ``post_worker_init`` (deploy/gunicorn.conf.py) calls
+    :func:`start_worker`; tests, the CLI and the development server never do."""
+    app.extensions.setdefault(WORKER_START, []).append(task)
+
+
+def start_worker(app: object) -> list[threading.Thread]:
+    """Start the app's worker tasks (see :func:`on_worker_start`); return their threads.
+
+    ``app`` is whatever the server loaded; anything but a Flask app has no tasks."""
+    if not isinstance(app, Flask):
+        return []
+    threads = []
+    for task in app.extensions.get(WORKER_START, ()):
+        thread = threading.Thread(
+            target=_run_task, args=(app, task), name=f"worker-start:{task.__name__}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _run_task(app: Flask, task: Callable[[], object]) -> None:
+    try:
+        with app.app_context():
+            task()
+    except Exception:  # the work is then left to the first request that needs it
+        app.logger.exception("The worker's start-up task %s failed.", task.__name__)
 
 
 #: flask-smorest's Swagger UI view; its page starts Swagger UI with an inline script.

@@ -6,14 +6,17 @@ import datetime as dt
 import json
 import re
 import runpy
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from community_node import config as node_config
 from hub import config as hub_config
+from shared.web.app import on_worker_start
 from shared.web.headers import SECURITY_HEADERS
 from shared.web.settings import COMMON_DEFAULTS
 from tests.deploy.conftest import DEPLOY
@@ -64,6 +67,19 @@ def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_scans() -> None:
     try:
         GUNICORN["post_worker_init"](object())
         assert gc.get_freeze_count() > 10_000  # this process's modules, at least
+    finally:
+        gc.unfreeze()
+
+
+def test_a_worker_starts_the_apps_start_up_tasks_once_it_has_loaded_it() -> None:
+    import gc
+
+    app = Flask(__name__)
+    started = threading.Event()
+    on_worker_start(app, started.set)
+    try:
+        GUNICORN["post_worker_init"](SimpleNamespace(wsgi=app))  # gunicorn's Worker.wsgi
+        assert started.wait(10)
     finally:
         gc.unfreeze()
 

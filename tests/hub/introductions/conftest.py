@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from hub.directory import search as search_module
 from tests.hub.federation import conftest as federation
 from tests.hub.federation.conftest import Api, profile
 
@@ -42,3 +44,21 @@ def request_intro(api: Api, profile_id: int, consent: str = CONSENT, **kw: Any) 
     return api.post(
         INTROS, json={"profile_id": profile_id, "pitch": pitch(), "consent_ref": consent}, **kw
     )
+
+
+@pytest.fixture
+def count_builds(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[None]]:
+    """Call to start counting the directory's full builds from the table (one entry each)."""
+
+    def start() -> list[None]:
+        made: list[None] = []
+        build = search_module._build
+
+        def counted() -> search_module.Directory:
+            made.append(None)
+            return build()
+
+        monkeypatch.setattr(search_module, "_build", counted)
+        return made
+
+    return start

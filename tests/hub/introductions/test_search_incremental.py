@@ -48,24 +48,6 @@ def hub_app_config() -> dict[str, Any]:
     return {"DIRECTORY_CACHE_SECONDS": 0, "DIRECTORY_BACKGROUND_ROWS": 1}
 
 
-@pytest.fixture
-def count_builds(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[None]]:
-    """Call to start counting the directory's full builds from the table (one entry each)."""
-
-    def start() -> list[None]:
-        made: list[None] = []
-        build = search_module._build
-
-        def counted() -> search_module.Directory:
-            made.append(None)
-            return build()
-
-        monkeypatch.setattr(search_module, "_build", counted)
-        return made
-
-    return start
-
-
 def _random_item(rng: random.Random, n: int, version: int) -> dict[str, Any]:
     return random_item(rng, n, version, tombstones=0.2, codes=CODES, skills=SKILLS, most_skills=3)
 

@@ -1,11 +1,14 @@
-"""Factory pieces: bounded ids in URLs, and trusting exactly the configured proxies."""
+"""Factory pieces: bounded ids in URLs, trusting exactly the configured proxies, and the
+tasks a server worker starts once it has loaded the app."""
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask, request
+import threading
 
-from shared.web.app import trust_proxies, use_bounded_ids
+import pytest
+from flask import Flask, current_app, request
+
+from shared.web.app import on_worker_start, start_worker, trust_proxies, use_bounded_ids
 from shared.web.database import MAX_ID
 
 
@@ -25,3 +28,50 @@ def test_forwarded_headers_count_only_behind_trusted_proxies(proxies: int, schem
     trust_proxies(app)
     app.add_url_rule("/", "scheme", lambda: request.scheme)
     assert app.test_client().get("/", headers={"X-Forwarded-Proto": "https"}).text == scheme
+
+
+def test_a_worker_runs_each_start_up_task_in_the_apps_context_beside_its_requests() -> None:
+    app = Flask(__name__)
+    ran: list[tuple[str, str]] = []
+    release = threading.Event()
+
+    def build() -> None:
+        release.wait(10)  # still running while the worker already serves
+        ran.append(("build", current_app.name))
+
+    def count() -> None:
+        ran.append(("count", threading.current_thread().name))
+
+    on_worker_start(app, build)
+    on_worker_start(app, count)
+    assert ran == []  # registering runs nothing: the CLI and tests never start a worker
+    threads = start_worker(app)
+    assert [t.daemon for t in threads] == [True, True]  # a stopping worker does not wait
+    threads[1].join(10)
+    assert ran == [("count", "worker-start:count")]
+    release.set()
+    threads[0].join(10)
+    assert ran[-1] == ("build", app.name)
+
+
+def test_a_failing_start_up_task_is_logged_and_leaves_the_worker_serving(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask(__name__)
+
+    def warm() -> None:
+        raise RuntimeError("no such table: profiles")
+
+    on_worker_start(app, warm)
+    for thread in start_worker(app):
+        thread.join(10)
+    assert "The worker's start-up task warm failed." in caplog.text
+    assert "no such table: profiles" in caplog.text  # the traceback, for the operator
+    app.add_url_rule("/", "index", lambda: "up")
+    assert app.test_client().get("/").text == "up"
+
+
+def test_what_is_not_a_flask_app_has_no_start_up_tasks() -> None:
+    assert start_worker(None) == []
+    assert start_worker(object()) == []
+    assert start_worker(Flask(__name__)) == []
