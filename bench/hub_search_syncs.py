@@ -51,7 +51,7 @@ def run(label: str, url: str | None) -> list[Result]:
         workdir = Path(tmp)
         with hub_database(url, workdir, "hub_syncs_bench") as hub_url:
             hub = HubProcess(hub_url, workdir)
-            # A worker's first search builds its directory: on a busy machine that can take
+            # A worker builds its directory as it starts: on a busy machine that can take
             # longer than gunicorn's default 30 s before it kills the worker.
             hub.env["GUNICORN_CMD_ARGS"] = "--timeout 300"
             try:
