@@ -111,8 +111,8 @@ logger_class = JsonAccessLogger
 def post_worker_init(worker: Any) -> None:
     """Move what the worker has loaded (modules, the app, its reference data: some 200,000
     objects that live as long as the worker) out of the garbage collector's scans, then
-    start the app's start-up tasks (the hub builds its directory: 2 s at 100,000 profiles,
-    ~45 s at 1,000,000, which the first search would otherwise wait for).
+    start the app's start-up tasks (the hub builds its directory: ~5 s at 100,000 profiles,
+    ~45 s at 1,000,000, which the first searches would otherwise wait for).
 
     Unfrozen, each full collection walks all of them: ~100 ms, every few requests that
     allocate a lot (a suggestions page reads thousands of connectors), which made such a

@@ -67,7 +67,7 @@ def start_worker(app: object) -> list[threading.Thread]:
     threads = []
     for task in app.extensions.get(WORKER_START, ()):
         thread = threading.Thread(
-            target=_run_task, args=(app, task), name=f"worker-start:{task.__name__}", daemon=True
+            target=_run_task, args=(app, task), name=f"worker-start:{_name(task)}", daemon=True
         )
         thread.start()
         threads.append(thread)
@@ -79,7 +79,12 @@ def _run_task(app: Flask, task: Callable[[], object]) -> None:
         with app.app_context():
             task()
     except Exception:  # the work is then left to the first request that needs it
-        app.logger.exception("The worker's start-up task %s failed.", task.__name__)
+        app.logger.exception("The worker's start-up task %s failed.", _name(task))
+
+
+def _name(task: Callable[[], object]) -> str:
+    """A task's name for its thread and its log lines (a partial has none of its own)."""
+    return str(getattr(task, "__name__", None) or getattr(task, "func", task).__name__)
 
 
 #: flask-smorest's Swagger UI view; its page starts Swagger UI with an inline script.

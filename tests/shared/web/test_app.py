@@ -3,6 +3,7 @@ tasks a server worker starts once it has loaded the app."""
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -75,3 +76,16 @@ def test_what_is_not_a_flask_app_has_no_start_up_tasks() -> None:
     assert start_worker(None) == []
     assert start_worker(object()) == []
     assert start_worker(Flask(__name__)) == []
+
+
+def test_a_partial_is_named_by_its_function() -> None:
+    app = Flask(__name__)
+    done = threading.Event()
+
+    def build(event: threading.Event) -> None:
+        event.set()
+
+    on_worker_start(app, functools.partial(build, done))
+    (thread,) = start_worker(app)
+    thread.join(10)
+    assert done.is_set() and thread.name == "worker-start:build"
