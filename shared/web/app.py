@@ -7,6 +7,7 @@ docs page without inline script.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -83,8 +84,10 @@ def _run_task(app: Flask, task: Callable[[], object]) -> None:
 
 
 def _name(task: Callable[[], object]) -> str:
-    """A task's name for its thread and its log lines (a partial has none of its own)."""
-    return str(getattr(task, "__name__", None) or getattr(task, "func", task).__name__)
+    """A task's name for its thread and its log lines: a function's name, a partial's
+    function's name, else the callable's repr (never an error in the server's hook)."""
+    named = task.func if isinstance(task, functools.partial) else task
+    return str(getattr(named, "__name__", None) or repr(task))
 
 
 #: flask-smorest's Swagger UI view; its page starts Swagger UI with an inline script.

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from hub.directory import search as search_module
+from hub.extensions import db
 from shared.web.app import start_worker
 from tests.hub.federation.conftest import Api
 from tests.hub.introductions.test_search_incremental import _answers, _random_item
@@ -32,7 +33,7 @@ def test_the_worker_start_builds_the_directory_the_first_search_reads(
     for thread in start_worker(hub_app):  # what gunicorn's post_worker_init does
         thread.join(30)
     assert len(builds) == 1
-    listed = len(search_module._caches[search_module.db.engine].directory.matrix)  # type: ignore[union-attr]
+    listed = len(search_module._caches[db.engine].directory.matrix)  # type: ignore[union-attr]
     assert f"The directory is built: {listed} profiles in" in caplog.text
     assert listed > 0
 

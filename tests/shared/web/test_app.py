@@ -89,3 +89,18 @@ def test_a_partial_is_named_by_its_function() -> None:
     (thread,) = start_worker(app)
     thread.join(10)
     assert done.is_set() and thread.name == "worker-start:build"
+
+
+def test_a_callable_without_a_name_is_named_by_its_repr() -> None:
+    class Build:
+        def __call__(self) -> None:
+            pass
+
+        def __repr__(self) -> str:
+            return "Build()"
+
+    app = Flask(__name__)
+    on_worker_start(app, Build())
+    (thread,) = start_worker(app)
+    thread.join(10)
+    assert thread.name == "worker-start:Build()"
